@@ -1,0 +1,34 @@
+"""stripjpeg: baseline JPEG encoding of images of any size, strip by strip.
+
+Public API::
+
+    stripjpeg.encode(pixels, quality=100, subsampling="4:4:4", ...) -> bytes
+    stripjpeg.save(path_or_file, pixels, **options)
+    stripjpeg.Encoder(path_or_file, width, height, mode="RGB", **options)   # .write(rows)
+    stripjpeg.iter_encode(strips, width=W, height=H, mode="RGB", **options) # -> chunks
+    stripjpeg.process_strip(pixel_data, width, luma_q_table, chroma_q_table) -> bytes
+    stripjpeg.quantization_tables(quality) -> (luma, chroma)
+    stripjpeg.backends.available() -> ["numba", "numpy"]
+
+Importing stripjpeg loads no backend and compiles nothing.
+"""
+
+from . import backends
+from .encoder import Encoder, encode, iter_encode, save
+from .engine import process_strip
+from .options import EncodeOptions
+from .tables import quantization_tables
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "EncodeOptions",
+    "Encoder",
+    "__version__",
+    "backends",
+    "encode",
+    "iter_encode",
+    "process_strip",
+    "quantization_tables",
+    "save",
+]

@@ -1,0 +1,96 @@
+"""Backend registry: pick an engine by name, once per encode.
+
+* ``available()`` lists the backends that can run here, fastest first;
+* ``get(name)`` returns one, or raises a ``ValueError`` naming the choices;
+* ``default_name()`` is what ``backend=None`` means: the ``STRIPJPEG_BACKEND`` environment
+  variable if set, else the fastest available backend (``numba`` when numba imports,
+  otherwise ``numpy``, which always works).
+
+Third-party backends register under the entry-point group ``stripjpeg.backends``; the entry
+point must name a :class:`~stripjpeg.backends.base.Backend` subclass.
+
+Importing this module imports no backend and compiles nothing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import importlib.util
+import os
+
+from .base import Backend, EntropyState, final_byte
+
+__all__ = [
+    "ENVIRONMENT_VARIABLE",
+    "Backend",
+    "EntropyState",
+    "available",
+    "default_name",
+    "final_byte",
+    "get",
+]
+
+#: Set this environment variable to a backend name to force it when ``backend=None``.
+ENVIRONMENT_VARIABLE = "STRIPJPEG_BACKEND"
+
+#: Built-in backends, fastest first: name -> (module, class, the package it needs).
+_BUILTIN = {
+    "numba": ("stripjpeg.backends.numba_backend", "NumbaBackend", "numba"),
+    "numpy": ("stripjpeg.backends.numpy_backend", "NumpyBackend", "numpy"),
+}
+
+_instances: dict[str, Backend] = {}
+
+
+def _entry_points() -> dict[str, importlib.metadata.EntryPoint]:
+    return {ep.name: ep for ep in importlib.metadata.entry_points(group="stripjpeg.backends")}
+
+
+def _builtin_usable(name: str) -> bool:
+    module, _, requirement = _BUILTIN[name]
+    return (importlib.util.find_spec(requirement) is not None
+            and importlib.util.find_spec(module) is not None)
+
+
+def available() -> list[str]:
+    """Names of the backends that can run here, fastest first (e.g. ``["numba", "numpy"]``)."""
+    names = [name for name in _BUILTIN if _builtin_usable(name)]
+    return names + sorted(set(_entry_points()) - set(names))
+
+
+def default_name() -> str:
+    """The backend ``backend=None`` selects: ``$STRIPJPEG_BACKEND``, else the fastest available."""
+    forced = os.environ.get(ENVIRONMENT_VARIABLE)
+    if forced:
+        return forced
+    return available()[0]
+
+
+def get(name: str | None = None) -> Backend:
+    """Return the backend called ``name`` (None: :func:`default_name`).
+
+    Raises:
+        ValueError: unknown name, or a built-in backend whose package is not installed.
+    """
+    if name is None:
+        name = default_name()
+    if name in _instances:
+        return _instances[name]
+    if name in _BUILTIN:
+        module_name, class_name, requirement = _BUILTIN[name]
+        if importlib.util.find_spec(requirement) is None:
+            raise ValueError(f"backend {name!r} needs the {requirement!r} package, which is not "
+                             f"installed; install it (pip install {requirement}) or choose "
+                             f"one of {available()}")
+        cls = getattr(importlib.import_module(module_name), class_name)
+    else:
+        entry = _entry_points().get(name)
+        if entry is None:
+            forced = os.environ.get(ENVIRONMENT_VARIABLE) == name
+            source = f" (from ${ENVIRONMENT_VARIABLE})" if forced else ""
+            raise ValueError(f"unknown backend {name!r}{source}; available: {', '.join(available())}")
+        cls = entry.load()
+    instance = cls()
+    _instances[name] = instance
+    return instance

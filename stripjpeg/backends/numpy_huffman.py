@@ -1,0 +1,288 @@
+"""Huffman entropy coding of baseline JPEG (T.81 Annex F.1.2), vectorized in NumPy.
+
+The entropy coder turns quantized blocks into a list of *events*, each a run of bits
+``(value, length)`` to be written most significant bit first, then packs all events into
+bytes at once:
+
+1. blocks are put in MCU order and zigzag order (:func:`blocks_in_coding_order`);
+2. each block's DC coefficient is coded as the difference from the previous block of the
+   same component (:func:`dc_differences`);
+3. each non-zero value ``x`` becomes its size category SSSS (bit length of ``|x|``) and
+   SSSS extra "amplitude" bits (:func:`magnitude_category`, :func:`amplitude_bits`);
+4. AC coefficients become run/size symbols RRRRSSSS: runs of 16 zeros are sent as ZRL
+   (0xF0), and the zeros after the last non-zero as one EOB (0x00) (:func:`ac_events`);
+5. each symbol is replaced by its Huffman code, followed by its amplitude bits;
+6. events are packed into 64-bit words, cut into bytes, and every 0xFF byte gets a 0x00
+   after it so that it cannot be read as a marker (:func:`pack_bits`, :func:`stuff_bytes`).
+
+Python loops run over the 64 coefficient positions or the components, never over blocks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..plan import Plan
+from ..tables import ZIGZAG
+from .base import EntropyState
+
+#: AC symbols with a special meaning (T.81 F.1.2.2.1).
+EOB = 0x00  # end of block: the remaining coefficients are zero
+ZRL = 0xF0  # zero run length: sixteen zero coefficients
+
+
+def blocks_in_coding_order(blocks: list[np.ndarray], plan: Plan) -> tuple[np.ndarray, np.ndarray]:
+    """Flatten the strip's blocks into the order they are coded, in zigzag order.
+
+    Interleaved order (T.81 A.2.3): MCU by MCU, left to right, top to bottom; within an MCU,
+    component by component, and each component's H x V blocks left to right, top to bottom.
+    A single-component scan has one block per MCU, in raster order.
+
+    Args:
+        blocks: per component, ``(block_rows, block_cols, 8, 8)``.
+
+    Returns:
+        ``(zigzag, component)``: int32 ``(n_blocks, 64)`` coefficients in zigzag order, and
+        the index of the component each block belongs to.
+    """
+    per_mcu = []
+    owners = []
+    for index, (component, comp_blocks) in enumerate(zip(plan.components, blocks)):
+        rows, cols = comp_blocks.shape[:2]
+        v, h = component.v, component.h
+        grid = comp_blocks.reshape(rows // v, v, cols // h, h, 64)
+        per_mcu.append(grid.transpose(0, 2, 1, 3, 4).reshape(-1, v * h, 64))
+        owners += [index] * (v * h)
+    mcus = np.concatenate(per_mcu, axis=1)  # (n_mcus, blocks_per_mcu, 64)
+    zigzag = mcus.reshape(-1, 64)[:, ZIGZAG].astype(np.int32)
+    component = np.tile(np.array(owners, dtype=np.intp), mcus.shape[0])
+    return zigzag, component
+
+
+def dc_differences(dc: np.ndarray, component: np.ndarray,
+                   predictors: tuple[int, ...]) -> tuple[np.ndarray, tuple[int, ...]]:
+    """Differences of each block's DC from the previous DC of the same component.
+
+    T.81 F.1.1.5.1: DIFF = DC_i - PRED, where PRED is the DC of the previous block of the
+    same component in the scan, and 0 at the start of the scan or of a restart interval.
+
+    Returns:
+        ``(diff, predictors)``: the differences, and the last DC of each component.
+    """
+    diff = np.empty_like(dc)
+    last = list(predictors)
+    for index in range(len(predictors)):
+        mine = np.flatnonzero(component == index)
+        if mine.size:
+            values = dc[mine]
+            diff[mine] = np.diff(values, prepend=predictors[index])
+            last[index] = int(values[-1])
+    return diff, tuple(last)
+
+
+def magnitude_category(values: np.ndarray) -> np.ndarray:
+    """SSSS, the size category of each value: the bit length of ``|value|`` (Tables F.1, F.2)."""
+    # frexp writes |x| = m * 2**e with 0.5 <= m < 1, so e is the bit length (0 for 0); exact
+    # for all integers below 2**53.
+    return np.frexp(np.abs(values).astype(np.float64))[1].astype(np.int64)
+
+
+def amplitude_bits(values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """The SSSS extra bits after a symbol (T.81 F.1.2.1.1): the value itself if positive;
+    if negative, the value minus 1 in SSSS-bit two's complement (its ones' complement)."""
+    values = values.astype(np.int64)
+    return np.where(values < 0, values + (1 << sizes) - 1, values)
+
+
+def code_of(symbols: np.ndarray, table: tuple[np.ndarray, np.ndarray],
+            what: str) -> tuple[np.ndarray, np.ndarray]:
+    """Look up the Huffman code and code length of each symbol; fail on a symbol the table
+    does not contain (a custom table that cannot code this image)."""
+    codes, lengths = table
+    found = lengths[symbols].astype(np.int64)
+    if symbols.size and not found.all():
+        missing = int(symbols[found == 0][0])
+        raise ValueError(f"the {what} Huffman table has no code for symbol 0x{missing:02X}")
+    return codes[symbols].astype(np.uint64), found
+
+
+def _present(lengths: np.ndarray, symbol: int) -> np.ndarray:
+    """Return code lengths, failing if a table lacks the code for ``symbol`` (length 0)."""
+    if not lengths.all():
+        raise ValueError(f"the AC Huffman table has no code for symbol 0x{symbol:02X}")
+    return lengths
+
+
+def ac_events(zigzag: np.ndarray) -> dict[str, np.ndarray]:
+    """Run-length code the AC coefficients of every block (T.81 F.1.2.2, Figure F.2).
+
+    Each non-zero AC coefficient becomes one RRRRSSSS symbol (R = zeros before it, at most
+    15; S = its size), preceded by ``R // 16`` ZRL symbols when 16 or more zeros precede it.
+    A block whose last coefficient (zigzag 63) is zero ends with EOB.
+
+    Returns:
+        Arrays over the non-zero AC coefficients, in coding order: ``block`` (its block),
+        ``value``, ``size``, ``symbol``, ``zrl_count``; and per block ``needs_eob``.
+    """
+    ac = zigzag[:, 1:]
+    block, column = np.nonzero(ac)  # row-major: by block, then by zigzag position
+    position = column + 1
+    previous = np.zeros_like(position)
+    same_block = np.zeros(position.shape, dtype=bool)
+    same_block[1:] = block[1:] == block[:-1]
+    previous[1:] = np.where(same_block[1:], position[:-1], 0)
+    run = position - previous - 1
+    value = ac[block, column]
+    size = magnitude_category(value)
+    return {
+        "block": block,
+        "value": value,
+        "size": size,
+        "symbol": ((run % 16) << 4) | size,
+        "zrl_count": run // 16,
+        "needs_eob": ac[:, -1] == 0,
+    }
+
+
+def huffman_events(zigzag: np.ndarray, component: np.ndarray, plan: Plan,
+                   predictors: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+    """Every bit field to write for these blocks, in order, as ``(value, length)`` arrays.
+
+    Per block: the DC code and its amplitude bits; then per non-zero AC coefficient its ZRLs
+    and its code with amplitude bits; then EOB if needed. A code and the amplitude bits after
+    it are merged into one event (at most 16 + 11 bits).
+
+    Returns:
+        ``(values, lengths, predictors)``: uint64 and int64 arrays of equal length, and the
+        DC predictors after the last block.
+    """
+    n_blocks = zigzag.shape[0]
+    huffman_of = np.array([c.huffman_index for c in plan.components], dtype=np.intp)
+    table = huffman_of[component]
+
+    # DC: category code + amplitude.
+    diff, predictors = dc_differences(zigzag[:, 0], component, predictors)
+    dc_size = magnitude_category(diff)
+    dc_code = np.zeros(n_blocks, dtype=np.uint64)
+    dc_code_len = np.zeros(n_blocks, dtype=np.int64)
+    for t in np.unique(table):
+        mine = table == t
+        dc_code[mine], dc_code_len[mine] = code_of(dc_size[mine], plan.dc_codes[t], "DC")
+    dc_value = (dc_code << dc_size.astype(np.uint64)) | amplitude_bits(diff, dc_size).astype(np.uint64)
+    dc_length = dc_code_len + dc_size
+
+    # AC: symbols, their codes, ZRLs and EOBs.
+    ac = ac_events(zigzag)
+    ac_table = table[ac["block"]]
+    ac_code = np.zeros(ac["symbol"].shape, dtype=np.uint64)
+    ac_code_len = np.zeros(ac["symbol"].shape, dtype=np.int64)
+    for t in range(len(plan.ac_codes)):
+        mine = ac_table == t
+        ac_code[mine], ac_code_len[mine] = code_of(ac["symbol"][mine], plan.ac_codes[t], "AC")
+    # ZRL and EOB codes per table; a table lacking one is caught where it is used, below.
+    zrl_code = np.array([codes[ZRL] for codes, _ in plan.ac_codes], dtype=np.uint64)
+    zrl_len = np.array([lengths[ZRL] for _, lengths in plan.ac_codes], dtype=np.int64)
+    eob_code = np.array([codes[EOB] for codes, _ in plan.ac_codes], dtype=np.uint64)
+    eob_len = np.array([lengths[EOB] for _, lengths in plan.ac_codes], dtype=np.int64)
+    size = ac["size"]
+    ac_value = (ac_code << size.astype(np.uint64)) | amplitude_bits(ac["value"], size).astype(np.uint64)
+    ac_length = ac_code_len + size
+
+    # Where each event goes: a block's events are DC, then (ZRL..., symbol) per non-zero
+    # coefficient, then EOB. Count them, and place them with running sums.
+    needs_eob = ac["needs_eob"]
+    slots_per_coefficient = ac["zrl_count"] + 1
+    ac_slots_per_block = np.bincount(ac["block"], weights=slots_per_coefficient,
+                                     minlength=n_blocks).astype(np.int64)
+    events_per_block = 1 + ac_slots_per_block + needs_eob
+    block_start = np.cumsum(events_per_block) - events_per_block
+    total = int(events_per_block.sum())
+
+    values = np.zeros(total, dtype=np.uint64)
+    lengths = np.zeros(total, dtype=np.int64)
+    values[block_start] = dc_value
+    lengths[block_start] = dc_length
+
+    # Offset of each coefficient's first slot within its block's AC slots.
+    running = np.cumsum(slots_per_coefficient) - slots_per_coefficient
+    first_of_block = np.cumsum(ac_slots_per_block) - ac_slots_per_block
+    within = running - first_of_block[ac["block"]]
+    first_slot = block_start[ac["block"]] + 1 + within
+    symbol_slot = first_slot + ac["zrl_count"]
+    values[symbol_slot] = ac_value
+    lengths[symbol_slot] = ac_length
+
+    zrl_owner = np.repeat(np.arange(ac["zrl_count"].size), ac["zrl_count"])
+    if zrl_owner.size:
+        zrl_rank = np.arange(zrl_owner.size) - np.repeat(
+            np.cumsum(ac["zrl_count"]) - ac["zrl_count"], ac["zrl_count"])
+        zrl_slot = first_slot[zrl_owner] + zrl_rank
+        values[zrl_slot] = zrl_code[ac_table[zrl_owner]]
+        lengths[zrl_slot] = _present(zrl_len[ac_table[zrl_owner]], ZRL)
+
+    eob_blocks = np.flatnonzero(needs_eob)
+    eob_slot = block_start[eob_blocks] + events_per_block[eob_blocks] - 1
+    values[eob_slot] = eob_code[table[eob_blocks]]
+    lengths[eob_slot] = _present(eob_len[table[eob_blocks]], EOB)
+    return values, lengths, predictors
+
+
+def pack_bits(values: np.ndarray, lengths: np.ndarray) -> tuple[bytes, int, int]:
+    """Concatenate bit fields, most significant bit first, into bytes.
+
+    Each field lands in one 64-bit word, or straddles two; fields are OR-ed into their
+    words, and the words written big-endian.
+
+    Args:
+        values: uint64, each field right-aligned (fewer than 64 bits).
+        lengths: int64, the number of bits of each field.
+
+    Returns:
+        ``(data, pending_bits, pending_count)``: the whole bytes, and the 0..7 bits left over.
+    """
+    total_bits = int(lengths.sum())
+    if total_bits == 0:
+        return b"", 0, 0
+    start = np.cumsum(lengths) - lengths
+    word = start >> 6
+    end = (start & 63) + lengths  # where the field ends within its word, 1..127
+    fits = end <= 64
+    # Shift amounts are kept in 0..63 on both branches: larger shifts are undefined.
+    left = np.where(fits, 64 - end, 0).astype(np.uint64)
+    right = np.where(fits, 0, end - 64).astype(np.uint64)
+    head = (values << left) >> right
+    words = np.zeros((total_bits + 63) // 64 + 1, dtype=np.uint64)
+    first = np.flatnonzero(np.r_[True, word[1:] != word[:-1]])
+    words[word[first]] = np.bitwise_or.reduceat(head, first)
+    spill = np.flatnonzero(~fits)  # at most one field crosses each word boundary
+    words[word[spill] + 1] |= values[spill] << (128 - end[spill]).astype(np.uint64)
+    raw = words.astype(">u8").tobytes()
+    whole, pending_count = divmod(total_bits, 8)
+    pending_bits = raw[whole] >> (8 - pending_count) if pending_count else 0
+    return raw[:whole], pending_bits, pending_count
+
+
+def stuff_bytes(data: bytes) -> bytes:
+    """Insert a 0x00 after every 0xFF byte of entropy-coded data (T.81 F.1.2.3)."""
+    array = np.frombuffer(data, dtype=np.uint8)
+    ff = np.flatnonzero(array == 0xFF)
+    if ff.size == 0:
+        return data
+    return np.insert(array, ff + 1, 0).tobytes()
+
+
+def entropy_encode(blocks: list[np.ndarray], plan: Plan, state: EntropyState,
+                   final: bool) -> tuple[bytes, EntropyState]:
+    """Huffman-code a strip's blocks, continuing from ``state`` (see Backend.entropy_encode)."""
+    zigzag, component = blocks_in_coding_order(blocks, plan)
+    values, lengths, predictors = huffman_events(zigzag, component, plan, state.dc_predictors)
+    # The bits the previous strip left pending come first...
+    values = np.r_[np.uint64(state.pending_bits), values]
+    lengths = np.r_[state.pending_count, lengths]
+    if final:
+        # ...and a scan or restart interval ends by padding with 1-bits to a byte (F.1.2.3).
+        pad = -int(lengths.sum()) % 8
+        values = np.r_[values, np.uint64((1 << pad) - 1)]
+        lengths = np.r_[lengths, pad]
+    data, pending_bits, pending_count = pack_bits(values, lengths.astype(np.int64))
+    return stuff_bytes(data), EntropyState(predictors, pending_bits, pending_count)

@@ -1,0 +1,411 @@
+"""The orchestrator: rows in, a baseline JPEG out, strip by strip.
+
+It owns everything stateful, and reads in the order of the file it writes::
+
+    headers      SOI, APP0, DQT, SOF0, DHT, [DRI], SOS         markers.write_headers
+    strips       rows -> StripBuffer -> backend (in parallel) -> bytes, kept in order
+                 with RST0..RST7 between restart intervals, or, with no restart markers,
+                 the entropy state carried from strip to strip
+    end          [final padded byte], EOI
+
+``StripEncoder`` is that loop as a push interface (feed rows, get chunks back); ``Encoder``,
+``iter_encode``, ``encode`` and ``save`` are the doors into it, so every entry point writes
+the same bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import weakref
+from collections.abc import Iterable, Iterator
+from typing import IO, Any, BinaryIO
+
+import numpy as np
+
+from . import backends, markers
+from .backends import Backend, EntropyState, final_byte
+from .options import EncodeOptions, check_dimensions, check_mode, make_options
+from .plan import Plan, make_plan
+from .scheduler import OrderedScheduler, make_executor
+from .strips import StripBuffer, as_pixel_array, as_rows, image_mode
+
+#: Strips in flight per worker: enough to keep every worker busy while results are
+#: written in order, few enough to bound memory.
+STRIPS_IN_FLIGHT_PER_WORKER = 4
+
+
+def encode_strip_task(backend: Backend, pixels: np.ndarray, plan: Plan) -> bytes:
+    """One strip's work, as a module-level function so process pools can pickle it."""
+    return backend.encode_strip(pixels, plan)
+
+
+class StripEncoder:
+    """Push rows in, take the JPEG out in ordered chunks. Not thread-safe; one per image.
+
+    Args:
+        width, height: image size in pixels, 1..65535.
+        mode: "L", "RGB" or "RGBA" (alpha is dropped).
+        options: validated encode options.
+        copy_strips: copy whole strips before dispatching them to an asynchronous executor
+            (True when the caller may reuse its row buffers after handing them over).
+
+    Attributes:
+        plan: the frozen plan of this image.
+        backend: the engine chosen for it.
+        bytes_out: bytes handed out so far.
+        restart_offsets: byte offset, from the start of the file, of the first entropy-coded
+            byte of each restart interval (just after its RSTn marker), in order.
+    """
+
+    def __init__(self, width: int, height: int, mode: str, options: EncodeOptions,
+                 copy_strips: bool = True) -> None:
+        check_dimensions(width, height)
+        self.channels = check_mode(mode)
+        self.options = options
+        self.plan = make_plan(width, height, self.channels, options)
+        self.backend = backends.get(options.backend)
+        serial = self.plan.restart_interval == 0
+        executor, parallelism, self._owns_executor = (
+            (None, 1, False) if serial else make_executor(options.workers, options.executor))
+        self._executor = executor
+        self._scheduler = OrderedScheduler(encode_strip_task, executor,
+                                           STRIPS_IN_FLIGHT_PER_WORKER * parallelism)
+        self._copy_strips = copy_strips and self._scheduler.asynchronous
+        self._buffer = StripBuffer(self.plan)
+        self._state = EntropyState.start(self.plan)
+        self._strips_out = 0
+        self.bytes_out = 0
+        self.restart_offsets: list[int] = []
+        self.closed = False
+        self._progress = _progress_bar(height) if options.progress else None
+
+    # -- the file, in order ---------------------------------------------------------------
+
+    def header(self) -> bytes:
+        """Every marker segment before the entropy-coded data."""
+        return self._out(markers.write_headers(self.plan))
+
+    def feed(self, rows: Any) -> list[bytes]:
+        """Accept rows ``(n, width[, channels])``; return the chunks now ready, in order."""
+        if self.closed:
+            raise ValueError("the encoder is closed; no more rows can be written")
+        rows = as_rows(rows, self.plan.width, self.channels)
+        chunks = []
+        try:
+            for strip in self._buffer.add(rows):
+                chunks += self._dispatch(strip)
+        except BaseException:
+            self.abort()
+            raise
+        return chunks
+
+    def finish(self) -> list[bytes]:
+        """Wait for the last strips and close the scan; return the remaining chunks + EOI.
+
+        Raises:
+            ValueError: fewer rows were fed than the image height.
+        """
+        if self.closed:
+            raise ValueError("the encoder is already closed")
+        if not self._buffer.complete:
+            received = self._buffer.rows_received
+            self.abort()
+            raise ValueError(f"too few rows: got {received} of the image height {self.plan.height}")
+        try:
+            chunks = [self._strip_done(result) for result in self._scheduler.drain()]
+            if self.plan.restart_interval == 0:
+                chunks.append(self._out(final_byte(self._state)))
+            chunks.append(self._out(markers.write_eoi()))
+        finally:
+            self._release()
+        return chunks
+
+    def abort(self) -> None:
+        """Stop: drop strips in flight and release workers. Safe to call more than once."""
+        if not self.closed:
+            self._scheduler.cancel()
+            self._release()
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _dispatch(self, strip: np.ndarray) -> list[bytes]:
+        if self.plan.restart_interval == 0:
+            # Serial mode: each strip continues the previous one's bit stream and predictors.
+            data, self._state = self.backend.encode_strip_continued(strip, self.plan, self._state)
+            return [self._strip_done(data)]
+        if self._copy_strips:
+            strip = strip.copy()
+        return [self._strip_done(result)
+                for result in self._scheduler.submit(self.backend, strip, self.plan)]
+
+    def _strip_done(self, data: bytes) -> bytes:
+        """Frame one strip's bytes: an RSTn marker before every restart interval but the first."""
+        index = self._strips_out
+        self._strips_out += 1
+        prefix = b""
+        if self.plan.restart_interval and index > 0:
+            prefix = markers.write_rst(index - 1)
+        if self.plan.restart_interval:
+            self.restart_offsets.append(self.bytes_out + len(prefix))
+        if self._progress is not None:
+            done_rows = min(self._strips_out * self.plan.strip_height, self.plan.height)
+            self._progress.update(done_rows - self._progress.n)
+        return self._out(prefix + data)
+
+    def _out(self, chunk: bytes) -> bytes:
+        self.bytes_out += len(chunk)
+        return chunk
+
+    def _release(self) -> None:
+        self.closed = True
+        if self._owns_executor and self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+        if self._progress is not None:
+            self._progress.close()
+
+
+def _progress_bar(total_rows: int) -> Any:
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        raise ValueError("progress=True needs the tqdm package: pip install tqdm") from None
+    return tqdm(total=total_rows, unit="row", file=sys.stderr, desc="stripjpeg", leave=False)
+
+
+# --- Sinks ---------------------------------------------------------------------------------
+
+class _AtomicFile:
+    """Writes to a temporary file beside ``path`` and renames it over ``path`` only on
+    success, so a failed encode leaves any existing file untouched and no stray file."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = os.fspath(path)
+        directory = os.path.dirname(os.path.abspath(self.path))
+        fd, self.temp_path = tempfile.mkstemp(prefix=f".{os.path.basename(self.path)}.",
+                                              suffix=".part", dir=directory)
+        self.file: BinaryIO = os.fdopen(fd, "wb")
+        # If the Encoder is dropped unclosed, the temporary file is still removed.
+        self._finalizer = weakref.finalize(self, _remove_quietly, self.file, self.temp_path)
+
+    def write(self, data: bytes) -> None:
+        self.file.write(data)
+
+    def commit(self) -> None:
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        self.file.close()
+        os.replace(self.temp_path, self.path)
+        self._finalizer.detach()
+
+    def discard(self) -> None:
+        self._finalizer()
+
+
+def _remove_quietly(file: IO[bytes], path: str) -> None:
+    file.close()
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+class _StreamSink:
+    """Writes to a caller's binary file object; the caller keeps it open and owns it."""
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self.file = file
+
+    def write(self, data: bytes) -> None:
+        self.file.write(data)
+
+    def commit(self) -> None:
+        flush = getattr(self.file, "flush", None)
+        if flush is not None:
+            flush()
+
+    def discard(self) -> None:
+        pass
+
+
+def _open_sink(target: Any) -> _AtomicFile | _StreamSink:
+    if isinstance(target, (str, os.PathLike)):
+        return _AtomicFile(target)
+    if hasattr(target, "write"):
+        return _StreamSink(target)
+    raise TypeError(f"output must be a path or a binary file object with write(), "
+                    f"got {type(target).__name__}")
+
+
+# --- Public entry points -------------------------------------------------------------------
+
+class Encoder:
+    """Encode an image row by row into a file or stream, in bounded memory.
+
+    Example::
+
+        with stripjpeg.Encoder("big.jpg", width, height, mode="RGB", quality=90) as enc:
+            for rows in source:           # uint8 arrays (n, width, 3), any n >= 1
+                enc.write(rows)
+
+    Writing to a path goes to a temporary file that replaces ``path`` only when all rows
+    were written and the encode succeeded; on any error (or an exception inside the
+    ``with`` block) the temporary file is removed and an existing file is left untouched.
+    A file object is written as data is ready and is left open.
+
+    Args:
+        target: a path, or a binary file object with ``write()``.
+        width, height: image size in pixels, 1..65535.
+        mode: "L", "RGB" or "RGBA" (alpha is dropped).
+        **options: encode options (see :func:`encode`).
+    """
+
+    def __init__(self, target: str | os.PathLike | IO[bytes], width: int, height: int,
+                 mode: str = "RGB", **options: Any) -> None:
+        self._core = StripEncoder(width, height, mode, make_options(**options))
+        self._sink = _open_sink(target)
+        try:
+            self._sink.write(self._core.header())
+        except BaseException:
+            self.abort()
+            raise
+
+    @property
+    def plan(self) -> Plan:
+        """The frozen plan (geometry and tables) of this image."""
+        return self._core.plan
+
+    @property
+    def restart_offsets(self) -> list[int]:
+        """Byte offsets of each restart interval's entropy-coded data in the output."""
+        return list(self._core.restart_offsets)
+
+    @property
+    def rows_written(self) -> int:
+        """Rows accepted so far."""
+        return self._core._buffer.rows_received
+
+    def write(self, rows: Any) -> None:
+        """Encode more rows: uint8 ``(n, width)`` for "L", ``(n, width, 3 or 4)`` otherwise.
+
+        Raises:
+            TypeError: wrong dtype. ValueError: wrong shape, too many rows, or closed.
+        """
+        try:
+            for chunk in self._core.feed(rows):
+                self._sink.write(chunk)
+        except BaseException:
+            self.abort()
+            raise
+
+    def close(self) -> None:
+        """Finish the image (all rows must have been written) and commit the output."""
+        if self._core.closed:
+            return
+        try:
+            for chunk in self._core.finish():
+                self._sink.write(chunk)
+            self._sink.commit()
+        except BaseException:
+            self.abort()
+            raise
+
+    def abort(self) -> None:
+        """Give up: stop the workers and remove the partial output (for a path)."""
+        self._core.abort()
+        self._sink.discard()
+
+    def __enter__(self) -> Encoder:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+def iter_encode(strips: Iterable[Any], *, width: int, height: int, mode: str = "RGB",
+                **options: Any) -> Iterator[bytes]:
+    """Encode rows from an iterable, yielding the JPEG as chunks of bytes.
+
+    Args:
+        strips: iterable of uint8 arrays ``(n, width[, channels])``, any ``n >= 1``, top to
+            bottom, ``height`` rows in all.
+        width, height, mode: as for :class:`Encoder`.
+        **options: encode options (see :func:`encode`).
+
+    Options are checked at once; the rows as they are consumed.
+    """
+    core = StripEncoder(width, height, mode, make_options(**options))
+    return _iter_chunks(core, strips)
+
+
+def _iter_chunks(core: StripEncoder, pieces: Iterable[Any]) -> Iterator[bytes]:
+    try:
+        yield core.header()
+        for piece in pieces:
+            yield from core.feed(piece)
+        yield from core.finish()
+    finally:
+        core.abort()
+
+
+def encode(pixels: Any, quality: int = 100, subsampling: str = "4:4:4", *,
+           backend: str | None = None, dct: str = "islow", restart_rows: int = 1,
+           workers: int | None = None, executor: Any = None, progress: bool = False) -> bytes:
+    """Encode a whole image to baseline JPEG bytes.
+
+    Args:
+        pixels: uint8 array, ``(H, W)`` grayscale, ``(H, W, 3)`` RGB or ``(H, W, 4)`` RGBA
+            (alpha is dropped); any memory layout.
+        quality: IJG quality 1..100; 100 (the default) makes every quantization step 1.
+        subsampling: "4:4:4" (default), "4:2:2" or "4:2:0"; ignored for grayscale.
+        backend: engine name (see ``stripjpeg.backends.available()``); None picks the fastest.
+        dct: "islow" (libjpeg's integer DCT: the same bytes as libjpeg-turbo) or "float".
+        restart_rows: a restart marker after every this many MCU rows (default 1); 0 for none.
+        workers: threads for independent strips; None = all cores.
+        executor: a ``concurrent.futures.Executor`` to run strips on instead.
+        progress: show a progress bar on stderr.
+
+    Returns:
+        The JPEG file as bytes; the same bytes Pillow writes with ``quality``,
+        ``subsampling`` and ``restart_marker_rows`` set alike (when ``dct="islow"``).
+    """
+    pixels = as_pixel_array(pixels)
+    mode = image_mode(pixels)
+    options = make_options(quality=quality, subsampling=subsampling, backend=backend, dct=dct,
+                           restart_rows=restart_rows, workers=workers, executor=executor,
+                           progress=progress)
+    if pixels.ndim == 2:
+        pixels = pixels[:, :, np.newaxis]
+    check_dimensions(pixels.shape[1], pixels.shape[0])
+    # The whole array is ours until this call returns: strips can be views, never copies.
+    core = StripEncoder(pixels.shape[1], pixels.shape[0], mode, options, copy_strips=False)
+    return b"".join(_iter_chunks(core, [pixels]))
+
+
+def save(target: str | os.PathLike | IO[bytes], pixels: Any, **options: Any) -> None:
+    """Encode a whole image into a path (written atomically) or a binary file object.
+
+    Args:
+        target: a path or a binary file object.
+        pixels: as for :func:`encode`.
+        **options: as for :func:`encode`.
+    """
+    pixels = as_pixel_array(pixels)
+    mode = image_mode(pixels)
+    if pixels.ndim == 2:
+        pixels = pixels[:, :, np.newaxis]
+    check_dimensions(pixels.shape[1], pixels.shape[0])
+    core = StripEncoder(pixels.shape[1], pixels.shape[0], mode, make_options(**options),
+                        copy_strips=False)
+    sink = _open_sink(target)
+    try:
+        for chunk in _iter_chunks(core, [pixels]):
+            sink.write(chunk)
+        sink.commit()
+    except BaseException:
+        sink.discard()
+        raise

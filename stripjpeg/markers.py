@@ -1,0 +1,134 @@
+"""Marker segments (T.81 Annex B), one pure function each, returning bytes.
+
+Every segment but SOI, EOI and RSTn has the same shape (T.81 B.1.1.4)::
+
+    FF xx | Lh Ll | parameters...
+    marker  length (2 bytes, big-endian, counting itself and the parameters)
+
+Functions are named after the marker they write and appear in the order a file holds them.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+
+from .plan import Plan
+from .tables import ZIGZAG, HuffmanSpec
+
+SOI = 0xD8
+EOI = 0xD9
+APP0 = 0xE0
+DQT = 0xDB
+SOF0 = 0xC0
+DHT = 0xC4
+DRI = 0xDD
+SOS = 0xDA
+RST0 = 0xD0
+COM = 0xFE
+
+#: Largest parameter payload of one marker segment: the 16-bit length counts itself.
+MAX_SEGMENT_PAYLOAD = 65535 - 2
+
+
+def segment(marker: int, payload: bytes) -> bytes:
+    """Return ``FF marker, length, payload`` (T.81 B.1.1.4); the length includes its 2 bytes."""
+    if len(payload) > MAX_SEGMENT_PAYLOAD:
+        raise ValueError(f"marker segment 0x{marker:02X} payload of {len(payload)} bytes is over "
+                         f"the {MAX_SEGMENT_PAYLOAD} bytes one segment can hold")
+    return struct.pack(">BBH", 0xFF, marker, len(payload) + 2) + payload
+
+
+def write_soi() -> bytes:
+    """SOI, start of image: ``FF D8``."""
+    return bytes((0xFF, SOI))
+
+
+def write_app0_jfif(density: tuple[int, int] = (1, 1), units: int = 0) -> bytes:
+    """APP0 JFIF header, as libjpeg writes it: version 1.01, no thumbnail.
+
+    Layout (JFIF 1.02 spec)::
+
+        FF E0 | 00 10 | "JFIF\\0" | 01 01 | units | Xdensity(2) | Ydensity(2) | 00 00
+                                  version        0 = aspect ratio only, 1 = dots per inch
+    """
+    payload = b"JFIF\0" + struct.pack(">BBBHHBB", 1, 1, units, density[0], density[1], 0, 0)
+    return segment(APP0, payload)
+
+
+def write_dqt(table_index: int, table: np.ndarray) -> bytes:
+    """DQT, one 8-bit quantization table (T.81 B.2.4.1).
+
+    Layout: ``FF DB | Lq | Pq,Tq (4 bits each; Pq = 0 for 8-bit) | 64 entries in zigzag order``.
+
+    Args:
+        table_index: Tq, 0..3.
+        table: 64 divisors 1..255, natural order.
+    """
+    values = np.asarray(table).reshape(64)[ZIGZAG]
+    return segment(DQT, bytes([table_index]) + values.astype(np.uint8).tobytes())
+
+
+def write_sof0(plan: Plan) -> bytes:
+    """SOF0, baseline frame header (T.81 B.2.2).
+
+    Layout: ``FF C0 | Lf | P=8 | Y (height) | X (width) | Nf | Nf x (Ci, Hi<<4|Vi, Tqi)``.
+    """
+    payload = struct.pack(">BHHB", 8, plan.height, plan.width, len(plan.components))
+    for c in plan.components:
+        payload += struct.pack(">BBB", c.id, (c.h << 4) | c.v, c.quant_index)
+    return segment(SOF0, payload)
+
+
+def write_dht(table_class: int, table_index: int, spec: HuffmanSpec) -> bytes:
+    """DHT, one Huffman table (T.81 B.2.4.2).
+
+    Layout: ``FF C4 | Lh | Tc<<4|Th (class 0 = DC, 1 = AC) | BITS (16) | HUFFVAL``.
+    """
+    payload = bytes([(table_class << 4) | table_index]) + bytes(spec.bits) + bytes(spec.huffval)
+    return segment(DHT, payload)
+
+
+def write_dri(restart_interval: int) -> bytes:
+    """DRI, define restart interval in MCUs (T.81 B.2.4.4): ``FF DD | 00 04 | Ri``."""
+    return segment(DRI, struct.pack(">H", restart_interval))
+
+
+def write_sos(plan: Plan) -> bytes:
+    """SOS, the header of the single baseline scan (T.81 B.2.3).
+
+    Layout: ``FF DA | Ls | Ns | Ns x (Csj, Tdj<<4|Taj) | Ss=0 | Se=63 | Ah<<4|Al = 0``.
+    """
+    payload = bytes([len(plan.components)])
+    for c in plan.components:
+        payload += bytes([c.id, (c.huffman_index << 4) | c.huffman_index])
+    payload += bytes([0, 63, 0])
+    return segment(SOS, payload)
+
+
+def write_rst(index: int) -> bytes:
+    """RSTn, restart marker ``FF D0+n``; n counts restart intervals modulo 8 (T.81 B.2.1)."""
+    return bytes((0xFF, RST0 + index % 8))
+
+
+def write_eoi() -> bytes:
+    """EOI, end of image: ``FF D9``."""
+    return bytes((0xFF, EOI))
+
+
+def write_headers(plan: Plan) -> bytes:
+    """Everything before the entropy-coded data, in the order libjpeg writes it.
+
+    SOI, APP0 (JFIF), DQT per table, SOF0, DHT per table (DC0, AC0, DC1, AC1), DRI when
+    restart markers are on, SOS.
+    """
+    parts = [write_soi(), write_app0_jfif()]
+    parts += [write_dqt(i, table) for i, table in enumerate(plan.quant_tables)]
+    parts.append(write_sof0(plan))
+    for index, (dc, ac) in enumerate(zip(plan.dc_tables, plan.ac_tables)):
+        parts += [write_dht(0, index, dc), write_dht(1, index, ac)]
+    if plan.restart_interval:
+        parts.append(write_dri(plan.restart_interval))
+    parts.append(write_sos(plan))
+    return b"".join(parts)

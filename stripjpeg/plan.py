@@ -1,0 +1,254 @@
+"""The Plan: everything a backend needs to encode a strip, built once per image and frozen.
+
+Vocabulary (as in T.81 and libjpeg's ``structure.txt``):
+
+* *sample*: one 8-bit value of one component (Y, Cb or Cr) at one position;
+* *component*: one colour plane, possibly subsampled; its *sampling factors* (H, V) say how
+  many 8x8 blocks of it an MCU holds across and down;
+* *block*: 8x8 samples, and after the DCT, 64 *coefficients*;
+* *MCU* (minimum coded unit): the blocks of all components that cover one
+  ``8*Hmax x 8*Vmax`` pixel area, coded together (T.81 A.2.3, interleaved order);
+* *MCU row*: one row of MCUs across the image; a *strip* is one or more whole MCU rows.
+
+A Plan holds no pixels and changes nothing while encoding, so it is shared by all strips,
+and can be pickled to worker processes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .options import SUBSAMPLING_FACTORS, EncodeOptions
+from .tables import (
+    AC_CHROMINANCE,
+    AC_LUMINANCE,
+    DC_CHROMINANCE,
+    DC_LUMINANCE,
+    HuffmanSpec,
+    huffman_codes,
+    quantization_tables,
+)
+
+#: Rows of pixels per strip in serial mode (no restart markers), rounded to whole MCU rows.
+#: Any value gives the same bytes; this one keeps per-strip overhead small and memory bounded.
+SERIAL_STRIP_PIXELS = 1 << 18
+
+
+@dataclass(frozen=True)
+class Component:
+    """One component of the frame, as the SOF0 header describes it (T.81 B.2.2).
+
+    Attributes:
+        id: component identifier Ci (1 = Y, 2 = Cb, 3 = Cr, as libjpeg numbers them).
+        h, v: horizontal and vertical sampling factors.
+        quant_index: which quantization table (Tqi) the component uses.
+        huffman_index: which DC and AC Huffman tables (Tdj, Taj) the scan uses for it.
+        width_in_blocks, height_in_blocks: blocks that hold real samples, not counting the
+            dummy blocks that fill the last MCU (libjpeg's ``width_in_blocks``).
+    """
+
+    id: int
+    h: int
+    v: int
+    quant_index: int
+    huffman_index: int
+    width_in_blocks: int
+    height_in_blocks: int
+
+
+@dataclass(frozen=True)
+class StripLayout:
+    """Where one component's samples and blocks lie within one strip.
+
+    Attributes:
+        input_rows, input_cols: pixel rows and columns the component is computed from, after
+            edge replication: rows rounded up to a multiple of Vmax (so vertical downsampling
+            has whole row pairs), columns out to the component's last real block.
+        real_block_rows, real_block_cols: blocks holding image samples.
+        block_rows, block_cols: all blocks of the strip's MCUs, dummy blocks included.
+    """
+
+    input_rows: int
+    input_cols: int
+    real_block_rows: int
+    real_block_cols: int
+    block_rows: int
+    block_cols: int
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """Frozen geometry and tables for one image.
+
+    Attributes:
+        width, height: image size in pixels.
+        input_channels: channels per pixel of the input rows (1 = L, 3 = RGB, 4 = RGBA).
+        components: the frame's components, Y first.
+        hmax, vmax: largest sampling factors; an MCU covers ``8*hmax x 8*vmax`` pixels.
+        mcus_per_row, mcu_rows: the MCU grid.
+        restart_rows: MCU rows per restart interval (0 = no restart markers).
+        restart_interval: the DRI value, MCUs per restart interval (0 = no DRI).
+        strip_mcu_rows: MCU rows per strip handed to a backend.
+        quant_tables: one uint16 table of 64 divisors per table index, natural order.
+        dc_tables, ac_tables: Huffman tables per table index, as BITS/HUFFVAL.
+        dc_codes, ac_codes: per table index, ``(codes, lengths)`` lookup arrays by symbol.
+        dct: ``"islow"`` or ``"float"``.
+    """
+
+    width: int
+    height: int
+    input_channels: int
+    components: tuple[Component, ...]
+    hmax: int
+    vmax: int
+    mcus_per_row: int
+    mcu_rows: int
+    restart_rows: int
+    restart_interval: int
+    strip_mcu_rows: int
+    quant_tables: tuple[np.ndarray, ...]
+    dc_tables: tuple[HuffmanSpec, ...]
+    ac_tables: tuple[HuffmanSpec, ...]
+    dct: str
+    dc_codes: tuple[tuple[np.ndarray, np.ndarray], ...] = field(init=False, repr=False)
+    ac_codes: tuple[tuple[np.ndarray, np.ndarray], ...] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Code lookup tables are derived data: computed here so a Plan cannot disagree
+        # with its own BITS/HUFFVAL.
+        object.__setattr__(self, "dc_codes", tuple(_frozen_codes(t) for t in self.dc_tables))
+        object.__setattr__(self, "ac_codes", tuple(_frozen_codes(t) for t in self.ac_tables))
+        for table in self.quant_tables:
+            table.flags.writeable = False
+
+    @property
+    def mcu_width(self) -> int:
+        """Pixels across one MCU."""
+        return 8 * self.hmax
+
+    @property
+    def mcu_height(self) -> int:
+        """Pixel rows in one MCU row."""
+        return 8 * self.vmax
+
+    @property
+    def strip_height(self) -> int:
+        """Pixel rows per strip (the last strip of the image may have fewer)."""
+        return self.strip_mcu_rows * self.mcu_height
+
+    @property
+    def strip_count(self) -> int:
+        """Number of strips in the image."""
+        return math.ceil(self.mcu_rows / self.strip_mcu_rows)
+
+    @property
+    def is_color(self) -> bool:
+        """True for a three-component YCbCr frame, False for grayscale."""
+        return len(self.components) == 3
+
+    @property
+    def blocks_per_mcu(self) -> int:
+        """Blocks in one MCU: the sum of H*V over the components (at most 10, T.81 B.2.3)."""
+        return sum(c.h * c.v for c in self.components)
+
+    def strip_layout(self, pixel_rows: int) -> tuple[StripLayout, ...]:
+        """Per component, the layout of a strip of ``pixel_rows`` rows (libjpeg's edge rules).
+
+        A strip starts on an MCU row boundary, so the counts are those libjpeg derives for the
+        whole image (``width_in_blocks``, ``last_row_height``...) restricted to the strip.
+        """
+        mcu_rows = math.ceil(pixel_rows / self.mcu_height)
+        input_rows = math.ceil(pixel_rows / self.vmax) * self.vmax
+        return tuple(
+            StripLayout(
+                input_rows=input_rows,
+                input_cols=c.width_in_blocks * 8 * (self.hmax // c.h),
+                real_block_rows=math.ceil(pixel_rows * c.v / (8 * self.vmax)),
+                real_block_cols=c.width_in_blocks,
+                block_rows=mcu_rows * c.v,
+                block_cols=self.mcus_per_row * c.h,
+            )
+            for c in self.components
+        )
+
+    def with_tables(self, dc_tables: tuple[HuffmanSpec, ...], ac_tables: tuple[HuffmanSpec, ...]) -> Plan:
+        """Return a copy of this plan that codes with other Huffman tables (e.g. optimized)."""
+        return Plan(self.width, self.height, self.input_channels, self.components, self.hmax,
+                    self.vmax, self.mcus_per_row, self.mcu_rows, self.restart_rows,
+                    self.restart_interval, self.strip_mcu_rows, self.quant_tables, dc_tables,
+                    ac_tables, self.dct)
+
+
+def _frozen_codes(spec: HuffmanSpec) -> tuple[np.ndarray, np.ndarray]:
+    codes, lengths = huffman_codes(spec)
+    codes.flags.writeable = False
+    lengths.flags.writeable = False
+    return codes, lengths
+
+
+def make_plan(width: int, height: int, input_channels: int, options: EncodeOptions,
+              quant_tables: tuple[np.ndarray, ...] | None = None) -> Plan:
+    """Build the Plan for a ``width x height`` image with ``input_channels`` channels.
+
+    Args:
+        width, height: image size in pixels, already checked to be 1..65535.
+        input_channels: 1 (grayscale) or 3/4 (RGB/RGBA, encoded as YCbCr).
+        options: validated encode options.
+        quant_tables: natural-order tables to use instead of the quality-scaled Annex K
+            ones (index 0 for luma, 1 for chroma).
+    """
+    color = input_channels != 1
+    if quant_tables is None:
+        luma, chroma = quantization_tables(options.quality)
+        quant_tables = (luma, chroma) if color else (luma,)
+    quant_tables = tuple(np.asarray(t, dtype=np.uint16).reshape(64).copy() for t in quant_tables)
+
+    if color:
+        h, v = SUBSAMPLING_FACTORS[options.subsampling]
+        factors = [(1, h, v, 0, 0), (2, 1, 1, 1, 1), (3, 1, 1, 1, 1)]
+        dc_tables, ac_tables = (DC_LUMINANCE, DC_CHROMINANCE), (AC_LUMINANCE, AC_CHROMINANCE)
+    else:
+        # A single-component scan is non-interleaved: its MCU is one block (T.81 A.2.2),
+        # whatever subsampling was asked for.
+        factors = [(1, 1, 1, 0, 0)]
+        dc_tables, ac_tables = (DC_LUMINANCE,), (AC_LUMINANCE,)
+    hmax = max(f[1] for f in factors)
+    vmax = max(f[2] for f in factors)
+    components = tuple(
+        Component(id=cid, h=ch, v=cv, quant_index=qi, huffman_index=hi,
+                  width_in_blocks=math.ceil(width * ch / (8 * hmax)),
+                  height_in_blocks=math.ceil(height * cv / (8 * vmax)))
+        for cid, ch, cv, qi, hi in factors
+    )
+    mcus_per_row = math.ceil(width / (8 * hmax))
+    mcu_rows = math.ceil(height / (8 * vmax))
+
+    restart_rows = options.restart_rows
+    restart_interval = 0
+    if restart_rows:
+        restart_interval = mcus_per_row * restart_rows
+        strip_mcu_rows = restart_rows
+        if restart_interval > 65535:
+            # libjpeg caps the DRI value at 65535 MCUs (jcparam.c). That still equals "one
+            # interval for the whole image" when the image has no more MCUs than that;
+            # otherwise its markers would fall mid-row, which whole-row strips cannot
+            # reproduce, so refuse rather than write a different file.
+            if mcus_per_row * mcu_rows > 65535:
+                raise ValueError(
+                    f"restart_rows={restart_rows} gives a restart interval of "
+                    f"{restart_interval} MCUs ({mcus_per_row} per row), over the 65535 a "
+                    f"DRI segment can hold; use restart_rows <= {65535 // mcus_per_row}")
+            restart_interval = 65535
+            strip_mcu_rows = mcu_rows
+    else:
+        strip_mcu_rows = max(1, SERIAL_STRIP_PIXELS // (width * 8 * vmax))
+    strip_mcu_rows = min(strip_mcu_rows, mcu_rows)
+
+    return Plan(width=width, height=height, input_channels=input_channels,
+                components=components, hmax=hmax, vmax=vmax, mcus_per_row=mcus_per_row,
+                mcu_rows=mcu_rows, restart_rows=restart_rows, restart_interval=restart_interval,
+                strip_mcu_rows=strip_mcu_rows, quant_tables=quant_tables,
+                dc_tables=dc_tables, ac_tables=ac_tables, dct=options.dct)

@@ -1,0 +1,88 @@
+"""Dispatch of independent strips to an executor, results kept in order, window bounded.
+
+Strips separated by restart markers do not depend on each other, so any
+``concurrent.futures.Executor`` can encode them: a thread pool (the numba kernels release
+the GIL), a process pool, or a Dask cluster's executor. The scheduler keeps at most
+``window`` strips in flight, so memory stays bounded however tall the image, and hands
+back results strictly in submission order.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+
+def default_workers() -> int:
+    """Threads used when ``workers=None``: the cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class OrderedScheduler:
+    """Runs ``function(*args)`` per submitted task; returns results in submission order.
+
+    Args:
+        function: a picklable callable (a module-level function) for process pools.
+        executor: where to run tasks; None runs them inline, in the caller's thread.
+        window: most tasks in flight at once (submitted but not yet handed back).
+    """
+
+    def __init__(self, function: Callable[..., Any],
+                 executor: concurrent.futures.Executor | None, window: int) -> None:
+        self.function = function
+        self.executor = executor
+        self.window = max(1, window)
+        self._in_flight: deque[concurrent.futures.Future] = deque()
+
+    @property
+    def asynchronous(self) -> bool:
+        """True when tasks may run after :meth:`submit` returns (inputs must stay unchanged)."""
+        return self.executor is not None
+
+    def submit(self, *args: Any) -> list[Any]:
+        """Queue one task; return the results that are ready, in order.
+
+        Blocks while the window is full, which is the back-pressure that bounds memory.
+        """
+        if self.executor is None:
+            return [self.function(*args)]
+        self._in_flight.append(self.executor.submit(self.function, *args))
+        ready = []
+        while len(self._in_flight) > self.window or (self._in_flight and self._in_flight[0].done()):
+            ready.append(self._in_flight.popleft().result())
+        return ready
+
+    def drain(self) -> list[Any]:
+        """Wait for every task in flight; return their results in order."""
+        results = [future.result() for future in self._in_flight]
+        self._in_flight.clear()
+        return results
+
+    def cancel(self) -> None:
+        """Drop the tasks in flight (after a failure); running ones finish unobserved."""
+        for future in self._in_flight:
+            future.cancel()
+        self._in_flight.clear()
+
+
+def make_executor(workers: int | None, executor: concurrent.futures.Executor | None
+                  ) -> tuple[concurrent.futures.Executor | None, int, bool]:
+    """Choose where strips run.
+
+    Returns:
+        ``(executor, parallelism, owned)``: the executor (None = inline), how many strips it
+        runs at once, and whether the caller created it here and must shut it down.
+    """
+    if executor is not None:
+        count = workers or getattr(executor, "_max_workers", None) or default_workers()
+        return executor, count, False
+    count = workers if workers is not None else default_workers()
+    if count == 1:
+        return None, 1, False
+    return concurrent.futures.ThreadPoolExecutor(count, thread_name_prefix="stripjpeg"), count, True

@@ -1,0 +1,114 @@
+"""Row buffering: rows arrive in pieces of any height; backends get whole strips.
+
+A strip is ``plan.strip_height`` pixel rows (whole MCU rows), the last one possibly
+shorter. Pieces that already hold whole strips are cut into views, not copied; only
+rows that straddle a strip boundary are gathered into a new array. Edge replication is the
+backend's first stage, not done here, because its order relative to downsampling matters
+(see ``numpy_backend.component_samples``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .plan import Plan
+
+
+def as_pixel_array(pixels: Any, what: str = "pixels") -> np.ndarray:
+    """Return ``pixels`` as a uint8 ndarray, refusing anything that would need a cast.
+
+    Raises:
+        TypeError: not array-like, or a dtype other than uint8 (no silent conversion: a
+            float image in 0..1 or an int64 array would otherwise encode as garbage).
+    """
+    if not isinstance(pixels, np.ndarray):
+        if not hasattr(pixels, "__array__") and not isinstance(pixels, (list, tuple)):
+            raise TypeError(f"{what} must be a numpy array of uint8, got {type(pixels).__name__}")
+        pixels = np.asarray(pixels)
+    if pixels.dtype != np.uint8:
+        raise TypeError(f"{what} must have dtype uint8, got {pixels.dtype}; convert explicitly "
+                        f"(e.g. np.clip(x, 0, 255).astype(np.uint8)) if that is what you mean")
+    return pixels
+
+
+def image_mode(pixels: np.ndarray) -> str:
+    """The mode ("L", "RGB" or "RGBA") of a whole image array, from its shape.
+
+    Raises:
+        ValueError: not ``(H, W)``, ``(H, W, 1)``, ``(H, W, 3)`` or ``(H, W, 4)``.
+    """
+    if pixels.ndim == 2 or (pixels.ndim == 3 and pixels.shape[2] == 1):
+        return "L"
+    if pixels.ndim == 3 and pixels.shape[2] in (3, 4):
+        return "RGB" if pixels.shape[2] == 3 else "RGBA"
+    raise ValueError(f"pixels must have shape (H, W) for grayscale, (H, W, 3) for RGB or "
+                     f"(H, W, 4) for RGBA; got shape {pixels.shape}")
+
+
+def as_rows(piece: Any, width: int, channels: int) -> np.ndarray:
+    """Check one piece of rows and view it as ``(n, width, channels)``.
+
+    Raises:
+        TypeError: wrong dtype. ValueError: wrong width or channel count, or no rows.
+    """
+    rows = as_pixel_array(piece, "rows")
+    if rows.ndim == 2 and channels == 1:
+        rows = rows[:, :, np.newaxis]
+    expected = f"(n, {width})" if channels == 1 else f"(n, {width}, {channels})"
+    if rows.ndim != 3 or rows.shape[1] != width or rows.shape[2] != channels:
+        raise ValueError(f"rows must have shape {expected}, got {rows.shape}")
+    if rows.shape[0] == 0:
+        raise ValueError("rows must hold at least one row, got 0")
+    return rows
+
+
+class StripBuffer:
+    """Turns pieces of rows into strips of ``plan.strip_height`` rows, in order.
+
+    Attributes:
+        rows_received: rows accepted so far.
+    """
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.rows_received = 0
+        self._pending: list[np.ndarray] = []
+        self._pending_rows = 0
+
+    def add(self, rows: np.ndarray) -> list[np.ndarray]:
+        """Accept checked rows ``(n, width, channels)``; return the strips now complete.
+
+        Raises:
+            ValueError: more rows in all than the image height.
+        """
+        height = self.plan.height
+        if self.rows_received + rows.shape[0] > height:
+            raise ValueError(f"too many rows: {self.rows_received} received, {rows.shape[0]} more "
+                             f"would exceed the image height {height}")
+        self.rows_received += rows.shape[0]
+        size = self.plan.strip_height
+        strips = []
+        if self._pending_rows:
+            take = min(size - self._pending_rows, rows.shape[0])
+            self._pending.append(rows[:take].copy())
+            self._pending_rows += take
+            rows = rows[take:]
+            if self._pending_rows == size:
+                strips.append(np.concatenate(self._pending))
+                self._pending, self._pending_rows = [], 0
+        whole = rows.shape[0] // size * size
+        strips += [rows[start:start + size] for start in range(0, whole, size)]
+        if whole < rows.shape[0]:
+            # Copied: the caller may reuse its buffer for the next piece.
+            self._pending, self._pending_rows = [rows[whole:].copy()], rows.shape[0] - whole
+        if self.rows_received == height and self._pending_rows:
+            strips.append(np.concatenate(self._pending))  # the last, shorter strip
+            self._pending, self._pending_rows = [], 0
+        return strips
+
+    @property
+    def complete(self) -> bool:
+        """True once all ``plan.height`` rows have been received."""
+        return self.rows_received == self.plan.height

@@ -1,0 +1,226 @@
+"""The fixed tables of baseline JPEG: zigzag order, quantization and Huffman tables.
+
+Everything here comes from ITU-T T.81 (the JPEG standard):
+
+* Figure A.6 defines the zigzag order of the 64 DCT coefficients.
+* Annex K.1 (Tables K.1 and K.2) gives the example quantization tables that every
+  IJG-derived encoder (libjpeg, libjpeg-turbo, and so Pillow) scales by "quality".
+* Annex K.3 (Tables K.3 to K.6) gives the example Huffman tables, in the BITS/HUFFVAL form
+  that a DHT segment carries (clause B.2.4.2).
+* Annex C turns BITS/HUFFVAL into codes (Figures C.1 to C.3).
+
+Quantization tables are kept in *natural* (row-major) order: entry ``8 * v + u`` is the
+divisor for horizontal frequency ``u`` and vertical frequency ``v``. Only the DQT segment
+and the entropy coder use zigzag order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def _derive_zigzag() -> np.ndarray:
+    """Return ZIGZAG: ZIGZAG[k] is the natural index (8*row + col) of the k-th coefficient.
+
+    T.81 Figure A.6: walk the anti-diagonals (row + col = s) of the 8x8 block, starting at
+    the DC term; even diagonals run up and to the right, odd ones down and to the left.
+    """
+    order = []
+    for s in range(15):
+        cells = [(row, s - row) for row in range(8) if 0 <= s - row < 8]
+        if s % 2 == 0:
+            cells.reverse()  # even diagonal: from bottom-left up to top-right
+        order.extend(8 * row + col for row, col in cells)
+    return np.array(order, dtype=np.intp)
+
+
+#: ZIGZAG[k] = natural (row-major) index of zigzag position k (T.81 Figure A.6).
+ZIGZAG = _derive_zigzag()
+ZIGZAG.flags.writeable = False
+
+#: NATURAL_TO_ZIGZAG[n] = zigzag position of natural index n (the inverse permutation).
+NATURAL_TO_ZIGZAG = np.argsort(ZIGZAG)
+NATURAL_TO_ZIGZAG.flags.writeable = False
+
+
+def _table(rows: list[list[int]]) -> np.ndarray:
+    table = np.array(rows, dtype=np.uint16).reshape(64)
+    table.flags.writeable = False
+    return table
+
+
+#: T.81 Table K.1, luminance quantization table, natural order.
+LUMINANCE_QUANT_TABLE = _table([
+    [16, 11, 10, 16, 24, 40, 51, 61],
+    [12, 12, 14, 19, 26, 58, 60, 55],
+    [14, 13, 16, 24, 40, 57, 69, 56],
+    [14, 17, 22, 29, 51, 87, 80, 62],
+    [18, 22, 37, 56, 68, 109, 103, 77],
+    [24, 35, 55, 64, 81, 104, 113, 92],
+    [49, 64, 78, 87, 103, 121, 120, 101],
+    [72, 92, 95, 98, 112, 100, 103, 99],
+])
+
+#: T.81 Table K.2, chrominance quantization table, natural order.
+CHROMINANCE_QUANT_TABLE = _table([
+    [17, 18, 24, 47, 99, 99, 99, 99],
+    [18, 21, 26, 66, 99, 99, 99, 99],
+    [24, 26, 56, 99, 99, 99, 99, 99],
+    [47, 66, 99, 99, 99, 99, 99, 99],
+    [99, 99, 99, 99, 99, 99, 99, 99],
+    [99, 99, 99, 99, 99, 99, 99, 99],
+    [99, 99, 99, 99, 99, 99, 99, 99],
+    [99, 99, 99, 99, 99, 99, 99, 99],
+])
+
+
+def quality_scaling(quality: int) -> int:
+    """Return the IJG percentage that scales the Annex K tables for ``quality`` (1..100).
+
+    This is libjpeg's ``jpeg_quality_scaling``: quality 50 keeps the tables as printed,
+    lower qualities scale them up (5000 / q), higher ones down (200 - 2q). Quality 100 gives
+    0 %, which the clamp in :func:`scale_quant_table` turns into all-ones tables.
+    """
+    quality = min(max(int(quality), 1), 100)
+    return 5000 // quality if quality < 50 else 200 - 2 * quality
+
+
+def scale_quant_table(base: np.ndarray, scale_percent: int, force_baseline: bool = True) -> np.ndarray:
+    """Scale a quantization table like libjpeg's ``jpeg_add_quant_table``.
+
+    Each entry becomes ``(base * scale_percent + 50) // 100``, clamped to at least 1 and, for
+    8-bit baseline tables (``force_baseline``, which Pillow always sets), at most 255.
+
+    Args:
+        base: 64 table entries, natural order.
+        scale_percent: the scaling from :func:`quality_scaling` (100 keeps ``base``).
+
+    Returns:
+        uint16 array of 64 entries, natural order.
+    """
+    scaled = (np.asarray(base, dtype=np.int64) * scale_percent + 50) // 100
+    upper = 255 if force_baseline else 32767
+    return np.clip(scaled, 1, upper).astype(np.uint16)
+
+
+def quantization_tables(quality: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return the (luma, chroma) quantization tables libjpeg uses at ``quality``.
+
+    Args:
+        quality: IJG quality, an int from 1 to 100.
+
+    Returns:
+        Two uint16 arrays of 64 entries each, in natural (row-major) order.
+    """
+    if isinstance(quality, bool) or not isinstance(quality, (int, np.integer)):
+        raise TypeError(f"quality must be an int from 1 to 100, got {type(quality).__name__}")
+    if not 1 <= quality <= 100:
+        raise ValueError(f"quality must be from 1 to 100, got {quality}")
+    scale = quality_scaling(int(quality))
+    return (scale_quant_table(LUMINANCE_QUANT_TABLE, scale),
+            scale_quant_table(CHROMINANCE_QUANT_TABLE, scale))
+
+
+@dataclass(frozen=True)
+class HuffmanSpec:
+    """A Huffman table as a DHT segment carries it (T.81 B.2.4.2).
+
+    Attributes:
+        bits: 16 counts; ``bits[i]`` codes have length ``i + 1`` (BITS, the list L1..L16).
+        huffval: the symbols, in order of increasing code length (HUFFVAL).
+    """
+
+    bits: tuple[int, ...]
+    huffval: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.bits) != 16:
+            raise ValueError(f"a Huffman table has 16 BITS counts, got {len(self.bits)}")
+        if sum(self.bits) != len(self.huffval):
+            raise ValueError("sum of Huffman BITS must equal the number of HUFFVAL symbols")
+        if len(self.huffval) > 256 or len(set(self.huffval)) != len(self.huffval):
+            raise ValueError("Huffman symbols must be distinct and at most 256")
+        # Kraft inequality: a prefix code exists, and the all-ones code of each length is
+        # left unused (T.81 C: codes consisting of all 1-bits are not allowed).
+        kraft = sum(count / 2 ** (length + 1) for length, count in enumerate(self.bits))
+        if kraft >= 1:
+            raise ValueError("Huffman BITS describe an over-full code")
+
+
+#: T.81 Table K.3: luminance DC differences.
+DC_LUMINANCE = HuffmanSpec(
+    bits=(0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0),
+    huffval=tuple(range(12)),
+)
+
+#: T.81 Table K.4: chrominance DC differences.
+DC_CHROMINANCE = HuffmanSpec(
+    bits=(0, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0),
+    huffval=tuple(range(12)),
+)
+
+#: T.81 Table K.5: luminance AC coefficients (symbol = RRRRSSSS: zero run, size).
+AC_LUMINANCE = HuffmanSpec(
+    bits=(0, 2, 1, 3, 3, 2, 4, 3, 5, 5, 4, 4, 0, 0, 1, 0x7D),
+    huffval=(
+        0x01, 0x02, 0x03, 0x00, 0x04, 0x11, 0x05, 0x12, 0x21, 0x31, 0x41, 0x06, 0x13, 0x51,
+        0x61, 0x07, 0x22, 0x71, 0x14, 0x32, 0x81, 0x91, 0xA1, 0x08, 0x23, 0x42, 0xB1, 0xC1,
+        0x15, 0x52, 0xD1, 0xF0, 0x24, 0x33, 0x62, 0x72, 0x82, 0x09, 0x0A, 0x16, 0x17, 0x18,
+        0x19, 0x1A, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2A, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39,
+        0x3A, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4A, 0x53, 0x54, 0x55, 0x56, 0x57,
+        0x58, 0x59, 0x5A, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6A, 0x73, 0x74, 0x75,
+        0x76, 0x77, 0x78, 0x79, 0x7A, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8A, 0x92,
+        0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9A, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 0xA7,
+        0xA8, 0xA9, 0xAA, 0xB2, 0xB3, 0xB4, 0xB5, 0xB6, 0xB7, 0xB8, 0xB9, 0xBA, 0xC2, 0xC3,
+        0xC4, 0xC5, 0xC6, 0xC7, 0xC8, 0xC9, 0xCA, 0xD2, 0xD3, 0xD4, 0xD5, 0xD6, 0xD7, 0xD8,
+        0xD9, 0xDA, 0xE1, 0xE2, 0xE3, 0xE4, 0xE5, 0xE6, 0xE7, 0xE8, 0xE9, 0xEA, 0xF1, 0xF2,
+        0xF3, 0xF4, 0xF5, 0xF6, 0xF7, 0xF8, 0xF9, 0xFA,
+    ),
+)
+
+#: T.81 Table K.6: chrominance AC coefficients.
+AC_CHROMINANCE = HuffmanSpec(
+    bits=(0, 2, 1, 2, 4, 4, 3, 4, 7, 5, 4, 4, 0, 1, 2, 0x77),
+    huffval=(
+        0x00, 0x01, 0x02, 0x03, 0x11, 0x04, 0x05, 0x21, 0x31, 0x06, 0x12, 0x41, 0x51, 0x07,
+        0x61, 0x71, 0x13, 0x22, 0x32, 0x81, 0x08, 0x14, 0x42, 0x91, 0xA1, 0xB1, 0xC1, 0x09,
+        0x23, 0x33, 0x52, 0xF0, 0x15, 0x62, 0x72, 0xD1, 0x0A, 0x16, 0x24, 0x34, 0xE1, 0x25,
+        0xF1, 0x17, 0x18, 0x19, 0x1A, 0x26, 0x27, 0x28, 0x29, 0x2A, 0x35, 0x36, 0x37, 0x38,
+        0x39, 0x3A, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4A, 0x53, 0x54, 0x55, 0x56,
+        0x57, 0x58, 0x59, 0x5A, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6A, 0x73, 0x74,
+        0x75, 0x76, 0x77, 0x78, 0x79, 0x7A, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89,
+        0x8A, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9A, 0xA2, 0xA3, 0xA4, 0xA5,
+        0xA6, 0xA7, 0xA8, 0xA9, 0xAA, 0xB2, 0xB3, 0xB4, 0xB5, 0xB6, 0xB7, 0xB8, 0xB9, 0xBA,
+        0xC2, 0xC3, 0xC4, 0xC5, 0xC6, 0xC7, 0xC8, 0xC9, 0xCA, 0xD2, 0xD3, 0xD4, 0xD5, 0xD6,
+        0xD7, 0xD8, 0xD9, 0xDA, 0xE2, 0xE3, 0xE4, 0xE5, 0xE6, 0xE7, 0xE8, 0xE9, 0xEA, 0xF2,
+        0xF3, 0xF4, 0xF5, 0xF6, 0xF7, 0xF8, 0xF9, 0xFA,
+    ),
+)
+
+
+def huffman_codes(spec: HuffmanSpec) -> tuple[np.ndarray, np.ndarray]:
+    """Build the encoder's lookup tables EHUFCO/EHUFSI from BITS/HUFFVAL (T.81 Annex C).
+
+    Codes are assigned in order of increasing length; within a length they count up by one,
+    and moving to the next length appends a 0-bit (Figure C.2). Symbols the table does not
+    contain get length 0.
+
+    Returns:
+        ``(codes, lengths)``: two arrays of 256 entries indexed by symbol; ``codes`` (uint32)
+        holds the code right-aligned, ``lengths`` (uint8) its length in bits (0 = absent).
+    """
+    codes = np.zeros(256, dtype=np.uint32)
+    lengths = np.zeros(256, dtype=np.uint8)
+    code = 0
+    position = 0
+    for length in range(1, 17):
+        for _ in range(spec.bits[length - 1]):
+            symbol = spec.huffval[position]
+            codes[symbol] = code
+            lengths[symbol] = length
+            code += 1
+            position += 1
+        code <<= 1
+    return codes, lengths
