@@ -43,7 +43,10 @@ class Component:
 
     Attributes:
         id: component identifier Ci (1 = Y, 2 = Cb, 3 = Cr, as libjpeg numbers them).
-        h, v: horizontal and vertical sampling factors.
+        h, v: horizontal and vertical sampling factors, as the frame header declares them.
+        mcu_h, mcu_v: blocks of this component across and down one MCU of the scan: (h, v)
+            in an interleaved scan, (1, 1) in a single-component scan, whose MCU is one
+            block whatever the sampling factors (T.81 A.2.2).
         quant_index: which quantization table (Tqi) the component uses.
         huffman_index: which DC and AC Huffman tables (Tdj, Taj) the scan uses for it.
         width_in_blocks, height_in_blocks: blocks that hold real samples, not counting the
@@ -53,6 +56,8 @@ class Component:
     id: int
     h: int
     v: int
+    mcu_h: int
+    mcu_v: int
     quant_index: int
     huffman_index: int
     width_in_blocks: int
@@ -87,7 +92,7 @@ class Plan:
         width, height: image size in pixels.
         input_channels: channels per pixel of the input rows (1 = L, 3 = RGB, 4 = RGBA).
         components: the frame's components, Y first.
-        hmax, vmax: largest sampling factors; an MCU covers ``8*hmax x 8*vmax`` pixels.
+        hmax, vmax: largest sampling factors in the frame (they set the downsampling ratios).
         mcus_per_row, mcu_rows: the MCU grid.
         restart_rows: MCU rows per restart interval (0 = no restart markers).
         restart_interval: the DRI value, MCUs per restart interval (0 = no DRI).
@@ -126,13 +131,15 @@ class Plan:
 
     @property
     def mcu_width(self) -> int:
-        """Pixels across one MCU."""
-        return 8 * self.hmax
+        """Pixels across one MCU: ``8 * Hmax`` when interleaved, 8 for a single component."""
+        c = self.components[0]
+        return 8 * c.mcu_h * self.hmax // c.h
 
     @property
     def mcu_height(self) -> int:
-        """Pixel rows in one MCU row."""
-        return 8 * self.vmax
+        """Pixel rows in one MCU row: ``8 * Vmax`` when interleaved, 8 for a single component."""
+        c = self.components[0]
+        return 8 * c.mcu_v * self.vmax // c.v
 
     @property
     def strip_height(self) -> int:
@@ -152,7 +159,7 @@ class Plan:
     @property
     def blocks_per_mcu(self) -> int:
         """Blocks in one MCU: the sum of H*V over the components (at most 10, T.81 B.2.3)."""
-        return sum(c.h * c.v for c in self.components)
+        return sum(c.mcu_h * c.mcu_v for c in self.components)
 
     def strip_layout(self, pixel_rows: int) -> tuple[StripLayout, ...]:
         """Per component, the layout of a strip of ``pixel_rows`` rows (libjpeg's edge rules).
@@ -168,8 +175,8 @@ class Plan:
                 input_cols=c.width_in_blocks * 8 * (self.hmax // c.h),
                 real_block_rows=math.ceil(pixel_rows * c.v / (8 * self.vmax)),
                 real_block_cols=c.width_in_blocks,
-                block_rows=mcu_rows * c.v,
-                block_cols=self.mcus_per_row * c.h,
+                block_rows=mcu_rows * c.mcu_v,
+                block_cols=self.mcus_per_row * c.mcu_h,
             )
             for c in self.components
         )
@@ -206,25 +213,34 @@ def make_plan(width: int, height: int, input_channels: int, options: EncodeOptio
         quant_tables = (luma, chroma) if color else (luma,)
     quant_tables = tuple(np.asarray(t, dtype=np.uint16).reshape(64).copy() for t in quant_tables)
 
+    h, v = SUBSAMPLING_FACTORS[options.subsampling]
     if color:
-        h, v = SUBSAMPLING_FACTORS[options.subsampling]
-        factors = [(1, h, v, 0, 0), (2, 1, 1, 1, 1), (3, 1, 1, 1, 1)]
+        factors = [(1, h, v, 0), (2, 1, 1, 1), (3, 1, 1, 1)]
         dc_tables, ac_tables = (DC_LUMINANCE, DC_CHROMINANCE), (AC_LUMINANCE, AC_CHROMINANCE)
     else:
-        # A single-component scan is non-interleaved: its MCU is one block (T.81 A.2.2),
-        # whatever subsampling was asked for.
-        factors = [(1, 1, 1, 0, 0)]
+        # libjpeg (as Pillow drives it) declares the requested factors for a grayscale
+        # frame too; they change the SOF0 header only, since a single-component scan codes
+        # one block per MCU (T.81 A.2.2) and the only component is never downsampled.
+        factors = [(1, h, v, 0)]
         dc_tables, ac_tables = (DC_LUMINANCE,), (AC_LUMINANCE,)
+    interleaved = len(factors) > 1
     hmax = max(f[1] for f in factors)
     vmax = max(f[2] for f in factors)
     components = tuple(
-        Component(id=cid, h=ch, v=cv, quant_index=qi, huffman_index=hi,
+        Component(id=cid, h=ch, v=cv,
+                  mcu_h=ch if interleaved else 1, mcu_v=cv if interleaved else 1,
+                  quant_index=table, huffman_index=table,
                   width_in_blocks=math.ceil(width * ch / (8 * hmax)),
                   height_in_blocks=math.ceil(height * cv / (8 * vmax)))
-        for cid, ch, cv, qi, hi in factors
+        for cid, ch, cv, table in factors
     )
-    mcus_per_row = math.ceil(width / (8 * hmax))
-    mcu_rows = math.ceil(height / (8 * vmax))
+    if interleaved:
+        mcus_per_row = math.ceil(width / (8 * hmax))
+        mcu_rows = math.ceil(height / (8 * vmax))
+    else:
+        mcus_per_row = components[0].width_in_blocks
+        mcu_rows = components[0].height_in_blocks
+    mcu_height = 8 * vmax if interleaved else 8
 
     restart_rows = options.restart_rows
     restart_interval = 0
@@ -244,7 +260,7 @@ def make_plan(width: int, height: int, input_channels: int, options: EncodeOptio
             restart_interval = 65535
             strip_mcu_rows = mcu_rows
     else:
-        strip_mcu_rows = max(1, SERIAL_STRIP_PIXELS // (width * 8 * vmax))
+        strip_mcu_rows = max(1, SERIAL_STRIP_PIXELS // (width * mcu_height))
     strip_mcu_rows = min(strip_mcu_rows, mcu_rows)
 
     return Plan(width=width, height=height, input_channels=input_channels,

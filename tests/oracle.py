@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -104,10 +105,13 @@ def ffmpeg_decode(data: bytes, gray: bool, tmp_path: Path) -> np.ndarray:
 
 
 def _read_pnm(data: bytes) -> np.ndarray:
-    magic, width, height, maxval, rest = data.split(maxsplit=4)
-    channels = {b"P5": 1, b"P6": 3}[magic]
-    pixels = np.frombuffer(rest, dtype=np.uint8)
-    return pixels.reshape(int(height), int(width), channels)
+    # Header: magic, width, height, maxval, then exactly one whitespace byte before the
+    # samples (which may themselves start with whitespace-valued bytes).
+    header = re.match(rb"(P[56])\s+(\d+)\s+(\d+)\s+255\s", data)
+    assert header, data[:20]
+    channels = {b"P5": 1, b"P6": 3}[header.group(1)]
+    pixels = np.frombuffer(data[header.end():], dtype=np.uint8)
+    return pixels.reshape(int(header.group(3)), int(header.group(2)), channels)
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:

@@ -265,7 +265,7 @@ def add_dummy_blocks(blocks: np.ndarray, layout: StripLayout, h: int) -> np.ndar
     Args:
         blocks: int16, ``(real_block_rows, real_block_cols, 8, 8)``.
         layout: the strip layout of this component.
-        h: the component's horizontal sampling factor (its MCU is ``h`` blocks wide).
+        h: the blocks of this component across one MCU (``Component.mcu_h``).
 
     Returns:
         int16, ``(block_rows, block_cols, 8, 8)``.
@@ -301,7 +301,7 @@ class NumpyBackend(Backend):
             else:
                 coefficients = forward_dct_float(shifted)
             quantized = quantize(coefficients, plan.quant_tables[component.quant_index], plan.dct)
-            result.append(add_dummy_blocks(quantized, layout, component.h))
+            result.append(add_dummy_blocks(quantized, layout, component.mcu_h))
         return result
 
     def entropy_encode(self, blocks: list[np.ndarray], plan: Plan,

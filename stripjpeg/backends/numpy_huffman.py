@@ -49,7 +49,7 @@ def blocks_in_coding_order(blocks: list[np.ndarray], plan: Plan) -> tuple[np.nda
     owners = []
     for index, (component, comp_blocks) in enumerate(zip(plan.components, blocks)):
         rows, cols = comp_blocks.shape[:2]
-        v, h = component.v, component.h
+        v, h = component.mcu_v, component.mcu_h
         grid = comp_blocks.reshape(rows // v, v, cols // h, h, 64)
         per_mcu.append(grid.transpose(0, 2, 1, 3, 4).reshape(-1, v * h, 64))
         owners += [index] * (v * h)
