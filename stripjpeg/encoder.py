@@ -26,6 +26,7 @@ import numpy as np
 
 from . import backends, markers
 from .backends import Backend, EntropyState, final_byte
+from .optimize import SpoolingEncoder, count_strip_task, count_strips
 from .options import EncodeOptions, check_dimensions, check_mode, make_options
 from .plan import Plan, make_plan
 from .scheduler import OrderedScheduler, make_executor
@@ -36,9 +37,13 @@ from .strips import StripBuffer, as_pixel_array, as_rows, image_mode
 STRIPS_IN_FLIGHT_PER_WORKER = 4
 
 
-def encode_strip_task(backend: Backend, pixels: np.ndarray, plan: Plan) -> bytes:
-    """One strip's work, as a module-level function so process pools can pickle it."""
-    return backend.encode_strip(pixels, plan)
+def encode_strip_task(backend: Backend, strip: Any, plan: Plan, transformed: bool) -> bytes:
+    """One strip's work, as a module-level function so process pools can pickle it.
+
+    ``strip`` is pixels, or with ``transformed`` the strip's quantized blocks."""
+    if transformed:
+        return backend.entropy_encode(strip, plan, EntropyState.start(plan), final=True)[0]
+    return backend.encode_strip(strip, plan)
 
 
 class StripEncoder:
@@ -50,6 +55,8 @@ class StripEncoder:
         options: validated encode options.
         copy_strips: copy whole strips before dispatching them to an asynchronous executor
             (True when the caller may reuse its row buffers after handing them over).
+        plan: a plan to use instead of the one the options describe (e.g. with optimized
+            Huffman tables from a first pass).
 
     Attributes:
         plan: the frozen plan of this image.
@@ -60,11 +67,11 @@ class StripEncoder:
     """
 
     def __init__(self, width: int, height: int, mode: str, options: EncodeOptions,
-                 copy_strips: bool = True) -> None:
+                 copy_strips: bool = True, plan: Plan | None = None) -> None:
         check_dimensions(width, height)
         self.channels = check_mode(mode)
         self.options = options
-        self.plan = make_plan(width, height, self.channels, options)
+        self.plan = plan if plan is not None else make_plan(width, height, self.channels, options)
         self.backend = backends.get(options.backend)
         serial = self.plan.restart_interval == 0
         executor, parallelism, self._owns_executor = (
@@ -85,7 +92,7 @@ class StripEncoder:
 
     def header(self) -> bytes:
         """Every marker segment before the entropy-coded data."""
-        return self._out(markers.write_headers(self.plan))
+        return self._out(markers.write_headers(self.plan, self.options))
 
     def feed(self, rows: Any) -> list[bytes]:
         """Accept rows ``(n, width[, channels])``; return the chunks now ready, in order."""
@@ -100,6 +107,28 @@ class StripEncoder:
             self.abort()
             raise
         return chunks
+
+    def feed_blocks(self, blocks: list[np.ndarray], rows: int) -> list[bytes]:
+        """Accept one strip already transformed (quantized blocks per component, as
+        ``Backend.transform`` returns them) covering ``rows`` pixel rows; return ready chunks.
+
+        The second pass of a two-pass encode uses this; rows and blocks must not be mixed.
+        """
+        if self.closed:
+            raise ValueError("the encoder is closed; no more rows can be written")
+        self._buffer.rows_received += rows
+        if self.plan.restart_interval == 0:
+            data, self._state = self.backend.entropy_encode(blocks, self.plan, self._state, final=False)
+            return [self._strip_done(data)]
+        tasks = self._scheduler.submit(self.backend, blocks, self.plan, True)
+        return [self._strip_done(result) for result in tasks]
+
+    def replace_plan(self, plan: Plan) -> None:
+        """Code with ``plan`` instead (same geometry, other tables); only before any output."""
+        if self.bytes_out or self._strips_out:
+            raise RuntimeError("the plan can only be replaced before encoding starts")
+        self.plan = plan
+        self._state = EntropyState.start(plan)
 
     def finish(self) -> list[bytes]:
         """Wait for the last strips and close the scan; return the remaining chunks + EOI.
@@ -138,7 +167,7 @@ class StripEncoder:
         if self._copy_strips:
             strip = strip.copy()
         return [self._strip_done(result)
-                for result in self._scheduler.submit(self.backend, strip, self.plan)]
+                for result in self._scheduler.submit(self.backend, strip, self.plan, False)]
 
     def _strip_done(self, data: bytes) -> bytes:
         """Frame one strip's bytes: an RSTn marker before every restart interval but the first."""
@@ -263,10 +292,12 @@ class Encoder:
 
     def __init__(self, target: str | os.PathLike | IO[bytes], width: int, height: int,
                  mode: str = "RGB", **options: Any) -> None:
-        self._core = StripEncoder(width, height, mode, make_options(**options))
+        self._core = stream_core(width, height, mode, make_options(**options))
         self._sink = _open_sink(target)
         try:
-            self._sink.write(self._core.header())
+            header = self._core.header()
+            if header:
+                self._sink.write(header)
         except BaseException:
             self.abort()
             raise
@@ -338,13 +369,42 @@ def iter_encode(strips: Iterable[Any], *, width: int, height: int, mode: str = "
 
     Options are checked at once; the rows as they are consumed.
     """
-    core = StripEncoder(width, height, mode, make_options(**options))
+    core = stream_core(width, height, mode, make_options(**options))
     return _iter_chunks(core, strips)
 
 
-def _iter_chunks(core: StripEncoder, pieces: Iterable[Any]) -> Iterator[bytes]:
+def stream_core(width: int, height: int, mode: str, options: EncodeOptions,
+                copy_strips: bool = True) -> StripEncoder | SpoolingEncoder:
+    """The push core for rows that arrive once: a StripEncoder, or with ``optimize=True``
+    one behind a SpoolingEncoder (first pass to a spool file, output at the end)."""
+    core = StripEncoder(width, height, mode, options, copy_strips=copy_strips)
+    return SpoolingEncoder(core) if options.optimize else core
+
+
+def array_core(pixels: np.ndarray, options: EncodeOptions) -> StripEncoder:
+    """The push core for a whole array, ``(H, W, C)``: with ``optimize=True`` the first
+    pass counts symbols over the array itself, so nothing is spooled."""
+    height, width, _ = pixels.shape
+    # The whole array is the caller's until the encode returns: strips can be views.
+    core = StripEncoder(width, height, image_mode(pixels), options, copy_strips=False)
+    if options.optimize:
+        try:
+            strips = (pixels[start:start + core.plan.strip_height]
+                      for start in range(0, height, core.plan.strip_height))
+            scheduler = OrderedScheduler(count_strip_task, core._executor, core._scheduler.window)
+            counts = count_strips(strips, core.plan, core.backend, scheduler)
+            core.replace_plan(counts.optimized_plan(core.plan))
+        except BaseException:
+            core.abort()
+            raise
+    return core
+
+
+def _iter_chunks(core: StripEncoder | SpoolingEncoder, pieces: Iterable[Any]) -> Iterator[bytes]:
     try:
-        yield core.header()
+        header = core.header()
+        if header:
+            yield header
         for piece in pieces:
             yield from core.feed(piece)
         yield from core.finish()
@@ -352,38 +412,55 @@ def _iter_chunks(core: StripEncoder, pieces: Iterable[Any]) -> Iterator[bytes]:
         core.abort()
 
 
-def encode(pixels: Any, quality: int = 100, subsampling: str = "4:4:4", *,
+def _whole_image(pixels: Any) -> np.ndarray:
+    """Check a whole image and view it as ``(H, W, C)``."""
+    pixels = as_pixel_array(pixels)
+    image_mode(pixels)
+    if pixels.ndim == 2:
+        pixels = pixels[:, :, np.newaxis]
+    check_dimensions(pixels.shape[1], pixels.shape[0])
+    return pixels
+
+
+def encode(pixels: Any, quality: int | None = None, subsampling: str = "4:4:4", *,
            backend: str | None = None, dct: str = "islow", restart_rows: int = 1,
-           workers: int | None = None, executor: Any = None, progress: bool = False) -> bytes:
+           workers: int | None = None, executor: Any = None, progress: bool = False,
+           qtables: Any = None, dpi: tuple[float, float] | None = None,
+           icc_profile: bytes | None = None, exif: bytes | None = None,
+           comment: bytes | str | None = None, optimize: bool = False) -> bytes:
     """Encode a whole image to baseline JPEG bytes.
 
     Args:
         pixels: uint8 array, ``(H, W)`` grayscale, ``(H, W, 3)`` RGB or ``(H, W, 4)`` RGBA
             (alpha is dropped); any memory layout.
-        quality: IJG quality 1..100; 100 (the default) makes every quantization step 1.
-        subsampling: "4:4:4" (default), "4:2:2" or "4:2:0"; ignored for grayscale.
+        quality: IJG quality 1..100; None means 100 (every quantization step 1), or with
+            ``qtables``, those tables exactly as given.
+        subsampling: "4:4:4" (default), "4:2:2" or "4:2:0".
         backend: engine name (see ``stripjpeg.backends.available()``); None picks the fastest.
         dct: "islow" (libjpeg's integer DCT: the same bytes as libjpeg-turbo) or "float".
         restart_rows: a restart marker after every this many MCU rows (default 1); 0 for none.
         workers: threads for independent strips; None = all cores.
         executor: a ``concurrent.futures.Executor`` to run strips on instead.
         progress: show a progress bar on stderr.
+        qtables: custom quantization tables as Pillow takes them: a list of 1 to 4 tables
+            of 64 values in natural (row-major) order, or a dict {index: table}; table i
+            serves component i (Y, Cb, Cr), the last table the components after it.
+        dpi: ``(x, y)`` resolution in dots per inch for the JFIF header.
+        icc_profile: ICC profile bytes (APP2 segments, split as needed).
+        exif: EXIF bytes (one APP1 segment, at most 65533 bytes).
+        comment: a comment (COM segment); str is encoded as UTF-8.
+        optimize: optimal Huffman tables for this image (two passes), as libjpeg builds them.
 
     Returns:
-        The JPEG file as bytes; the same bytes Pillow writes with ``quality``,
-        ``subsampling`` and ``restart_marker_rows`` set alike (when ``dct="islow"``).
+        The JPEG file as bytes: the same bytes Pillow writes with the same options
+        (``restart_rows`` is Pillow's ``restart_marker_rows``) when ``dct="islow"``.
     """
-    pixels = as_pixel_array(pixels)
-    mode = image_mode(pixels)
     options = make_options(quality=quality, subsampling=subsampling, backend=backend, dct=dct,
                            restart_rows=restart_rows, workers=workers, executor=executor,
-                           progress=progress)
-    if pixels.ndim == 2:
-        pixels = pixels[:, :, np.newaxis]
-    check_dimensions(pixels.shape[1], pixels.shape[0])
-    # The whole array is ours until this call returns: strips can be views, never copies.
-    core = StripEncoder(pixels.shape[1], pixels.shape[0], mode, options, copy_strips=False)
-    return b"".join(_iter_chunks(core, [pixels]))
+                           progress=progress, qtables=qtables, dpi=dpi, icc_profile=icc_profile,
+                           exif=exif, comment=comment, optimize=optimize)
+    pixels = _whole_image(pixels)
+    return b"".join(_iter_chunks(array_core(pixels, options), [pixels]))
 
 
 def save(target: str | os.PathLike | IO[bytes], pixels: Any, **options: Any) -> None:
@@ -394,13 +471,9 @@ def save(target: str | os.PathLike | IO[bytes], pixels: Any, **options: Any) -> 
         pixels: as for :func:`encode`.
         **options: as for :func:`encode`.
     """
-    pixels = as_pixel_array(pixels)
-    mode = image_mode(pixels)
-    if pixels.ndim == 2:
-        pixels = pixels[:, :, np.newaxis]
-    check_dimensions(pixels.shape[1], pixels.shape[0])
-    core = StripEncoder(pixels.shape[1], pixels.shape[0], mode, make_options(**options),
-                        copy_strips=False)
+    options = make_options(**options)
+    pixels = _whole_image(pixels)
+    core = array_core(pixels, options)
     sink = _open_sink(target)
     try:
         for chunk in _iter_chunks(core, [pixels]):

@@ -14,12 +14,15 @@ import struct
 
 import numpy as np
 
+from .options import EncodeOptions
 from .plan import Plan
 from .tables import ZIGZAG, HuffmanSpec
 
 SOI = 0xD8
 EOI = 0xD9
 APP0 = 0xE0
+APP1 = 0xE1
+APP2 = 0xE2
 DQT = 0xDB
 SOF0 = 0xC0
 DHT = 0xC4
@@ -30,6 +33,11 @@ COM = 0xFE
 
 #: Largest parameter payload of one marker segment: the 16-bit length counts itself.
 MAX_SEGMENT_PAYLOAD = 65535 - 2
+
+#: ICC.1 Annex B.4: an embedded profile is split over APP2 segments, each starting with
+#: "ICC_PROFILE\0", its sequence number (1-based) and the segment count (at most 255).
+ICC_SIGNATURE = b"ICC_PROFILE\0"
+ICC_CHUNK = MAX_SEGMENT_PAYLOAD - len(ICC_SIGNATURE) - 2
 
 
 def segment(marker: int, payload: bytes) -> bytes:
@@ -55,6 +63,35 @@ def write_app0_jfif(density: tuple[int, int] = (1, 1), units: int = 0) -> bytes:
     """
     payload = b"JFIF\0" + struct.pack(">BBBHHBB", 1, 1, units, density[0], density[1], 0, 0)
     return segment(APP0, payload)
+
+
+def write_app1_exif(exif: bytes) -> bytes:
+    """APP1 holding EXIF data as given (it starts with ``Exif\\0\\0``, then a TIFF header)."""
+    if len(exif) > MAX_SEGMENT_PAYLOAD:
+        raise ValueError(f"exif is {len(exif)} bytes; one APP1 segment holds at most "
+                         f"{MAX_SEGMENT_PAYLOAD}")
+    return segment(APP1, exif)
+
+
+def write_app2_icc(profile: bytes) -> bytes:
+    """APP2 ICC_PROFILE segments carrying an ICC profile, split into chunks of 65519 bytes.
+
+    Layout of each: ``FF E2 | length | "ICC_PROFILE\\0" | sequence number | count | chunk``.
+    """
+    chunks = [profile[start:start + ICC_CHUNK] for start in range(0, len(profile), ICC_CHUNK)]
+    if len(chunks) > 255:
+        raise ValueError(f"icc_profile is {len(profile)} bytes; at most 255 APP2 segments of "
+                         f"{ICC_CHUNK} bytes ({255 * ICC_CHUNK} bytes) can carry it")
+    return b"".join(segment(APP2, ICC_SIGNATURE + bytes([number, len(chunks)]) + chunk)
+                    for number, chunk in enumerate(chunks, start=1))
+
+
+def write_com(comment: bytes) -> bytes:
+    """COM, a comment (T.81 B.2.4.5)."""
+    if len(comment) > MAX_SEGMENT_PAYLOAD:
+        raise ValueError(f"comment is {len(comment)} bytes; one COM segment holds at most "
+                         f"{MAX_SEGMENT_PAYLOAD}")
+    return segment(COM, comment)
 
 
 def write_dqt(table_index: int, table: np.ndarray) -> bytes:
@@ -117,13 +154,29 @@ def write_eoi() -> bytes:
     return bytes((0xFF, EOI))
 
 
-def write_headers(plan: Plan) -> bytes:
+def write_metadata(options: EncodeOptions) -> bytes:
+    """SOI and the application segments, in the order Pillow has libjpeg write them:
+    APP0 JFIF (with the dpi if given), APP1 EXIF, APP2 ICC profile, COM."""
+    if options.dpi is not None:
+        parts = [write_soi(), write_app0_jfif(options.dpi, units=1)]
+    else:
+        parts = [write_soi(), write_app0_jfif()]
+    if options.exif:
+        parts.append(write_app1_exif(options.exif))
+    if options.icc_profile:
+        parts.append(write_app2_icc(options.icc_profile))
+    if options.comment:
+        parts.append(write_com(options.comment))
+    return b"".join(parts)
+
+
+def write_headers(plan: Plan, options: EncodeOptions | None = None) -> bytes:
     """Everything before the entropy-coded data, in the order libjpeg writes it.
 
-    SOI, APP0 (JFIF), DQT per table, SOF0, DHT per table (DC0, AC0, DC1, AC1), DRI when
-    restart markers are on, SOS.
+    SOI, APP0 (JFIF), [APP1, APP2..., COM], DQT per table, SOF0, DHT per table (DC0, AC0,
+    DC1, AC1), DRI when restart markers are on, SOS.
     """
-    parts = [write_soi(), write_app0_jfif()]
+    parts = [write_metadata(options if options is not None else EncodeOptions())]
     parts += [write_dqt(i, table) for i, table in enumerate(plan.quant_tables)]
     parts.append(write_sof0(plan))
     for index, (dc, ac) in enumerate(zip(plan.dc_tables, plan.ac_tables)):

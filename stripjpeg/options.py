@@ -32,7 +32,8 @@ class EncodeOptions:
     """All settings of one encode, already checked.
 
     Attributes:
-        quality: IJG quality 1..100 (100: all quantization divisors are 1).
+        quality: IJG quality 1..100, or None: 100 (all quantization steps 1), or with
+            ``qtables``, the tables exactly as given.
         subsampling: ``"4:4:4"``, ``"4:2:2"`` or ``"4:2:0"`` (ignored for grayscale).
         dct: ``"islow"`` (libjpeg's integer DCT, bit-exact with libjpeg-turbo) or ``"float"``.
         restart_rows: a restart marker after every this many MCU rows; 0 = no restart markers.
@@ -40,9 +41,18 @@ class EncodeOptions:
         workers: None (all cores) or a positive number of threads for independent strips.
         executor: a ``concurrent.futures.Executor`` to run strips on, or None.
         progress: show a progress bar of rows encoded on stderr.
+        qtables: custom quantization tables, Pillow's ``qtables``: 1 to 4 tables of 64
+            values in natural (row-major) order; table i serves component i and the last
+            table the components after it. Normalized to a tuple of tuples.
+        dpi: ``(x, y)`` dots per inch for the JFIF header (each rounded as Python's round()),
+            or None for the default aspect-ratio-only header.
+        icc_profile: an ICC profile, written as APP2 ICC_PROFILE segments.
+        exif: raw EXIF data (starting ``b"Exif\\0\\0"``), written as one APP1 segment.
+        comment: a COM segment (str is encoded as UTF-8).
+        optimize: build optimal Huffman tables for this image (two passes), as libjpeg does.
     """
 
-    quality: int = 100
+    quality: int | None = None
     subsampling: str = "4:4:4"
     dct: str = "islow"
     restart_rows: int = 1
@@ -50,9 +60,16 @@ class EncodeOptions:
     workers: int | None = None
     executor: concurrent.futures.Executor | None = None
     progress: bool = False
+    qtables: Any = None
+    dpi: Any = None
+    icc_profile: bytes | None = None
+    exif: bytes | None = None
+    comment: bytes | str | None = None
+    optimize: bool = False
 
     def __post_init__(self) -> None:
-        _check_int("quality", self.quality, 1, 100)
+        if self.quality is not None:
+            _check_int("quality", self.quality, 1, 100)
         if not isinstance(self.subsampling, str) or self.subsampling not in SUBSAMPLING_FACTORS:
             raise ValueError(f"subsampling must be one of {', '.join(SUBSAMPLING_FACTORS)}; "
                              f"got {self.subsampling!r}")
@@ -66,8 +83,85 @@ class EncodeOptions:
         if self.executor is not None and not isinstance(self.executor, concurrent.futures.Executor):
             raise TypeError("executor must be a concurrent.futures.Executor (or None), "
                             f"got {type(self.executor).__name__}")
-        if not isinstance(self.progress, bool):
-            raise TypeError(f"progress must be True or False, got {self.progress!r}")
+        for flag in ("progress", "optimize"):
+            if not isinstance(getattr(self, flag), bool):
+                raise TypeError(f"{flag} must be True or False, got {getattr(self, flag)!r}")
+        # Normalize the Pillow-style metadata options to canonical, hashable values.
+        set_field = object.__setattr__
+        set_field(self, "qtables", _normalize_qtables(self.qtables))
+        set_field(self, "dpi", _normalize_dpi(self.dpi))
+        set_field(self, "icc_profile", _as_bytes("icc_profile", self.icc_profile))
+        set_field(self, "exif", _as_bytes("exif", self.exif))
+        comment = self.comment.encode("utf-8") if isinstance(self.comment, str) else self.comment
+        set_field(self, "comment", _as_bytes("comment", comment))
+        self._check_segment_sizes()
+
+    def _check_segment_sizes(self) -> None:
+        """Fail early, before any output exists, on metadata no segment can hold."""
+        from . import markers  # markers imports this module
+
+        for name, writer in (("exif", markers.write_app1_exif), ("comment", markers.write_com),
+                             ("icc_profile", markers.write_app2_icc)):
+            value = getattr(self, name)
+            if value is not None and len(value) > markers.MAX_SEGMENT_PAYLOAD:
+                writer(value)  # raises the ValueError that names the limit
+
+    @property
+    def effective_quality(self) -> int:
+        """The quality the tables are scaled with: as given, else 100 (50, i.e. unscaled,
+        for custom ``qtables``)."""
+        if self.quality is not None:
+            return self.quality
+        return 50 if self.qtables is not None else 100
+
+
+def _normalize_qtables(qtables: Any) -> tuple[tuple[int, ...], ...] | None:
+    """Pillow's ``qtables`` forms -> a tuple of 1..4 tuples of 64 ints (natural order).
+
+    Accepted: a list or tuple of tables, or a dict {table index: table} (read in index
+    order, as Pillow does). Each table holds 64 integers in natural (row-major) order.
+    """
+    if qtables is None:
+        return None
+    if isinstance(qtables, dict):
+        qtables = [qtables[key] for key in range(len(qtables)) if key in qtables]
+    if not isinstance(qtables, (list, tuple)):
+        raise TypeError("qtables must be a list of 1 to 4 tables of 64 integers, or a dict "
+                        f"{{index: table}}; got {type(qtables).__name__}")
+    if not 1 <= len(qtables) <= 4:
+        raise ValueError(f"qtables must hold 1 to 4 tables, got {len(qtables)}")
+    tables = []
+    for index, table in enumerate(qtables):
+        values = np.asarray(table)
+        if values.size != 64 or not np.issubdtype(values.dtype, np.integer):
+            raise ValueError(f"qtables[{index}] must hold 64 integers (natural order), "
+                             f"got {values.size} values of dtype {values.dtype}")
+        if values.min() < 0 or values.max() > 65535:
+            raise ValueError(f"qtables[{index}] values must be from 0 to 65535")
+        tables.append(tuple(int(v) for v in values.reshape(64)))
+    return tuple(tables)
+
+
+def _normalize_dpi(dpi: Any) -> tuple[int, int] | None:
+    """``(x, y)`` -> ints rounded as Pillow rounds them; None if either is 0 (not written)."""
+    if dpi is None:
+        return None
+    if not isinstance(dpi, (tuple, list)) or len(dpi) != 2 or \
+            not all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+                    for v in dpi):
+        raise TypeError(f"dpi must be a pair of numbers (x, y), got {dpi!r}")
+    x, y = (round(float(v)) for v in dpi)
+    if not (0 <= x <= 65535 and 0 <= y <= 65535):
+        raise ValueError(f"dpi values must round to 0..65535 (16-bit JFIF density), got {dpi!r}")
+    return (x, y) if x > 0 and y > 0 else None
+
+
+def _as_bytes(name: str, value: Any) -> bytes | None:
+    if value is None:
+        return None
+    if not isinstance(value, (bytes, bytearray, memoryview)):
+        raise TypeError(f"{name} must be bytes, got {type(value).__name__}")
+    return bytes(value) or None
 
 
 def _check_int(name: str, value: Any, low: int, high: int) -> None:

@@ -28,6 +28,7 @@ from .tables import (
     DC_CHROMINANCE,
     DC_LUMINANCE,
     HuffmanSpec,
+    custom_quant_tables,
     huffman_codes,
     quantization_tables,
 )
@@ -203,25 +204,30 @@ def make_plan(width: int, height: int, input_channels: int, options: EncodeOptio
     Args:
         width, height: image size in pixels, already checked to be 1..65535.
         input_channels: 1 (grayscale) or 3/4 (RGB/RGBA, encoded as YCbCr).
-        options: validated encode options.
-        quant_tables: natural-order tables to use instead of the quality-scaled Annex K
-            ones (index 0 for luma, 1 for chroma).
+        options: validated encode options (quality, qtables, subsampling, restarts, dct).
+        quant_tables: final natural-order tables to use as they are, overriding the
+            options; table i serves component i, the last one the components after it.
     """
     color = input_channels != 1
     if quant_tables is None:
-        luma, chroma = quantization_tables(options.quality)
-        quant_tables = (luma, chroma) if color else (luma,)
-    quant_tables = tuple(np.asarray(t, dtype=np.uint16).reshape(64).copy() for t in quant_tables)
+        if options.qtables is not None:
+            quant_tables = custom_quant_tables(options.qtables, options.quality)
+        else:
+            quant_tables = quantization_tables(options.effective_quality)
+    n_components = 3 if color else 1
+    # Keep only the tables some component uses: they are the ones DQT segments carry.
+    quant_tables = tuple(np.asarray(t, dtype=np.uint16).reshape(64).copy()
+                         for t in quant_tables[:n_components])
 
     h, v = SUBSAMPLING_FACTORS[options.subsampling]
     if color:
-        factors = [(1, h, v, 0), (2, 1, 1, 1), (3, 1, 1, 1)]
+        factors = [(1, h, v), (2, 1, 1), (3, 1, 1)]
         dc_tables, ac_tables = (DC_LUMINANCE, DC_CHROMINANCE), (AC_LUMINANCE, AC_CHROMINANCE)
     else:
         # libjpeg (as Pillow drives it) declares the requested factors for a grayscale
         # frame too; they change the SOF0 header only, since a single-component scan codes
         # one block per MCU (T.81 A.2.2) and the only component is never downsampled.
-        factors = [(1, h, v, 0)]
+        factors = [(1, h, v)]
         dc_tables, ac_tables = (DC_LUMINANCE,), (AC_LUMINANCE,)
     interleaved = len(factors) > 1
     hmax = max(f[1] for f in factors)
@@ -229,10 +235,11 @@ def make_plan(width: int, height: int, input_channels: int, options: EncodeOptio
     components = tuple(
         Component(id=cid, h=ch, v=cv,
                   mcu_h=ch if interleaved else 1, mcu_v=cv if interleaved else 1,
-                  quant_index=table, huffman_index=table,
+                  quant_index=min(index, len(quant_tables) - 1),
+                  huffman_index=min(index, 1),  # Y: tables 0; Cb and Cr share tables 1
                   width_in_blocks=math.ceil(width * ch / (8 * hmax)),
                   height_in_blocks=math.ceil(height * cv / (8 * vmax)))
-        for cid, ch, cv, table in factors
+        for index, (cid, ch, cv) in enumerate(factors)
     )
     if interleaved:
         mcus_per_row = math.ceil(width / (8 * hmax))

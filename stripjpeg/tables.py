@@ -123,6 +123,34 @@ def quantization_tables(quality: int) -> tuple[np.ndarray, np.ndarray]:
             scale_quant_table(CHROMINANCE_QUANT_TABLE, scale))
 
 
+def custom_quant_tables(qtables: tuple[tuple[int, ...], ...], quality: int | None) -> tuple[np.ndarray, ...]:
+    """Scale user-supplied tables the way Pillow hands them to libjpeg.
+
+    Pillow passes each table to ``jpeg_add_quant_table`` with the IJG scaling of ``quality``
+    (quality 50, i.e. unscaled, when no quality is given); entries below 1 become 1. With an
+    explicit quality it forces baseline, clamping entries to 255; without one, an entry over
+    255 would need a 16-bit table and a non-baseline (SOF1) frame, which stripjpeg does not
+    write, so it is an error here.
+
+    Args:
+        qtables: 1..4 tables of 64 entries, natural order.
+        quality: IJG quality 1..100, or None.
+
+    Returns:
+        uint16 tables, natural order, each entry 1..255.
+    """
+    scale = quality_scaling(50 if quality is None else quality)
+    tables = tuple(scale_quant_table(np.array(t), scale, force_baseline=quality is not None)
+                   for t in qtables)
+    for index, table in enumerate(tables):
+        if table.max() > 255:
+            raise ValueError(
+                f"qtables[{index}] has entries over 255 after scaling (largest "
+                f"{int(table.max())}); baseline JPEG holds 8-bit tables. Give a quality to "
+                f"scale and clamp them, or use entries of at most 255")
+    return tables
+
+
 @dataclass(frozen=True)
 class HuffmanSpec:
     """A Huffman table as a DHT segment carries it (T.81 B.2.4.2).

@@ -93,6 +93,18 @@ class Backend(ABC):
             ``(data, state)``: whole bytes with 0xFF stuffed, and the state to continue from.
         """
 
+    def count_symbols(self, blocks: list[np.ndarray], plan: Plan, predictors: tuple[int, ...]
+                      ) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+        """Count the Huffman symbols coding ``blocks`` would use, per table (optimize=True).
+
+        Returns:
+            ``(dc, ac, predictors)``: int64 ``(n_tables, 256)`` counts, and the DC
+            predictors after the last block. The default is the NumPy implementation.
+        """
+        from .numpy_huffman import count_symbols
+
+        return count_symbols(blocks, plan, predictors)
+
     def encode_strip(self, pixels: np.ndarray, plan: Plan) -> bytes:
         """Pixels of one strip -> one complete restart interval of entropy-coded bytes:
         DC predictors start at 0, 0xFF is stuffed, the last byte is padded with 1-bits."""

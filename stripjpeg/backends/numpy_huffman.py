@@ -271,6 +271,32 @@ def stuff_bytes(data: bytes) -> bytes:
     return np.insert(array, ff + 1, 0).tobytes()
 
 
+def count_symbols(blocks: list[np.ndarray], plan: Plan, predictors: tuple[int, ...]
+                  ) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+    """How often each DC and AC symbol would be coded, per Huffman table (for optimize=True).
+
+    The same symbols :func:`huffman_events` codes: a DC size category per block; per block
+    the run/size symbols, ZRLs and EOB (libjpeg's ``htest_one_block``).
+
+    Returns:
+        ``(dc, ac, predictors)``: int64 ``(n_tables, 256)`` counts each, and the DC
+        predictors after the last block.
+    """
+    zigzag, component = blocks_in_coding_order(blocks, plan)
+    huffman_of = np.array([c.huffman_index for c in plan.components], dtype=np.intp)
+    table = huffman_of[component]
+    n_tables = len(plan.dc_tables)
+    diff, predictors = dc_differences(zigzag[:, 0], component, predictors)
+    dc = np.zeros((n_tables, 256), np.int64)
+    np.add.at(dc, (table, magnitude_category(diff)), 1)
+    ac_counts = np.zeros((n_tables, 256), np.int64)
+    ac = ac_events(zigzag)
+    np.add.at(ac_counts, (table[ac["block"]], ac["symbol"]), 1)
+    np.add.at(ac_counts[:, ZRL], table[ac["block"]], ac["zrl_count"])
+    np.add.at(ac_counts[:, EOB], table[ac["needs_eob"]], 1)
+    return dc, ac_counts, predictors
+
+
 def entropy_encode(blocks: list[np.ndarray], plan: Plan, state: EntropyState,
                    final: bool) -> tuple[bytes, EntropyState]:
     """Huffman-code a strip's blocks, continuing from ``state`` (see Backend.entropy_encode)."""

@@ -1,0 +1,273 @@
+"""Optimized Huffman tables (``optimize=True``): count the symbols, build the best code.
+
+T.81 Annex K.2 gives the procedure: count how often each symbol occurs, repeatedly merge
+the two least frequent entries into one, and read each symbol's code length off the merge
+tree; K.3 then shortens codes longer than 16 bits. libjpeg (jchuff.c,
+``jpeg_gen_optimal_table``) fixes the details that make the tables unique, and Pillow's
+``optimize=True`` output depends on every one of them:
+
+* a pseudo-symbol 256 with count 1 takes part, so that no real symbol gets the all-ones
+  code (T.81 C: no code may consist of 1-bits only); it is removed from the longest length
+  at the end;
+* among entries of equal count, the one with the *larger* symbol number is merged first;
+* symbols are listed (HUFFVAL) by their code length before the K.3 shortening, then by
+  symbol value.
+
+Two passes are needed, since the DHT segments precede the scan. With the whole image at
+hand, the first pass only counts (:func:`count_strips`). With a one-pass stream,
+:class:`SpoolingEncoder` keeps the quantized blocks in an anonymous temporary file between
+the passes, so memory stays bounded; the file is gone when the encoder closes, also on
+failure.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .backends import Backend, EntropyState
+from .plan import Plan
+from .tables import HuffmanSpec
+
+#: Longest code length the merge procedure may produce before K.3's adjustment: libjpeg's
+#: MAX_CLEN. 257 symbols with Fibonacci-like counts cannot exceed it.
+MAX_CODE_LENGTH = 32
+
+
+def optimal_huffman_spec(frequencies: np.ndarray) -> HuffmanSpec:
+    """The Huffman table libjpeg builds for these symbol counts (T.81 K.2, K.3).
+
+    Args:
+        frequencies: 256 counts, indexed by symbol (all non-negative, at least one > 0).
+
+    Returns:
+        BITS and HUFFVAL of the optimal length-limited code.
+    """
+    freq = np.zeros(257, dtype=np.int64)
+    freq[:256] = frequencies
+    freq[256] = 1  # the pseudo-symbol that reserves the all-ones code point
+    code_size = np.zeros(257, dtype=np.int64)
+    # others[s]: the next symbol in the chain of symbols merged into the same subtree as s.
+    others = np.full(257, -1, dtype=np.int64)
+
+    while True:
+        c1 = _least_frequent(freq, exclude=-1)
+        c2 = _least_frequent(freq, exclude=c1)
+        if c2 < 0:
+            break
+        freq[c1] += freq[c2]
+        freq[c2] = 0
+        # Every symbol under both merged nodes moves one level deeper.
+        last = _deepen_chain(c1, code_size, others)
+        others[last] = c2
+        _deepen_chain(c2, code_size, others)
+
+    bits = np.bincount(code_size[code_size > 0], minlength=MAX_CODE_LENGTH + 1)
+    if len(bits) > MAX_CODE_LENGTH + 1:
+        raise ValueError("Huffman code lengths exceed 32 bits")
+    _limit_code_lengths(bits)
+    longest = max(i for i in range(1, 17) if bits[i] > 0)
+    bits[longest] -= 1  # drop the pseudo-symbol 256, which has a longest code
+
+    symbols = [s for s in np.lexsort((np.arange(256), code_size[:256])) if code_size[s] > 0]
+    return HuffmanSpec(bits=tuple(int(b) for b in bits[1:17]),
+                       huffval=tuple(int(s) for s in symbols))
+
+
+def _least_frequent(freq: np.ndarray, exclude: int) -> int:
+    """The symbol with the smallest non-zero count (ties: the larger symbol), or -1."""
+    candidates = freq.copy()
+    if exclude >= 0:
+        candidates[exclude] = 0
+    nonzero = np.flatnonzero(candidates)
+    if nonzero.size == 0:
+        return -1
+    smallest = candidates[nonzero].min()
+    return int(nonzero[candidates[nonzero] == smallest][-1])
+
+
+def _deepen_chain(symbol: int, code_size: np.ndarray, others: np.ndarray) -> int:
+    """Add one bit to the code length of ``symbol`` and every symbol chained to it;
+    return the last symbol of the chain."""
+    code_size[symbol] += 1
+    while others[symbol] >= 0:
+        symbol = int(others[symbol])
+        code_size[symbol] += 1
+    return symbol
+
+
+def _limit_code_lengths(bits: np.ndarray) -> None:
+    """T.81 Figure K.3 (Adjust_BITS): move codes longer than 16 bits up the tree, in place.
+
+    Two symbols of the longest length i leave it: one takes their former prefix (length
+    i - 1), and the two become children of a shorter code of length j, which turns into
+    their prefix at length j + 1.
+    """
+    for length in range(MAX_CODE_LENGTH, 16, -1):
+        while bits[length] > 0:
+            j = length - 2
+            while bits[j] == 0:
+                j -= 1
+            bits[length] -= 2
+            bits[length - 1] += 1
+            bits[j + 1] += 2
+            bits[j] -= 1
+
+
+@dataclass
+class SymbolCounts:
+    """How often each Huffman symbol occurs, per table index.
+
+    Attributes:
+        dc: int64 ``(n_tables, 256)``: DC size categories.
+        ac: int64 ``(n_tables, 256)``: AC run/size symbols, with ZRL (0xF0) and EOB (0x00).
+    """
+
+    dc: np.ndarray
+    ac: np.ndarray
+
+    @classmethod
+    def zeros(cls, plan: Plan) -> SymbolCounts:
+        n = len(plan.dc_tables)
+        return cls(np.zeros((n, 256), np.int64), np.zeros((n, 256), np.int64))
+
+    def add(self, other: SymbolCounts) -> None:
+        self.dc += other.dc
+        self.ac += other.ac
+
+    def optimized_plan(self, plan: Plan) -> Plan:
+        """``plan`` coding with the optimal tables for these counts."""
+        return plan.with_tables(tuple(optimal_huffman_spec(c) for c in self.dc),
+                                tuple(optimal_huffman_spec(c) for c in self.ac))
+
+
+def count_strip_task(backend: Backend, pixels: np.ndarray, plan: Plan) -> SymbolCounts:
+    """First-pass work for one independent strip (restart interval): transform and count."""
+    blocks = backend.transform(pixels, plan)
+    dc, ac, _ = backend.count_symbols(blocks, plan, EntropyState.start(plan).dc_predictors)
+    return SymbolCounts(dc, ac)
+
+
+def count_strips(strips: Iterable[np.ndarray], plan: Plan, backend: Backend,
+                 scheduler: Any) -> SymbolCounts:
+    """The first pass over strips that can be read again: symbol counts only.
+
+    Independent strips go through ``scheduler`` (an OrderedScheduler running
+    :func:`count_strip_task`); without restart markers each strip's first DC difference
+    depends on the previous strip, so they are counted in order, carrying the predictors.
+    """
+    totals = SymbolCounts.zeros(plan)
+    if plan.restart_interval:
+        for strip in strips:
+            for counts in scheduler.submit(backend, strip, plan):
+                totals.add(counts)
+        for counts in scheduler.drain():
+            totals.add(counts)
+        return totals
+    predictors = EntropyState.start(plan).dc_predictors
+    for strip in strips:
+        dc, ac, predictors = backend.count_symbols(backend.transform(strip, plan), plan, predictors)
+        totals.add(SymbolCounts(dc, ac))
+    return totals
+
+
+class SpoolingEncoder:
+    """``optimize=True`` for a one-pass stream: the same push interface as StripEncoder.
+
+    First pass (``feed``): each strip is transformed once, its symbols counted, and its
+    quantized blocks appended to an anonymous temporary file (the spool); nothing is
+    output yet, since the Huffman tables come first in the file. ``finish`` builds the
+    tables, then streams the whole file, entropy-coding the spooled blocks strip by strip.
+
+    Attributes:
+        spool_bytes: size of the spool: 128 bytes per coded block (64 int16 coefficients).
+    """
+
+    def __init__(self, core: Any) -> None:
+        from .strips import StripBuffer  # the orchestrator's own row buffering
+
+        self.core = core  # a StripEncoder for the second pass; its plan is replaced there
+        self.plan: Plan = core.plan
+        self.backend: Backend = core.backend
+        self._buffer = StripBuffer(self.plan)
+        self._counts = SymbolCounts.zeros(self.plan)
+        self._predictors = EntropyState.start(self.plan).dc_predictors
+        self._spool = tempfile.TemporaryFile(prefix="stripjpeg-spool-")
+        self._strip_rows: list[int] = []
+        self.spool_bytes = 0
+        self.closed = False
+
+    @property
+    def restart_offsets(self) -> list[int]:
+        return self.core.restart_offsets
+
+    def header(self) -> bytes:
+        """Nothing yet: the headers carry the tables, known only after the first pass."""
+        return b""
+
+    def feed(self, rows: Any) -> list[bytes]:
+        if self.closed:
+            raise ValueError("the encoder is closed; no more rows can be written")
+        from .strips import as_rows
+
+        try:
+            rows = as_rows(rows, self.plan.width, self.core.channels)
+            for strip in self._buffer.add(rows):
+                self._spool_strip(strip)
+        except BaseException:
+            self.abort()
+            raise
+        return []
+
+    def _spool_strip(self, strip: np.ndarray) -> None:
+        blocks = self.backend.transform(strip, self.plan)
+        if self.plan.restart_interval:
+            predictors = EntropyState.start(self.plan).dc_predictors
+        else:
+            predictors = self._predictors
+        dc, ac, self._predictors = self.backend.count_symbols(blocks, self.plan, predictors)
+        self._counts.add(SymbolCounts(dc, ac))
+        for component_blocks in blocks:
+            data = np.ascontiguousarray(component_blocks, dtype="<i2").tobytes()
+            self._spool.write(data)
+            self.spool_bytes += len(data)
+        self._strip_rows.append(strip.shape[0])
+
+    def finish(self) -> Iterator[bytes]:
+        """Second pass: headers with the optimal tables, the spooled strips, EOI."""
+        if self.closed:
+            raise ValueError("the encoder is already closed")
+        if not self._buffer.complete:
+            received = self._buffer.rows_received
+            self.abort()
+            raise ValueError(f"too few rows: got {received} of the image height {self.plan.height}")
+        return self._second_pass()
+
+    def _second_pass(self) -> Iterator[bytes]:
+        try:
+            self.core.replace_plan(self._counts.optimized_plan(self.plan))
+            yield self.core.header()
+            self._spool.seek(0)
+            for rows in self._strip_rows:
+                yield from self.core.feed_blocks(self._read_blocks(rows), rows)
+            yield from self.core.finish()
+        finally:
+            self.abort()
+
+    def _read_blocks(self, rows: int) -> list[np.ndarray]:
+        blocks = []
+        for layout in self.plan.strip_layout(rows):
+            shape = (layout.block_rows, layout.block_cols, 8, 8)
+            data = self._spool.read(int(np.prod(shape)) * 2)
+            blocks.append(np.frombuffer(data, dtype="<i2").reshape(shape).astype(np.int16))
+        return blocks
+
+    def abort(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self._spool.close()
+            self.core.abort()
