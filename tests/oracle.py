@@ -16,14 +16,17 @@ from PIL import Image
 PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "motorcycle_left", "camera")
 
 
-def pillow_jpeg(pixels: np.ndarray, quality: int = 100, subsampling: str = "4:4:4",
+def pillow_jpeg(pixels: np.ndarray, quality: int | None = 100, subsampling: str = "4:4:4",
                 restart_rows: int = 1, **extra) -> bytes:
-    """What Pillow writes for the same pixels and settings (alpha dropped, as we do)."""
+    """What Pillow writes for the same pixels and settings (alpha dropped, as we do).
+    ``quality=None`` passes no quality (with ``qtables``: the tables as given)."""
     if pixels.ndim == 3 and pixels.shape[2] == 4:
         pixels = pixels[:, :, :3]
     if pixels.ndim == 3 and pixels.shape[2] == 1:
         pixels = pixels[:, :, 0]
-    options = dict(quality=quality, subsampling=subsampling, **extra)
+    options = dict(subsampling=subsampling, **extra)
+    if quality is not None:
+        options["quality"] = quality
     if restart_rows:
         options["restart_marker_rows"] = restart_rows
     buffer = io.BytesIO()
