@@ -6,6 +6,9 @@ import tempfile
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from oracle import photo, pillow_jpeg
 
 import stripjpeg
@@ -197,3 +200,30 @@ def test_bad_metadata(options, error, match, tmp_path):
     with pytest.raises(error, match=match):
         stripjpeg.save(target, np.zeros((8, 8, 3), np.uint8), **options)
     assert not target.exists()
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data=st.data(),
+    height=st.integers(1, 33),
+    width=st.integers(1, 33),
+    gray=st.booleans(),
+    subsampling=st.sampled_from(["4:4:4", "4:2:2", "4:2:0"]),
+    restart_rows=st.sampled_from([0, 1, 3]),
+    quality=st.one_of(st.none(), st.integers(1, 100)),
+    n_tables=st.integers(0, 4),
+    optimize=st.booleans(),
+)
+def test_hypothesis_options(data, height, width, gray, subsampling, restart_rows, quality,
+                            n_tables, optimize):
+    shape = (height, width) if gray else (height, width, 3)
+    image = data.draw(arrays(np.uint8, shape))
+    options = {"optimize": optimize}
+    if n_tables:
+        options["qtables"] = [data.draw(st.lists(st.integers(1, 255), min_size=64, max_size=64))
+                              for _ in range(n_tables)]
+    expected_quality = quality if (quality is not None or n_tables) else 100
+    expected = pillow_jpeg(image, expected_quality, subsampling, restart_rows, **options)
+    for name in stripjpeg.backends.available():
+        assert stripjpeg.encode(image, quality, subsampling, restart_rows=restart_rows,
+                                backend=name, **options) == expected
