@@ -9,11 +9,12 @@ Public API::
     stripjpeg.process_strip(pixel_data, width, luma_q_table, chroma_q_table) -> bytes
     stripjpeg.quantization_tables(quality) -> (luma, chroma)
     stripjpeg.backends.available() -> ["numba", "numpy"]
+    stripjpeg.inspect.read_markers(jpeg_bytes)                       # the file, segment by segment
 
 Importing stripjpeg loads no backend and compiles nothing.
 """
 
-from . import backends
+from . import backends, inspect
 from .encoder import Encoder, encode, iter_encode, save
 from .engine import process_strip
 from .options import EncodeOptions
@@ -27,6 +28,7 @@ __all__ = [
     "__version__",
     "backends",
     "encode",
+    "inspect",
     "iter_encode",
     "process_strip",
     "quantization_tables",

@@ -418,7 +418,6 @@ def _whole_image(pixels: Any) -> np.ndarray:
     image_mode(pixels)
     if pixels.ndim == 2:
         pixels = pixels[:, :, np.newaxis]
-    check_dimensions(pixels.shape[1], pixels.shape[0])
     return pixels
 
 
@@ -463,13 +462,17 @@ def encode(pixels: Any, quality: int | None = None, subsampling: str = "4:4:4", 
     return b"".join(_iter_chunks(array_core(pixels, options), [pixels]))
 
 
-def save(target: str | os.PathLike | IO[bytes], pixels: Any, **options: Any) -> None:
+def save(target: str | os.PathLike | IO[bytes], pixels: Any, **options: Any) -> list[int]:
     """Encode a whole image into a path (written atomically) or a binary file object.
 
     Args:
         target: a path or a binary file object.
-        pixels: as for :func:`encode`.
+        pixels: as for :func:`encode`; a read-only memmap is read strip by strip.
         **options: as for :func:`encode`.
+
+    Returns:
+        The restart index: the byte offset of each restart interval's entropy-coded data
+        in the output (see :attr:`Encoder.restart_offsets`); empty with ``restart_rows=0``.
     """
     options = make_options(**options)
     pixels = _whole_image(pixels)
@@ -482,3 +485,4 @@ def save(target: str | os.PathLike | IO[bytes], pixels: Any, **options: Any) -> 
     except BaseException:
         sink.discard()
         raise
+    return list(core.restart_offsets)

@@ -8,6 +8,7 @@ so a bad value gets the same clear error whichever door it came in by.
 from __future__ import annotations
 
 import concurrent.futures
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,10 @@ MODES = {"L": 1, "RGB": 3, "RGBA": 4}
 
 #: Largest image side a JPEG frame header can describe (T.81 B.2.2: 16-bit X and Y).
 MAX_DIMENSION = 65535
+
+#: libjpeg refuses to decode (and Pillow to encode) images wider or taller than this
+#: (JPEG_MAX_DIMENSION in jmorecfg.h), although T.81 allows up to 65535.
+LIBJPEG_MAX_DIMENSION = 65500
 
 
 @dataclass(frozen=True)
@@ -183,9 +188,13 @@ def make_options(**options: Any) -> EncodeOptions:
 
 
 def check_dimensions(width: Any, height: Any) -> None:
-    """Raise unless width and height are ints from 1 to 65535 (T.81 B.2.2)."""
+    """Raise unless width and height are ints from 1 to 65535 (T.81 B.2.2); warn over 65500."""
     _check_int("width", width, 1, MAX_DIMENSION)
     _check_int("height", height, 1, MAX_DIMENSION)
+    if max(width, height) > LIBJPEG_MAX_DIMENSION:
+        warnings.warn(f"a {width}x{height} image is valid JPEG, but libjpeg-based decoders (djpeg, "
+                      f"Pillow, most browsers) refuse sizes over {LIBJPEG_MAX_DIMENSION}",
+                      UserWarning, stacklevel=3)
 
 
 def check_mode(mode: Any) -> int:

@@ -1,0 +1,284 @@
+"""The ``stripjpeg`` command line (also ``python -m stripjpeg``).
+
+::
+
+    stripjpeg encode INPUT -o OUTPUT [options]   encode an image file (.npy/PGM/PPM/PAM streamed)
+    stripjpeg example -o OUTPUT [--size WxH]      encode the built-in example, strip by strip
+    stripjpeg info FILE [--json]                  list a JPEG file's marker segments
+
+Errors are one line on stderr and exit status 2, never a traceback; a failed encode leaves
+no output file (and an existing one untouched).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from . import __version__, backends
+from .encoder import Encoder, save
+from .examples import example_image, example_strips
+from .inspect import read_markers
+from .options import DCT_METHODS, SUBSAMPLING_FACTORS, make_options
+from .plan import Plan, make_plan
+from .sources import open_image
+
+#: Exit status for a usage or input error (as argparse uses it).
+EXIT_ERROR = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    warnings.showwarning = _show_warning
+    try:
+        return args.run(args)
+    except (ValueError, TypeError, OSError) as error:
+        print(f"stripjpeg: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("stripjpeg: interrupted", file=sys.stderr)
+        return 130
+
+
+def _show_warning(message: Any, category: Any, filename: str, lineno: int,
+                  file: Any = None, line: Any = None) -> None:
+    print(f"stripjpeg: warning: {message}", file=sys.stderr)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="stripjpeg",
+        description="Baseline JPEG encoding, strip by strip, byte-identical to libjpeg-turbo.")
+    parser.add_argument("--version", action="version", version=f"stripjpeg {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    encode = commands.add_parser("encode", help="encode an image file to JPEG",
+                                 description="Encode INPUT (PNG, TIFF, BMP, JPEG via Pillow; .npy, PGM, "
+                                             "PPM and PAM memory-mapped and streamed) to baseline JPEG.")
+    encode.add_argument("input", help="the image file to encode")
+    encode.add_argument("-o", "--output", required=True, help="the JPEG file to write")
+    _add_encode_options(encode)
+    encode.set_defaults(run=run_encode)
+
+    example = commands.add_parser("example", help="encode the built-in example image",
+                                  description="Generate the built-in example image strip by strip, "
+                                              "encode it, and check the bytes against Pillow if installed.")
+    example.add_argument("-o", "--output", default="example.jpg", help="the JPEG file to write")
+    example.add_argument("--size", type=_size, default=(4096, 4096), metavar="WxH",
+                         help="image size in pixels (default 4096x4096)")
+    _add_encode_options(example)
+    example.set_defaults(run=run_example)
+
+    info = commands.add_parser("info", help="list a JPEG file's marker segments",
+                               description="List every marker segment of a JPEG file: offset, length "
+                                           "and key fields; RST markers are counted per scan.")
+    info.add_argument("file", help="a JPEG file")
+    info.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    info.set_defaults(run=run_info)
+    return parser
+
+
+def _add_encode_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("encode options (as in stripjpeg.encode)")
+    group.add_argument("-q", "--quality", type=int, default=None,
+                       help="IJG quality 1..100 (default 100, or the --qtables as given)")
+    group.add_argument("-s", "--subsampling", choices=list(SUBSAMPLING_FACTORS), default="4:4:4")
+    group.add_argument("--backend", choices=backends.available(), default=None,
+                       help="engine (default: the fastest available)")
+    group.add_argument("--workers", type=int, default=None, help="threads (default: all cores)")
+    group.add_argument("--restart-rows", type=int, default=1, metavar="R",
+                       help="a restart marker every R MCU rows (default 1; 0 = none)")
+    group.add_argument("--dct", choices=list(DCT_METHODS), default="islow")
+    group.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                       help="show a progress bar on stderr (default: when stderr is a terminal)")
+    group.add_argument("--index", metavar="JSON", help="also write the restart index as JSON")
+    group.add_argument("--qtables", metavar="FILE",
+                       help="custom quantization tables: JSON (a list of 1-4 lists of 64 integers) or "
+                            "text (64 integers per table), natural row-major order, table 0 for Y")
+    group.add_argument("--dpi", type=_dpi, metavar="X[,Y]", help="resolution for the JFIF header")
+    group.add_argument("--icc", metavar="FILE", help="embed this ICC profile (APP2)")
+    group.add_argument("--exif", metavar="FILE", help="embed these EXIF bytes (APP1)")
+    group.add_argument("--comment", help="a comment (COM segment)")
+    group.add_argument("--optimize", action="store_true", help="optimal Huffman tables (two passes)")
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, e.g. 4096x4096; got {text!r}") from None
+    return width, height
+
+
+def _dpi(text: str) -> tuple[float, float]:
+    try:
+        values = [float(part) for part in text.replace("x", ",").split(",")]
+    except ValueError:
+        values = []
+    if len(values) not in (1, 2):
+        raise argparse.ArgumentTypeError(f"expected X or X,Y (dots per inch); got {text!r}")
+    return (values[0], values[-1])
+
+
+def read_qtables(path: str) -> list[list[int]]:
+    """Read quantization tables from a file: JSON (a list of tables, or {index: table}) or
+    plain text holding 64 integers per table (whitespace or commas; '#' starts a comment)."""
+    with open(path, encoding="utf-8") as file:
+        text = file.read()
+    if text.lstrip()[:1] not in ("[", "{"):
+        return _qtables_from_text(text, path)
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path}: invalid JSON ({error})") from None
+    if isinstance(value, dict):
+        value = {int(key): table for key, table in value.items()}
+    return value
+
+
+def _qtables_from_text(text: str, path: str) -> list[list[int]]:
+    words = " ".join(line.split("#")[0] for line in text.splitlines()).replace(",", " ").split()
+    try:
+        numbers = [int(word) for word in words]
+    except ValueError:
+        raise ValueError(f"{path}: quantization tables must be JSON or integers") from None
+    if not numbers or len(numbers) % 64:
+        raise ValueError(f"{path}: expected 64 integers per table, got {len(numbers)} integers")
+    return [numbers[start:start + 64] for start in range(0, len(numbers), 64)]
+
+
+def encode_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The keyword options for :func:`stripjpeg.encode` that the flags ask for."""
+    progress = args.progress
+    if progress is None:
+        progress = sys.stderr.isatty() and _has_tqdm()
+    options: dict[str, Any] = {
+        "quality": args.quality, "subsampling": args.subsampling, "backend": args.backend,
+        "workers": args.workers, "restart_rows": args.restart_rows, "dct": args.dct,
+        "progress": progress, "dpi": args.dpi, "comment": args.comment, "optimize": args.optimize,
+    }
+    if args.qtables:
+        options["qtables"] = read_qtables(args.qtables)
+    for flag, option in (("icc", "icc_profile"), ("exif", "exif")):
+        if getattr(args, flag):
+            with open(getattr(args, flag), "rb") as file:
+                options[option] = file.read()
+    return options
+
+
+def _has_tqdm() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("tqdm") is not None
+
+
+def run_encode(args: argparse.Namespace) -> int:
+    """``stripjpeg encode``: a memory-mapped source is read strip by strip, never whole."""
+    options = encode_options(args)
+    pixels = open_image(args.input)
+    started = time.perf_counter()
+    offsets = save(args.output, pixels, **options)
+    elapsed = time.perf_counter() - started
+    if args.index:
+        channels = 1 if pixels.ndim == 2 else pixels.shape[2]
+        plan = make_plan(pixels.shape[1], pixels.shape[0], channels, make_options(**options))
+        write_index(args.index, args.output, plan, offsets)
+    _report(args.output, pixels.shape[1], pixels.shape[0], elapsed)
+    return 0
+
+
+def run_example(args: argparse.Namespace) -> int:
+    """``stripjpeg example``: generate the example strip by strip, encode it as it comes."""
+    width, height = args.size
+    options = encode_options(args)
+    started = time.perf_counter()
+    with Encoder(args.output, width, height, mode="RGB", **options) as encoder:
+        for rows in example_strips(width, height):
+            encoder.write(rows)
+    elapsed = time.perf_counter() - started
+    if args.index:
+        write_index(args.index, args.output, encoder.plan, encoder.restart_offsets)
+    _report(args.output, width, height, elapsed)
+    verdict = _check_with_pillow(args.output, example_image(width, height), options)
+    if verdict:
+        print(verdict)
+    return 0
+
+
+def _report(path: str, width: int, height: int, seconds: float) -> None:
+    size = os.path.getsize(path)
+    megapixels = width * height / 1e6
+    print(f"wrote {path}: {width}x{height}, {size:,} bytes ({8 * size / (width * height):.2f} bits/pixel) "
+          f"in {seconds:.2f} s ({megapixels / seconds:.1f} MP/s)")
+
+
+def _check_with_pillow(path: str, pixels: np.ndarray, options: dict[str, Any]) -> str:
+    """Compare the file with Pillow's for the same pixels and options, when that is meaningful."""
+    try:
+        import io
+
+        from PIL import Image
+    except ImportError:
+        return ""
+    if options["dct"] != "islow" or max(pixels.shape[:2]) > 65500:
+        return ""
+    pillow_options: dict[str, Any] = {"quality": options["quality"] or 100,
+                                      "subsampling": options["subsampling"],
+                                      "optimize": options["optimize"]}
+    if options.get("qtables") is not None:
+        pillow_options["qtables"] = options["qtables"]
+        if options["quality"] is None:
+            del pillow_options["quality"]
+    if options["restart_rows"]:
+        pillow_options["restart_marker_rows"] = options["restart_rows"]
+    for key in ("dpi", "icc_profile", "exif", "comment"):
+        if options.get(key) is not None:
+            pillow_options[key] = options[key]
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "JPEG", **pillow_options)
+    with open(path, "rb") as file:
+        same = file.read() == buffer.getvalue()
+    return ("identical, byte for byte, to what Pillow (libjpeg-turbo) writes for the same pixels"
+            if same else "DIFFERS from what Pillow (libjpeg-turbo) writes for the same pixels")
+
+
+def write_index(index_path: str, jpeg_path: str, plan: Plan, offsets: list[int]) -> None:
+    """Write the restart index beside the JPEG: where each restart interval's data starts.
+
+    JSON fields: ``jpeg`` (file name), ``width``, ``height``, ``rows_per_interval`` (pixel
+    rows each interval covers; the last may cover fewer), ``offsets`` (byte offset of each
+    interval's first entropy-coded byte, just after its RSTn marker; the first just after SOS).
+    """
+    index = {"jpeg": os.path.basename(jpeg_path), "width": plan.width, "height": plan.height,
+             "restart_interval_mcus": plan.restart_interval,
+             "rows_per_interval": plan.strip_height if plan.restart_interval else plan.height,
+             "intervals": len(offsets), "offsets": offsets}
+    temporary = index_path + ".tmp"
+    with open(temporary, "w", encoding="utf-8") as file:
+        json.dump(index, file)
+        file.write("\n")
+    os.replace(temporary, index_path)
+
+
+def run_info(args: argparse.Namespace) -> int:
+    """``stripjpeg info``: one line per marker segment, or JSON."""
+    segments = read_markers(args.file)
+    if args.json:
+        print(json.dumps([{"name": s.name, "offset": s.offset, "length": s.length, **s.fields}
+                          for s in segments], indent=1))
+        return 0
+    print(f"{'offset':>10}  {'name':<5} {'length':>6}  fields")
+    for segment in segments:
+        print(segment.describe())
+    return 0
