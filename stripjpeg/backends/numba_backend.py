@@ -1,0 +1,522 @@
+"""The fast backend: the NumPy backend's stages as Numba kernels, over whole strips.
+
+Same stages, same names, same integer arithmetic as :mod:`.numpy_backend` (read that one
+to learn JPEG; this one only reorganises the loops so that they run at C speed):
+
+* :func:`convert_to_ycbcr`  pixels -> Y, Cb, Cr planes, edges replicated (one pass)
+* :func:`downsample`        2x1 / 2x2 averaging with libjpeg's alternating bias
+* :func:`transform_blocks`  per block: level shift, forward DCT (:func:`fdct_islow` or
+                            :func:`fdct_float`), quantization by reciprocal multiplication,
+                            dummy blocks
+* :func:`code_blocks`       per block, in MCU order: DC difference, run/size symbols,
+                            Huffman codes into a 64-bit bit buffer, 0xFF stuffing as bytes
+                            are flushed; or, for ``optimize=True``, only symbol counts
+
+Every kernel is ``nopython``, ``cache=True`` (compiled once, then loaded from numba's cache
+in later processes) and ``nogil=True`` (the orchestrator's thread pool runs strips on all
+cores at once), with no ``fastmath`` (it could change a rounding). Each call writes only
+into arrays it is given, so concurrent strips share nothing mutable.
+
+Importing this module compiles nothing; the first encode compiles (or loads) the kernels.
+With ``NUMBA_DISABLE_JIT=1`` the same functions run as plain Python (slowly), which the
+tests use to check them line by line.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+
+import numba
+import numpy as np
+
+from ..plan import Plan
+from ..tables import ZIGZAG
+from .base import Backend, EntropyState
+from .numpy_backend import (
+    CONST_BITS,
+    FIX_0_298631336,
+    FIX_0_390180644,
+    FIX_0_541196100,
+    FIX_0_765366865,
+    FIX_0_899976223,
+    FIX_1_175875602,
+    FIX_1_501321110,
+    FIX_1_847759065,
+    FIX_1_961570560,
+    FIX_2_053119869,
+    FIX_2_562915447,
+    FIX_3_072711026,
+    PASS1_BITS,
+)
+from .numpy_huffman import EOB, ZRL
+
+kernel = numba.njit(cache=True, nogil=True)
+
+#: The most bytes one block can take in the entropy-coded data. A block codes at most 64
+#: symbols (one DC, then at most 63 AC events: each non-zero, ZRL or the EOB stands for at
+#: least one of the 63 AC positions), each at most 16 code bits (T.81 C: BITS lists lengths
+#: 1..16) plus at most 16 amplitude bits (int16 coefficients, so |value| < 2**16); that is
+#: 2048 bits = 256 bytes, and stuffing can at most double it.
+MAX_BYTES_PER_BLOCK = 2 * 64 * (16 + 16) // 8
+#: Room for the bits pending from the previous strip and the final padding byte, stuffed.
+MAX_EXTRA_BYTES = 4
+
+#: Bit length of every value below 2048 (AC values need at most 10 bits, DC differences
+#: 11); larger values, possible only with unusual tables, take a short loop.
+_BIT_LENGTH = np.array([int(v).bit_length() for v in range(2048)], dtype=np.int64)
+
+#: The orthonormal 8-point DCT-II matrix: ``C[u, x] = c(u)/2 * cos((2x + 1) u pi / 16)``
+#: with c(0) = 1/sqrt(2) (T.81 A.3.3), so a block's DCT is ``C @ block @ C.T``.
+_DCT_MATRIX = np.array([[(np.sqrt(0.125) if u == 0 else 0.5) * np.cos((2 * x + 1) * u * np.pi / 16)
+                         for x in range(8)] for u in range(8)])
+
+_ZIGZAG = np.ascontiguousarray(ZIGZAG, dtype=np.int64)
+
+
+# --- Colour conversion and downsampling ------------------------------------------------------
+
+@kernel
+def convert_to_ycbcr(pixels, planes):
+    """RGB(A) or grayscale pixels -> component planes, replicating the last row and column.
+
+    Args:
+        pixels: uint8 ``(rows, width, channels)``.
+        planes: int16 ``(1 or 3, R, C)`` to fill, ``R >= rows``, ``C >= width``: sample
+            ``[i, j]`` is that of pixel ``(min(i, rows - 1), min(j, width - 1))``.
+    """
+    rows, width, channels = pixels.shape
+    out_rows, out_cols = planes.shape[1], planes.shape[2]
+    for i in range(out_rows):
+        r = min(i, rows - 1)
+        for j in range(width):
+            if channels == 1:
+                planes[0, i, j] = pixels[r, j, 0]
+            else:
+                red = np.int32(pixels[r, j, 0])
+                green = np.int32(pixels[r, j, 1])
+                blue = np.int32(pixels[r, j, 2])
+                # libjpeg's 16-bit fixed point (jccolor.c), as in numpy_backend.RGB_TO_YCBCR.
+                planes[0, i, j] = (19595 * red + 38470 * green + 7471 * blue + 32768) >> 16
+                planes[1, i, j] = (-11059 * red - 21709 * green + 32768 * blue + 8421375) >> 16
+                planes[2, i, j] = (32768 * red - 27439 * green - 5329 * blue + 8421375) >> 16
+        for j in range(width, out_cols):
+            for c in range(planes.shape[0]):
+                planes[c, i, j] = planes[c, i, width - 1]
+
+
+@kernel
+def downsample(plane, h_ratio, v_ratio, input_rows, out):
+    """Average ``h_ratio x v_ratio`` groups with libjpeg's alternating bias (jcsample.c).
+
+    Args:
+        plane: int16 ``(R, C)`` full-resolution samples, edges replicated.
+        h_ratio, v_ratio: 2x1 (4:2:2) or 2x2 (4:2:0).
+        input_rows: pixel rows to use (the strip's rows rounded up to a multiple of
+            ``v_ratio``); output rows beyond ``input_rows // v_ratio`` repeat the last one,
+            as libjpeg replicates the last *downsampled* row (see numpy_backend).
+        out: int16 ``(rows, cols)`` to fill.
+    """
+    last = input_rows // v_ratio - 1
+    for i in range(out.shape[0]):
+        top = min(i, last) * v_ratio
+        for j in range(out.shape[1]):
+            left = j * h_ratio
+            if v_ratio == 1:
+                total = np.int32(plane[top, left]) + plane[top, left + 1]
+                out[i, j] = (total + (j & 1)) >> 1
+            else:
+                total = (np.int32(plane[top, left]) + plane[top, left + 1]
+                         + plane[top + 1, left] + plane[top + 1, left + 1])
+                out[i, j] = (total + 1 + (j & 1)) >> 2
+
+
+# --- Forward DCT and quantization --------------------------------------------------------------
+
+@kernel
+def islow_pass(x, start, step, shift, out):
+    """One 8-point pass of libjpeg's integer DCT (jfdctint.c) over ``x[start + k*step]``,
+    each output descaled by ``shift`` bits (see numpy_backend.islow_butterfly)."""
+    d0, d1, d2, d3 = x[start], x[start + step], x[start + 2 * step], x[start + 3 * step]
+    d4, d5, d6, d7 = x[start + 4 * step], x[start + 5 * step], x[start + 6 * step], x[start + 7 * step]
+    tmp0, tmp7 = d0 + d7, d0 - d7
+    tmp1, tmp6 = d1 + d6, d1 - d6
+    tmp2, tmp5 = d2 + d5, d2 - d5
+    tmp3, tmp4 = d3 + d4, d3 - d4
+    tmp10, tmp13 = tmp0 + tmp3, tmp0 - tmp3
+    tmp11, tmp12 = tmp1 + tmp2, tmp1 - tmp2
+    half = np.int64(1) << (shift - 1)
+    out[start] = (((tmp10 + tmp11) << CONST_BITS) + half) >> shift
+    out[start + 4 * step] = (((tmp10 - tmp11) << CONST_BITS) + half) >> shift
+    z1 = (tmp12 + tmp13) * FIX_0_541196100
+    out[start + 2 * step] = (z1 + tmp13 * FIX_0_765366865 + half) >> shift
+    out[start + 6 * step] = (z1 - tmp12 * FIX_1_847759065 + half) >> shift
+    z1, z2 = tmp4 + tmp7, tmp5 + tmp6
+    z3, z4 = tmp4 + tmp6, tmp5 + tmp7
+    z5 = (z3 + z4) * FIX_1_175875602
+    z1 = z1 * -FIX_0_899976223
+    z2 = z2 * -FIX_2_562915447
+    z3 = z3 * -FIX_1_961570560 + z5
+    z4 = z4 * -FIX_0_390180644 + z5
+    out[start + 7 * step] = (tmp4 * FIX_0_298631336 + z1 + z3 + half) >> shift
+    out[start + 5 * step] = (tmp5 * FIX_2_053119869 + z2 + z4 + half) >> shift
+    out[start + 3 * step] = (tmp6 * FIX_3_072711026 + z2 + z3 + half) >> shift
+    out[start + step] = (tmp7 * FIX_1_501321110 + z1 + z4 + half) >> shift
+
+
+@kernel
+def fdct_islow(block, work):
+    """libjpeg's integer DCT of 64 level-shifted samples (natural order) in place: rows,
+    keeping PASS1_BITS extra bits, then columns, removing them. ``work``: 64 int64."""
+    for row in range(8):
+        islow_pass(block, 8 * row, 1, CONST_BITS - PASS1_BITS, work)
+    for col in range(8):
+        islow_pass(work, col, 8, CONST_BITS + PASS1_BITS, block)
+
+
+@kernel
+def fdct_float(block, matrix, coefficients):
+    """The exact DCT-II (T.81 A.3.3) of 64 samples: ``C @ block @ C.T`` in float64."""
+    temp = np.empty(64)
+    for v in range(8):
+        for x in range(8):
+            total = 0.0
+            for y in range(8):
+                total += matrix[v, y] * block[8 * y + x]
+            temp[8 * v + x] = total
+    for v in range(8):
+        for u in range(8):
+            total = 0.0
+            for x in range(8):
+                total += temp[8 * v + x] * matrix[u, x]
+            coefficients[8 * v + u] = total
+
+
+@kernel
+def transform_blocks(plane, real_rows, real_cols, mcu_h, divisors, reciprocals, steps, is_float,
+                     matrix, out):
+    """One component's quantized blocks for a strip, dummy blocks included.
+
+    Args:
+        plane: int16 samples ``(>= 8 * real_rows, >= 8 * real_cols)``.
+        real_rows, real_cols: blocks holding image samples.
+        mcu_h: blocks across one MCU (dummy blocks copy DCs within an MCU).
+        divisors, reciprocals: int64 (64,) natural order, islow: ``8 * Q`` and
+            ``ceil(2**32 / (8 * Q))``; ``(n * reciprocal) >> 32 == n // divisor`` for every
+            ``n < 2**21`` (the error term ``n * (reciprocal * divisor - 2**32) / 2**32``
+            stays below ``1 / divisor``), so no division is needed.
+        steps: float64 (64,) the steps Q, for the float DCT.
+        is_float: use the float DCT.
+        out: int16 ``(block_rows, block_cols, 8, 8)`` to fill.
+    """
+    block = np.empty(64, np.int64)
+    work = np.empty(64, np.int64)
+    samples = np.empty(64)
+    coefficients = np.empty(64)
+    for row in range(real_rows):
+        for col in range(real_cols):
+            for y in range(8):
+                for x in range(8):
+                    block[8 * y + x] = np.int64(plane[8 * row + y, 8 * col + x]) - 128
+            if is_float:
+                for k in range(64):
+                    samples[k] = block[k]
+                fdct_float(samples, matrix, coefficients)
+                for k in range(64):
+                    value = coefficients[k]
+                    magnitude = np.floor(abs(value) / steps[k] + 0.5)
+                    out[row, col, k >> 3, k & 7] = -magnitude if value < 0 else magnitude
+            else:
+                fdct_islow(block, work)
+                for k in range(64):
+                    value = block[k]
+                    # Round half away from zero: (|x| + d/2) // d, by reciprocal (see Args).
+                    magnitude = ((abs(value) + (divisors[k] >> 1)) * reciprocals[k]) >> 32
+                    out[row, col, k >> 3, k & 7] = -magnitude if value < 0 else magnitude
+    fill_dummy_blocks(out, real_rows, real_cols, mcu_h)
+
+
+@kernel
+def fill_dummy_blocks(out, real_rows, real_cols, mcu_h):
+    """libjpeg's dummy blocks (see numpy_backend.add_dummy_blocks): zero AC; a right-edge
+    dummy copies the DC to its left, a bottom dummy that of the right-most block of the MCU's
+    previous block row."""
+    block_rows, block_cols = out.shape[0], out.shape[1]
+    for row in range(block_rows):
+        for col in range(block_cols):
+            if row < real_rows and col < real_cols:
+                continue
+            for k in range(64):
+                out[row, col, k >> 3, k & 7] = 0
+            if row < real_rows:
+                out[row, col, 0, 0] = out[row, col - 1, 0, 0]
+            else:
+                right_most = (col // mcu_h) * mcu_h + mcu_h - 1
+                out[row, col, 0, 0] = out[row - 1, right_most, 0, 0]
+
+
+# --- Entropy coding ----------------------------------------------------------------------------
+
+@kernel
+def bit_length(value, table):
+    """SSSS: the bit length of a non-negative value (Tables F.1, F.2)."""
+    if value < table.shape[0]:
+        return table[value]
+    length = 0
+    while value:
+        length += 1
+        value >>= 1
+    return length
+
+
+@kernel
+def put_bits(out, position, buffer, count, value, length):
+    """Append ``length`` bits of ``value`` to the bit buffer; flush whole bytes into ``out``,
+    each 0xFF followed by a stuffed 0x00 (T.81 F.1.2.3). Returns the new state."""
+    buffer = (buffer << length) | value
+    count += length
+    while count >= 8:
+        count -= 8
+        byte = (buffer >> count) & 0xFF
+        out[position] = byte
+        position += 1
+        if byte == 0xFF:
+            out[position] = 0
+            position += 1
+    buffer &= (np.int64(1) << count) - 1
+    return position, buffer, count
+
+
+@kernel
+def code_blocks(blocks, components, mcus_across, mcu_rows, zigzag, dc_codes, dc_lengths,
+                ac_codes, ac_lengths, lengths_table, predictors, state, counting, dc_counts, ac_counts,
+                out):
+    """Huffman-code (or, with ``counting``, count the symbols of) a strip's blocks.
+
+    Args:
+        blocks: int16 ``(n_components, max_rows, max_cols, 8, 8)``: component ``c`` uses
+            ``blocks[c, :rows, :cols]``.
+        components: int64 ``(n_components, 3)``: blocks across and down one MCU, Huffman
+            table index.
+        mcus_across, mcu_rows: the strip's MCU grid.
+        zigzag: int64 (64,), natural index of each zigzag position.
+        dc_codes, dc_lengths, ac_codes, ac_lengths: int64 ``(n_tables, 256)`` EHUFCO/EHUFSI.
+        lengths_table: the bit-length lookup table.
+        predictors: int64 (n_components,) DC predictors, updated in place.
+        state: int64 (3,): output position, bit buffer, bit count; updated in place.
+        counting: count symbols into dc_counts/ac_counts (int64 ``(n_tables, 256)``) only.
+        out: uint8 output buffer, at least ``MAX_BYTES_PER_BLOCK`` per block.
+
+    Returns:
+        0, or ``-1 - symbol`` for a symbol the Huffman table cannot code (AC: ``256 + s``).
+    """
+    position, buffer, count = state[0], state[1], state[2]
+    n_components = components.shape[0]
+    for mcu_row in range(mcu_rows):
+        for mcu_col in range(mcus_across):
+            for c in range(n_components):
+                across, down, table = components[c, 0], components[c, 1], components[c, 2]
+                for by in range(down):
+                    for bx in range(across):
+                        row = mcu_row * down + by
+                        col = mcu_col * across + bx
+                        # DC: the difference from the previous block of this component (F.1.1.5.1).
+                        dc = np.int64(blocks[c, row, col, 0, 0])
+                        diff = dc - predictors[c]
+                        predictors[c] = dc
+                        size = bit_length(abs(diff), lengths_table)
+                        if counting:
+                            dc_counts[table, size] += 1
+                        else:
+                            if dc_lengths[table, size] == 0:
+                                return -1 - size
+                            position, buffer, count = put_bits(out, position, buffer, count,
+                                                               dc_codes[table, size], dc_lengths[table, size])
+                            if size:
+                                amplitude = diff + (np.int64(1) << size) - 1 if diff < 0 else diff
+                                position, buffer, count = put_bits(out, position, buffer, count,
+                                                                   amplitude, size)
+                        # AC: run/size symbols, ZRL for 16 zeros, EOB after the last non-zero.
+                        run = 0
+                        for k in range(1, 64):
+                            natural = zigzag[k]
+                            value = np.int64(blocks[c, row, col, natural >> 3, natural & 7])
+                            if value == 0:
+                                run += 1
+                                continue
+                            while run > 15:
+                                if counting:
+                                    ac_counts[table, ZRL] += 1
+                                elif ac_lengths[table, ZRL] == 0:
+                                    return -257 - ZRL
+                                else:
+                                    position, buffer, count = put_bits(
+                                        out, position, buffer, count, ac_codes[table, ZRL],
+                                        ac_lengths[table, ZRL])
+                                run -= 16
+                            size = bit_length(abs(value), lengths_table)
+                            symbol = (run << 4) | size
+                            run = 0
+                            if counting:
+                                ac_counts[table, symbol] += 1
+                                continue
+                            if ac_lengths[table, symbol] == 0:
+                                return -257 - symbol
+                            position, buffer, count = put_bits(out, position, buffer, count,
+                                                               ac_codes[table, symbol],
+                                                               ac_lengths[table, symbol])
+                            amplitude = value + (np.int64(1) << size) - 1 if value < 0 else value
+                            position, buffer, count = put_bits(out, position, buffer, count,
+                                                               amplitude, size)
+                        if run:
+                            if counting:
+                                ac_counts[table, EOB] += 1
+                            elif ac_lengths[table, EOB] == 0:
+                                return -257 - EOB
+                            else:
+                                position, buffer, count = put_bits(out, position, buffer, count,
+                                                                   ac_codes[table, EOB],
+                                                                   ac_lengths[table, EOB])
+    state[0], state[1], state[2] = position, buffer, count
+    return 0
+
+
+# --- Per-plan tables ---------------------------------------------------------------------------
+
+class _KernelTables:
+    """A Plan's tables as the arrays the kernels take, built once per Plan."""
+
+    def __init__(self, plan: Plan) -> None:
+        steps = np.array(plan.quant_tables, dtype=np.int64)           # (n_tables, 64)
+        self.divisors = 8 * steps
+        self.reciprocals = -(-(1 << 32) // self.divisors)               # ceil(2**32 / d)
+        self.steps = steps.astype(np.float64)
+        self.dc_codes = np.array([c for c, _ in plan.dc_codes], dtype=np.int64)
+        self.dc_lengths = np.array([n for _, n in plan.dc_codes], dtype=np.int64)
+        self.ac_codes = np.array([c for c, _ in plan.ac_codes], dtype=np.int64)
+        self.ac_lengths = np.array([n for _, n in plan.ac_codes], dtype=np.int64)
+        self.components = np.array([[c.mcu_h, c.mcu_v, c.huffman_index] for c in plan.components],
+                                   dtype=np.int64)
+
+
+_tables: weakref.WeakKeyDictionary[Plan, _KernelTables] = weakref.WeakKeyDictionary()
+_tables_lock = threading.Lock()
+
+
+def kernel_tables(plan: Plan) -> _KernelTables:
+    """The kernel arrays of ``plan``, cached for the plan's lifetime (thread-safe)."""
+    with _tables_lock:
+        tables = _tables.get(plan)
+        if tables is None:
+            tables = _tables[plan] = _KernelTables(plan)
+        return tables
+
+
+# --- The backend -------------------------------------------------------------------------------
+
+class NumbaBackend(Backend):
+    """The fast engine: same bytes as :class:`~.numpy_backend.NumpyBackend`, compiled."""
+
+    name = "numba"
+
+    def transform(self, pixels: np.ndarray, plan: Plan) -> list[np.ndarray]:
+        """Pixels of one strip -> quantized blocks per component (see :class:`Backend`)."""
+        blocks = self._transform(pixels, plan)
+        layouts = plan.strip_layout(pixels.shape[0])
+        return [blocks[i, :layout.block_rows, :layout.block_cols] for i, layout in enumerate(layouts)]
+
+    def _transform(self, pixels: np.ndarray, plan: Plan) -> np.ndarray:
+        """Blocks of all components in one array ``(n, rows, cols, 8, 8)`` (see code_blocks)."""
+        tables = kernel_tables(plan)
+        layouts = plan.strip_layout(pixels.shape[0])
+        luma = layouts[0]
+        # Full-resolution planes cover every block of the luma MCUs, so every component
+        # reads replicated edges wherever it reaches past the image.
+        rows = max(luma.block_rows * 8, layouts[-1].input_rows)
+        cols = max(luma.block_cols * 8, layouts[-1].input_cols)
+        planes = np.empty((len(plan.components), rows, cols), np.int16)
+        convert_to_ycbcr(np.ascontiguousarray(pixels), planes)
+        blocks = np.empty((len(plan.components), max(lay.block_rows for lay in layouts),
+                           max(lay.block_cols for lay in layouts), 8, 8), np.int16)
+        is_float = plan.dct == "float"
+        for index, (component, layout) in enumerate(zip(plan.components, layouts)):
+            h_ratio, v_ratio = plan.hmax // component.h, plan.vmax // component.v
+            plane = planes[index]
+            if (h_ratio, v_ratio) != (1, 1):
+                plane = np.empty((layout.real_block_rows * 8, layout.real_block_cols * 8), np.int16)
+                downsample(planes[index], h_ratio, v_ratio, layout.input_rows, plane)
+            q = component.quant_index
+            transform_blocks(plane, layout.real_block_rows, layout.real_block_cols, component.mcu_h,
+                             tables.divisors[q], tables.reciprocals[q], tables.steps[q], is_float,
+                             _DCT_MATRIX, blocks[index, :layout.block_rows, :layout.block_cols])
+        return blocks
+
+    def entropy_encode(self, blocks: list[np.ndarray], plan: Plan,
+                       state: EntropyState, final: bool) -> tuple[bytes, EntropyState]:
+        """Huffman-code the strip's blocks (see :class:`Backend`)."""
+        return self._code(self._stack(blocks), plan, state, final)
+
+    def encode_strip(self, pixels: np.ndarray, plan: Plan) -> bytes:
+        """Pixels of one strip -> one restart interval's bytes, without Python in between."""
+        return self._code(self._transform(pixels, plan), plan, EntropyState.start(plan), True)[0]
+
+    def encode_strip_continued(self, pixels: np.ndarray, plan: Plan,
+                               state: EntropyState) -> tuple[bytes, EntropyState]:
+        """Pixels of one strip of a scan without restart markers, continuing from ``state``."""
+        return self._code(self._transform(pixels, plan), plan, state, False)
+
+    def count_symbols(self, blocks: list[np.ndarray], plan: Plan, predictors: tuple[int, ...]
+                      ) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+        """Count the Huffman symbols coding ``blocks`` would use (see :class:`Backend`)."""
+        tables = kernel_tables(plan)
+        stacked = self._stack(blocks)
+        n_tables = len(plan.dc_tables)
+        dc, ac = np.zeros((n_tables, 256), np.int64), np.zeros((n_tables, 256), np.int64)
+        predictor_array = np.array(predictors, dtype=np.int64)
+        mcu_rows = stacked.shape[1] // plan.components[0].mcu_v
+        code_blocks(stacked, tables.components, plan.mcus_per_row, mcu_rows, _ZIGZAG,
+                    tables.dc_codes, tables.dc_lengths, tables.ac_codes, tables.ac_lengths,
+                    _BIT_LENGTH, predictor_array, np.zeros(3, np.int64), True, dc, ac,
+                    np.empty(0, np.uint8))
+        return dc, ac, tuple(int(p) for p in predictor_array)
+
+    @staticmethod
+    def _stack(blocks: list[np.ndarray]) -> np.ndarray:
+        if len(blocks) == 1:
+            return np.ascontiguousarray(blocks[0], dtype=np.int16)[np.newaxis]
+        rows = max(b.shape[0] for b in blocks)
+        cols = max(b.shape[1] for b in blocks)
+        stacked = np.zeros((len(blocks), rows, cols, 8, 8), np.int16)
+        for index, component_blocks in enumerate(blocks):
+            stacked[index, :component_blocks.shape[0], :component_blocks.shape[1]] = component_blocks
+        return stacked
+
+    def _code(self, blocks: np.ndarray, plan: Plan, state: EntropyState,
+              final: bool) -> tuple[bytes, EntropyState]:
+        tables = kernel_tables(plan)
+        # Luma has the most block rows (its V is Vmax), so the stacked array's rows are its.
+        mcu_rows = blocks.shape[1] // plan.components[0].mcu_v
+        n_blocks = plan.mcus_per_row * mcu_rows * plan.blocks_per_mcu
+        out = np.empty(n_blocks * MAX_BYTES_PER_BLOCK + MAX_EXTRA_BYTES, np.uint8)
+        predictors = np.array(state.dc_predictors, dtype=np.int64)
+        bit_state = np.array([0, state.pending_bits, state.pending_count], dtype=np.int64)
+        no_counts = np.zeros((0, 256), np.int64)
+        status = code_blocks(blocks, tables.components, plan.mcus_per_row, mcu_rows, _ZIGZAG,
+                             tables.dc_codes, tables.dc_lengths, tables.ac_codes, tables.ac_lengths,
+                             _BIT_LENGTH, predictors, bit_state, False, no_counts, no_counts, out)
+        if status < 0:
+            kind, symbol = ("DC", -1 - status) if status > -257 else ("AC", -257 - status)
+            raise ValueError(f"the {kind} Huffman table has no code for symbol 0x{symbol:02X}")
+        position, buffer, count = (int(v) for v in bit_state)
+        if final and count:
+            # A restart interval or the scan ends padded with 1-bits to a byte (F.1.2.3).
+            pad = 8 - count
+            byte = ((buffer << pad) | ((1 << pad) - 1)) & 0xFF
+            out[position] = byte
+            position += 1
+            if byte == 0xFF:
+                out[position] = 0
+                position += 1
+            buffer, count = 0, 0
+        predictor_tuple = tuple(int(p) for p in predictors)
+        return out[:position].tobytes(), EntropyState(predictor_tuple, buffer, count)
