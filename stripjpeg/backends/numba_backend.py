@@ -31,7 +31,7 @@ import numba
 import numpy as np
 
 from ..plan import Plan
-from ..tables import ZIGZAG
+from ..tables import NATURAL_TO_ZIGZAG, ZIGZAG
 from .base import Backend, EntropyState
 from .numpy_backend import (
     CONST_BITS,
@@ -52,6 +52,8 @@ from .numpy_backend import (
 from .numpy_huffman import EOB, ZRL
 
 kernel = numba.njit(cache=True, nogil=True)
+#: Small helpers called once per symbol are inlined into their caller.
+inline_kernel = numba.njit(cache=True, nogil=True, inline="always")
 
 #: The most bytes one block can take in the entropy-coded data. A block codes at most 64
 #: symbols (one DC, then at most 63 AC events: each non-zero, ZRL or the EOB stands for at
@@ -71,7 +73,10 @@ _BIT_LENGTH = np.array([int(v).bit_length() for v in range(2048)], dtype=np.int6
 _DCT_MATRIX = np.array([[(np.sqrt(0.125) if u == 0 else 0.5) * np.cos((2 * x + 1) * u * np.pi / 16)
                          for x in range(8)] for u in range(8)])
 
-_ZIGZAG = np.ascontiguousarray(ZIGZAG, dtype=np.int64)
+#: Where coefficient k (natural order) is stored: in place, or at its zigzag position.
+_NATURAL = np.arange(64, dtype=np.int64)
+_TO_ZIGZAG = np.ascontiguousarray(NATURAL_TO_ZIGZAG, dtype=np.int64)
+_NO_COUNTS = np.zeros((0, 256), np.int64)
 
 
 # --- Colour conversion and downsampling ------------------------------------------------------
@@ -133,7 +138,7 @@ def downsample(plane, h_ratio, v_ratio, input_rows, out):
 
 # --- Forward DCT and quantization --------------------------------------------------------------
 
-@kernel
+@inline_kernel
 def islow_pass(x, start, step, shift, out):
     """One 8-point pass of libjpeg's integer DCT (jfdctint.c) over ``x[start + k*step]``,
     each output descaled by ``shift`` bits (see numpy_backend.islow_butterfly)."""
@@ -194,7 +199,7 @@ def fdct_float(block, matrix, coefficients):
 
 @kernel
 def transform_blocks(plane, real_rows, real_cols, mcu_h, divisors, reciprocals, steps, is_float,
-                     matrix, out):
+                     matrix, order, out):
     """One component's quantized blocks for a strip, dummy blocks included.
 
     Args:
@@ -207,7 +212,9 @@ def transform_blocks(plane, real_rows, real_cols, mcu_h, divisors, reciprocals, 
             stays below ``1 / divisor``), so no division is needed.
         steps: float64 (64,) the steps Q, for the float DCT.
         is_float: use the float DCT.
-        out: int16 ``(block_rows, block_cols, 8, 8)`` to fill.
+        order: int64 (64,): where coefficient ``k`` (natural order) goes in a block of
+            ``out``: ``k`` itself, or its zigzag position (quantization and zigzag fused).
+        out: int16 ``(block_rows, block_cols, 64)`` to fill.
     """
     block = np.empty(64, np.int64)
     work = np.empty(64, np.int64)
@@ -225,14 +232,14 @@ def transform_blocks(plane, real_rows, real_cols, mcu_h, divisors, reciprocals, 
                 for k in range(64):
                     value = coefficients[k]
                     magnitude = np.floor(abs(value) / steps[k] + 0.5)
-                    out[row, col, k >> 3, k & 7] = -magnitude if value < 0 else magnitude
+                    out[row, col, order[k]] = -magnitude if value < 0 else magnitude
             else:
                 fdct_islow(block, work)
                 for k in range(64):
                     value = block[k]
                     # Round half away from zero: (|x| + d/2) // d, by reciprocal (see Args).
                     magnitude = ((abs(value) + (divisors[k] >> 1)) * reciprocals[k]) >> 32
-                    out[row, col, k >> 3, k & 7] = -magnitude if value < 0 else magnitude
+                    out[row, col, order[k]] = -magnitude if value < 0 else magnitude
     fill_dummy_blocks(out, real_rows, real_cols, mcu_h)
 
 
@@ -240,24 +247,24 @@ def transform_blocks(plane, real_rows, real_cols, mcu_h, divisors, reciprocals, 
 def fill_dummy_blocks(out, real_rows, real_cols, mcu_h):
     """libjpeg's dummy blocks (see numpy_backend.add_dummy_blocks): zero AC; a right-edge
     dummy copies the DC to its left, a bottom dummy that of the right-most block of the MCU's
-    previous block row."""
+    previous block row. ``out``: int16 ``(block_rows, block_cols, 64)``, DC first."""
     block_rows, block_cols = out.shape[0], out.shape[1]
     for row in range(block_rows):
         for col in range(block_cols):
             if row < real_rows and col < real_cols:
                 continue
             for k in range(64):
-                out[row, col, k >> 3, k & 7] = 0
+                out[row, col, k] = 0
             if row < real_rows:
-                out[row, col, 0, 0] = out[row, col - 1, 0, 0]
+                out[row, col, 0] = out[row, col - 1, 0]
             else:
                 right_most = (col // mcu_h) * mcu_h + mcu_h - 1
-                out[row, col, 0, 0] = out[row - 1, right_most, 0, 0]
+                out[row, col, 0] = out[row - 1, right_most, 0]
 
 
 # --- Entropy coding ----------------------------------------------------------------------------
 
-@kernel
+@inline_kernel
 def bit_length(value, table):
     """SSSS: the bit length of a non-negative value (Tables F.1, F.2)."""
     if value < table.shape[0]:
@@ -269,12 +276,41 @@ def bit_length(value, table):
     return length
 
 
-@kernel
+@inline_kernel
 def put_bits(out, position, buffer, count, value, length):
-    """Append ``length`` bits of ``value`` to the bit buffer; flush whole bytes into ``out``,
-    each 0xFF followed by a stuffed 0x00 (T.81 F.1.2.3). Returns the new state."""
+    """Append ``length`` (at most 32) bits of ``value`` to the bit buffer, MSB first.
+
+    The buffer holds fewer than 32 pending bits between calls; whenever it reaches 32 they
+    go out as four bytes, and each 0xFF byte is followed by a stuffed 0x00 (T.81 F.1.2.3).
+    Returns the new ``(position, buffer, count)``.
+    """
     buffer = (buffer << length) | value
     count += length
+    if count >= 32:
+        count -= 32
+        word = (buffer >> count) & 0xFFFFFFFF
+        # Does any byte of the word equal 0xFF? (the zero-byte test on its complement)
+        if ((word ^ 0xFFFFFFFF) - 0x01010101) & word & 0x80808080 == 0:
+            out[position] = word >> 24
+            out[position + 1] = (word >> 16) & 0xFF
+            out[position + 2] = (word >> 8) & 0xFF
+            out[position + 3] = word & 0xFF
+            position += 4
+        else:
+            for shift in (24, 16, 8, 0):
+                byte = (word >> shift) & 0xFF
+                out[position] = byte
+                position += 1
+                if byte == 0xFF:
+                    out[position] = 0
+                    position += 1
+        buffer &= (np.int64(1) << count) - 1
+    return position, buffer, count
+
+
+@kernel
+def flush_bytes(out, position, buffer, count):
+    """Write the whole bytes still in the bit buffer (stuffed); keep the last < 8 bits."""
     while count >= 8:
         count -= 8
         byte = (buffer >> count) & 0xFF
@@ -288,62 +324,66 @@ def put_bits(out, position, buffer, count, value, length):
 
 
 @kernel
-def code_blocks(blocks, components, mcus_across, mcu_rows, zigzag, dc_codes, dc_lengths,
+def code_blocks(blocks, components, mcus_across, mcu_rows, dc_codes, dc_lengths,
                 ac_codes, ac_lengths, lengths_table, predictors, state, counting, dc_counts, ac_counts,
                 out):
     """Huffman-code (or, with ``counting``, count the symbols of) a strip's blocks.
 
+    Each symbol goes out as one run of bits: its Huffman code followed by its SSSS
+    amplitude bits (T.81 F.1.2.1-2), at most 16 + 16 bits.
+
     Args:
-        blocks: int16 ``(n_components, max_rows, max_cols, 8, 8)``: component ``c`` uses
-            ``blocks[c, :rows, :cols]``.
+        blocks: int16 ``(n_components, max_rows, max_cols, 64)``, zigzag order:
+            component ``c`` uses ``blocks[c, :rows, :cols]``.
         components: int64 ``(n_components, 3)``: blocks across and down one MCU, Huffman
             table index.
         mcus_across, mcu_rows: the strip's MCU grid.
-        zigzag: int64 (64,), natural index of each zigzag position.
         dc_codes, dc_lengths, ac_codes, ac_lengths: int64 ``(n_tables, 256)`` EHUFCO/EHUFSI.
         lengths_table: the bit-length lookup table.
         predictors: int64 (n_components,) DC predictors, updated in place.
-        state: int64 (3,): output position, bit buffer, bit count; updated in place.
+        state: int64 (3,): output position, bit buffer, bit count (< 8); updated in place.
         counting: count symbols into dc_counts/ac_counts (int64 ``(n_tables, 256)``) only.
         out: uint8 output buffer, at least ``MAX_BYTES_PER_BLOCK`` per block.
 
     Returns:
-        0, or ``-1 - symbol`` for a symbol the Huffman table cannot code (AC: ``256 + s``).
+        0, or ``-1 - symbol`` for a DC symbol the table cannot code, ``-257 - symbol`` for AC.
     """
     position, buffer, count = state[0], state[1], state[2]
     n_components = components.shape[0]
+    nonzero = np.empty(64, np.int64)
     for mcu_row in range(mcu_rows):
         for mcu_col in range(mcus_across):
             for c in range(n_components):
                 across, down, table = components[c, 0], components[c, 1], components[c, 2]
                 for by in range(down):
                     for bx in range(across):
-                        row = mcu_row * down + by
-                        col = mcu_col * across + bx
+                        coefficients = blocks[c, mcu_row * down + by, mcu_col * across + bx]
                         # DC: the difference from the previous block of this component (F.1.1.5.1).
-                        dc = np.int64(blocks[c, row, col, 0, 0])
-                        diff = dc - predictors[c]
-                        predictors[c] = dc
-                        size = bit_length(abs(diff), lengths_table)
+                        diff = np.int64(coefficients[0]) - predictors[c]
+                        predictors[c] = coefficients[0]
+                        sign = diff >> 63  # -1 if negative, else 0
+                        size = bit_length((diff ^ sign) - sign, lengths_table)
                         if counting:
                             dc_counts[table, size] += 1
                         else:
                             if dc_lengths[table, size] == 0:
                                 return -1 - size
-                            position, buffer, count = put_bits(out, position, buffer, count,
-                                                               dc_codes[table, size], dc_lengths[table, size])
-                            if size:
-                                amplitude = diff + (np.int64(1) << size) - 1 if diff < 0 else diff
-                                position, buffer, count = put_bits(out, position, buffer, count,
-                                                                   amplitude, size)
+                            # Negative amplitudes are sent as value - 1 in SSSS bits (F.1.2.1.1).
+                            bits = (dc_codes[table, size] << size) | ((diff + sign) & ((1 << size) - 1))
+                            position, buffer, count = put_bits(out, position, buffer, count, bits,
+                                                               dc_lengths[table, size] + size)
                         # AC: run/size symbols, ZRL for 16 zeros, EOB after the last non-zero.
-                        run = 0
+                        # The non-zero positions are listed first without a branch on the
+                        # values (which would be mispredicted half the time at high quality).
+                        n_nonzero = 0
                         for k in range(1, 64):
-                            natural = zigzag[k]
-                            value = np.int64(blocks[c, row, col, natural >> 3, natural & 7])
-                            if value == 0:
-                                run += 1
-                                continue
+                            nonzero[n_nonzero] = k
+                            n_nonzero += coefficients[k] != 0
+                        last = 0
+                        for i in range(n_nonzero):
+                            k = nonzero[i]
+                            run = k - last - 1
+                            last = k
                             while run > 15:
                                 if counting:
                                     ac_counts[table, ZRL] += 1
@@ -354,21 +394,19 @@ def code_blocks(blocks, components, mcus_across, mcu_rows, zigzag, dc_codes, dc_
                                         out, position, buffer, count, ac_codes[table, ZRL],
                                         ac_lengths[table, ZRL])
                                 run -= 16
-                            size = bit_length(abs(value), lengths_table)
+                            value = np.int64(coefficients[k])
+                            sign = value >> 63
+                            size = bit_length((value ^ sign) - sign, lengths_table)
                             symbol = (run << 4) | size
-                            run = 0
                             if counting:
                                 ac_counts[table, symbol] += 1
                                 continue
                             if ac_lengths[table, symbol] == 0:
                                 return -257 - symbol
-                            position, buffer, count = put_bits(out, position, buffer, count,
-                                                               ac_codes[table, symbol],
-                                                               ac_lengths[table, symbol])
-                            amplitude = value + (np.int64(1) << size) - 1 if value < 0 else value
-                            position, buffer, count = put_bits(out, position, buffer, count,
-                                                               amplitude, size)
-                        if run:
+                            bits = (ac_codes[table, symbol] << size) | ((value + sign) & ((1 << size) - 1))
+                            position, buffer, count = put_bits(out, position, buffer, count, bits,
+                                                               ac_lengths[table, symbol] + size)
+                        if last < 63:
                             if counting:
                                 ac_counts[table, EOB] += 1
                             elif ac_lengths[table, EOB] == 0:
@@ -377,6 +415,7 @@ def code_blocks(blocks, components, mcus_across, mcu_rows, zigzag, dc_codes, dc_
                                 position, buffer, count = put_bits(out, position, buffer, count,
                                                                    ac_codes[table, EOB],
                                                                    ac_lengths[table, EOB])
+    position, buffer, count = flush_bytes(out, position, buffer, count)
     state[0], state[1], state[2] = position, buffer, count
     return 0
 
@@ -415,18 +454,54 @@ def kernel_tables(plan: Plan) -> _KernelTables:
 # --- The backend -------------------------------------------------------------------------------
 
 class NumbaBackend(Backend):
-    """The fast engine: same bytes as :class:`~.numpy_backend.NumpyBackend`, compiled."""
+    """The fast engine: same bytes as :class:`~.numpy_backend.NumpyBackend`, compiled.
+
+    Internally a strip's blocks are one array ``(n_components, rows, cols, 64)`` in zigzag
+    order (components padded to the largest block grid), which is what :func:`code_blocks`
+    reads; :meth:`transform` and :meth:`entropy_encode` convert to and from the contract's
+    per-component natural-order arrays.
+    """
 
     name = "numba"
 
     def transform(self, pixels: np.ndarray, plan: Plan) -> list[np.ndarray]:
         """Pixels of one strip -> quantized blocks per component (see :class:`Backend`)."""
-        blocks = self._transform(pixels, plan)
+        blocks = self._transform(pixels, plan, _NATURAL)
         layouts = plan.strip_layout(pixels.shape[0])
-        return [blocks[i, :layout.block_rows, :layout.block_cols] for i, layout in enumerate(layouts)]
+        return [blocks[i, :layout.block_rows, :layout.block_cols].reshape(
+                    layout.block_rows, layout.block_cols, 8, 8)
+                for i, layout in enumerate(layouts)]
 
-    def _transform(self, pixels: np.ndarray, plan: Plan) -> np.ndarray:
-        """Blocks of all components in one array ``(n, rows, cols, 8, 8)`` (see code_blocks)."""
+    def entropy_encode(self, blocks: list[np.ndarray], plan: Plan,
+                       state: EntropyState, final: bool) -> tuple[bytes, EntropyState]:
+        """Huffman-code the strip's blocks (see :class:`Backend`)."""
+        return self._code(self._stack_zigzag(blocks), plan, state, final)
+
+    def encode_strip(self, pixels: np.ndarray, plan: Plan) -> bytes:
+        """Pixels of one strip -> one restart interval's bytes, without Python in between."""
+        blocks = self._transform(pixels, plan, _TO_ZIGZAG)
+        return self._code(blocks, plan, EntropyState.start(plan), True)[0]
+
+    def encode_strip_continued(self, pixels: np.ndarray, plan: Plan,
+                               state: EntropyState) -> tuple[bytes, EntropyState]:
+        """Pixels of one strip of a scan without restart markers, continuing from ``state``."""
+        return self._code(self._transform(pixels, plan, _TO_ZIGZAG), plan, state, False)
+
+    def count_symbols(self, blocks: list[np.ndarray], plan: Plan, predictors: tuple[int, ...]
+                      ) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+        """Count the Huffman symbols coding ``blocks`` would use (see :class:`Backend`)."""
+        n_tables = len(plan.dc_tables)
+        dc, ac = np.zeros((n_tables, 256), np.int64), np.zeros((n_tables, 256), np.int64)
+        predictor_array = np.array(predictors, dtype=np.int64)
+        self._run_coder(self._stack_zigzag(blocks), plan, predictor_array, np.zeros(3, np.int64),
+                        True, dc, ac, np.empty(0, np.uint8))
+        return dc, ac, tuple(int(p) for p in predictor_array)
+
+    # -- internals ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _transform(pixels: np.ndarray, plan: Plan, order: np.ndarray) -> np.ndarray:
+        """Quantized blocks of every component, ``(n_components, rows, cols, 64)``."""
         tables = kernel_tables(plan)
         layouts = plan.strip_layout(pixels.shape[0])
         luma = layouts[0]
@@ -436,8 +511,7 @@ class NumbaBackend(Backend):
         cols = max(luma.block_cols * 8, layouts[-1].input_cols)
         planes = np.empty((len(plan.components), rows, cols), np.int16)
         convert_to_ycbcr(np.ascontiguousarray(pixels), planes)
-        blocks = np.empty((len(plan.components), max(lay.block_rows for lay in layouts),
-                           max(lay.block_cols for lay in layouts), 8, 8), np.int16)
+        blocks = np.empty((len(plan.components), luma.block_rows, luma.block_cols, 64), np.int16)
         is_float = plan.dct == "float"
         for index, (component, layout) in enumerate(zip(plan.components, layouts)):
             h_ratio, v_ratio = plan.hmax // component.h, plan.vmax // component.v
@@ -448,75 +522,44 @@ class NumbaBackend(Backend):
             q = component.quant_index
             transform_blocks(plane, layout.real_block_rows, layout.real_block_cols, component.mcu_h,
                              tables.divisors[q], tables.reciprocals[q], tables.steps[q], is_float,
-                             _DCT_MATRIX, blocks[index, :layout.block_rows, :layout.block_cols])
+                             _DCT_MATRIX, order, blocks[index, :layout.block_rows, :layout.block_cols])
         return blocks
 
-    def entropy_encode(self, blocks: list[np.ndarray], plan: Plan,
-                       state: EntropyState, final: bool) -> tuple[bytes, EntropyState]:
-        """Huffman-code the strip's blocks (see :class:`Backend`)."""
-        return self._code(self._stack(blocks), plan, state, final)
-
-    def encode_strip(self, pixels: np.ndarray, plan: Plan) -> bytes:
-        """Pixels of one strip -> one restart interval's bytes, without Python in between."""
-        return self._code(self._transform(pixels, plan), plan, EntropyState.start(plan), True)[0]
-
-    def encode_strip_continued(self, pixels: np.ndarray, plan: Plan,
-                               state: EntropyState) -> tuple[bytes, EntropyState]:
-        """Pixels of one strip of a scan without restart markers, continuing from ``state``."""
-        return self._code(self._transform(pixels, plan), plan, state, False)
-
-    def count_symbols(self, blocks: list[np.ndarray], plan: Plan, predictors: tuple[int, ...]
-                      ) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
-        """Count the Huffman symbols coding ``blocks`` would use (see :class:`Backend`)."""
-        tables = kernel_tables(plan)
-        stacked = self._stack(blocks)
-        n_tables = len(plan.dc_tables)
-        dc, ac = np.zeros((n_tables, 256), np.int64), np.zeros((n_tables, 256), np.int64)
-        predictor_array = np.array(predictors, dtype=np.int64)
-        mcu_rows = stacked.shape[1] // plan.components[0].mcu_v
-        code_blocks(stacked, tables.components, plan.mcus_per_row, mcu_rows, _ZIGZAG,
-                    tables.dc_codes, tables.dc_lengths, tables.ac_codes, tables.ac_lengths,
-                    _BIT_LENGTH, predictor_array, np.zeros(3, np.int64), True, dc, ac,
-                    np.empty(0, np.uint8))
-        return dc, ac, tuple(int(p) for p in predictor_array)
-
     @staticmethod
-    def _stack(blocks: list[np.ndarray]) -> np.ndarray:
-        if len(blocks) == 1:
-            return np.ascontiguousarray(blocks[0], dtype=np.int16)[np.newaxis]
-        rows = max(b.shape[0] for b in blocks)
-        cols = max(b.shape[1] for b in blocks)
-        stacked = np.zeros((len(blocks), rows, cols, 8, 8), np.int16)
+    def _stack_zigzag(blocks: list[np.ndarray]) -> np.ndarray:
+        """Contract blocks (per component, natural order) -> the internal array."""
+        rows, cols = blocks[0].shape[:2]  # luma has the most blocks both ways
+        stacked = np.zeros((len(blocks), rows, cols, 64), np.int16)
         for index, component_blocks in enumerate(blocks):
-            stacked[index, :component_blocks.shape[0], :component_blocks.shape[1]] = component_blocks
+            natural = np.asarray(component_blocks).reshape(*component_blocks.shape[:2], 64)
+            stacked[index, :natural.shape[0], :natural.shape[1]] = natural[:, :, ZIGZAG]
         return stacked
 
-    def _code(self, blocks: np.ndarray, plan: Plan, state: EntropyState,
-              final: bool) -> tuple[bytes, EntropyState]:
+    @staticmethod
+    def _run_coder(blocks: np.ndarray, plan: Plan, predictors: np.ndarray, bit_state: np.ndarray,
+                   counting: bool, dc_counts: np.ndarray, ac_counts: np.ndarray, out: np.ndarray) -> None:
         tables = kernel_tables(plan)
-        # Luma has the most block rows (its V is Vmax), so the stacked array's rows are its.
         mcu_rows = blocks.shape[1] // plan.components[0].mcu_v
-        n_blocks = plan.mcus_per_row * mcu_rows * plan.blocks_per_mcu
-        out = np.empty(n_blocks * MAX_BYTES_PER_BLOCK + MAX_EXTRA_BYTES, np.uint8)
-        predictors = np.array(state.dc_predictors, dtype=np.int64)
-        bit_state = np.array([0, state.pending_bits, state.pending_count], dtype=np.int64)
-        no_counts = np.zeros((0, 256), np.int64)
-        status = code_blocks(blocks, tables.components, plan.mcus_per_row, mcu_rows, _ZIGZAG,
+        status = code_blocks(blocks, tables.components, plan.mcus_per_row, mcu_rows,
                              tables.dc_codes, tables.dc_lengths, tables.ac_codes, tables.ac_lengths,
-                             _BIT_LENGTH, predictors, bit_state, False, no_counts, no_counts, out)
+                             _BIT_LENGTH, predictors, bit_state, counting, dc_counts, ac_counts, out)
         if status < 0:
             kind, symbol = ("DC", -1 - status) if status > -257 else ("AC", -257 - status)
             raise ValueError(f"the {kind} Huffman table has no code for symbol 0x{symbol:02X}")
+
+    def _code(self, blocks: np.ndarray, plan: Plan, state: EntropyState,
+              final: bool) -> tuple[bytes, EntropyState]:
+        """Huffman-code the internal block array, continuing from ``state``."""
+        n_blocks = blocks.shape[1] // plan.components[0].mcu_v * plan.mcus_per_row * plan.blocks_per_mcu
+        out = np.empty(n_blocks * MAX_BYTES_PER_BLOCK + MAX_EXTRA_BYTES, np.uint8)
+        predictors = np.array(state.dc_predictors, dtype=np.int64)
+        bit_state = np.array([0, state.pending_bits, state.pending_count], dtype=np.int64)
+        self._run_coder(blocks, plan, predictors, bit_state, False, _NO_COUNTS, _NO_COUNTS, out)
         position, buffer, count = (int(v) for v in bit_state)
         if final and count:
             # A restart interval or the scan ends padded with 1-bits to a byte (F.1.2.3).
             pad = 8 - count
-            byte = ((buffer << pad) | ((1 << pad) - 1)) & 0xFF
-            out[position] = byte
-            position += 1
-            if byte == 0xFF:
-                out[position] = 0
-                position += 1
-            buffer, count = 0, 0
+            position, buffer, count = (int(v) for v in flush_bytes(
+                out, position, (buffer << pad) | ((1 << pad) - 1), count + pad))
         predictor_tuple = tuple(int(p) for p in predictors)
         return out[:position].tobytes(), EntropyState(predictor_tuple, buffer, count)
