@@ -1,0 +1,132 @@
+"""The numba backend: same bytes as NumPy and Pillow (also with the JIT off, and on any
+number of workers), float DCT within rounding ties, a proven output bound, lazy compilation."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from oracle import photo, pillow_jpeg
+
+import stripjpeg
+from stripjpeg import backends
+
+pytestmark = pytest.mark.skipif("numba" not in backends.available(), reason="numba is not installed")
+
+ROOT = Path(__file__).parent.parent
+
+
+def run_python(code: str, **env: str) -> str:
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                            env={**os.environ, "PYTHONPATH": str(ROOT), **env}, timeout=600)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_numba_is_the_default_and_the_environment_variable_overrides(monkeypatch) -> None:
+    assert backends.available()[:2] == ["numba", "numpy"]
+    assert backends.default_name() == "numba"
+    monkeypatch.setenv("STRIPJPEG_BACKEND", "numpy")
+    assert backends.default_name() == "numpy"
+    assert backends.get().name == "numpy"
+
+
+def test_missing_numba_is_a_clear_error(monkeypatch) -> None:
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *args: None if name == "numba" else real_find_spec(name, *args))
+    monkeypatch.setattr(backends, "_instances", {})
+    assert backends.available() == ["numpy"]
+    with pytest.raises(ValueError, match=r"needs the 'numba' package.*pip install numba"):
+        backends.get("numba")
+
+
+def test_import_compiles_nothing() -> None:
+    out = run_python("import sys, stripjpeg; print('numba' in sys.modules)\n"
+                     "from stripjpeg.backends import get, numba_backend as nb\n"
+                     "get('numba')\n"
+                     "print(sum(len(k.signatures) for k in (nb.convert_to_ycbcr, nb.transform_blocks, "
+                     "nb.code_blocks)))")
+    assert out.split() == ["False", "0"]
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_workers_give_identical_bytes(workers: int) -> None:
+    pixels = photo("coffee")
+    expected = pillow_jpeg(pixels, 90, "4:2:0")
+    assert stripjpeg.encode(pixels, 90, "4:2:0", backend="numba", workers=workers) == expected
+    assert stripjpeg.encode(pixels, 90, "4:2:0", backend="numpy", workers=workers) == expected
+
+
+def test_noise_at_quality_100_fits_the_worst_case_buffer() -> None:
+    from stripjpeg.backends.numba_backend import MAX_BYTES_PER_BLOCK
+
+    rng = np.random.default_rng(3)
+    noise = rng.integers(0, 256, (256, 1000, 3), dtype=np.uint8)
+    data = stripjpeg.encode(noise, backend="numba")
+    assert data == pillow_jpeg(noise) == stripjpeg.encode(noise, backend="numpy")
+    # Far inside the bound (about 100 bytes per block for noise at q100, against 512).
+    blocks = 3 * 32 * 125
+    assert len(data) < blocks * MAX_BYTES_PER_BLOCK / 4
+
+
+def test_reciprocal_quantization_is_exact_for_every_baseline_divisor() -> None:
+    # The kernel divides n = |x| + d/2 by d = 8 * Q as (n * ceil(2**32 / d)) >> 32.
+    n = np.arange(1 << 17, dtype=np.int64)
+    for q in range(1, 256):
+        d = 8 * q
+        reciprocal = -(-(1 << 32) // d)
+        assert np.array_equal((n * reciprocal) >> 32, n // d), q
+
+
+@pytest.mark.parametrize("subsampling", ["4:4:4", "4:2:0"])
+def test_float_dct_differs_from_scipy_only_at_rounding_ties(subsampling: str) -> None:
+    from stripjpeg.backends.numpy_backend import component_samples, forward_dct_float, split_into_blocks
+    from stripjpeg.backends.numpy_backend import convert_to_ycbcr as numpy_colour
+    from stripjpeg.options import make_options
+    from stripjpeg.plan import make_plan
+
+    pixels = np.ascontiguousarray(photo("astronaut")[:64, :96])
+    plan = make_plan(96, 64, 3, make_options(quality=90, subsampling=subsampling, dct="float",
+                                             restart_rows=0))
+    numba_blocks = backends.get("numba").transform(pixels, plan)
+    numpy_blocks = backends.get("numpy").transform(pixels, plan)
+    layouts = plan.strip_layout(64)
+    ties = 0
+    for plane, component, layout, ours, theirs in zip(numpy_colour(pixels), plan.components, layouts,
+                                                      numba_blocks, numpy_blocks):
+        exact = forward_dct_float(split_into_blocks(component_samples(plane, component, layout, plan)) - 128)
+        steps = plan.quant_tables[component.quant_index].reshape(8, 8)
+        real = (slice(0, layout.real_block_rows), slice(0, layout.real_block_cols))
+        difference = ours[real].astype(int) - theirs[real]
+        assert np.abs(difference).max() <= 1
+        fraction = np.abs(exact / steps) % 1
+        assert np.all(np.abs(fraction[difference != 0] - 0.5) < 1e-9)
+        ties += np.count_nonzero(difference)
+        np.testing.assert_array_equal(ours[layout.real_block_rows:], theirs[layout.real_block_rows:])
+    assert ties < 10
+
+
+def test_without_the_jit_the_same_code_runs_as_python() -> None:
+    code = """
+import sys
+sys.path.insert(0, "tests")
+import numpy as np, stripjpeg
+from oracle import pillow_jpeg, photo
+from stripjpeg.backends import numba_backend
+assert not hasattr(numba_backend.code_blocks, "signatures")  # a plain function
+rng = np.random.default_rng(5)
+cases = [(photo("chelsea")[:21, :35], 75, "4:2:0", 1), (rng.integers(0, 256, (9, 17), dtype=np.uint8), 100,
+         "4:4:4", 0), (photo("coffee")[:16, :24], 50, "4:2:2", 2)]
+for pixels, quality, subsampling, restart_rows in cases:
+    pixels = np.ascontiguousarray(pixels)
+    ours = stripjpeg.encode(pixels, quality, subsampling, backend="numba", restart_rows=restart_rows)
+    assert ours == pillow_jpeg(pixels, quality, subsampling, restart_rows), (quality, subsampling)
+print("ok", len(cases))
+"""
+    assert run_python(code, NUMBA_DISABLE_JIT="1").split() == ["ok", "3"]
