@@ -30,7 +30,7 @@ from .optimize import SpoolingEncoder, count_strip_task, count_strips
 from .options import EncodeOptions, check_dimensions, check_mode, make_options
 from .plan import Plan, make_plan
 from .scheduler import OrderedScheduler, make_executor
-from .strips import StripBuffer, as_pixel_array, as_rows, image_mode
+from .strips import StripBuffer, as_pixel_array, as_rows, image_mode, is_lazy_array, materialize
 
 #: Strips in flight per worker: enough to keep every worker busy while results are
 #: written in order, few enough to bound memory.
@@ -40,10 +40,11 @@ STRIPS_IN_FLIGHT_PER_WORKER = 4
 def encode_strip_task(backend: Backend, strip: Any, plan: Plan, transformed: bool) -> bytes:
     """One strip's work, as a module-level function so process pools can pickle it.
 
-    ``strip`` is pixels, or with ``transformed`` the strip's quantized blocks."""
+    ``strip`` is pixels (an ndarray, or a lazy dask strip computed here, on the worker), or
+    with ``transformed`` the strip's quantized blocks."""
     if transformed:
         return backend.entropy_encode(strip, plan, EntropyState.start(plan), final=True)[0]
-    return backend.encode_strip(strip, plan)
+    return backend.encode_strip(materialize(strip), plan)
 
 
 class StripEncoder:
@@ -108,6 +109,41 @@ class StripEncoder:
             raise
         return chunks
 
+    def feed_strip(self, strip: Any) -> list[bytes]:
+        """Accept one whole strip (``plan.strip_height`` rows, fewer for the last), possibly
+        lazy (a dask array slice, computed by whoever encodes it); return ready chunks.
+
+        Whole-image sources use this to skip row buffering; rows and strips must not be mixed.
+        """
+        if self.closed:
+            raise ValueError("the encoder is closed; no more rows can be written")
+        rows = strip.shape[0]
+        expected = min(self.plan.strip_height, self.plan.height - self._buffer.rows_received)
+        if rows != expected:
+            self.abort()
+            raise ValueError(f"a strip must have {expected} rows here, got {rows}")
+        self._buffer.rows_received += rows
+        try:
+            return self._dispatch(strip)
+        except BaseException:
+            self.abort()
+            raise
+
+    @property
+    def rows_received(self) -> int:
+        """Pixel rows accepted so far."""
+        return self._buffer.rows_received
+
+    @property
+    def executor(self) -> Any:
+        """The executor strips run on (None: inline)."""
+        return self._executor
+
+    @property
+    def parallelism(self) -> int:
+        """Strips kept in flight at once (the scheduler's window)."""
+        return self._scheduler.window
+
     def feed_blocks(self, blocks: list[np.ndarray], rows: int) -> list[bytes]:
         """Accept one strip already transformed (quantized blocks per component, as
         ``Backend.transform`` returns them) covering ``rows`` pixel rows; return ready chunks.
@@ -162,9 +198,10 @@ class StripEncoder:
     def _dispatch(self, strip: np.ndarray) -> list[bytes]:
         if self.plan.restart_interval == 0:
             # Serial mode: each strip continues the previous one's bit stream and predictors.
-            data, self._state = self.backend.encode_strip_continued(strip, self.plan, self._state)
+            data, self._state = self.backend.encode_strip_continued(materialize(strip), self.plan,
+                                                                    self._state)
             return [self._strip_done(data)]
-        if self._copy_strips:
+        if self._copy_strips and isinstance(strip, np.ndarray):
             strip = strip.copy()
         return [self._strip_done(result)
                 for result in self._scheduler.submit(self.backend, strip, self.plan, False)]
@@ -200,7 +237,7 @@ def _progress_bar(total_rows: int) -> Any:
         from tqdm.auto import tqdm
     except ImportError:
         raise ValueError("progress=True needs the tqdm package: pip install tqdm") from None
-    return tqdm(total=total_rows, unit="row", file=sys.stderr, desc="stripjpeg", leave=False)
+    return tqdm(total=total_rows, unit="row", file=sys.stderr, desc="stripjpeg")
 
 
 # --- Sinks ---------------------------------------------------------------------------------
@@ -315,7 +352,7 @@ class Encoder:
     @property
     def rows_written(self) -> int:
         """Rows accepted so far."""
-        return self._core._buffer.rows_received
+        return self._core.rows_received
 
     def write(self, rows: Any) -> None:
         """Encode more rows: uint8 ``(n, width)`` for "L", ``(n, width, 3 or 4)`` otherwise.
@@ -389,9 +426,8 @@ def array_core(pixels: np.ndarray, options: EncodeOptions) -> StripEncoder:
     core = StripEncoder(width, height, image_mode(pixels), options, copy_strips=False)
     if options.optimize:
         try:
-            strips = (pixels[start:start + core.plan.strip_height]
-                      for start in range(0, height, core.plan.strip_height))
-            scheduler = OrderedScheduler(count_strip_task, core._executor, core._scheduler.window)
+            strips = image_strips(pixels, core.plan.strip_height)
+            scheduler = OrderedScheduler(count_strip_task, core.executor, core.parallelism)
             counts = count_strips(strips, core.plan, core.backend, scheduler)
             core.replace_plan(counts.optimized_plan(core.plan))
         except BaseException:
@@ -400,21 +436,45 @@ def array_core(pixels: np.ndarray, options: EncodeOptions) -> StripEncoder:
     return core
 
 
-def _iter_chunks(core: StripEncoder | SpoolingEncoder, pieces: Iterable[Any]) -> Iterator[bytes]:
+def image_strips(pixels: Any, strip_height: int) -> Iterator[Any]:
+    """A whole image's strips, top to bottom: views of an ndarray, or lazy dask slices."""
+    return (pixels[start:start + strip_height] for start in range(0, pixels.shape[0], strip_height))
+
+
+def image_chunks(pixels: np.ndarray, options: EncodeOptions) -> tuple[StripEncoder, Iterator[bytes]]:
+    """The core for a whole image and the iterator of its output chunks.
+
+    Whole strips go straight to the scheduler without row buffering: views of an array
+    (never copied), or lazy slices of a dask array, computed where they are encoded (on
+    the Dask workers when the executor is a Dask client's).
+    """
+    core = array_core(pixels, options)
+    strips = image_strips(pixels, core.plan.strip_height)
+    return core, _iter_chunks(core, strips, feed=core.feed_strip)
+
+
+def _iter_chunks(core: StripEncoder | SpoolingEncoder, pieces: Iterable[Any],
+                 feed: Any = None) -> Iterator[bytes]:
+    feed = feed or core.feed
     try:
         header = core.header()
         if header:
             yield header
         for piece in pieces:
-            yield from core.feed(piece)
+            yield from feed(piece)
         yield from core.finish()
     finally:
         core.abort()
 
 
 def _whole_image(pixels: Any) -> np.ndarray:
-    """Check a whole image and view it as ``(H, W, C)``."""
-    pixels = as_pixel_array(pixels)
+    """Check a whole image and view it as ``(H, W, C)``: an ndarray (any layout, memmaps
+    included) or a dask array, which is left lazy and computed strip by strip."""
+    if is_lazy_array(pixels):
+        if pixels.dtype != np.uint8:
+            raise TypeError(f"pixels must have dtype uint8, got {pixels.dtype}")
+    else:
+        pixels = as_pixel_array(pixels)
     image_mode(pixels)
     if pixels.ndim == 2:
         pixels = pixels[:, :, np.newaxis]
@@ -458,8 +518,8 @@ def encode(pixels: Any, quality: int | None = None, subsampling: str = "4:4:4", 
                            restart_rows=restart_rows, workers=workers, executor=executor,
                            progress=progress, qtables=qtables, dpi=dpi, icc_profile=icc_profile,
                            exif=exif, comment=comment, optimize=optimize)
-    pixels = _whole_image(pixels)
-    return b"".join(_iter_chunks(array_core(pixels, options), [pixels]))
+    _, chunks = image_chunks(_whole_image(pixels), options)
+    return b"".join(chunks)
 
 
 def save(target: str | os.PathLike | IO[bytes], pixels: Any, **options: Any) -> list[int]:
@@ -475,11 +535,10 @@ def save(target: str | os.PathLike | IO[bytes], pixels: Any, **options: Any) -> 
         in the output (see :attr:`Encoder.restart_offsets`); empty with ``restart_rows=0``.
     """
     options = make_options(**options)
-    pixels = _whole_image(pixels)
-    core = array_core(pixels, options)
+    core, chunks = image_chunks(_whole_image(pixels), options)
     sink = _open_sink(target)
     try:
-        for chunk in _iter_chunks(core, [pixels]):
+        for chunk in chunks:
             sink.write(chunk)
         sink.commit()
     except BaseException:

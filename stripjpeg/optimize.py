@@ -31,6 +31,7 @@ import numpy as np
 
 from .backends import Backend, EntropyState
 from .plan import Plan
+from .strips import materialize
 from .tables import HuffmanSpec
 
 #: Longest code length the merge procedure may produce before K.3's adjustment: libjpeg's
@@ -147,7 +148,7 @@ class SymbolCounts:
 
 def count_strip_task(backend: Backend, pixels: np.ndarray, plan: Plan) -> SymbolCounts:
     """First-pass work for one independent strip (restart interval): transform and count."""
-    blocks = backend.transform(pixels, plan)
+    blocks = backend.transform(materialize(pixels), plan)
     dc, ac, _ = backend.count_symbols(blocks, plan, EntropyState.start(plan).dc_predictors)
     return SymbolCounts(dc, ac)
 
@@ -170,7 +171,8 @@ def count_strips(strips: Iterable[np.ndarray], plan: Plan, backend: Backend,
         return totals
     predictors = EntropyState.start(plan).dc_predictors
     for strip in strips:
-        dc, ac, predictors = backend.count_symbols(backend.transform(strip, plan), plan, predictors)
+        blocks = backend.transform(materialize(strip), plan)
+        dc, ac, predictors = backend.count_symbols(blocks, plan, predictors)
         totals.add(SymbolCounts(dc, ac))
     return totals
 

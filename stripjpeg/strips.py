@@ -64,6 +64,19 @@ def as_rows(piece: Any, width: int, channels: int) -> np.ndarray:
     return rows
 
 
+def is_lazy_array(pixels: Any) -> bool:
+    """True for an array computed on demand (a dask array): not an ndarray, but with
+    ``shape``, ``dtype`` and ``compute``. Such images are read strip by strip, never whole."""
+    return (not isinstance(pixels, np.ndarray) and hasattr(pixels, "compute")
+            and hasattr(pixels, "shape") and hasattr(pixels, "dtype"))
+
+
+def materialize(strip: Any) -> np.ndarray:
+    """A strip as an ndarray; a lazy strip is computed here, in whichever process or Dask
+    worker runs this (so only its compressed bytes travel back)."""
+    return strip if isinstance(strip, np.ndarray) else np.asarray(strip)
+
+
 class StripBuffer:
     """Turns pieces of rows into strips of ``plan.strip_height`` rows, in order.
 

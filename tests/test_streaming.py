@@ -1,0 +1,196 @@
+"""Streaming at scale: every entry point and executor writes the same bytes; async keeps the
+loop responsive; dask arrays are computed strip by strip (on the workers with a Dask
+client); threads get views, not copies; progress never changes the bytes."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import time
+
+import numpy as np
+import pytest
+from oracle import photo, pillow_jpeg
+
+import stripjpeg
+from stripjpeg import backends
+from stripjpeg.backends.numpy_backend import NumpyBackend
+
+
+@pytest.fixture(scope="module")
+def picture() -> np.ndarray:
+    return np.ascontiguousarray(photo("coffee")[:203, :301])
+
+
+def pieces(pixels: np.ndarray, size: int):
+    for start in range(0, pixels.shape[0], size):
+        yield pixels[start:start + size]
+
+
+# --- encode_async -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("options", [dict(), dict(quality=80, subsampling="4:2:0", restart_rows=0),
+                                     dict(quality=60, optimize=True)])
+def test_encode_async_equals_encode(picture: np.ndarray, options: dict) -> None:
+    async def source():
+        for piece in pieces(picture, 13):
+            await asyncio.sleep(0)
+            yield piece
+
+    expected = stripjpeg.encode(picture, **options)
+    assert expected == pillow_jpeg(picture, options.get("quality", 100), options.get("subsampling", "4:4:4"),
+                                   options.get("restart_rows", 1), optimize=options.get("optimize", False))
+    height, width = picture.shape[:2]
+    from_async = asyncio.run(stripjpeg.encode_async(source(), width=width, height=height, **options))
+    from_plain = asyncio.run(stripjpeg.encode_async(pieces(picture, 50), width=width, height=height,
+                                                    **options))
+    assert from_async == from_plain == expected
+
+
+def test_encode_async_keeps_the_event_loop_responsive() -> None:
+    pixels = np.ascontiguousarray(np.tile(photo("astronaut"), (4, 4, 1)))  # 2048 x 2048
+    gaps = []
+
+    async def ticker(stop: asyncio.Event) -> None:
+        last = time.perf_counter()
+        while not stop.is_set():
+            await asyncio.sleep(0.005)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    async def main() -> bytes:
+        stop = asyncio.Event()
+        tick = asyncio.create_task(ticker(stop))
+        data = await stripjpeg.encode_async(pieces(pixels, 256), width=2048, height=2048, quality=90)
+        stop.set()
+        await tick
+        return data
+
+    data = asyncio.run(main())
+    assert data == stripjpeg.encode(pixels, 90)
+    assert len(gaps) > 10
+    assert max(gaps) < 0.1, f"the event loop stalled for {max(gaps) * 1000:.0f} ms"
+
+
+def test_encode_async_errors_are_raised_and_clean(picture: np.ndarray) -> None:
+    with pytest.raises(ValueError, match="too few rows"):
+        asyncio.run(stripjpeg.encode_async(pieces(picture[:100], 30), width=301, height=203))
+    with pytest.raises(TypeError, match="dtype uint8"):
+        asyncio.run(stripjpeg.encode_async([picture.astype(float)], width=301, height=203))
+
+
+# --- executors ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("backend_name", backends.available())
+def test_process_pool_gives_the_same_bytes(picture: np.ndarray, backend_name: str) -> None:
+    expected = pillow_jpeg(picture, 85, "4:2:2")
+    with concurrent.futures.ProcessPoolExecutor(2) as pool:
+        assert stripjpeg.encode(picture, 85, "4:2:2", backend=backend_name, executor=pool) == expected
+        height, width = picture.shape[:2]
+        chunks = stripjpeg.iter_encode(pieces(picture, 7), width=width, height=height, quality=85,
+                                       subsampling="4:2:2", backend=backend_name, executor=pool)
+        assert b"".join(chunks) == expected
+
+
+class SpyBackend(NumpyBackend):
+    """Records the strips it is given, to check they are views of the caller's array."""
+
+    name = "numpy"
+
+    def __init__(self) -> None:
+        self.seen: list[np.ndarray] = []
+
+    def encode_strip(self, pixels: np.ndarray, plan) -> bytes:
+        self.seen.append(pixels)
+        return super().encode_strip(pixels, plan)
+
+
+def test_threads_get_views_not_copies(picture: np.ndarray, monkeypatch) -> None:
+    spy = SpyBackend()
+    monkeypatch.setitem(backends._instances, "numpy", spy)
+    data = stripjpeg.encode(picture, 90, backend="numpy", workers=2)
+    assert data == pillow_jpeg(picture, 90)
+    assert len(spy.seen) == -(-203 // 8)
+    assert all(np.shares_memory(strip, picture) for strip in spy.seen)
+
+
+# --- dask ---------------------------------------------------------------------------------------
+
+dask_array = pytest.importorskip("dask.array")
+distributed = pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=None, silence_logs=40)
+    with distributed.Client(cluster) as dask_client:
+        yield dask_client
+    cluster.close()
+
+
+def only_on_a_worker(block: np.ndarray) -> np.ndarray:
+    """Raises unless computed inside a Dask worker: proves strips are computed remotely."""
+    distributed.get_worker()  # ValueError outside a worker
+    return block
+
+
+def test_dask_cluster_executor_gives_the_same_bytes(picture: np.ndarray, client) -> None:
+    expected = pillow_jpeg(picture, 75, "4:2:0")
+    executor = client.get_executor()
+    assert stripjpeg.encode(picture, 75, "4:2:0", executor=executor) == expected
+
+
+def test_dask_array_strips_are_computed_and_encoded_on_the_workers(picture: np.ndarray, client,
+                                                                   monkeypatch) -> None:
+    lazy = dask_array.from_array(picture, chunks=(50, 301, 3)).map_blocks(only_on_a_worker, dtype=np.uint8)
+
+    def not_here(strip):
+        raise AssertionError("a strip was computed in the client process")
+
+    # Only this process is patched: the workers (other processes) compute and encode.
+    monkeypatch.setattr(stripjpeg.encoder, "materialize", not_here)
+    monkeypatch.setattr(stripjpeg.optimize, "materialize", not_here)
+    expected = pillow_jpeg(picture, 75, "4:2:0")
+    assert stripjpeg.encode(lazy, 75, "4:2:0", executor=client.get_executor()) == expected
+    assert stripjpeg.encode(lazy, 75, "4:2:0", executor=client.get_executor(), optimize=True) == \
+        pillow_jpeg(picture, 75, "4:2:0", optimize=True)
+    with pytest.raises(AssertionError, match="client process"):
+        stripjpeg.encode(lazy, 75, "4:2:0", workers=1)  # inline: would compute here
+
+
+def test_dask_array_without_a_cluster_is_read_strip_by_strip(picture: np.ndarray) -> None:
+    computed_rows = []
+
+    def record(block: np.ndarray) -> np.ndarray:
+        computed_rows.append(block.shape[0])
+        return block
+
+    lazy = dask_array.from_array(picture[:, :, 0].copy(), chunks=(8, 301)).map_blocks(record, dtype=np.uint8)
+    assert stripjpeg.encode(lazy, 90, restart_rows=0, workers=1) == pillow_jpeg(picture[:, :, 0], 90,
+                                                                                 restart_rows=0)
+    assert max(computed_rows) <= 8  # never the whole image at once
+    with pytest.raises(TypeError, match="dtype uint8"):
+        stripjpeg.encode(dask_array.zeros((16, 16, 3), dtype=np.float32))
+
+
+# --- progress -----------------------------------------------------------------------------------
+
+def test_progress_bar_counts_rows_and_changes_nothing(picture: np.ndarray, capsys) -> None:
+    pytest.importorskip("tqdm")
+    data = stripjpeg.encode(picture, 90, progress=True)
+    err = capsys.readouterr().err
+    assert "203/203" in err and "row" in err
+    assert data == pillow_jpeg(picture, 90)
+    height, width = picture.shape[:2]
+    chunks = stripjpeg.iter_encode(pieces(picture, 9), width=width, height=height, quality=90,
+                                   progress=True, restart_rows=0)
+    assert b"".join(chunks) == pillow_jpeg(picture, 90, restart_rows=0)
+    assert "203/203" in capsys.readouterr().err
+
+
+def test_memmap_source_is_read_in_place(tmp_path, picture: np.ndarray) -> None:
+    np.save(tmp_path / "p.npy", picture)
+    mapped = np.load(tmp_path / "p.npy", mmap_mode="r")
+    assert stripjpeg.encode(mapped, 70, "4:2:0") == pillow_jpeg(picture, 70, "4:2:0")
