@@ -15,6 +15,7 @@ the same bytes.
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import sys
 import tempfile
@@ -30,21 +31,48 @@ from .optimize import SpoolingEncoder, count_strip_task, count_strips
 from .options import EncodeOptions, check_dimensions, check_mode, make_options
 from .plan import Plan, make_plan
 from .scheduler import OrderedScheduler, make_executor
-from .strips import StripBuffer, as_pixel_array, as_rows, image_mode, is_lazy_array, materialize
+from .strips import (
+    StripBuffer,
+    as_pixel_array,
+    as_rows,
+    image_mode,
+    is_lazy_array,
+    materialize,
+    materialize_all,
+)
 
 #: Strips in flight per worker: enough to keep every worker busy while results are
 #: written in order, few enough to bound memory.
 STRIPS_IN_FLIGHT_PER_WORKER = 4
 
 
-def encode_strip_task(backend: Backend, strip: Any, plan: Plan, transformed: bool) -> bytes:
-    """One strip's work, as a module-level function so process pools can pickle it.
+#: Pixels per task, at most, when strips are batched for another process (see batch_size).
+BATCH_PIXELS = 1 << 21
 
-    ``strip`` is pixels (an ndarray, or a lazy dask strip computed here, on the worker), or
-    with ``transformed`` the strip's quantized blocks."""
+
+def encode_strips_task(backend: Backend, strips: list[Any], plan: Plan, transformed: bool) -> list[bytes]:
+    """The work of a batch of independent strips, as a module-level function so process
+    pools and Dask workers can unpickle it.
+
+    Each strip is pixels (an ndarray, or a lazy dask strip computed here, on the worker), or
+    with ``transformed`` the strip's quantized blocks. Returns each strip's bytes, in order.
+    """
     if transformed:
-        return backend.entropy_encode(strip, plan, EntropyState.start(plan), final=True)[0]
-    return backend.encode_strip(materialize(strip), plan)
+        return [backend.entropy_encode(blocks, plan, EntropyState.start(plan), final=True)[0]
+                for blocks in strips]
+    return [backend.encode_strip(strip, plan) for strip in materialize_all(strips)]
+
+
+def batch_size(plan: Plan, executor: Any, parallelism: int) -> int:
+    """Strips per task: 1 inline or on threads (a task costs microseconds there); for
+    processes and clusters, where each task costs a round trip and a pickled plan, enough
+    strips to amortise that, while leaving several tasks per worker and at most
+    ``BATCH_PIXELS`` pixels per task (which bounds memory)."""
+    if executor is None or isinstance(executor, concurrent.futures.ThreadPoolExecutor):
+        return 1
+    by_pixels = BATCH_PIXELS // (plan.width * plan.strip_height)
+    by_work = plan.strip_count // (4 * parallelism)
+    return max(1, min(by_pixels, by_work))
 
 
 class StripEncoder:
@@ -78,7 +106,9 @@ class StripEncoder:
         executor, parallelism, self._owns_executor = (
             (None, 1, False) if serial else make_executor(options.workers, options.executor))
         self._executor = executor
-        self._scheduler = OrderedScheduler(encode_strip_task, executor,
+        self._batch_size = batch_size(self.plan, executor, parallelism)
+        self._batch: list[Any] = []
+        self._scheduler = OrderedScheduler(encode_strips_task, executor,
                                            STRIPS_IN_FLIGHT_PER_WORKER * parallelism)
         self._copy_strips = copy_strips and self._scheduler.asynchronous
         self._buffer = StripBuffer(self.plan)
@@ -156,8 +186,7 @@ class StripEncoder:
         if self.plan.restart_interval == 0:
             data, self._state = self.backend.entropy_encode(blocks, self.plan, self._state, final=False)
             return [self._strip_done(data)]
-        tasks = self._scheduler.submit(self.backend, blocks, self.plan, True)
-        return [self._strip_done(result) for result in tasks]
+        return self._collect(self._scheduler.submit(self.backend, [blocks], self.plan, True))
 
     def replace_plan(self, plan: Plan) -> None:
         """Code with ``plan`` instead (same geometry, other tables); only before any output."""
@@ -179,7 +208,8 @@ class StripEncoder:
             self.abort()
             raise ValueError(f"too few rows: got {received} of the image height {self.plan.height}")
         try:
-            chunks = [self._strip_done(result) for result in self._scheduler.drain()]
+            chunks = self._submit_batch() if self._batch else []
+            chunks += self._collect(self._scheduler.drain())
             if self.plan.restart_interval == 0:
                 chunks.append(self._out(final_byte(self._state)))
             chunks.append(self._out(markers.write_eoi()))
@@ -203,8 +233,16 @@ class StripEncoder:
             return [self._strip_done(data)]
         if self._copy_strips and isinstance(strip, np.ndarray):
             strip = strip.copy()
-        return [self._strip_done(result)
-                for result in self._scheduler.submit(self.backend, strip, self.plan, False)]
+        self._batch.append(strip)
+        return self._submit_batch() if len(self._batch) == self._batch_size else []
+
+    def _submit_batch(self) -> list[bytes]:
+        batch, self._batch = self._batch, []
+        return self._collect(self._scheduler.submit(self.backend, batch, self.plan, False))
+
+    def _collect(self, results: list[list[bytes]]) -> list[bytes]:
+        """Frame the strips of finished tasks, in order."""
+        return [self._strip_done(data) for strips in results for data in strips]
 
     def _strip_done(self, data: bytes) -> bytes:
         """Frame one strip's bytes: an RSTn marker before every restart interval but the first."""

@@ -77,6 +77,15 @@ def materialize(strip: Any) -> np.ndarray:
     return strip if isinstance(strip, np.ndarray) else np.asarray(strip)
 
 
+def materialize_all(strips: list[Any]) -> list[np.ndarray]:
+    """Several strips as ndarrays; lazy ones are computed together, in one dask call."""
+    if not any(is_lazy_array(strip) for strip in strips):
+        return strips
+    import dask
+
+    return [np.asarray(strip) for strip in dask.compute(*strips)]
+
+
 class StripBuffer:
     """Turns pieces of rows into strips of ``plan.strip_height`` rows, in order.
 

@@ -151,6 +151,7 @@ def test_dask_array_strips_are_computed_and_encoded_on_the_workers(picture: np.n
 
     # Only this process is patched: the workers (other processes) compute and encode.
     monkeypatch.setattr(stripjpeg.encoder, "materialize", not_here)
+    monkeypatch.setattr(stripjpeg.encoder, "materialize_all", not_here)
     monkeypatch.setattr(stripjpeg.optimize, "materialize", not_here)
     expected = pillow_jpeg(picture, 75, "4:2:0")
     assert stripjpeg.encode(lazy, 75, "4:2:0", executor=client.get_executor()) == expected

@@ -1,0 +1,89 @@
+"""Throughput on each kind of executor, against Pillow in the same run, and what handing a
+strip to another process costs.
+
+Threads get each strip as a view (nothing copied); a process pool or a Dask cluster gets
+it pickled (pixels + the plan), and sends back compressed bytes. With a dask array as the
+source and a Dask client's executor, only the strip's task graph travels to the worker.
+
+    python benchmarks/executors.py            # 2048 x 2048 photo mosaic, q90 4:4:4
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import pickle
+import time
+
+from common import best_time, machine, photo_mosaic, pillow_encode
+
+import stripjpeg
+from stripjpeg.options import make_options
+from stripjpeg.plan import make_plan
+
+
+def handoff_cost(pixels, quality: int) -> str:
+    height, width = pixels.shape[:2]
+    plan = make_plan(width, height, 3, make_options(quality=quality))
+    strip = pixels[:plan.strip_height]
+    data = stripjpeg.encode(pixels, quality)
+    started = time.perf_counter()
+    for _ in range(100):
+        message = pickle.dumps((strip, plan))
+        pickle.loads(message)
+    seconds = (time.perf_counter() - started) / 100
+    out_per_strip = len(data) / plan.strip_count
+    return (f"hand-off per strip ({width}x{plan.strip_height} RGB): {len(message):,} bytes pickled out "
+            f"(pixels {strip.nbytes:,} + plan {len(message) - strip.nbytes:,}), {seconds * 1e6:.0f} us "
+            f"to pickle and unpickle; {out_per_strip:,.0f} bytes back")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", type=int, default=2048)
+    parser.add_argument("--quality", type=int, default=90)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    pixels = photo_mosaic(args.size)
+    megapixels = args.size ** 2 / 1e6
+    quality = args.quality
+    print(f"machine: {machine()}; {args.size}x{args.size} mosaic, q{quality} 4:4:4, "
+          f"backend {stripjpeg.backends.default_name()}")
+    print(handoff_cost(pixels, quality))
+    expected = stripjpeg.encode(pixels, quality)
+    pillow = best_time(lambda: pillow_encode(pixels, quality=quality), args.repeats)
+    rows = [("Pillow (one thread)", pillow)]
+
+    def run(label, **options):
+        assert stripjpeg.encode(pixels, quality, **options) == expected
+        rows.append((label, best_time(lambda: stripjpeg.encode(pixels, quality, **options), args.repeats)))
+
+    run("inline, workers=1", workers=1)
+    run("threads, workers=2", workers=2)
+    with concurrent.futures.ProcessPoolExecutor(2) as pool:
+        stripjpeg.encode(pixels[:64], quality, executor=pool)  # start the workers, load kernels
+        run("process pool (2)", executor=pool)
+    try:
+        import dask.array
+        import distributed
+    except ImportError:
+        print("(dask.distributed not installed: no cluster figures)")
+    else:
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None,
+                                      silence_logs=40) as cluster, distributed.Client(cluster) as client:
+            executor = client.get_executor()
+            stripjpeg.encode(pixels[:64], quality, executor=executor)
+            run("Dask LocalCluster (2 processes)", executor=executor)
+            lazy = dask.array.from_array(pixels, chunks=(256, args.size, 3))
+            lazy = client.persist(lazy)  # the pixels live on the workers, as a cluster's data would
+            assert stripjpeg.encode(lazy, quality, executor=executor) == expected
+            rows.append(("  dask array on the cluster", best_time(
+                lambda: stripjpeg.encode(lazy, quality, executor=executor), args.repeats)))
+    print(f"{'executor':<34} {'MP/s':>7} {'x Pillow':>9}")
+    for label, seconds in rows:
+        print(f"{label:<34} {megapixels / seconds:>7.1f} {pillow / seconds:>8.2f}x")
+
+
+if __name__ == "__main__":
+    main()
