@@ -7,6 +7,7 @@ Public API::
     stripjpeg.Encoder(path_or_file, width, height, mode="RGB", **options)   # .write(rows)
     stripjpeg.iter_encode(strips, width=W, height=H, mode="RGB", **options) # -> chunks
     await stripjpeg.encode_async(source, width=W, height=H, mode="RGB", **options)
+    stripjpeg.encode_coefficients(coefficients, quantization_tables, ...) -> bytes
     stripjpeg.process_strip(pixel_data, width, luma_q_table, chroma_q_table) -> bytes
     stripjpeg.quantization_tables(quality) -> (luma, chroma)
     stripjpeg.backends.available() -> ["numba", "numpy"]
@@ -17,6 +18,7 @@ Importing stripjpeg loads no backend and compiles nothing.
 
 from . import backends, inspect
 from .aio import encode_async
+from .coefficients import encode_coefficients
 from .encoder import Encoder, encode, iter_encode, save
 from .engine import process_strip
 from .options import EncodeOptions
@@ -31,6 +33,7 @@ __all__ = [
     "backends",
     "encode",
     "encode_async",
+    "encode_coefficients",
     "inspect",
     "iter_encode",
     "process_strip",

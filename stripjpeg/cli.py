@@ -5,6 +5,7 @@
     stripjpeg encode INPUT -o OUTPUT [options]   encode an image file (.npy/PGM/PPM/PAM streamed)
     stripjpeg example -o OUTPUT [--size WxH]      encode the built-in example, strip by strip
     stripjpeg info FILE [--json]                  list a JPEG file's marker segments
+    stripjpeg compare A B [--heatmap PNG]         compare two JPEG files coefficient by coefficient
 
 Errors are one line on stderr and exit status 2, never a traceback; a failed encode leaves
 no output file (and an existing one untouched).
@@ -86,6 +87,16 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("file", help="a JPEG file")
     info.add_argument("--json", action="store_true", help="print JSON instead of a table")
     info.set_defaults(run=run_info)
+
+    compare = commands.add_parser("compare", help="compare two JPEG files coefficient by coefficient",
+                                  description="Compare two baseline JPEG files: headers, tables, every "
+                                              "quantized coefficient, and the decoded images' PSNR. "
+                                              "Exit status 0 if the coefficients and tables are "
+                                              "identical, 1 if they differ.")
+    compare.add_argument("a", help="a JPEG file")
+    compare.add_argument("b", help="another JPEG file")
+    compare.add_argument("--heatmap", metavar="PNG", help="draw where the blocks differ (needs matplotlib)")
+    compare.set_defaults(run=run_compare)
     return parser
 
 
@@ -282,3 +293,15 @@ def run_info(args: argparse.Namespace) -> int:
     for segment in segments:
         print(segment.describe())
     return 0
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    """``stripjpeg compare``: 0 when identical, 1 when the files differ (like cmp)."""
+    from .inspect import compare
+
+    report = compare(args.a, args.b)
+    print(report)
+    if args.heatmap:
+        report.save_heatmap(args.heatmap)
+        print(f"heatmap written to {args.heatmap}")
+    return 0 if report.identical else 1

@@ -1,0 +1,448 @@
+"""Reading quantized DCT coefficients back from any baseline JPEG file (T.81 Annex F.2).
+
+:func:`read_jpeg` parses the frame, the tables and every scan of a sequential Huffman-coded
+file (SOF0 or SOF1, 8-bit), and Huffman-decodes the coefficients of every block, as
+libjpeg's coefficient API (``jpeg_read_coefficients``) returns them: one int16 array per
+component, ``(block_rows, block_cols, 8, 8)`` in natural order, covering the component's own
+blocks (not the blocks that only pad the last MCUs).
+
+It reads untrusted files. Every length is checked against the data; decoding stops with a
+``ValueError`` at the first impossible bit pattern; and memory is bounded before anything
+is allocated: every block costs at least two bits (a DC code and either an EOB or an AC
+code, each at least one bit long, T.81 C), so a file cannot honestly declare more than four
+blocks per byte of entropy-coded data, and the pixel count is capped (``max_pixels``).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .tables import ZIGZAG
+
+#: Refuse frames larger than this unless asked (like Pillow's decompression-bomb guard).
+DEFAULT_MAX_PIXELS = 1 << 28
+
+
+@dataclass(frozen=True)
+class FrameComponent:
+    """One component of the frame header (B.2.2) and its block grid."""
+
+    id: int
+    h: int
+    v: int
+    quant_index: int
+    width_in_blocks: int
+    height_in_blocks: int
+
+
+@dataclass
+class DecodedJpeg:
+    """What :func:`read_jpeg` finds in a file.
+
+    Attributes:
+        width, height: image size in pixels.
+        components: the frame's components, in frame order.
+        quant_tables: per component, its quantization table as 64 values in natural order
+            (uint16), as the DQT in force when the frame header was read.
+        coefficients: per component, int16 ``(height_in_blocks, width_in_blocks, 8, 8)``.
+        restart_interval: the DRI value in force for the first scan (0 = none).
+        process: "baseline" (SOF0) or "extended" (SOF1).
+        tables: the quantization tables the components use, by table index (Tq), natural
+            order: what :func:`stripjpeg.encode_coefficients` takes back.
+    """
+
+    width: int
+    height: int
+    components: list[FrameComponent]
+    quant_tables: list[np.ndarray]
+    coefficients: list[np.ndarray] = field(repr=False)
+    restart_interval: int = 0
+    process: str = "baseline"
+
+    @property
+    def tables(self) -> list[np.ndarray]:
+        """The quantization tables in table-index order (Tq 0, 1, ...), natural order."""
+        by_index = {c.quant_index: table for c, table in zip(self.components, self.quant_tables)}
+        return [by_index[index] for index in sorted(by_index)]
+
+    @property
+    def subsampling(self) -> str | None:
+        """"4:4:4", "4:2:2" or "4:2:0" for a YCbCr frame sampled as libjpeg does, else None."""
+        if len(self.components) != 3 or any((c.h, c.v) != (1, 1) for c in self.components[1:]):
+            return None
+        return {(1, 1): "4:4:4", (2, 1): "4:2:2", (2, 2): "4:2:0"}.get(
+            (self.components[0].h, self.components[0].v))
+
+
+def read_coefficients(source: bytes | str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS
+                      ) -> list[np.ndarray]:
+    """The quantized DCT coefficients of every component of a baseline JPEG file.
+
+    Args:
+        source: the file's bytes, or a path.
+        max_pixels: refuse larger frames (a guard against decompression bombs).
+
+    Returns:
+        Per component (frame order), int16 ``(block_rows, block_cols, 8, 8)``, natural order
+        ``[v][u]``: exactly what libjpeg's ``jpeg_read_coefficients`` gives.
+
+    Raises:
+        ValueError: not a baseline/extended sequential Huffman JPEG (progressive, arithmetic,
+            lossless and hierarchical files are named as such), or a malformed file.
+    """
+    return read_jpeg(source, max_pixels).coefficients
+
+
+def read_jpeg(source: bytes | str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> DecodedJpeg:
+    """Parse a sequential Huffman JPEG file and decode its coefficients (see module doc)."""
+    data = as_jpeg_data(source)
+    return _Parser(data, max_pixels).run()
+
+
+def as_jpeg_data(source: bytes | bytearray | memoryview | str | os.PathLike) -> bytes:
+    """The bytes of a JPEG given as bytes or as a path."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source)
+    if isinstance(source, (str, os.PathLike)):
+        with open(source, "rb") as file:
+            return file.read()
+    raise TypeError(f"expected JPEG bytes or a path, got {type(source).__name__}")
+
+
+_UNSUPPORTED = {0xC2: "progressive", 0xC3: "lossless", 0xC5: "hierarchical", 0xC6: "hierarchical",
+                0xC7: "hierarchical", 0xC9: "arithmetic-coded", 0xCA: "arithmetic-coded progressive",
+                0xCB: "arithmetic-coded lossless", 0xCD: "hierarchical", 0xCE: "hierarchical",
+                0xCF: "hierarchical"}
+
+
+class _Parser:
+    """One pass over the file's segments, in order (T.81 B.2), decoding each scan."""
+
+    def __init__(self, data: bytes, max_pixels: int) -> None:
+        self.data = data
+        self.max_pixels = max_pixels
+        self.quant: dict[int, np.ndarray] = {}
+        self.huffman: dict[tuple[int, int], _HuffmanTable] = {}
+        self.restart_interval = 0
+        self.first_restart_interval: int | None = None
+        self.frame: DecodedJpeg | None = None
+
+    def run(self) -> DecodedJpeg:
+        data = self.data
+        if data[:2] != b"\xff\xd8":
+            raise ValueError("not a JPEG file: it does not start with the SOI marker (FF D8)")
+        position = 2
+        while True:
+            while position < len(data) and data[position] == 0xFF and position + 1 < len(data) \
+                    and data[position + 1] == 0xFF:
+                position += 1  # fill bytes
+            if position + 2 > len(data) or data[position] != 0xFF:
+                raise ValueError(f"truncated or malformed JPEG: no marker at byte {position}")
+            marker = data[position + 1]
+            if marker == 0xD9:
+                break
+            if position + 4 > len(data):
+                raise ValueError(f"truncated JPEG: segment header at byte {position}")
+            length = int.from_bytes(data[position + 2:position + 4], "big")
+            end = position + 2 + length
+            if length < 2 or end > len(data):
+                raise ValueError(f"segment 0x{marker:02X} at byte {position} declares length {length}, "
+                                 f"past the end of the file")
+            payload = data[position + 4:end]
+            if marker == 0xDA:
+                position = self._scan(payload, end)
+                continue
+            self._segment(marker, payload)
+            position = end
+        if self.frame is None:
+            raise ValueError("no frame header (SOF) before the end of the file")
+        if self.first_restart_interval is None:
+            raise ValueError("the file has a frame but no scan")
+        self.frame.restart_interval = self.first_restart_interval
+        return self.frame
+
+    # -- table and frame segments -----------------------------------------------------------------
+
+    def _segment(self, marker: int, payload: bytes) -> None:
+        if marker in _UNSUPPORTED:
+            raise ValueError(f"a {_UNSUPPORTED[marker]} JPEG (SOF{marker - 0xC0}): only baseline and "
+                             "extended sequential Huffman files (SOF0, SOF1) can be read")
+        if marker in (0xC0, 0xC1):
+            self._frame(marker, payload)
+        elif marker == 0xDB:
+            self._dqt(payload)
+        elif marker == 0xC4:
+            self._dht(payload)
+        elif marker == 0xDD:
+            if len(payload) != 2:
+                raise ValueError("malformed DRI segment")
+            self.restart_interval = int.from_bytes(payload, "big")
+        elif marker == 0xCC:
+            raise ValueError("an arithmetic-coded JPEG (DAC segment): only Huffman files can be read")
+        elif marker in range(0xD0, 0xD8) or marker in (0xD8, 0x01):
+            raise ValueError(f"unexpected marker 0x{marker:02X} between segments")
+
+    def _dqt(self, payload: bytes) -> None:
+        position = 0
+        while position < len(payload):
+            precision, index = payload[position] >> 4, payload[position] & 15
+            size = 128 if precision else 64
+            if precision > 1 or index > 3 or position + 1 + size > len(payload):
+                raise ValueError("malformed DQT segment")
+            raw = np.frombuffer(payload, dtype=">u2" if precision else np.uint8, count=64,
+                                offset=position + 1)
+            table = np.empty(64, np.uint16)
+            table[ZIGZAG] = raw  # the file lists the table in zigzag order (B.2.4.1)
+            self.quant[index] = table
+            position += 1 + size
+
+    def _dht(self, payload: bytes) -> None:
+        position = 0
+        while position < len(payload):
+            if position + 17 > len(payload):
+                raise ValueError("malformed DHT segment")
+            table_class, index = payload[position] >> 4, payload[position] & 15
+            bits = list(payload[position + 1:position + 17])
+            count = sum(bits)
+            if table_class > 1 or index > 3 or count > 256 or position + 17 + count > len(payload):
+                raise ValueError("malformed DHT segment")
+            values = payload[position + 17:position + 17 + count]
+            self.huffman[(table_class, index)] = _HuffmanTable(bits, values)
+            position += 17 + count
+
+    def _frame(self, marker: int, payload: bytes) -> None:
+        if self.frame is not None:
+            raise ValueError("more than one frame header")
+        if len(payload) < 6 or len(payload) != 6 + 3 * payload[5]:
+            raise ValueError("malformed frame header (SOF)")
+        precision, height, width = payload[0], int.from_bytes(payload[1:3], "big"), \
+            int.from_bytes(payload[3:5], "big")
+        if precision != 8:
+            raise ValueError(f"{precision}-bit samples: only 8-bit JPEG files can be read")
+        if height == 0:
+            raise ValueError("the frame height is 0 (defined later by a DNL marker), which is not supported")
+        if width == 0:
+            raise ValueError("the frame width is 0")
+        if width * height > self.max_pixels:
+            raise ValueError(f"{width}x{height} is over max_pixels={self.max_pixels}")
+        count = payload[5]
+        if count not in (1, 3, 4):
+            raise ValueError(f"{count} components: expected 1, 3 or 4")
+        factors = [(payload[7 + 3 * i] >> 4, payload[7 + 3 * i] & 15) for i in range(count)]
+        if any(not (1 <= h <= 4 and 1 <= v <= 4) for h, v in factors):
+            raise ValueError(f"sampling factors {factors} outside 1..4")
+        hmax, vmax = max(h for h, _ in factors), max(v for _, v in factors)
+        components = []
+        for i, (h, v) in enumerate(factors):
+            quant_index = payload[8 + 3 * i]
+            if quant_index > 3:
+                raise ValueError(f"component {i} uses quantization table {quant_index}")
+            components.append(FrameComponent(
+                id=payload[6 + 3 * i], h=h, v=v, quant_index=quant_index,
+                width_in_blocks=math.ceil(math.ceil(width * h / hmax) / 8),
+                height_in_blocks=math.ceil(math.ceil(height * v / vmax) / 8)))
+        missing = [c.quant_index for c in components if c.quant_index not in self.quant]
+        if missing:
+            raise ValueError(f"quantization table {missing[0]} is used before it is defined")
+        self.frame = DecodedJpeg(width=width, height=height, components=components,
+                                 quant_tables=[self.quant[c.quant_index].copy() for c in components],
+                                 coefficients=[], process="baseline" if marker == 0xC0 else "extended")
+        self.hmax, self.vmax = hmax, vmax
+
+    # -- scans ------------------------------------------------------------------------------------
+
+    def _scan(self, header: bytes, start: int) -> int:
+        """Decode one scan whose entropy-coded data starts at ``start``; return the offset of
+        the marker that ends it."""
+        frame = self.frame
+        if frame is None:
+            raise ValueError("a scan (SOS) before the frame header (SOF)")
+        if len(header) < 1 or len(header) != 4 + 2 * header[0] or not 1 <= header[0] <= 4:
+            raise ValueError("malformed scan header (SOS)")
+        ids = {c.id: i for i, c in enumerate(frame.components)}
+        members = []
+        for k in range(header[0]):
+            cid, tables = header[1 + 2 * k], header[2 + 2 * k]
+            if cid not in ids:
+                raise ValueError(f"the scan names component {cid}, which the frame does not have")
+            index = ids[cid]
+            dc, ac = self.huffman.get((0, tables >> 4)), self.huffman.get((1, tables & 15))
+            if dc is None or ac is None:
+                raise ValueError(f"component {cid} uses a Huffman table that is not defined")
+            members.append((index, dc, ac))
+        ss, se, a = header[-3], header[-2], header[-1]
+        if (ss, se, a) != (0, 63, 0):
+            raise ValueError(f"scan with Ss={ss}, Se={se}, Ah/Al=0x{a:02X}: not a sequential scan "
+                             "(progressive files are not supported)")
+        if not frame.coefficients:
+            # Allocate only once the data proves the blocks can be there (see module doc).
+            total = sum(c.width_in_blocks * c.height_in_blocks for c in frame.components)
+            if total > 4 * (len(self.data) - start) + 64:
+                raise ValueError(f"the frame declares {total} blocks, but the file holds at most "
+                                 f"{4 * (len(self.data) - start)} blocks' worth of data")
+            frame.coefficients = [np.zeros((c.height_in_blocks, c.width_in_blocks, 8, 8), np.int16)
+                                  for c in frame.components]
+        if self.first_restart_interval is None:
+            self.first_restart_interval = self.restart_interval
+        segments, end = _split_entropy_data(self.data, start)
+        self._decode_scan(members, segments)
+        return end
+
+    def _decode_scan(self, members: list, segments: list[bytes]) -> None:
+        frame = self.frame
+        # The scan's MCU grid (A.2): one block per MCU for a single component, else Hmax x Vmax.
+        if len(members) == 1:
+            component = frame.components[members[0][0]]
+            across, down = component.width_in_blocks, component.height_in_blocks
+            layout = [(members[0][0], 0, 0, members[0][1], members[0][2])]
+        else:
+            across = math.ceil(frame.width / (8 * self.hmax))
+            down = math.ceil(frame.height / (8 * self.vmax))
+            layout = []
+            for index, dc, ac in members:
+                c = frame.components[index]
+                layout += [(index, by, bx, dc, ac) for by in range(c.v) for bx in range(c.h)]
+        total_mcus = across * down
+        interval = self.restart_interval or total_mcus
+        expected_segments = math.ceil(total_mcus / interval)
+        if len(segments) != expected_segments:
+            raise ValueError(f"the scan has {len(segments)} restart intervals, expected "
+                             f"{expected_segments} (restart interval {self.restart_interval} MCUs)")
+        output = frame.coefficients
+        sizes = {index: output[index].shape[:2] for index, _, _ in members}
+        for number, segment in enumerate(segments):
+            reader = _BitReader(segment)
+            predictors = dict.fromkeys(sizes, 0)
+            first = number * interval
+            for mcu in range(first, min(first + interval, total_mcus)):
+                mcu_row, mcu_col = divmod(mcu, across)
+                for index, by, bx, dc, ac in layout:
+                    h, v = (1, 1) if len(members) == 1 else (frame.components[index].h,
+                                                               frame.components[index].v)
+                    row, col = mcu_row * v + by, mcu_col * h + bx
+                    block, predictors[index] = _decode_block(reader, dc, ac, predictors[index])
+                    rows, cols = sizes[index]
+                    if row < rows and col < cols:  # else a block that only pads the MCU
+                        output[index][row, col] = block
+
+
+def _split_entropy_data(data: bytes, start: int) -> tuple[list[bytes], int]:
+    """Cut a scan's entropy-coded data at its RSTn markers, unstuffed (F.1.2.3, B.1.1.5).
+
+    Returns the restart intervals' bytes and the offset of the marker that ends the scan."""
+    buffer = np.frombuffer(data, np.uint8)
+    ff = np.flatnonzero(buffer[start:-1] == 0xFF) + start
+    following = buffer[ff + 1]
+    is_rst = (following >= 0xD0) & (following <= 0xD7)
+    is_end = (following != 0x00) & ~is_rst & (following != 0xFF)
+    if not is_end.any():
+        raise ValueError("truncated JPEG: the scan's entropy-coded data has no end marker")
+    end = int(ff[np.argmax(is_end)])
+    rsts = ff[is_rst & (ff < end)]
+    expected = 0
+    segments, begin = [], start
+    for offset in [*rsts.tolist(), end]:
+        if offset < end:
+            if data[offset + 1] != 0xD0 + expected:
+                raise ValueError(f"restart marker RST{data[offset + 1] - 0xD0} at byte {offset}, "
+                                 f"expected RST{expected}")
+            expected = (expected + 1) % 8
+        segments.append(data[begin:offset].replace(b"\xff\x00", b"\xff"))
+        begin = offset + 2
+    return segments, end
+
+
+class _HuffmanTable:
+    """A DHT table as a 16-bit lookahead: ``lookup[next 16 bits] = symbol << 5 | length``
+    (0 where no code starts with those bits), built as in Annex C."""
+
+    def __init__(self, bits: list[int], values: bytes) -> None:
+        lookup = np.zeros(1 << 16, np.int32)
+        code, position = 0, 0
+        for length in range(1, 17):
+            for _ in range(bits[length - 1]):
+                if code >= 1 << length:
+                    raise ValueError("malformed DHT segment: more codes than the lengths allow")
+                first = code << (16 - length)
+                lookup[first:first + (1 << (16 - length))] = (values[position] << 5) | length
+                code += 1
+                position += 1
+            code <<= 1
+        self.lookup = lookup.tolist()
+
+
+class _BitReader:
+    """Reads bits MSB first from one restart interval's unstuffed bytes."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data + b"\x00\x00\x00\x00"
+        self.limit = 8 * len(data)
+        self.position = 0
+
+    def peek16(self) -> int:
+        p = self.position
+        d = self.data
+        i = p >> 3
+        window = (d[i] << 16) | (d[i + 1] << 8) | d[i + 2]
+        return (window >> (8 - (p & 7))) & 0xFFFF
+
+    def take(self, count: int) -> int:
+        if count == 0:
+            return 0
+        p = self.position
+        d = self.data
+        i = p >> 3
+        window = (d[i] << 24) | (d[i + 1] << 16) | (d[i + 2] << 8) | d[i + 3]
+        self.position = p + count
+        if self.position > self.limit:
+            raise ValueError("truncated entropy-coded data: a block runs past its restart interval")
+        return (window >> (32 - (p & 7) - count)) & ((1 << count) - 1)
+
+
+def _decode_symbol(reader: _BitReader, table: _HuffmanTable) -> int:
+    entry = table.lookup[reader.peek16()]
+    if entry == 0:
+        raise ValueError(f"invalid Huffman code at bit {reader.position} of a restart interval")
+    reader.take(entry & 31)
+    return entry >> 5
+
+
+def _extend(bits: int, size: int) -> int:
+    """F.2.2.1 EXTEND: amplitude bits of a size-``size`` value back to the value."""
+    return bits - (1 << size) + 1 if bits < 1 << (size - 1) else bits
+
+
+def _decode_block(reader: _BitReader, dc: _HuffmanTable, ac: _HuffmanTable,
+                  predictor: int) -> tuple[np.ndarray, int]:
+    """One block (F.2.2): the DC difference, then AC run/size symbols up to EOB."""
+    zigzag = [0] * 64
+    size = _decode_symbol(reader, dc)
+    if size > 11:
+        raise ValueError(f"DC difference of size {size}: over the 11 bits of 8-bit JPEG")
+    value = predictor + (_extend(reader.take(size), size) if size else 0)
+    zigzag[0] = value
+    k = 1
+    while k < 64:
+        symbol = _decode_symbol(reader, ac)
+        run, size = symbol >> 4, symbol & 15
+        if size == 0:
+            if run != 15:
+                break  # EOB
+            k += 16  # ZRL
+            continue
+        k += run
+        if k > 63:
+            raise ValueError("an AC run goes past the 64th coefficient of a block")
+        zigzag[k] = _extend(reader.take(size), size)
+        k += 1
+    if k > 64:
+        raise ValueError("zero runs go past the 64th coefficient of a block")
+    if not -32768 <= value <= 32767:
+        raise ValueError("a DC value outside 16 bits")
+    block = np.zeros(64, np.int16)
+    block[ZIGZAG] = zigzag
+    return block.reshape(8, 8), value
