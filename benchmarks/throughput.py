@@ -16,9 +16,8 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 
-from common import machine, photo_mosaic, pillow_encode
+from common import best_time, machine, photo_mosaic, pillow_encode
 
 import stripjpeg
 
@@ -46,15 +45,6 @@ def first_call_latency(cache_dir: str) -> tuple[float, float]:
     out = subprocess.run([sys.executable, "-c", FIRST_CALL], env=env, capture_output=True, text=True,
                          check=True).stdout.split()
     return float(out[0]), float(out[1])
-
-
-def timed(function, repeats: int) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def main() -> None:
@@ -100,7 +90,7 @@ def main() -> None:
             best = dict.fromkeys(runs, float("inf"))
             for _ in range(args.repeats):  # interleaved
                 for name, run in runs.items():
-                    best[name] = min(best[name], timed(run, 1))
+                    best[name] = min(best[name], best_time(run, 1))
             pillow = megapixels / best["Pillow"]
             cells = []
             for name in _columns(args.backends):

@@ -277,12 +277,22 @@ def bit_length(value, table):
 
 
 @inline_kernel
+def put_byte(out, position, byte):
+    """Write one byte of entropy-coded data; a 0xFF is followed by a stuffed 0x00 so that it
+    cannot be read as a marker (T.81 F.1.2.3). Returns the next position."""
+    out[position] = byte
+    if byte == 0xFF:
+        out[position + 1] = 0
+        return position + 2
+    return position + 1
+
+
+@inline_kernel
 def put_bits(out, position, buffer, count, value, length):
     """Append ``length`` (at most 32) bits of ``value`` to the bit buffer, MSB first.
 
     The buffer holds fewer than 32 pending bits between calls; whenever it reaches 32 they
-    go out as four bytes, and each 0xFF byte is followed by a stuffed 0x00 (T.81 F.1.2.3).
-    Returns the new ``(position, buffer, count)``.
+    go out as four bytes (stuffed). Returns the new ``(position, buffer, count)``.
     """
     buffer = (buffer << length) | value
     count += length
@@ -298,12 +308,7 @@ def put_bits(out, position, buffer, count, value, length):
             position += 4
         else:
             for shift in (24, 16, 8, 0):
-                byte = (word >> shift) & 0xFF
-                out[position] = byte
-                position += 1
-                if byte == 0xFF:
-                    out[position] = 0
-                    position += 1
+                position = put_byte(out, position, (word >> shift) & 0xFF)
         buffer &= (np.int64(1) << count) - 1
     return position, buffer, count
 
@@ -313,12 +318,7 @@ def flush_bytes(out, position, buffer, count):
     """Write the whole bytes still in the bit buffer (stuffed); keep the last < 8 bits."""
     while count >= 8:
         count -= 8
-        byte = (buffer >> count) & 0xFF
-        out[position] = byte
-        position += 1
-        if byte == 0xFF:
-            out[position] = 0
-            position += 1
+        position = put_byte(out, position, (buffer >> count) & 0xFF)
     buffer &= (np.int64(1) << count) - 1
     return position, buffer, count
 
