@@ -195,3 +195,25 @@ def test_memmap_source_is_read_in_place(tmp_path, picture: np.ndarray) -> None:
     np.save(tmp_path / "p.npy", picture)
     mapped = np.load(tmp_path / "p.npy", mmap_mode="r")
     assert stripjpeg.encode(mapped, 70, "4:2:0") == pillow_jpeg(picture, 70, "4:2:0")
+
+
+def test_offsets_past_4_gib_stay_exact(picture: np.ndarray) -> None:
+    """Output over 4 GiB: nothing counts bytes in 32 bits. Writing 4 GiB in a test would take
+    minutes, so the byte counter starts just below 2**32 (white box), and the offsets must
+    continue past it exactly as they run from 0."""
+    height, width = picture.shape[:2]
+    from stripjpeg.encoder import stream_core
+    from stripjpeg.options import make_options
+
+    reference = stream_core(width, height, "RGB", make_options(quality=80))
+    shifted = stream_core(width, height, "RGB", make_options(quality=80))
+    start = 2**32 - 1000
+    shifted.bytes_out = start
+    outputs = []
+    for core in (reference, shifted):
+        chunks = [core.header(), *core.feed(picture), *core.finish()]
+        outputs.append(b"".join(chunks))
+    assert outputs[0] == outputs[1]
+    assert shifted.bytes_out == reference.bytes_out + start > 2**32
+    assert shifted.restart_offsets == [offset + start for offset in reference.restart_offsets]
+    assert max(shifted.restart_offsets) > 2**32
