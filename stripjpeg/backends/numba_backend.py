@@ -94,19 +94,22 @@ def convert_to_ycbcr(pixels, planes):
     out_rows, out_cols = planes.shape[1], planes.shape[2]
     for i in range(out_rows):
         r = min(i, rows - 1)
-        for j in range(width):
-            if channels == 1:
+        if channels == 1:
+            for j in range(width):
                 planes[0, i, j] = pixels[r, j, 0]
-            else:
-                red = np.int32(pixels[r, j, 0])
-                green = np.int32(pixels[r, j, 1])
-                blue = np.int32(pixels[r, j, 2])
+        else:
+            luma, blue_diff, red_diff = planes[0, i], planes[1, i], planes[2, i]
+            line = pixels[r]
+            for j in range(width):
+                red = np.int32(line[j, 0])
+                green = np.int32(line[j, 1])
+                blue = np.int32(line[j, 2])
                 # libjpeg's 16-bit fixed point (jccolor.c), as in numpy_backend.RGB_TO_YCBCR.
-                planes[0, i, j] = (19595 * red + 38470 * green + 7471 * blue + 32768) >> 16
-                planes[1, i, j] = (-11059 * red - 21709 * green + 32768 * blue + 8421375) >> 16
-                planes[2, i, j] = (32768 * red - 27439 * green - 5329 * blue + 8421375) >> 16
-        for j in range(width, out_cols):
-            for c in range(planes.shape[0]):
+                luma[j] = (19595 * red + 38470 * green + 7471 * blue + 32768) >> 16
+                blue_diff[j] = (-11059 * red - 21709 * green + 32768 * blue + 8421375) >> 16
+                red_diff[j] = (32768 * red - 27439 * green - 5329 * blue + 8421375) >> 16
+        for c in range(planes.shape[0]):
+            for j in range(width, out_cols):
                 planes[c, i, j] = planes[c, i, width - 1]
 
 
@@ -140,43 +143,58 @@ def downsample(plane, h_ratio, v_ratio, input_rows, out):
 
 @inline_kernel
 def islow_pass(x, start, step, shift, out):
-    """One 8-point pass of libjpeg's integer DCT (jfdctint.c) over ``x[start + k*step]``,
-    each output descaled by ``shift`` bits (see numpy_backend.islow_butterfly)."""
-    d0, d1, d2, d3 = x[start], x[start + step], x[start + 2 * step], x[start + 3 * step]
-    d4, d5, d6, d7 = x[start + 4 * step], x[start + 5 * step], x[start + 6 * step], x[start + 7 * step]
-    tmp0, tmp7 = d0 + d7, d0 - d7
-    tmp1, tmp6 = d1 + d6, d1 - d6
-    tmp2, tmp5 = d2 + d5, d2 - d5
-    tmp3, tmp4 = d3 + d4, d3 - d4
-    tmp10, tmp13 = tmp0 + tmp3, tmp0 - tmp3
-    tmp11, tmp12 = tmp1 + tmp2, tmp1 - tmp2
+    """One 8-point pass of libjpeg's integer DCT (jfdctint.c), over many blocks at once.
+
+    ``x`` and ``out`` hold blocks side by side, ``(64, n_blocks)``: row ``start + k*step``
+    is the k-th input sample of the pass for every block, so the loop over blocks runs on
+    contiguous memory and compiles to vector instructions. Each output is descaled by
+    ``shift`` bits (see numpy_backend.islow_butterfly for the factorization).
+    """
     half = np.int64(1) << (shift - 1)
-    out[start] = (((tmp10 + tmp11) << CONST_BITS) + half) >> shift
-    out[start + 4 * step] = (((tmp10 - tmp11) << CONST_BITS) + half) >> shift
-    z1 = (tmp12 + tmp13) * FIX_0_541196100
-    out[start + 2 * step] = (z1 + tmp13 * FIX_0_765366865 + half) >> shift
-    out[start + 6 * step] = (z1 - tmp12 * FIX_1_847759065 + half) >> shift
-    z1, z2 = tmp4 + tmp7, tmp5 + tmp6
-    z3, z4 = tmp4 + tmp6, tmp5 + tmp7
-    z5 = (z3 + z4) * FIX_1_175875602
-    z1 = z1 * -FIX_0_899976223
-    z2 = z2 * -FIX_2_562915447
-    z3 = z3 * -FIX_1_961570560 + z5
-    z4 = z4 * -FIX_0_390180644 + z5
-    out[start + 7 * step] = (tmp4 * FIX_0_298631336 + z1 + z3 + half) >> shift
-    out[start + 5 * step] = (tmp5 * FIX_2_053119869 + z2 + z4 + half) >> shift
-    out[start + 3 * step] = (tmp6 * FIX_3_072711026 + z2 + z3 + half) >> shift
-    out[start + step] = (tmp7 * FIX_1_501321110 + z1 + z4 + half) >> shift
+    for b in range(x.shape[1]):
+        d0, d1 = np.int64(x[start, b]), np.int64(x[start + step, b])
+        d2, d3 = np.int64(x[start + 2 * step, b]), np.int64(x[start + 3 * step, b])
+        d4, d5 = np.int64(x[start + 4 * step, b]), np.int64(x[start + 5 * step, b])
+        d6, d7 = np.int64(x[start + 6 * step, b]), np.int64(x[start + 7 * step, b])
+        tmp0, tmp7 = d0 + d7, d0 - d7
+        tmp1, tmp6 = d1 + d6, d1 - d6
+        tmp2, tmp5 = d2 + d5, d2 - d5
+        tmp3, tmp4 = d3 + d4, d3 - d4
+        tmp10, tmp13 = tmp0 + tmp3, tmp0 - tmp3
+        tmp11, tmp12 = tmp1 + tmp2, tmp1 - tmp2
+        out[start, b] = (((tmp10 + tmp11) << CONST_BITS) + half) >> shift
+        out[start + 4 * step, b] = (((tmp10 - tmp11) << CONST_BITS) + half) >> shift
+        z1 = (tmp12 + tmp13) * FIX_0_541196100
+        out[start + 2 * step, b] = (z1 + tmp13 * FIX_0_765366865 + half) >> shift
+        out[start + 6 * step, b] = (z1 - tmp12 * FIX_1_847759065 + half) >> shift
+        z1, z2 = tmp4 + tmp7, tmp5 + tmp6
+        z3, z4 = tmp4 + tmp6, tmp5 + tmp7
+        z5 = (z3 + z4) * FIX_1_175875602
+        z1 = z1 * -FIX_0_899976223
+        z2 = z2 * -FIX_2_562915447
+        z3 = z3 * -FIX_1_961570560 + z5
+        z4 = z4 * -FIX_0_390180644 + z5
+        out[start + 7 * step, b] = (tmp4 * FIX_0_298631336 + z1 + z3 + half) >> shift
+        out[start + 5 * step, b] = (tmp5 * FIX_2_053119869 + z2 + z4 + half) >> shift
+        out[start + 3 * step, b] = (tmp6 * FIX_3_072711026 + z2 + z3 + half) >> shift
+        out[start + step, b] = (tmp7 * FIX_1_501321110 + z1 + z4 + half) >> shift
 
 
 @kernel
-def fdct_islow(block, work):
-    """libjpeg's integer DCT of 64 level-shifted samples (natural order) in place: rows,
-    keeping PASS1_BITS extra bits, then columns, removing them. ``work``: 64 int64."""
+def fdct_islow(blocks, work):
+    """libjpeg's integer DCT of level-shifted blocks, in place: rows, keeping PASS1_BITS
+    extra bits, then columns, removing them.
+
+    Args:
+        blocks: int32 ``(64, n_blocks)``: sample ``8*y + x`` of every block in a row; on
+            return, coefficient ``8*v + u`` (times 8). 32 bits suffice for 8-bit samples
+            (jfdctint.c: every value and constant is at most 16 bits wide).
+        work: int32 ``(64, n_blocks)`` scratch.
+    """
     for row in range(8):
-        islow_pass(block, 8 * row, 1, CONST_BITS - PASS1_BITS, work)
+        islow_pass(blocks, 8 * row, 1, CONST_BITS - PASS1_BITS, work)
     for col in range(8):
-        islow_pass(work, col, 8, CONST_BITS + PASS1_BITS, block)
+        islow_pass(work, col, 8, CONST_BITS + PASS1_BITS, blocks)
 
 
 @kernel
@@ -216,31 +234,44 @@ def transform_blocks(plane, real_rows, real_cols, mcu_h, divisors, reciprocals, 
             ``out``: ``k`` itself, or its zigzag position (quantization and zigzag fused).
         out: int16 ``(block_rows, block_cols, 64)`` to fill.
     """
-    block = np.empty(64, np.int64)
-    work = np.empty(64, np.int64)
+    if is_float:
+        transform_blocks_float(plane, real_rows, real_cols, steps, matrix, order, out)
+    else:
+        # One row of blocks at a time, blocks side by side (see islow_pass).
+        lanes = np.empty((64, real_cols), np.int32)
+        work = np.empty((64, real_cols), np.int32)
+        for row in range(real_rows):
+            for y in range(8):
+                for x in range(8):
+                    for col in range(real_cols):
+                        lanes[8 * y + x, col] = np.int32(plane[8 * row + y, 8 * col + x]) - 128
+            fdct_islow(lanes, work)
+            for k in range(64):
+                half, reciprocal, position = divisors[k] >> 1, reciprocals[k], order[k]
+                for col in range(real_cols):
+                    value = np.int64(lanes[k, col])
+                    # Round half away from zero: (|x| + d/2) // d, by reciprocal (see Args).
+                    magnitude = ((abs(value) + half) * reciprocal) >> 32
+                    out[row, col, position] = -magnitude if value < 0 else magnitude
+    fill_dummy_blocks(out, real_rows, real_cols, mcu_h)
+
+
+@kernel
+def transform_blocks_float(plane, real_rows, real_cols, steps, matrix, order, out):
+    """The float-DCT path of :func:`transform_blocks`, block by block: quantization is
+    ``floor(|x| / Q + 1/2)`` with the sign put back (numpy_backend.quantize)."""
     samples = np.empty(64)
     coefficients = np.empty(64)
     for row in range(real_rows):
         for col in range(real_cols):
             for y in range(8):
                 for x in range(8):
-                    block[8 * y + x] = np.int64(plane[8 * row + y, 8 * col + x]) - 128
-            if is_float:
-                for k in range(64):
-                    samples[k] = block[k]
-                fdct_float(samples, matrix, coefficients)
-                for k in range(64):
-                    value = coefficients[k]
-                    magnitude = np.floor(abs(value) / steps[k] + 0.5)
-                    out[row, col, order[k]] = -magnitude if value < 0 else magnitude
-            else:
-                fdct_islow(block, work)
-                for k in range(64):
-                    value = block[k]
-                    # Round half away from zero: (|x| + d/2) // d, by reciprocal (see Args).
-                    magnitude = ((abs(value) + (divisors[k] >> 1)) * reciprocals[k]) >> 32
-                    out[row, col, order[k]] = -magnitude if value < 0 else magnitude
-    fill_dummy_blocks(out, real_rows, real_cols, mcu_h)
+                    samples[8 * y + x] = np.float64(plane[8 * row + y, 8 * col + x]) - 128
+            fdct_float(samples, matrix, coefficients)
+            for k in range(64):
+                value = coefficients[k]
+                magnitude = np.floor(abs(value) / steps[k] + 0.5)
+                out[row, col, order[k]] = -magnitude if value < 0 else magnitude
 
 
 @kernel
