@@ -355,9 +355,8 @@ def flush_bytes(out, position, buffer, count):
 
 
 @kernel
-def code_blocks(blocks, components, mcus_across, mcu_rows, dc_codes, dc_lengths,
-                ac_codes, ac_lengths, lengths_table, predictors, state, counting, dc_counts, ac_counts,
-                out):
+def code_blocks(blocks, components, mcus_across, mcu_rows, dc_table, ac_table, lengths_table, predictors,
+                state, counting, dc_counts, ac_counts, out):
     """Huffman-code (or, with ``counting``, count the symbols of) a strip's blocks.
 
     Each symbol goes out as one run of bits: its Huffman code followed by its SSSS
@@ -369,7 +368,8 @@ def code_blocks(blocks, components, mcus_across, mcu_rows, dc_codes, dc_lengths,
         components: int64 ``(n_components, 3)``: blocks across and down one MCU, Huffman
             table index.
         mcus_across, mcu_rows: the strip's MCU grid.
-        dc_codes, dc_lengths, ac_codes, ac_lengths: int64 ``(n_tables, 256)`` EHUFCO/EHUFSI.
+        dc_table, ac_table: int64 ``(n_tables, 256)``: each symbol's Huffman code shifted left
+            by 8, or-ed with its length (EHUFCO, EHUFSI of Annex C in one load); 0 = no code.
         lengths_table: the bit-length lookup table.
         predictors: int64 (n_components,) DC predictors, updated in place.
         state: int64 (3,): output position, bit buffer, bit count (< 8); updated in place.
@@ -397,12 +397,13 @@ def code_blocks(blocks, components, mcus_across, mcu_rows, dc_codes, dc_lengths,
                         if counting:
                             dc_counts[table, size] += 1
                         else:
-                            if dc_lengths[table, size] == 0:
+                            entry = dc_table[table, size]
+                            if entry == 0:
                                 return -1 - size
                             # Negative amplitudes are sent as value - 1 in SSSS bits (F.1.2.1.1).
-                            bits = (dc_codes[table, size] << size) | ((diff + sign) & ((1 << size) - 1))
+                            bits = ((entry >> 8) << size) | ((diff + sign) & ((1 << size) - 1))
                             position, buffer, count = put_bits(out, position, buffer, count, bits,
-                                                               dc_lengths[table, size] + size)
+                                                               (entry & 0xFF) + size)
                         # AC: run/size symbols, ZRL for 16 zeros, EOB after the last non-zero.
                         # The non-zero positions are listed first without a branch on the
                         # values (which would be mispredicted half the time at high quality).
@@ -418,12 +419,12 @@ def code_blocks(blocks, components, mcus_across, mcu_rows, dc_codes, dc_lengths,
                             while run > 15:
                                 if counting:
                                     ac_counts[table, ZRL] += 1
-                                elif ac_lengths[table, ZRL] == 0:
+                                elif ac_table[table, ZRL] == 0:
                                     return -257 - ZRL
                                 else:
-                                    position, buffer, count = put_bits(
-                                        out, position, buffer, count, ac_codes[table, ZRL],
-                                        ac_lengths[table, ZRL])
+                                    entry = ac_table[table, ZRL]
+                                    position, buffer, count = put_bits(out, position, buffer, count,
+                                                                       entry >> 8, entry & 0xFF)
                                 run -= 16
                             value = np.int64(coefficients[k])
                             sign = value >> 63
@@ -432,20 +433,21 @@ def code_blocks(blocks, components, mcus_across, mcu_rows, dc_codes, dc_lengths,
                             if counting:
                                 ac_counts[table, symbol] += 1
                                 continue
-                            if ac_lengths[table, symbol] == 0:
+                            entry = ac_table[table, symbol]
+                            if entry == 0:
                                 return -257 - symbol
-                            bits = (ac_codes[table, symbol] << size) | ((value + sign) & ((1 << size) - 1))
+                            bits = ((entry >> 8) << size) | ((value + sign) & ((1 << size) - 1))
                             position, buffer, count = put_bits(out, position, buffer, count, bits,
-                                                               ac_lengths[table, symbol] + size)
+                                                               (entry & 0xFF) + size)
                         if last < 63:
                             if counting:
                                 ac_counts[table, EOB] += 1
-                            elif ac_lengths[table, EOB] == 0:
+                            elif ac_table[table, EOB] == 0:
                                 return -257 - EOB
                             else:
+                                entry = ac_table[table, EOB]
                                 position, buffer, count = put_bits(out, position, buffer, count,
-                                                                   ac_codes[table, EOB],
-                                                                   ac_lengths[table, EOB])
+                                                                   entry >> 8, entry & 0xFF)
     position, buffer, count = flush_bytes(out, position, buffer, count)
     state[0], state[1], state[2] = position, buffer, count
     return 0
@@ -461,10 +463,8 @@ class _KernelTables:
         self.divisors = 8 * steps
         self.reciprocals = -(-(1 << 32) // self.divisors)               # ceil(2**32 / d)
         self.steps = steps.astype(np.float64)
-        self.dc_codes = np.array([c for c, _ in plan.dc_codes], dtype=np.int64)
-        self.dc_lengths = np.array([n for _, n in plan.dc_codes], dtype=np.int64)
-        self.ac_codes = np.array([c for c, _ in plan.ac_codes], dtype=np.int64)
-        self.ac_lengths = np.array([n for _, n in plan.ac_codes], dtype=np.int64)
+        self.dc_table = np.array([(c.astype(np.int64) << 8) | n for c, n in plan.dc_codes])
+        self.ac_table = np.array([(c.astype(np.int64) << 8) | n for c, n in plan.ac_codes])
         self.components = np.array([[c.mcu_h, c.mcu_v, c.huffman_index] for c in plan.components],
                                    dtype=np.int64)
 
@@ -572,7 +572,7 @@ class NumbaBackend(Backend):
         tables = kernel_tables(plan)
         mcu_rows = blocks.shape[1] // plan.components[0].mcu_v
         status = code_blocks(blocks, tables.components, plan.mcus_per_row, mcu_rows,
-                             tables.dc_codes, tables.dc_lengths, tables.ac_codes, tables.ac_lengths,
+                             tables.dc_table, tables.ac_table,
                              _BIT_LENGTH, predictors, bit_state, counting, dc_counts, ac_counts, out)
         if status < 0:
             kind, symbol = ("DC", -1 - status) if status > -257 else ("AC", -257 - status)
