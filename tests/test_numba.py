@@ -130,3 +130,10 @@ for pixels, quality, subsampling, restart_rows in cases:
 print("ok", len(cases))
 """
     assert run_python(code, NUMBA_DISABLE_JIT="1").split() == ["ok", "3"]
+
+
+def test_import_loads_no_backend_and_no_scipy() -> None:
+    out = run_python("import sys, stripjpeg\n"
+                     "print(sorted(m for m in sys.modules if m.startswith(('stripjpeg.backends.n', 'scipy', "
+                     "'numba'))))")
+    assert out.strip() == "[]"

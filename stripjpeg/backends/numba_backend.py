@@ -5,9 +5,11 @@ to learn JPEG; this one only reorganises the loops so that they run at C speed):
 
 * :func:`convert_to_ycbcr`  pixels -> Y, Cb, Cr planes, edges replicated (one pass)
 * :func:`downsample`        2x1 / 2x2 averaging with libjpeg's alternating bias
-* :func:`transform_blocks`  per block: level shift, forward DCT (:func:`fdct_islow` or
-                            :func:`fdct_float`), quantization by reciprocal multiplication,
-                            dummy blocks
+* :func:`transform_blocks`  a row of blocks at a time: level shift, forward DCT
+                            (:func:`fdct_islow` over the blocks side by side, so it
+                            vectorizes; or :func:`fdct_float` block by block),
+                            quantization by reciprocal multiplication written straight into
+                            zigzag order, dummy blocks
 * :func:`code_blocks`       per block, in MCU order: DC difference, run/size symbols,
                             Huffman codes into a 64-bit bit buffer, 0xFF stuffing as bytes
                             are flushed; or, for ``optimize=True``, only symbol counts
