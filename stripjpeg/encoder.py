@@ -203,10 +203,10 @@ class StripEncoder:
         """
         if self.closed:
             raise ValueError("the encoder is already closed")
-        if not self._buffer.complete:
-            received = self._buffer.rows_received
+        error = self._buffer.shortfall()
+        if error is not None:
             self.abort()
-            raise ValueError(f"too few rows: got {received} of the image height {self.plan.height}")
+            raise error
         try:
             chunks = self._submit_batch() if self._batch else []
             chunks += self._collect(self._scheduler.drain())

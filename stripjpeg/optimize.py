@@ -243,10 +243,10 @@ class SpoolingEncoder:
         """Second pass: headers with the optimal tables, the spooled strips, EOI."""
         if self.closed:
             raise ValueError("the encoder is already closed")
-        if not self._buffer.complete:
-            received = self._buffer.rows_received
+        error = self._buffer.shortfall()
+        if error is not None:
             self.abort()
-            raise ValueError(f"too few rows: got {received} of the image height {self.plan.height}")
+            raise error
         return self._second_pass()
 
     def _second_pass(self) -> Iterator[bytes]:

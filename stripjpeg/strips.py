@@ -130,6 +130,12 @@ class StripBuffer:
             self._pending, self._pending_rows = [], 0
         return strips
 
+    def shortfall(self) -> ValueError | None:
+        """The error for an image that ends before its last row, or None if all rows came."""
+        if self.complete:
+            return None
+        return ValueError(f"too few rows: got {self.rows_received} of the image height {self.plan.height}")
+
     @property
     def complete(self) -> bool:
         """True once all ``plan.height`` rows have been received."""

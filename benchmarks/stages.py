@@ -1,0 +1,72 @@
+"""Where the time goes inside one strip: each stage of each backend, timed on its own.
+
+One MCU row of a 2048-wide photo mosaic (the default strip), best of many repeats, on one
+core; Pillow's time for the whole 2048 x 2048 image, divided by its strips, is printed
+alongside for scale.
+
+    python benchmarks/stages.py
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+from common import best_time, machine, photo_mosaic, pillow_encode
+
+from stripjpeg import backends
+from stripjpeg.backends import EntropyState
+from stripjpeg.options import make_options
+from stripjpeg.plan import make_plan
+
+SETTINGS = {"q100 4:4:4": dict(quality=100), "q75 4:2:0": dict(quality=75, subsampling="4:2:0")}
+
+
+def numba_stages(strip: np.ndarray, plan) -> dict[str, float]:
+    from stripjpeg.backends import numba_backend as kernels
+
+    backend = backends.get("numba")
+    layouts = plan.strip_layout(strip.shape[0])
+    planes = np.empty((len(plan.components), layouts[0].block_rows * 8, layouts[0].block_cols * 8), np.int16)
+    blocks = backend._transform(strip, plan, kernels._TO_ZIGZAG)
+    start = EntropyState.start(plan)
+    return {
+        "colour conversion": best_time(lambda: kernels.convert_to_ycbcr(strip, planes), 200),
+        "transform (colour, downsampling, DCT, quantization)":
+            best_time(lambda: backend._transform(strip, plan, kernels._TO_ZIGZAG), 200),
+        "Huffman coding": best_time(lambda: backend._code(blocks, plan, start, True), 200),
+        "whole strip (encode_strip)": best_time(lambda: backend.encode_strip(strip, plan), 200),
+    }
+
+
+def numpy_stages(strip: np.ndarray, plan) -> dict[str, float]:
+    backend = backends.get("numpy")
+    blocks = backend.transform(strip, plan)
+    start = EntropyState.start(plan)
+    return {
+        "transform (colour, downsampling, DCT, quantization)":
+            best_time(lambda: backend.transform(strip, plan), 30),
+        "Huffman coding": best_time(lambda: backend.entropy_encode(blocks, plan, start, True), 30),
+        "whole strip (encode_strip)": best_time(lambda: backend.encode_strip(strip, plan), 30),
+    }
+
+
+def main() -> None:
+    argparse.ArgumentParser(description=__doc__,
+                            formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
+    print(f"machine: {machine()}")
+    mosaic = photo_mosaic(2048)
+    for label, setting in SETTINGS.items():
+        plan = make_plan(2048, 2048, 3, make_options(**setting))
+        strip = np.ascontiguousarray(mosaic[:plan.strip_height])
+        pillow = best_time(lambda s=setting: pillow_encode(mosaic, **s), 5) / plan.strip_count
+        print(f"\n{label}: one strip of 2048 x {plan.strip_height} "
+              f"({plan.mcus_per_row * plan.blocks_per_mcu} blocks); Pillow: {pillow * 1e6:.0f} µs per strip")
+        for name in backends.available():
+            stages = numba_stages(strip, plan) if name == "numba" else numpy_stages(strip, plan)
+            for stage, seconds in stages.items():
+                print(f"  {name:<6} {stage:<55} {seconds * 1e6:>8.0f} µs")
+
+
+if __name__ == "__main__":
+    main()
