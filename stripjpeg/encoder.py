@@ -299,12 +299,39 @@ class _AtomicFile:
     def commit(self) -> None:
         self.file.flush()
         os.fsync(self.file.fileno())
+        # mkstemp creates the file readable by its owner only; give it the mode any new
+        # file would get (0666 less the umask), or keep the mode of the file it replaces.
+        os.chmod(self.temp_path, _mode_for(self.path))
         self.file.close()
         os.replace(self.temp_path, self.path)
         self._finalizer.detach()
 
     def discard(self) -> None:
         self._finalizer()
+
+
+def _mode_for(path: str) -> int:
+    """The permission bits a file written at ``path`` should have: those of the file it
+    replaces, else what a newly created file gets (0666 less the process's umask)."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    # Read it without changing it where the system tells (Linux), since setting the umask
+    # to read it back would briefly change it for every thread of the process.
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
 
 
 def _remove_quietly(file: IO[bytes], path: str) -> None:

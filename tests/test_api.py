@@ -277,3 +277,20 @@ def test_options_are_frozen():
     options = make_options(quality=90)
     with pytest.raises(AttributeError):
         options.quality = 10
+
+
+def test_written_files_get_normal_permissions(tmp_path):
+    """Atomic output goes through a private temporary file; the result must still get the
+    mode a new file gets (0666 less the umask), or keep the mode of the file it replaces."""
+    pixels = np.zeros((16, 16, 3), np.uint8)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    stripjpeg.save(tmp_path / "new.jpg", pixels)
+    assert (tmp_path / "new.jpg").stat().st_mode & 0o777 == 0o666 & ~umask
+    existing = tmp_path / "existing.jpg"
+    existing.write_bytes(b"old")
+    existing.chmod(0o640)
+    with stripjpeg.Encoder(existing, 16, 16) as encoder:
+        encoder.write(pixels)
+    assert existing.stat().st_mode & 0o777 == 0o640
+    assert existing.read_bytes() == stripjpeg.encode(pixels)
