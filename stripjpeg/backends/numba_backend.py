@@ -31,6 +31,7 @@ import weakref
 
 import numba
 import numpy as np
+from numba.cpython.unsafe.numbers import leading_zeros, trailing_zeros
 
 from ..plan import Plan
 from ..tables import NATURAL_TO_ZIGZAG, ZIGZAG
@@ -66,10 +67,6 @@ MAX_BYTES_PER_BLOCK = 2 * 64 * (16 + 16) // 8
 #: Room for the bits pending from the previous strip and the final padding byte, stuffed.
 MAX_EXTRA_BYTES = 4
 
-#: Bit length of every value below 2048 (AC values need at most 10 bits, DC differences
-#: 11); larger values, possible only with unusual tables, take a short loop.
-_BIT_LENGTH = np.array([int(v).bit_length() for v in range(2048)], dtype=np.int64)
-
 #: The orthonormal 8-point DCT-II matrix: ``C[u, x] = c(u)/2 * cos((2x + 1) u pi / 16)``
 #: with c(0) = 1/sqrt(2) (T.81 A.3.3), so a block's DCT is ``C @ block @ C.T``.
 _DCT_MATRIX = np.array([[(np.sqrt(0.125) if u == 0 else 0.5) * np.cos((2 * x + 1) * u * np.pi / 16)
@@ -78,7 +75,6 @@ _DCT_MATRIX = np.array([[(np.sqrt(0.125) if u == 0 else 0.5) * np.cos((2 * x + 1
 #: Where coefficient k (natural order) is stored: in place, or at its zigzag position.
 _NATURAL = np.arange(64, dtype=np.int64)
 _TO_ZIGZAG = np.ascontiguousarray(NATURAL_TO_ZIGZAG, dtype=np.int64)
-_NO_COUNTS = np.zeros((0, 256), np.int64)
 
 
 # --- Colour conversion and downsampling ------------------------------------------------------
@@ -297,16 +293,26 @@ def fill_dummy_blocks(out, real_rows, real_cols, mcu_h):
 
 # --- Entropy coding ----------------------------------------------------------------------------
 
-@inline_kernel
-def bit_length(value, table):
-    """SSSS: the bit length of a non-negative value (Tables F.1, F.2)."""
-    if value < table.shape[0]:
-        return table[value]
-    length = 0
-    while value:
-        length += 1
-        value >>= 1
-    return length
+if numba.config.DISABLE_JIT:
+    # Plain Python (NUMBA_DISABLE_JIT=1): the same answers from int methods.
+    def bit_length(value):
+        """SSSS: the bit length of a non-negative value (Tables F.1, F.2)."""
+        return int(value).bit_length()
+
+    def lowest_set_bit(mask):
+        """The index of the lowest 1-bit of a non-zero mask."""
+        mask = int(mask)
+        return (mask & -mask).bit_length() - 1
+else:
+    @inline_kernel
+    def bit_length(value):
+        """SSSS: the bit length of a non-negative value (Tables F.1, F.2): one LZCNT."""
+        return 64 - leading_zeros(value)
+
+    @inline_kernel
+    def lowest_set_bit(mask):
+        """The index of the lowest 1-bit of a non-zero mask: one TZCNT."""
+        return np.int64(trailing_zeros(mask))
 
 
 @inline_kernel
@@ -356,10 +362,43 @@ def flush_bytes(out, position, buffer, count):
     return position, buffer, count
 
 
+@inline_kernel
+def nonzero_mask(coefficients):
+    """Bit k set for every non-zero AC coefficient k (zigzag order) of a block.
+
+    Built without a branch on the values (those would be mispredicted half the time at
+    high quality); the loop compiles to a few vector compares.
+    """
+    mask = np.uint64(0)
+    for k in range(1, 64):
+        mask |= np.uint64(coefficients[k] != 0) << np.uint64(k)
+    return mask
+
+
 @kernel
-def code_blocks(blocks, components, mcus_across, mcu_rows, dc_table, ac_table, lengths_table, predictors,
-                state, counting, dc_counts, ac_counts, out):
+def code_blocks(blocks, components, mcus_across, mcu_rows, dc_table, ac_table, predictors, state, out):
+    """Huffman-code a strip's blocks (see :func:`code_or_count_blocks`)."""
+    no_counts = np.zeros((0, 256), np.int64)
+    return code_or_count_blocks(blocks, components, mcus_across, mcu_rows, dc_table, ac_table,
+                                predictors, state, False, no_counts, no_counts, out)
+
+
+@kernel
+def count_blocks(blocks, components, mcus_across, mcu_rows, predictors, dc_counts, ac_counts):
+    """Count the Huffman symbols of a strip's blocks (see :func:`code_or_count_blocks`)."""
+    no_codes = np.zeros((0, 256), np.int64)
+    code_or_count_blocks(blocks, components, mcus_across, mcu_rows, no_codes, no_codes,
+                         predictors, np.zeros(3, np.int64), True, dc_counts, ac_counts,
+                         np.empty(0, np.uint8))
+
+
+@inline_kernel
+def code_or_count_blocks(blocks, components, mcus_across, mcu_rows, dc_table, ac_table, predictors,
+                         state, counting, dc_counts, ac_counts, out):
     """Huffman-code (or, with ``counting``, count the symbols of) a strip's blocks.
+
+    Inlined into :func:`code_blocks` and :func:`count_blocks` with ``counting`` a constant,
+    so each compiles without the other's branches.
 
     Each symbol goes out as one run of bits: its Huffman code followed by its SSSS
     amplitude bits (T.81 F.1.2.1-2), at most 16 + 16 bits.
@@ -372,7 +411,6 @@ def code_blocks(blocks, components, mcus_across, mcu_rows, dc_table, ac_table, l
         mcus_across, mcu_rows: the strip's MCU grid.
         dc_table, ac_table: int64 ``(n_tables, 256)``: each symbol's Huffman code shifted left
             by 8, or-ed with its length (EHUFCO, EHUFSI of Annex C in one load); 0 = no code.
-        lengths_table: the bit-length lookup table.
         predictors: int64 (n_components,) DC predictors, updated in place.
         state: int64 (3,): output position, bit buffer, bit count (< 8); updated in place.
         counting: count symbols into dc_counts/ac_counts (int64 ``(n_tables, 256)``) only.
@@ -383,7 +421,6 @@ def code_blocks(blocks, components, mcus_across, mcu_rows, dc_table, ac_table, l
     """
     position, buffer, count = state[0], state[1], state[2]
     n_components = components.shape[0]
-    nonzero = np.empty(64, np.int64)
     for mcu_row in range(mcu_rows):
         for mcu_col in range(mcus_across):
             for c in range(n_components):
@@ -395,7 +432,7 @@ def code_blocks(blocks, components, mcus_across, mcu_rows, dc_table, ac_table, l
                         diff = np.int64(coefficients[0]) - predictors[c]
                         predictors[c] = coefficients[0]
                         sign = diff >> 63  # -1 if negative, else 0
-                        size = bit_length((diff ^ sign) - sign, lengths_table)
+                        size = bit_length((diff ^ sign) - sign)
                         if counting:
                             dc_counts[table, size] += 1
                         else:
@@ -407,15 +444,12 @@ def code_blocks(blocks, components, mcus_across, mcu_rows, dc_table, ac_table, l
                             position, buffer, count = put_bits(out, position, buffer, count, bits,
                                                                (entry & 0xFF) + size)
                         # AC: run/size symbols, ZRL for 16 zeros, EOB after the last non-zero.
-                        # The non-zero positions are listed first without a branch on the
-                        # values (which would be mispredicted half the time at high quality).
-                        n_nonzero = 0
-                        for k in range(1, 64):
-                            nonzero[n_nonzero] = k
-                            n_nonzero += coefficients[k] != 0
+                        # Only the non-zero coefficients are visited, lowest bit of the mask first.
+                        mask = nonzero_mask(coefficients)
                         last = 0
-                        for i in range(n_nonzero):
-                            k = nonzero[i]
+                        while mask:
+                            k = lowest_set_bit(mask)
+                            mask &= mask - np.uint64(1)
                             run = k - last - 1
                             last = k
                             while run > 15:
@@ -430,7 +464,7 @@ def code_blocks(blocks, components, mcus_across, mcu_rows, dc_table, ac_table, l
                                 run -= 16
                             value = np.int64(coefficients[k])
                             sign = value >> 63
-                            size = bit_length((value ^ sign) - sign, lengths_table)
+                            size = bit_length((value ^ sign) - sign)
                             symbol = (run << 4) | size
                             if counting:
                                 ac_counts[table, symbol] += 1
@@ -526,8 +560,9 @@ class NumbaBackend(Backend):
         n_tables = len(plan.dc_tables)
         dc, ac = np.zeros((n_tables, 256), np.int64), np.zeros((n_tables, 256), np.int64)
         predictor_array = np.array(predictors, dtype=np.int64)
-        self._run_coder(self._stack_zigzag(blocks), plan, predictor_array, np.zeros(3, np.int64),
-                        True, dc, ac, np.empty(0, np.uint8))
+        blocks = self._stack_zigzag(blocks)
+        count_blocks(blocks, kernel_tables(plan).components, plan.mcus_per_row,
+                     blocks.shape[1] // plan.components[0].mcu_v, predictor_array, dc, ac)
         return dc, ac, tuple(int(p) for p in predictor_array)
 
     # -- internals ----------------------------------------------------------------------------
@@ -568,18 +603,6 @@ class NumbaBackend(Backend):
             stacked[index, :natural.shape[0], :natural.shape[1]] = natural[:, :, ZIGZAG]
         return stacked
 
-    @staticmethod
-    def _run_coder(blocks: np.ndarray, plan: Plan, predictors: np.ndarray, bit_state: np.ndarray,
-                   counting: bool, dc_counts: np.ndarray, ac_counts: np.ndarray, out: np.ndarray) -> None:
-        tables = kernel_tables(plan)
-        mcu_rows = blocks.shape[1] // plan.components[0].mcu_v
-        status = code_blocks(blocks, tables.components, plan.mcus_per_row, mcu_rows,
-                             tables.dc_table, tables.ac_table,
-                             _BIT_LENGTH, predictors, bit_state, counting, dc_counts, ac_counts, out)
-        if status < 0:
-            kind, symbol = ("DC", -1 - status) if status > -257 else ("AC", -257 - status)
-            raise ValueError(f"the {kind} Huffman table has no code for symbol 0x{symbol:02X}")
-
     def _code(self, blocks: np.ndarray, plan: Plan, state: EntropyState,
               final: bool) -> tuple[bytes, EntropyState]:
         """Huffman-code the internal block array, continuing from ``state``."""
@@ -587,7 +610,13 @@ class NumbaBackend(Backend):
         out = np.empty(n_blocks * MAX_BYTES_PER_BLOCK + MAX_EXTRA_BYTES, np.uint8)
         predictors = np.array(state.dc_predictors, dtype=np.int64)
         bit_state = np.array([0, state.pending_bits, state.pending_count], dtype=np.int64)
-        self._run_coder(blocks, plan, predictors, bit_state, False, _NO_COUNTS, _NO_COUNTS, out)
+        tables = kernel_tables(plan)
+        status = code_blocks(blocks, tables.components, plan.mcus_per_row,
+                             blocks.shape[1] // plan.components[0].mcu_v, tables.dc_table,
+                             tables.ac_table, predictors, bit_state, out)
+        if status < 0:
+            kind, symbol = ("DC", -1 - status) if status > -257 else ("AC", -257 - status)
+            raise ValueError(f"the {kind} Huffman table has no code for symbol 0x{symbol:02X}")
         position, buffer, count = (int(v) for v in bit_state)
         if final and count:
             # A restart interval or the scan ends padded with 1-bits to a byte (F.1.2.3).
