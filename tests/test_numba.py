@@ -51,8 +51,24 @@ def test_import_compiles_nothing() -> None:
                      "from stripjpeg.backends import get, numba_backend as nb\n"
                      "get('numba')\n"
                      "print(sum(len(k.signatures) for k in (nb.convert_to_ycbcr, nb.transform_blocks, "
-                     "nb.code_blocks)))")
+                     "nb.code_blocks, nb.encode_strip_kernel)))")
     assert out.split() == ["False", "0"]
+
+
+def test_each_kernel_compiles_once_per_process() -> None:
+    """Images of every kind and setting reuse one compiled version of each kernel (the
+    argument types do not depend on sizes, qualities, subsampling or channels)."""
+    out = run_python(
+        "import numpy as np, stripjpeg\n"
+        "from stripjpeg.backends import numba_backend as nb\n"
+        "rng = np.random.default_rng(0)\n"
+        "for shape, quality, subsampling in [((40, 50, 3), 75, '4:2:0'), ((17, 9), 100, '4:4:4'),\n"
+        "        ((33, 70, 4), 50, '4:2:2'), ((8, 8, 3), 90, '4:4:4')]:\n"
+        "    pixels = rng.integers(0, 256, shape, dtype=np.uint8)\n"
+        "    for restart_rows in (0, 1):\n"
+        "        stripjpeg.encode(pixels, quality, subsampling, backend='numba', restart_rows=restart_rows)\n"
+        "print(len(nb.encode_strip_kernel.signatures))")
+    assert out.split() == ["1"]
 
 
 @pytest.mark.parametrize("workers", [1, 2, 3])
