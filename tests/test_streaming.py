@@ -125,6 +125,34 @@ def test_threads_get_views_not_copies(picture: np.ndarray, monkeypatch) -> None:
     assert all(np.shares_memory(strip, picture) for strip in spy.seen)
 
 
+def test_thread_tasks_batch_strips_by_pixels() -> None:
+    from stripjpeg.encoder import THREAD_BATCH_PIXELS, batch_size
+    from stripjpeg.options import make_options
+    from stripjpeg.plan import make_plan
+
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        wide = make_plan(4096, 4096, 3, make_options())           # 512 strips of 4096 x 8
+        assert batch_size(wide, pool, 2) == THREAD_BATCH_PIXELS // (4096 * 8) == 4
+        assert batch_size(wide, None, 1) == 1                     # inline: one at a time
+        short = make_plan(4096, 40, 3, make_options())            # 5 strips: no batching
+        assert batch_size(short, pool, 2) == 1
+        huge = make_plan(65535, 64, 3, make_options())            # one strip over the limit
+        assert batch_size(huge, pool, 2) == 1
+
+
+def test_batched_thread_tasks_give_the_same_bytes(picture: np.ndarray, monkeypatch) -> None:
+    from stripjpeg import encoder
+
+    expected = pillow_jpeg(picture, 80, "4:2:0")
+    for size in (3, 5):  # batches that do not divide the strip count
+        monkeypatch.setattr(encoder, "batch_size", lambda plan, executor, parallelism, n=size: n)
+        assert stripjpeg.encode(picture, 80, "4:2:0", workers=2) == expected
+        height, width = picture.shape[:2]
+        chunks = stripjpeg.iter_encode(pieces(picture, 5), width=width, height=height, quality=80,
+                                       subsampling="4:2:0", workers=2)
+        assert b"".join(chunks) == expected
+
+
 # --- dask ---------------------------------------------------------------------------------------
 
 dask_array = pytest.importorskip("dask.array")
