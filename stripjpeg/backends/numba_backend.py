@@ -253,6 +253,7 @@ def transform_blocks(plane, real_rows, real_cols, mcu_h, divisors, reciprocals, 
         # One row of blocks at a time, blocks side by side (see islow_pass).
         lanes = np.empty((64, real_cols), np.int32)
         work = np.empty((64, real_cols), np.int32)
+        quantized = np.empty((64, real_cols), np.int16)
         for row in range(real_rows):
             for y in range(8):
                 for x in range(8):
@@ -260,12 +261,18 @@ def transform_blocks(plane, real_rows, real_cols, mcu_h, divisors, reciprocals, 
                         lanes[8 * y + x, col] = np.int32(plane[8 * row + y, 8 * col + x]) - 128
             fdct_islow(lanes, work)
             for k in range(64):
-                half, reciprocal, position = divisors[k] >> 1, reciprocals[k], order[k]
+                half, reciprocal = divisors[k] >> 1, reciprocals[k]
+                target = quantized[order[k]]
                 for col in range(real_cols):
                     value = np.int64(lanes[k, col])
                     # Round half away from zero: (|x| + d/2) // d, by reciprocal (see Args).
                     magnitude = ((abs(value) + half) * reciprocal) >> 32
-                    out[row, col, position] = -magnitude if value < 0 else magnitude
+                    target[col] = -magnitude if value < 0 else magnitude
+            # Blocks side by side -> one block after another (stores contiguous per block).
+            for col in range(real_cols):
+                block = out[row, col]
+                for k in range(64):
+                    block[k] = quantized[k, col]
     fill_dummy_blocks(out, real_rows, real_cols, mcu_h)
 
 
