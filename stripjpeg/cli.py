@@ -107,7 +107,8 @@ def _add_encode_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("-s", "--subsampling", choices=list(SUBSAMPLING_FACTORS), default="4:4:4")
     group.add_argument("--backend", choices=backends.available(), default=None,
                        help="engine (default: the fastest available)")
-    group.add_argument("--workers", type=int, default=None, help="threads (default: all cores)")
+    group.add_argument("--workers", type=int, default=None,
+                       help="threads (default: all cores; one for the numpy backend)")
     group.add_argument("--restart-rows", type=int, default=1, metavar="R",
                        help="a restart marker every R MCU rows (default 1; 0 = none)")
     group.add_argument("--dct", choices=list(DCT_METHODS), default="islow")

@@ -109,8 +109,11 @@ class StripEncoder:
         self.plan = plan if plan is not None else make_plan(width, height, self.channels, options)
         self.backend = backends.get(options.backend)
         serial = self.plan.restart_interval == 0
+        workers = options.workers
+        if workers is None and options.executor is None and not self.backend.threads_help:
+            workers = 1
         executor, parallelism, self._owns_executor = (
-            (None, 1, False) if serial else make_executor(options.workers, options.executor))
+            (None, 1, False) if serial else make_executor(workers, options.executor))
         self._executor = executor
         self._batch_size = batch_size(self.plan, executor, parallelism)
         self._batch: list[Any] = []
@@ -569,7 +572,8 @@ def encode(pixels: Any, quality: int | None = None, subsampling: str = "4:4:4", 
         backend: engine name (see ``stripjpeg.backends.available()``); None picks the fastest.
         dct: "islow" (libjpeg's integer DCT: the same bytes as libjpeg-turbo) or "float".
         restart_rows: a restart marker after every this many MCU rows (default 1); 0 for none.
-        workers: threads for independent strips; None = all cores.
+        workers: threads for independent strips; None = all cores (one for the numpy
+            backend, which holds the GIL).
         executor: a ``concurrent.futures.Executor`` to run strips on instead.
         progress: show a progress bar on stderr.
         qtables: custom quantization tables as Pillow takes them: a list of 1 to 4 tables

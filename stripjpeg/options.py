@@ -43,7 +43,8 @@ class EncodeOptions:
         dct: ``"islow"`` (libjpeg's integer DCT, bit-exact with libjpeg-turbo) or ``"float"``.
         restart_rows: a restart marker after every this many MCU rows; 0 = no restart markers.
         backend: backend name, or None for the default (see :mod:`stripjpeg.backends`).
-        workers: None (all cores) or a positive number of threads for independent strips.
+        workers: None (all cores; one for backends whose work holds the GIL) or a positive
+            number of threads for independent strips.
         executor: a ``concurrent.futures.Executor`` to run strips on, or None.
         progress: show a progress bar of rows encoded on stderr.
         qtables: custom quantization tables, Pillow's ``qtables``: 1 to 4 tables of 64

@@ -140,6 +140,26 @@ def test_thread_tasks_batch_strips_by_pixels() -> None:
         assert batch_size(huge, pool, 2) == 1
 
 
+def test_default_workers_follow_the_backend() -> None:
+    """workers=None: every core for numba (its kernels release the GIL), one thread for
+    NumPy (which holds it); an explicit count is always obeyed."""
+    from stripjpeg.encoder import StripEncoder
+    from stripjpeg.options import make_options
+    from stripjpeg.scheduler import default_workers
+
+    def executor_threads(**options) -> int:
+        core = StripEncoder(64, 64, "RGB", make_options(**options))
+        try:
+            return 1 if core.executor is None else core.executor._max_workers
+        finally:
+            core.abort()
+
+    assert executor_threads(backend="numpy") == 1
+    assert executor_threads(backend="numpy", workers=2) == 2
+    if "numba" in backends.available():
+        assert executor_threads(backend="numba") == default_workers()
+
+
 def test_batched_thread_tasks_give_the_same_bytes(picture: np.ndarray, monkeypatch) -> None:
     from stripjpeg import encoder
 

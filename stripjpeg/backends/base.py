@@ -66,6 +66,9 @@ class Backend(ABC):
 
     #: Name in the registry (``stripjpeg.backends.get(name)``).
     name: str = ""
+    #: Whether strips run faster on several threads (the work releases the GIL). When it
+    #: does not, ``workers=None`` means one thread: a second one only adds contention.
+    threads_help: bool = True
 
     @abstractmethod
     def transform(self, pixels: np.ndarray, plan: Plan) -> list[np.ndarray]:

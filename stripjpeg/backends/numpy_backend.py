@@ -290,6 +290,9 @@ class NumpyBackend(Backend):
     """The readable reference engine, in NumPy (and SciPy for the float DCT)."""
 
     name = "numpy"
+    #: NumPy holds the GIL between its many small array operations: two threads encoded a
+    #: 2048² image at 13.1 MP/s (q75 4:2:0) against 16.3 on one, so the default is one.
+    threads_help = False
 
     def transform(self, pixels: np.ndarray, plan: Plan) -> list[np.ndarray]:
         """Pixels of one strip -> quantized blocks per component (see :class:`Backend`)."""
