@@ -122,8 +122,10 @@ def convert_to_ycbcr(pixels, planes):
         for c in range(planes.shape[0]):
             for j in range(width, out_cols):
                 planes[c, i, j] = planes[c, i, width - 1]
-    for i in range(rows, out_rows):
-        planes[:, i] = planes[:, rows - 1]
+    for c in range(planes.shape[0]):
+        for i in range(rows, out_rows):
+            for j in range(out_cols):
+                planes[c, i, j] = planes[c, rows - 1, j]
 
 
 @kernel
