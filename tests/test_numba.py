@@ -57,7 +57,8 @@ def test_import_compiles_nothing() -> None:
 
 def test_each_kernel_compiles_once_per_process() -> None:
     """Images of every kind and setting reuse one compiled version of each kernel (the
-    argument types do not depend on sizes, qualities, subsampling or channels)."""
+    argument types do not depend on sizes, qualities, subsampling or channels), and the
+    fused path and the two-pass (optimize) path share one compiled transform."""
     out = run_python(
         "import numpy as np, stripjpeg\n"
         "from stripjpeg.backends import numba_backend as nb\n"
@@ -67,8 +68,9 @@ def test_each_kernel_compiles_once_per_process() -> None:
         "    pixels = rng.integers(0, 256, shape, dtype=np.uint8)\n"
         "    for restart_rows in (0, 1):\n"
         "        stripjpeg.encode(pixels, quality, subsampling, backend='numba', restart_rows=restart_rows)\n"
-        "print(len(nb.encode_strip_kernel.signatures))")
-    assert out.split() == ["1"]
+        "    stripjpeg.encode(pixels, quality, subsampling, backend='numba', optimize=True)\n"
+        "print(len(nb.encode_strip_kernel.signatures), len(nb.transform_strip.signatures))")
+    assert out.split() == ["1", "1"]
 
 
 @pytest.mark.parametrize("workers", [1, 2, 3])
