@@ -109,11 +109,9 @@ class StripEncoder:
         self.plan = plan if plan is not None else make_plan(width, height, self.channels, options)
         self.backend = backends.get(options.backend)
         serial = self.plan.restart_interval == 0
-        workers = options.workers
-        if workers is None and options.executor is None and not self.backend.threads_help:
-            workers = 1
         executor, parallelism, self._owns_executor = (
-            (None, 1, False) if serial else make_executor(workers, options.executor))
+            (None, 1, False) if serial
+            else make_executor(options.workers, options.executor, self.backend.threads_help))
         self._executor = executor
         self._batch_size = batch_size(self.plan, executor, parallelism)
         self._batch: list[Any] = []

@@ -71,9 +71,15 @@ class OrderedScheduler:
         self._in_flight.clear()
 
 
-def make_executor(workers: int | None, executor: concurrent.futures.Executor | None
-                  ) -> tuple[concurrent.futures.Executor | None, int, bool]:
+def make_executor(workers: int | None, executor: concurrent.futures.Executor | None,
+                  threads_help: bool = True) -> tuple[concurrent.futures.Executor | None, int, bool]:
     """Choose where strips run.
+
+    Args:
+        workers: threads wanted; None = every core, or one when ``threads_help`` is False
+            (the backend's work holds the GIL, so more threads only contend for it).
+        executor: run strips there instead of on threads of our own.
+        threads_help: see :attr:`stripjpeg.backends.Backend.threads_help`.
 
     Returns:
         ``(executor, parallelism, owned)``: the executor (None = inline), how many strips it
@@ -82,7 +88,10 @@ def make_executor(workers: int | None, executor: concurrent.futures.Executor | N
     if executor is not None:
         count = workers or getattr(executor, "_max_workers", None) or default_workers()
         return executor, count, False
-    count = workers if workers is not None else default_workers()
+    if workers is not None:
+        count = workers
+    else:
+        count = default_workers() if threads_help else 1
     if count == 1:
         return None, 1, False
     return concurrent.futures.ThreadPoolExecutor(count, thread_name_prefix="stripjpeg"), count, True
