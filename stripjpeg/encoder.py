@@ -208,12 +208,7 @@ class StripEncoder:
         Raises:
             ValueError: fewer rows were fed than the image height.
         """
-        if self.closed:
-            raise ValueError("the encoder is already closed")
-        error = self._buffer.shortfall()
-        if error is not None:
-            self.abort()
-            raise error
+        self._buffer.check_finish(self.closed, self.abort)
         try:
             chunks = self._submit_batch() if self._batch else []
             chunks += self._collect(self._scheduler.drain())

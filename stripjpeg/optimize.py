@@ -241,12 +241,7 @@ class SpoolingEncoder:
 
     def finish(self) -> Iterator[bytes]:
         """Second pass: headers with the optimal tables, the spooled strips, EOI."""
-        if self.closed:
-            raise ValueError("the encoder is already closed")
-        error = self._buffer.shortfall()
-        if error is not None:
-            self.abort()
-            raise error
+        self._buffer.check_finish(self.closed, self.abort)
         return self._second_pass()
 
     def _second_pass(self) -> Iterator[bytes]:

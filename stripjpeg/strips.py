@@ -9,6 +9,7 @@ backend's first stage, not done here, because its order relative to downsampling
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -129,6 +130,16 @@ class StripBuffer:
             strips.append(np.concatenate(self._pending))  # the last, shorter strip
             self._pending, self._pending_rows = [], 0
         return strips
+
+    def check_finish(self, closed: bool, abort: Callable[[], None]) -> None:
+        """Before an encoder finishes: raise ValueError if it is ``closed`` already, or, after
+        calling ``abort`` (which frees the executor and the output), if rows are missing."""
+        if closed:
+            raise ValueError("the encoder is already closed")
+        error = self.shortfall()
+        if error is not None:
+            abort()
+            raise error
 
     def shortfall(self) -> ValueError | None:
         """The error for an image that ends before its last row, or None if all rows came."""
