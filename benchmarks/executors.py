@@ -1,11 +1,15 @@
 """Throughput on each kind of executor, against Pillow in the same run, and what handing a
 strip to another process costs.
 
-Threads get each strip as a view (nothing copied); a process pool or a Dask cluster gets
+Threads get each strip as a view (nothing copied), a few strips per task (compared here with
+one strip per task); a process pool or a Dask cluster gets
 it pickled (pixels + the plan), and sends back compressed bytes. With a dask array as the
 source and a Dask client's executor, only the strip's task graph travels to the worker.
 
     python benchmarks/executors.py            # 2048 x 2048 photo mosaic, q90 4:4:4
+    python benchmarks/executors.py --size 4096 --quality 100
+
+Also: the NumPy backend on one thread and on two (its default is one: it holds the GIL).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import time
 from common import best_time, machine, photo_mosaic, pillow_encode
 
 import stripjpeg
+from stripjpeg import encoder
 from stripjpeg.options import make_options
 from stripjpeg.plan import make_plan
 
@@ -61,6 +66,15 @@ def main() -> None:
 
     run("inline, workers=1", workers=1)
     run("threads, workers=2", workers=2)
+    default_batch_size = encoder.batch_size
+    encoder.batch_size = lambda plan, executor, parallelism: 1
+    try:
+        run("threads, workers=2, one strip per task", workers=2)
+    finally:
+        encoder.batch_size = default_batch_size
+    if "numba" in stripjpeg.backends.available():  # else the rows above were numpy already
+        run("numpy backend, workers=1 (its default)", backend="numpy", workers=1)
+        run("numpy backend, workers=2", backend="numpy", workers=2)
     with concurrent.futures.ProcessPoolExecutor(2) as pool:
         stripjpeg.encode(pixels[:64], quality, executor=pool)  # start the workers, load kernels
         run("process pool (2)", executor=pool)
@@ -80,9 +94,9 @@ def main() -> None:
             assert stripjpeg.encode(lazy, quality, executor=executor) == expected
             rows.append(("  dask array on the cluster", best_time(
                 lambda: stripjpeg.encode(lazy, quality, executor=executor), args.repeats)))
-    print(f"{'executor':<34} {'MP/s':>7} {'x Pillow':>9}")
+    print(f"{'executor':<42} {'MP/s':>7} {'x Pillow':>9}")
     for label, seconds in rows:
-        print(f"{label:<34} {megapixels / seconds:>7.1f} {pillow / seconds:>8.2f}x")
+        print(f"{label:<42} {megapixels / seconds:>7.1f} {pillow / seconds:>8.2f}x")
 
 
 if __name__ == "__main__":

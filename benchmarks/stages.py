@@ -22,7 +22,7 @@ from stripjpeg.plan import make_plan
 SETTINGS = {"q100 4:4:4": dict(quality=100), "q75 4:2:0": dict(quality=75, subsampling="4:2:0")}
 
 
-def numba_stages(strip: np.ndarray, plan) -> dict[str, float]:
+def numba_stages(strip: np.ndarray, plan, setting: dict) -> dict[str, float]:
     from stripjpeg.backends import numba_backend as kernels
 
     backend = backends.get("numba")
@@ -36,7 +36,16 @@ def numba_stages(strip: np.ndarray, plan) -> dict[str, float]:
             best_time(lambda: backend._transform(strip, plan, kernels._TO_ZIGZAG), 200),
         "Huffman coding": best_time(lambda: backend._code(blocks, plan, start, True), 200),
         "whole strip (encode_strip)": best_time(lambda: backend.encode_strip(strip, plan), 200),
+        "fixed cost per strip (a strip of one MCU)": fixed_cost(backend, plan, setting),
     }
+
+
+def fixed_cost(backend, plan, setting: dict) -> float:
+    """encode_strip on a one-MCU image of the same settings: the Python and dispatch work
+    that every strip pays whatever its size."""
+    small = make_plan(plan.mcu_width, plan.strip_height, 3, make_options(**setting))
+    strip = np.zeros((small.strip_height, small.width, 3), np.uint8)
+    return best_time(lambda: backend.encode_strip(strip, small), 2000)
 
 
 def numpy_stages(strip: np.ndarray, plan) -> dict[str, float]:
@@ -63,7 +72,7 @@ def main() -> None:
         print(f"\n{label}: one strip of 2048 x {plan.strip_height} "
               f"({plan.mcus_per_row * plan.blocks_per_mcu} blocks); Pillow: {pillow * 1e6:.0f} µs per strip")
         for name in backends.available():
-            stages = numba_stages(strip, plan) if name == "numba" else numpy_stages(strip, plan)
+            stages = numba_stages(strip, plan, setting) if name == "numba" else numpy_stages(strip, plan)
             for stage, seconds in stages.items():
                 print(f"  {name:<6} {stage:<55} {seconds * 1e6:>8.0f} µs")
 
