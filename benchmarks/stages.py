@@ -19,7 +19,8 @@ from stripjpeg.backends import EntropyState
 from stripjpeg.options import make_options
 from stripjpeg.plan import make_plan
 
-SETTINGS = {"q100 4:4:4": dict(quality=100), "q75 4:2:0": dict(quality=75, subsampling="4:2:0")}
+SETTINGS = {"q100 4:4:4": dict(quality=100, subsampling="4:4:4"),
+            "q75 4:2:0": dict(quality=75, subsampling="4:2:0")}
 
 
 def numba_stages(strip: np.ndarray, plan, setting: dict) -> dict[str, float]:
