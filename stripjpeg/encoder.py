@@ -68,7 +68,8 @@ def encode_strips_task(backend: Backend, strips: list[Any], plan: Plan, transfor
 
 def batch_size(plan: Plan, executor: Any, parallelism: int) -> int:
     """Strips per task: 1 inline; on threads, about ``THREAD_BATCH_PIXELS`` pixels (4 strips
-    of a 4096-wide image: 147.8 against 138.4 MP/s for one strip per task, numba, q100);
+    of a 4096-wide image: 138.8 against 125.4 MP/s for one strip per task, numba, q100,
+    ``benchmarks/executors.py --size 4096 --quality 100``);
     for processes and clusters, where each task costs a round trip and a pickled plan,
     enough strips to amortise that, at most ``BATCH_PIXELS`` pixels (which bounds memory).
     Always leaving several tasks per worker, so the last ones do not run alone."""

@@ -399,8 +399,8 @@ def put_bits(out, position, buffer, count, value, length):
     on it: the top word is always written at ``position`` and ``position`` advances only
     when the word was full (otherwise the next write overwrites it; the output buffer has
     room for this, see MAX_EXTRA_BYTES). Only a full word holding a 0xFF byte, which must
-    be stuffed, takes a branch, and that is rare. (Measured on a 4096-wide photo at q100:
-    197 -> 181 µs per strip against a branch on fullness.)
+    be stuffed, takes a branch, and that is rare. (Huffman coding of the q100 strip in
+    ``benchmarks/stages.py``: 134 -> 126 µs against a branch on fullness.)
     """
     buffer = (buffer << length) | value
     count += length

@@ -290,8 +290,10 @@ class NumpyBackend(Backend):
     """The readable reference engine, in NumPy (and SciPy for the float DCT)."""
 
     name = "numpy"
-    #: NumPy holds the GIL between its many small array operations: two threads encoded a
-    #: 2048² image at 13.1 MP/s (q75 4:2:0) against 16.3 on one, so the default is one.
+    #: NumPy holds the GIL between its many small array operations, so a second thread
+    #: mostly waits (benchmarks/executors.py: 2048² q90, 9.3 MP/s on one thread, 7.7 on
+    #: two). On 4096-wide q100 strips, where the arrays are larger, two threads gain a
+    #: little (9.1 against 9.9 MP/s). The default is one.
     threads_help = False
 
     def transform(self, pixels: np.ndarray, plan: Plan) -> list[np.ndarray]:
