@@ -100,8 +100,9 @@ def convert_to_ycbcr(pixels, planes):
 
     Args:
         pixels: uint8 ``(rows, width, channels)``, C-contiguous.
-        planes: int16 ``(1 or 3, R, C)`` to fill, ``R >= rows``, ``C >= width``: sample
-            ``[i, j]`` is that of pixel ``(min(i, rows - 1), min(j, width - 1))``.
+        planes: uint8 ``(1 or 3, R, C)`` to fill, ``R >= rows``, ``C >= width``: sample
+            ``[i, j]`` is that of pixel ``(min(i, rows - 1), min(j, width - 1))``. (libjpeg's
+            Y, Cb and Cr are 8-bit samples too: jccolor.c's results lie in 0..255.)
     """
     rows, width, channels = pixels.shape
     out_rows, out_cols = planes.shape[1], planes.shape[2]
@@ -129,21 +130,23 @@ def convert_to_ycbcr(pixels, planes):
 
 
 @kernel
-def downsample(plane, h_ratio, v_ratio, input_rows, out):
+def downsample(plane, h_ratio, v_ratio, input_rows, out_cols, out):
     """Average ``h_ratio x v_ratio`` groups with libjpeg's alternating bias (jcsample.c).
 
     Args:
-        plane: int16 ``(R, C)`` full-resolution samples, edges replicated.
+        plane: uint8 ``(R, C)`` full-resolution samples, edges replicated.
         h_ratio, v_ratio: 2x1 (4:2:2) or 2x2 (4:2:0).
         input_rows: pixel rows to use (the strip's rows rounded up to a multiple of
             ``v_ratio``); output rows beyond ``input_rows // v_ratio`` repeat the last one,
             as libjpeg replicates the last *downsampled* row (see numpy_backend).
-        out: int16 ``(rows, cols)`` to fill.
+        out_cols: output columns to compute (those of whole blocks); later ones are left as
+            they are.
+        out: uint8 ``(rows, >= out_cols)`` to fill.
     """
     last = input_rows // v_ratio - 1
     for i in range(out.shape[0]):
         top = min(i, last) * v_ratio
-        for j in range(out.shape[1]):
+        for j in range(out_cols):
             left = j * h_ratio
             if v_ratio == 1:
                 total = np.int32(plane[top, left]) + plane[top, left + 1]
@@ -155,61 +158,117 @@ def downsample(plane, h_ratio, v_ratio, input_rows, out):
 
 
 # --- Forward DCT and quantization --------------------------------------------------------------
+#
+# Blocks are transformed LANES at a time, side by side: array ``[k, b]`` holds sample (or
+# coefficient) k of block b, so every step is one loop over b on contiguous memory that LLVM
+# turns into vector instructions, 16 int32 lanes to a 512-bit register. A group's two work
+# arrays (64 x LANES int32 each, 8 KiB together) stay in the L1 cache; the same arrays for a
+# whole row of 256 blocks did not, and the DCT ran 5 times slower.
+
+#: Blocks transformed side by side (see above); a power of two.
+LANES = 16
+
+_I32 = np.int32
+
 
 @inline_kernel
-def islow_pass(x, start, step, shift, out):
-    """One 8-point pass of libjpeg's integer DCT (jfdctint.c), over many blocks at once.
+def islow_1d(d0, d1, d2, d3, d4, d5, d6, d7, shift):
+    """One 8-point pass of libjpeg's integer DCT (jfdctint.c) on int32 values; every
+    output is descaled (rounded) by ``shift`` bits. See numpy_backend.islow_butterfly for
+    the factorization.
 
-    ``x`` and ``out`` hold blocks side by side, ``(64, n_blocks)``: row ``start + k*step``
-    is the k-th input sample of the pass for every block, so the loop over blocks runs on
-    contiguous memory and compiles to vector instructions. Each output is descaled by
-    ``shift`` bits (see numpy_backend.islow_butterfly for the factorization).
+    Each step is cast back to int32: numba widens int32 arithmetic to int64, which would
+    halve the vector width, and jfdctint.c guarantees that every value fits 32 bits for
+    8-bit samples.
     """
-    half = np.int64(1) << (shift - 1)
-    for b in range(x.shape[1]):
-        d0, d1 = np.int64(x[start, b]), np.int64(x[start + step, b])
-        d2, d3 = np.int64(x[start + 2 * step, b]), np.int64(x[start + 3 * step, b])
-        d4, d5 = np.int64(x[start + 4 * step, b]), np.int64(x[start + 5 * step, b])
-        d6, d7 = np.int64(x[start + 6 * step, b]), np.int64(x[start + 7 * step, b])
-        tmp0, tmp7 = d0 + d7, d0 - d7
-        tmp1, tmp6 = d1 + d6, d1 - d6
-        tmp2, tmp5 = d2 + d5, d2 - d5
-        tmp3, tmp4 = d3 + d4, d3 - d4
-        tmp10, tmp13 = tmp0 + tmp3, tmp0 - tmp3
-        tmp11, tmp12 = tmp1 + tmp2, tmp1 - tmp2
-        out[start, b] = (((tmp10 + tmp11) << CONST_BITS) + half) >> shift
-        out[start + 4 * step, b] = (((tmp10 - tmp11) << CONST_BITS) + half) >> shift
-        z1 = (tmp12 + tmp13) * FIX_0_541196100
-        out[start + 2 * step, b] = (z1 + tmp13 * FIX_0_765366865 + half) >> shift
-        out[start + 6 * step, b] = (z1 - tmp12 * FIX_1_847759065 + half) >> shift
-        z1, z2 = tmp4 + tmp7, tmp5 + tmp6
-        z3, z4 = tmp4 + tmp6, tmp5 + tmp7
-        z5 = (z3 + z4) * FIX_1_175875602
-        z1 = z1 * -FIX_0_899976223
-        z2 = z2 * -FIX_2_562915447
-        z3 = z3 * -FIX_1_961570560 + z5
-        z4 = z4 * -FIX_0_390180644 + z5
-        out[start + 7 * step, b] = (tmp4 * FIX_0_298631336 + z1 + z3 + half) >> shift
-        out[start + 5 * step, b] = (tmp5 * FIX_2_053119869 + z2 + z4 + half) >> shift
-        out[start + 3 * step, b] = (tmp6 * FIX_3_072711026 + z2 + z3 + half) >> shift
-        out[start + step, b] = (tmp7 * FIX_1_501321110 + z1 + z4 + half) >> shift
+    half = _I32(1 << (shift - 1))
+    tmp0, tmp7 = _I32(d0 + d7), _I32(d0 - d7)
+    tmp1, tmp6 = _I32(d1 + d6), _I32(d1 - d6)
+    tmp2, tmp5 = _I32(d2 + d5), _I32(d2 - d5)
+    tmp3, tmp4 = _I32(d3 + d4), _I32(d3 - d4)
+    tmp10, tmp13 = _I32(tmp0 + tmp3), _I32(tmp0 - tmp3)
+    tmp11, tmp12 = _I32(tmp1 + tmp2), _I32(tmp1 - tmp2)
+    out0 = _I32(_I32(_I32(tmp10 + tmp11) << CONST_BITS) + half) >> shift
+    out4 = _I32(_I32(_I32(tmp10 - tmp11) << CONST_BITS) + half) >> shift
+    z1 = _I32(_I32(tmp12 + tmp13) * FIX_0_541196100)
+    out2 = _I32(z1 + _I32(tmp13 * FIX_0_765366865) + half) >> shift
+    out6 = _I32(z1 - _I32(tmp12 * FIX_1_847759065) + half) >> shift
+    z1, z2 = _I32(tmp4 + tmp7), _I32(tmp5 + tmp6)
+    z3, z4 = _I32(tmp4 + tmp6), _I32(tmp5 + tmp7)
+    z5 = _I32(_I32(z3 + z4) * FIX_1_175875602)
+    z1 = _I32(z1 * -FIX_0_899976223)
+    z2 = _I32(z2 * -FIX_2_562915447)
+    z3 = _I32(_I32(z3 * -FIX_1_961570560) + z5)
+    z4 = _I32(_I32(z4 * -FIX_0_390180644) + z5)
+    out7 = _I32(_I32(tmp4 * FIX_0_298631336) + z1 + z3 + half) >> shift
+    out5 = _I32(_I32(tmp5 * FIX_2_053119869) + z2 + z4 + half) >> shift
+    out3 = _I32(_I32(tmp6 * FIX_3_072711026) + z2 + z3 + half) >> shift
+    out1 = _I32(_I32(tmp7 * FIX_1_501321110) + z1 + z4 + half) >> shift
+    return (_I32(out0), _I32(out1), _I32(out2), _I32(out3), _I32(out4), _I32(out5), _I32(out6),
+            _I32(out7))
 
 
-@kernel
-def fdct_islow(blocks, work):
-    """libjpeg's integer DCT of level-shifted blocks, in place: rows, keeping PASS1_BITS
-    extra bits, then columns, removing them.
+@inline_kernel
+def level_shifted(word, x):
+    """Sample x of a block row packed in a little-endian uint64 word, minus 128 (the level
+    shift of T.81 A.3.1), as int32."""
+    return _I32((word >> np.uint64(8 * x)) & np.uint64(0xFF)) - _I32(128)
+
+
+@inline_kernel
+def fdct_islow_group(words, top, first, work, coefficients):
+    """libjpeg's integer DCT (rows, keeping PASS1_BITS extra bits, then columns, removing
+    them) of LANES blocks side by side.
 
     Args:
-        blocks: int32 ``(64, n_blocks)``: sample ``8*y + x`` of every block in a row; on
-            return, coefficient ``8*v + u`` (times 8). 32 bits suffice for 8-bit samples
-            (jfdctint.c: every value and constant is at most 16 bits wide).
-        work: int32 ``(64, n_blocks)`` scratch.
+        words: uint64 ``(R, C // 8)``, a plane's rows read 8 samples at a time, so that
+            word ``[top + y, first + b]`` is row y of block b; the loop over b then loads
+            contiguous words instead of gathering samples 8 apart.
+        top, first: the group's first sample row and first block.
+        work: int32 ``(64, LANES)`` scratch.
+        coefficients: int32 ``(64, LANES)``: on return, coefficient ``8*v + u`` (times 8)
+            of every block.
     """
-    for row in range(8):
-        islow_pass(blocks, 8 * row, 1, CONST_BITS - PASS1_BITS, work)
-    for col in range(8):
-        islow_pass(work, col, 8, CONST_BITS + PASS1_BITS, blocks)
+    for y in range(8):
+        line = words[top + y]
+        for b in range(LANES):
+            word = line[first + b]
+            out = islow_1d(level_shifted(word, 0), level_shifted(word, 1), level_shifted(word, 2),
+                           level_shifted(word, 3), level_shifted(word, 4), level_shifted(word, 5),
+                           level_shifted(word, 6), level_shifted(word, 7), CONST_BITS - PASS1_BITS)
+            for u in range(8):
+                work[8 * y + u, b] = out[u]
+    for u in range(8):
+        for b in range(LANES):
+            out = islow_1d(work[u, b], work[8 + u, b], work[16 + u, b], work[24 + u, b],
+                           work[32 + u, b], work[40 + u, b], work[48 + u, b], work[56 + u, b],
+                           CONST_BITS + PASS1_BITS)
+            for v in range(8):
+                coefficients[8 * v + u, b] = out[v]
+
+
+@inline_kernel
+def quantize_group(coefficients, divisors, reciprocals, order, out, first):
+    """Quantize LANES blocks side by side: round half away from zero, ``(|x| + d/2) // d``
+    with the sign put back (jcdctmgr.c), by reciprocal multiplication; each block is stored
+    contiguously (the entropy coder reads one block at a time).
+
+    Args:
+        coefficients: int32 ``(64, LANES)`` islow coefficients (times 8).
+        divisors, reciprocals: int64 (64,), natural order: ``8 * Q`` and
+            ``ceil(2**32 / (8 * Q))``; ``(n * reciprocal) >> 32 == n // divisor`` for every
+            ``n < 2**21`` (the error term ``n * (reciprocal * divisor - 2**32) / 2**32``
+            stays below ``1 / divisor``), so no division is needed.
+        order: int64 (64,): where coefficient ``k`` goes in a block: ``k`` itself, or its
+            zigzag position (quantization and zigzag fused).
+        out: int16 ``(>= first + LANES, 64)``: block ``first + b`` receives lane b.
+    """
+    for k in range(64):
+        half, reciprocal, position = divisors[k] >> 1, reciprocals[k], order[k]
+        for b in range(LANES):
+            value = np.int64(coefficients[k, b])
+            magnitude = ((abs(value) + half) * reciprocal) >> 32
+            out[first + b, position] = -magnitude if value < 0 else magnitude
 
 
 @kernel
@@ -231,51 +290,34 @@ def fdct_float(block, matrix, coefficients):
 
 
 @kernel
-def transform_blocks(plane, real_rows, real_cols, mcu_h, divisors, reciprocals, steps, is_float,
-                     matrix, order, out):
+def transform_blocks(plane, real_rows, real_cols, block_cols, mcu_h, divisors, reciprocals, steps,
+                     is_float, matrix, order, out):
     """One component's quantized blocks for a strip, dummy blocks included.
 
     Args:
-        plane: int16 samples ``(>= 8 * real_rows, >= 8 * real_cols)``.
+        plane: uint8 samples ``(>= 8 * real_rows, C)``, C-contiguous, ``C`` a multiple of
+            ``8 * LANES`` covering ``real_cols`` blocks (the last group reads whole words).
         real_rows, real_cols: blocks holding image samples.
+        block_cols: blocks across the strip, dummy blocks included.
         mcu_h: blocks across one MCU (dummy blocks copy DCs within an MCU).
-        divisors, reciprocals: int64 (64,) natural order, islow: ``8 * Q`` and
-            ``ceil(2**32 / (8 * Q))``; ``(n * reciprocal) >> 32 == n // divisor`` for every
-            ``n < 2**21`` (the error term ``n * (reciprocal * divisor - 2**32) / 2**32``
-            stays below ``1 / divisor``), so no division is needed.
+        divisors, reciprocals: int64 (64,), see :func:`quantize_group`.
         steps: float64 (64,) the steps Q, for the float DCT.
         is_float: use the float DCT.
-        order: int64 (64,): where coefficient ``k`` (natural order) goes in a block of
-            ``out``: ``k`` itself, or its zigzag position (quantization and zigzag fused).
-        out: int16 ``(block_rows, block_cols, 64)`` to fill.
+        order: int64 (64,), see :func:`quantize_group`.
+        out: int16 ``(block_rows, >= block_cols, 64)`` to fill, with room for whole groups
+            of LANES blocks (``real_cols`` rounded up to a multiple of LANES).
     """
     if is_float:
         transform_blocks_float(plane, real_rows, real_cols, steps, matrix, order, out)
     else:
-        # One row of blocks at a time, blocks side by side (see islow_pass).
-        lanes = np.empty((64, real_cols), np.int32)
-        work = np.empty((64, real_cols), np.int32)
-        quantized = np.empty((64, real_cols), np.int16)
+        words = plane.view(np.uint64)  # little-endian: sample 8*i + x is byte x of word i
+        work = np.empty((64, LANES), np.int32)
+        coefficients = np.empty((64, LANES), np.int32)
         for row in range(real_rows):
-            for y in range(8):
-                for x in range(8):
-                    for col in range(real_cols):
-                        lanes[8 * y + x, col] = np.int32(plane[8 * row + y, 8 * col + x]) - 128
-            fdct_islow(lanes, work)
-            for k in range(64):
-                half, reciprocal = divisors[k] >> 1, reciprocals[k]
-                target = quantized[order[k]]
-                for col in range(real_cols):
-                    value = np.int64(lanes[k, col])
-                    # Round half away from zero: (|x| + d/2) // d, by reciprocal (see Args).
-                    magnitude = ((abs(value) + half) * reciprocal) >> 32
-                    target[col] = -magnitude if value < 0 else magnitude
-            # Blocks side by side -> one block after another (stores contiguous per block).
-            for col in range(real_cols):
-                block = out[row, col]
-                for k in range(64):
-                    block[k] = quantized[k, col]
-    fill_dummy_blocks(out, real_rows, real_cols, mcu_h)
+            for group in range((real_cols + LANES - 1) // LANES):
+                fdct_islow_group(words, 8 * row, group * LANES, work, coefficients)
+                quantize_group(coefficients, divisors, reciprocals, order, out[row], group * LANES)
+    fill_dummy_blocks(out, real_rows, real_cols, block_cols, mcu_h)
 
 
 @kernel
@@ -297,11 +339,11 @@ def transform_blocks_float(plane, real_rows, real_cols, steps, matrix, order, ou
 
 
 @kernel
-def fill_dummy_blocks(out, real_rows, real_cols, mcu_h):
+def fill_dummy_blocks(out, real_rows, real_cols, block_cols, mcu_h):
     """libjpeg's dummy blocks (see numpy_backend.add_dummy_blocks): zero AC; a right-edge
     dummy copies the DC to its left, a bottom dummy that of the right-most block of the MCU's
-    previous block row. ``out``: int16 ``(block_rows, block_cols, 64)``, DC first."""
-    block_rows, block_cols = out.shape[0], out.shape[1]
+    previous block row. ``out``: int16 ``(block_rows, >= block_cols, 64)``, DC first."""
+    block_rows = out.shape[0]
     for row in range(block_rows):
         for col in range(block_cols):
             if row < real_rows and col < real_cols:
@@ -328,28 +370,33 @@ def transform_strip(pixels, layout, plane_rows, plane_cols, divisors, reciprocal
         pixels: uint8 ``(rows, width, channels)``, C-contiguous.
         layout: int64 ``(n_components, 9)``, the columns named above (H_RATIO...).
         plane_rows, plane_cols: size of the full-resolution planes (every luma block, and
-            every sample the downsampling reads).
+            every sample the downsampling reads; ``plane_cols`` a multiple of ``8 * LANES``).
         divisors, reciprocals, steps: ``(n_tables, 64)``, see :func:`transform_blocks`.
         is_float, matrix, order: see :func:`transform_blocks`.
 
     Returns:
-        int16 ``(n_components, block_rows, block_cols, 64)`` (luma's block grid; component
-        ``c`` fills ``[c, :layout[c, BLOCK_ROWS], :layout[c, BLOCK_COLS]]``).
+        int16 ``(n_components, block_rows, block_cols, 64)`` (luma's block grid, its columns
+        rounded up to whole groups of LANES blocks; component ``c`` fills
+        ``[c, :layout[c, BLOCK_ROWS], :layout[c, BLOCK_COLS]]``).
     """
     n_components = layout.shape[0]
-    planes = np.empty((n_components, plane_rows, plane_cols), np.int16)
+    planes = np.empty((n_components, plane_rows, plane_cols), np.uint8)
     convert_to_ycbcr(pixels, planes)
-    blocks = np.empty((n_components, layout[0, BLOCK_ROWS], layout[0, BLOCK_COLS], 64), np.int16)
+    groups = (layout[0, BLOCK_COLS] + LANES - 1) // LANES
+    blocks = np.empty((n_components, layout[0, BLOCK_ROWS], groups * LANES, 64), np.int16)
     for c in range(n_components):
         if layout[c, H_RATIO] == 1 and layout[c, V_RATIO] == 1:
             plane = planes[c]
         else:
-            plane = np.empty((layout[c, REAL_ROWS] * 8, layout[c, REAL_COLS] * 8), np.int16)
-            downsample(planes[c], layout[c, H_RATIO], layout[c, V_RATIO], layout[c, INPUT_ROWS], plane)
+            real_cols = layout[c, REAL_COLS]
+            plane = np.empty((layout[c, REAL_ROWS] * 8, (real_cols + LANES - 1) // LANES * LANES * 8),
+                             np.uint8)
+            downsample(planes[c], layout[c, H_RATIO], layout[c, V_RATIO], layout[c, INPUT_ROWS],
+                       real_cols * 8, plane)
         q = layout[c, QUANT]
-        transform_blocks(plane, layout[c, REAL_ROWS], layout[c, REAL_COLS], layout[c, MCU_H],
-                         divisors[q], reciprocals[q], steps[q], is_float, matrix, order,
-                         blocks[c, :layout[c, BLOCK_ROWS], :layout[c, BLOCK_COLS]])
+        transform_blocks(plane, layout[c, REAL_ROWS], layout[c, REAL_COLS], layout[c, BLOCK_COLS],
+                         layout[c, MCU_H], divisors[q], reciprocals[q], steps[q], is_float, matrix, order,
+                         blocks[c, :layout[c, BLOCK_ROWS]])
     return blocks
 
 
@@ -624,8 +671,10 @@ class _KernelTables:
             luma = layouts[0]
             # Full-resolution planes cover every block of the luma MCUs, so every component
             # reads replicated edges wherever it reaches past the image.
+            lane_cols = 8 * LANES  # whole groups of blocks (transform_blocks reads them)
+            cols = max(luma.block_cols * 8, layouts[-1].input_cols)
             shape = StripShape(layout, max(luma.block_rows * 8, layouts[-1].input_rows),
-                               max(luma.block_cols * 8, layouts[-1].input_cols),
+                               -(-cols // lane_cols) * lane_cols,
                                luma.block_rows // plan.components[0].mcu_v * plan.mcus_per_row
                                * plan.blocks_per_mcu)
             self._shapes[pixel_rows] = shape
