@@ -161,12 +161,17 @@ def downsample(plane, h_ratio, v_ratio, input_rows, out_cols, out):
 #
 # Blocks are transformed LANES at a time, side by side: array ``[k, b]`` holds sample (or
 # coefficient) k of block b, so every step is one loop over b on contiguous memory that LLVM
-# turns into vector instructions, 16 int32 lanes to a 512-bit register. A group's two work
-# arrays (64 x LANES int32 each, 8 KiB together) stay in the L1 cache; the same arrays for a
-# whole row of 256 blocks did not, and the DCT ran 5 times slower.
+# turns into vector instructions (16 int32 lanes to a 512-bit register). The quantized blocks
+# stay side by side, ``(groups, 64, LANES)`` per block row, for the entropy coder.
+#
+# Measured on the q100 strip (`benchmarks/stages.py`), which is why the loops look as they do:
+# a whole row of 256 blocks side by side did not fit the L1 cache (80 ns per block); each
+# pass writing the 8 consecutive rows of its outputs ran 5 times slower than writing them 8
+# rows apart (so pass 1 stores its outputs transposed and pass 2 reads them back in order);
+# and 16 lanes ran far slower than 32 (LLVM unrolled the short loop instead of vectorizing).
 
-#: Blocks transformed side by side (see above); a power of two.
-LANES = 16
+#: Blocks transformed side by side (see above).
+LANES = 32
 
 _I32 = np.int32
 
@@ -212,46 +217,52 @@ def islow_1d(d0, d1, d2, d3, d4, d5, d6, d7, shift):
 def level_shifted(word, x):
     """Sample x of a block row packed in a little-endian uint64 word, minus 128 (the level
     shift of T.81 A.3.1), as int32."""
-    return _I32((word >> np.uint64(8 * x)) & np.uint64(0xFF)) - _I32(128)
+    return _I32(_I32((word >> np.uint64(8 * x)) & np.uint64(0xFF)) - _I32(128))
 
 
 @inline_kernel
 def fdct_islow_group(words, top, first, work, coefficients):
     """libjpeg's integer DCT (rows, keeping PASS1_BITS extra bits, then columns, removing
-    them) of LANES blocks side by side.
+    them) of ``work.shape[1]`` (LANES) blocks side by side.
 
     Args:
         words: uint64 ``(R, C // 8)``, a plane's rows read 8 samples at a time, so that
             word ``[top + y, first + b]`` is row y of block b; the loop over b then loads
             contiguous words instead of gathering samples 8 apart.
         top, first: the group's first sample row and first block.
-        work: int32 ``(64, LANES)`` scratch.
+        work: int32 ``(64, LANES)`` scratch: the row pass's output u of row y goes to
+            ``[8*u + y]`` (stored 8 rows apart, see the note above LANES).
         coefficients: int32 ``(64, LANES)``: on return, coefficient ``8*v + u`` (times 8)
             of every block.
     """
+    lanes = work.shape[1]  # not the constant LANES: LLVM would unroll rather than vectorize
     for y in range(8):
         line = words[top + y]
-        for b in range(LANES):
+        for b in range(lanes):
             word = line[first + b]
-            out = islow_1d(level_shifted(word, 0), level_shifted(word, 1), level_shifted(word, 2),
-                           level_shifted(word, 3), level_shifted(word, 4), level_shifted(word, 5),
-                           level_shifted(word, 6), level_shifted(word, 7), CONST_BITS - PASS1_BITS)
-            for u in range(8):
-                work[8 * y + u, b] = out[u]
+            o0, o1, o2, o3, o4, o5, o6, o7 = islow_1d(
+                level_shifted(word, 0), level_shifted(word, 1), level_shifted(word, 2),
+                level_shifted(word, 3), level_shifted(word, 4), level_shifted(word, 5),
+                level_shifted(word, 6), level_shifted(word, 7), CONST_BITS - PASS1_BITS)
+            work[y, b], work[8 + y, b], work[16 + y, b], work[24 + y, b] = o0, o1, o2, o3
+            work[32 + y, b], work[40 + y, b], work[48 + y, b], work[56 + y, b] = o4, o5, o6, o7
     for u in range(8):
-        for b in range(LANES):
-            out = islow_1d(work[u, b], work[8 + u, b], work[16 + u, b], work[24 + u, b],
-                           work[32 + u, b], work[40 + u, b], work[48 + u, b], work[56 + u, b],
-                           CONST_BITS + PASS1_BITS)
-            for v in range(8):
-                coefficients[8 * v + u, b] = out[v]
+        column = 8 * u
+        for b in range(lanes):
+            o0, o1, o2, o3, o4, o5, o6, o7 = islow_1d(
+                work[column, b], work[column + 1, b], work[column + 2, b], work[column + 3, b],
+                work[column + 4, b], work[column + 5, b], work[column + 6, b], work[column + 7, b],
+                CONST_BITS + PASS1_BITS)
+            coefficients[u, b], coefficients[8 + u, b] = o0, o1
+            coefficients[16 + u, b], coefficients[24 + u, b] = o2, o3
+            coefficients[32 + u, b], coefficients[40 + u, b] = o4, o5
+            coefficients[48 + u, b], coefficients[56 + u, b] = o6, o7
 
 
 @inline_kernel
-def quantize_group(coefficients, divisors, reciprocals, order, out, first):
+def quantize_group(coefficients, divisors, reciprocals, order, out):
     """Quantize LANES blocks side by side: round half away from zero, ``(|x| + d/2) // d``
-    with the sign put back (jcdctmgr.c), by reciprocal multiplication; each block is stored
-    contiguously (the entropy coder reads one block at a time).
+    with the sign put back (jcdctmgr.c), by reciprocal multiplication.
 
     Args:
         coefficients: int32 ``(64, LANES)`` islow coefficients (times 8).
@@ -259,16 +270,18 @@ def quantize_group(coefficients, divisors, reciprocals, order, out, first):
             ``ceil(2**32 / (8 * Q))``; ``(n * reciprocal) >> 32 == n // divisor`` for every
             ``n < 2**21`` (the error term ``n * (reciprocal * divisor - 2**32) / 2**32``
             stays below ``1 / divisor``), so no division is needed.
-        order: int64 (64,): where coefficient ``k`` goes in a block: ``k`` itself, or its
-            zigzag position (quantization and zigzag fused).
-        out: int16 ``(>= first + LANES, 64)``: block ``first + b`` receives lane b.
+        order: int64 (64,): the row of ``out`` coefficient ``k`` goes to: ``k`` itself, or
+            its zigzag position (quantization and zigzag fused).
+        out: int16 ``(64, LANES)``.
     """
+    lanes = coefficients.shape[1]
     for k in range(64):
-        half, reciprocal, position = divisors[k] >> 1, reciprocals[k], order[k]
-        for b in range(LANES):
+        half, reciprocal = divisors[k] >> 1, reciprocals[k]
+        target = out[order[k]]
+        for b in range(lanes):
             value = np.int64(coefficients[k, b])
             magnitude = ((abs(value) + half) * reciprocal) >> 32
-            out[first + b, position] = -magnitude if value < 0 else magnitude
+            target[b] = -magnitude if value < 0 else magnitude
 
 
 @kernel
@@ -304,8 +317,8 @@ def transform_blocks(plane, real_rows, real_cols, block_cols, mcu_h, divisors, r
         steps: float64 (64,) the steps Q, for the float DCT.
         is_float: use the float DCT.
         order: int64 (64,), see :func:`quantize_group`.
-        out: int16 ``(block_rows, >= block_cols, 64)`` to fill, with room for whole groups
-            of LANES blocks (``real_cols`` rounded up to a multiple of LANES).
+        out: int16 ``(block_rows, groups, 64, LANES)`` to fill: block ``(row, col)`` is
+            ``out[row, col // LANES, :, col % LANES]``.
     """
     if is_float:
         transform_blocks_float(plane, real_rows, real_cols, steps, matrix, order, out)
@@ -316,7 +329,7 @@ def transform_blocks(plane, real_rows, real_cols, block_cols, mcu_h, divisors, r
         for row in range(real_rows):
             for group in range((real_cols + LANES - 1) // LANES):
                 fdct_islow_group(words, 8 * row, group * LANES, work, coefficients)
-                quantize_group(coefficients, divisors, reciprocals, order, out[row], group * LANES)
+                quantize_group(coefficients, divisors, reciprocals, order, out[row, group])
     fill_dummy_blocks(out, real_rows, real_cols, block_cols, mcu_h)
 
 
@@ -332,29 +345,32 @@ def transform_blocks_float(plane, real_rows, real_cols, steps, matrix, order, ou
                 for x in range(8):
                     samples[8 * y + x] = np.float64(plane[8 * row + y, 8 * col + x]) - 128
             fdct_float(samples, matrix, coefficients)
+            group, lane = col // LANES, col % LANES
             for k in range(64):
                 value = coefficients[k]
                 magnitude = np.floor(abs(value) / steps[k] + 0.5)
-                out[row, col, order[k]] = -magnitude if value < 0 else magnitude
+                out[row, group, order[k], lane] = -magnitude if value < 0 else magnitude
 
 
 @kernel
 def fill_dummy_blocks(out, real_rows, real_cols, block_cols, mcu_h):
     """libjpeg's dummy blocks (see numpy_backend.add_dummy_blocks): zero AC; a right-edge
     dummy copies the DC to its left, a bottom dummy that of the right-most block of the MCU's
-    previous block row. ``out``: int16 ``(block_rows, >= block_cols, 64)``, DC first."""
+    previous block row. ``out``: int16 ``(block_rows, groups, 64, LANES)`` (see
+    :func:`transform_blocks`), DC first."""
     block_rows = out.shape[0]
     for row in range(block_rows):
         for col in range(block_cols):
             if row < real_rows and col < real_cols:
                 continue
+            group, lane = col // LANES, col % LANES
             for k in range(64):
-                out[row, col, k] = 0
+                out[row, group, k, lane] = 0
             if row < real_rows:
-                out[row, col, 0] = out[row, col - 1, 0]
+                out[row, group, 0, lane] = out[row, (col - 1) // LANES, 0, (col - 1) % LANES]
             else:
                 right_most = (col // mcu_h) * mcu_h + mcu_h - 1
-                out[row, col, 0] = out[row - 1, right_most, 0]
+                out[row, group, 0, lane] = out[row - 1, right_most // LANES, 0, right_most % LANES]
 
 
 #: Columns of a strip's layout array (one row per component, see :meth:`_KernelTables.shape`).
@@ -375,15 +391,16 @@ def transform_strip(pixels, layout, plane_rows, plane_cols, divisors, reciprocal
         is_float, matrix, order: see :func:`transform_blocks`.
 
     Returns:
-        int16 ``(n_components, block_rows, block_cols, 64)`` (luma's block grid, its columns
-        rounded up to whole groups of LANES blocks; component ``c`` fills
-        ``[c, :layout[c, BLOCK_ROWS], :layout[c, BLOCK_COLS]]``).
+        int16 ``(n_components, block_rows, groups, 64, LANES)`` (luma's block grid, ``groups``
+        its block columns / LANES rounded up): block ``(row, col)`` of component ``c`` is
+        ``[c, row, col // LANES, :, col % LANES]``, for ``row < layout[c, BLOCK_ROWS]`` and
+        ``col < layout[c, BLOCK_COLS]``.
     """
     n_components = layout.shape[0]
     planes = np.empty((n_components, plane_rows, plane_cols), np.uint8)
     convert_to_ycbcr(pixels, planes)
     groups = (layout[0, BLOCK_COLS] + LANES - 1) // LANES
-    blocks = np.empty((n_components, layout[0, BLOCK_ROWS], groups * LANES, 64), np.int16)
+    blocks = np.empty((n_components, layout[0, BLOCK_ROWS], groups, 64, LANES), np.int16)
     for c in range(n_components):
         if layout[c, H_RATIO] == 1 and layout[c, V_RATIO] == 1:
             plane = planes[c]
@@ -479,16 +496,29 @@ def flush_bytes(out, position, buffer, count):
 
 
 @inline_kernel
-def nonzero_mask(coefficients):
-    """Bit k set for every non-zero AC coefficient k (zigzag order) of a block.
+def nonzero_masks(blocks, block_rows, block_cols, masks):
+    """Per block, bit k set for every non-zero AC coefficient k (zigzag order).
 
-    Built without a branch on the values (those would be mispredicted half the time at
-    high quality); the loop compiles to a few vector compares.
+    Built for LANES blocks side by side and without a branch on the values (those would be
+    mispredicted half the time at high quality): the loop over the lanes compiles to vector
+    compares, shifts and ors.
+
+    Args:
+        blocks: int16 ``(block_rows, groups, 64, LANES)`` of one component, zigzag order.
+        block_rows, block_cols: the blocks to do.
+        masks: uint64 ``(>= block_rows, groups * LANES)`` to fill.
     """
-    mask = np.uint64(0)
-    for k in range(1, 64):
-        mask |= np.uint64(coefficients[k] != 0) << np.uint64(k)
-    return mask
+    lanes = blocks.shape[3]
+    for row in range(block_rows):
+        for group in range((block_cols + lanes - 1) // lanes):
+            coefficients = blocks[row, group]
+            mask = masks[row, group * lanes:(group + 1) * lanes]
+            for b in range(lanes):
+                mask[b] = 0
+            for k in range(1, 64):
+                line = coefficients[k]
+                for b in range(lanes):
+                    mask[b] = mask[b] | (np.uint64(line[b] != 0) << np.uint64(k))
 
 
 @kernel
@@ -527,8 +557,9 @@ def code_or_count_blocks(blocks, components, mcus_across, mcu_rows, dc_table, ac
     amplitude bits (T.81 F.1.2.1-2), at most 16 + 16 bits.
 
     Args:
-        blocks: int16 ``(n_components, max_rows, max_cols, 64)``, zigzag order:
-            component ``c`` uses ``blocks[c, :rows, :cols]``.
+        blocks: int16 ``(n_components, max_rows, groups, 64, LANES)``, zigzag order, as
+            :func:`transform_strip` returns them: block ``(row, col)`` of component ``c`` is
+            ``[c, row, col // LANES, :, col % LANES]``.
         components: int64 ``(n_components, 3)``: blocks across and down one MCU, Huffman
             table index.
         mcus_across, mcu_rows: the strip's MCU grid.
@@ -544,16 +575,23 @@ def code_or_count_blocks(blocks, components, mcus_across, mcu_rows, dc_table, ac
     """
     position, buffer, count = state[0], state[1], state[2]
     n_components = components.shape[0]
+    masks = np.empty((n_components, blocks.shape[1], blocks.shape[2] * blocks.shape[4]), np.uint64)
+    for c in range(n_components):
+        nonzero_masks(blocks[c], mcu_rows * components[c, 1], mcus_across * components[c, 0], masks[c])
     for mcu_row in range(mcu_rows):
         for mcu_col in range(mcus_across):
             for c in range(n_components):
                 across, down, table = components[c, 0], components[c, 1], components[c, 2]
                 for by in range(down):
+                    row = mcu_row * down + by
                     for bx in range(across):
-                        coefficients = blocks[c, mcu_row * down + by, mcu_col * across + bx]
+                        col = mcu_col * across + bx
+                        lane = col % LANES
+                        coefficients = blocks[c, row, col // LANES]  # coefficient k: [k, lane]
                         # DC: the difference from the previous block of this component (F.1.1.5.1).
-                        diff = np.int64(coefficients[0]) - predictors[c]
-                        predictors[c] = coefficients[0]
+                        dc = coefficients[0, lane]
+                        diff = np.int64(dc) - predictors[c]
+                        predictors[c] = dc
                         sign = diff >> 63  # -1 if negative, else 0
                         size = bit_length((diff ^ sign) - sign)
                         if counting:
@@ -570,7 +608,7 @@ def code_or_count_blocks(blocks, components, mcus_across, mcu_rows, dc_table, ac
                         # Only the non-zero coefficients are visited, lowest bit of the mask first.
                         # (The count / no-code / write steps repeat for DC, ZRL, AC and EOB: one
                         # shared helper returning a status measured 7-15% slower here.)
-                        mask = nonzero_mask(coefficients)
+                        mask = masks[c, row, col]
                         last = 0
                         while mask:
                             k = lowest_set_bit(mask)
@@ -587,7 +625,7 @@ def code_or_count_blocks(blocks, components, mcus_across, mcu_rows, dc_table, ac
                                     position, buffer, count = put_bits(out, position, buffer, count,
                                                                        entry >> 8, entry & 0xFF)
                                 run -= 16
-                            value = np.int64(coefficients[k])
+                            value = np.int64(coefficients[k, lane])
                             sign = value >> 63
                             size = bit_length((value ^ sign) - sign)
                             symbol = (run << 4) | size
@@ -699,9 +737,10 @@ def kernel_tables(plan: Plan) -> _KernelTables:
 class NumbaBackend(Backend):
     """The fast engine: same bytes as :class:`~.numpy_backend.NumpyBackend`, compiled.
 
-    Internally a strip's blocks are one array ``(n_components, rows, cols, 64)`` in zigzag
-    order (components padded to the largest block grid), which is what :func:`code_blocks`
-    reads; :meth:`transform` and :meth:`entropy_encode` convert to and from the contract's
+    Internally a strip's blocks are one array ``(n_components, rows, groups, 64, LANES)``
+    in zigzag order, LANES blocks side by side (components padded to the largest block
+    grid; see :func:`transform_strip`), which is what :func:`code_blocks` reads;
+    :meth:`transform` and :meth:`entropy_encode` convert to and from the contract's
     per-component natural-order arrays.
     """
 
@@ -710,8 +749,11 @@ class NumbaBackend(Backend):
     def transform(self, pixels: np.ndarray, plan: Plan) -> list[np.ndarray]:
         """Pixels of one strip -> quantized blocks per component (see :class:`Backend`)."""
         blocks = self._transform(pixels, plan, _NATURAL)
+        n_components, rows, groups = blocks.shape[:3]
+        # (c, row, group, k, lane) -> (c, row, col, k), col = group * LANES + lane
+        side_by_side = blocks.transpose(0, 1, 2, 4, 3).reshape(n_components, rows, groups * LANES, 64)
         layouts = plan.strip_layout(pixels.shape[0])
-        return [blocks[i, :layout.block_rows, :layout.block_cols].reshape(
+        return [side_by_side[i, :layout.block_rows, :layout.block_cols].reshape(
                     layout.block_rows, layout.block_cols, 8, 8)
                 for i, layout in enumerate(layouts)]
 
@@ -764,11 +806,14 @@ class NumbaBackend(Backend):
     def _stack_zigzag(blocks: list[np.ndarray]) -> np.ndarray:
         """Contract blocks (per component, natural order) -> the internal array."""
         rows, cols = blocks[0].shape[:2]  # luma has the most blocks both ways
-        stacked = np.zeros((len(blocks), rows, cols, 64), np.int16)
+        groups = -(-cols // LANES)
+        stacked = np.zeros((len(blocks), rows, groups * LANES, 64), np.int16)
         for index, component_blocks in enumerate(blocks):
             natural = np.asarray(component_blocks).reshape(*component_blocks.shape[:2], 64)
             stacked[index, :natural.shape[0], :natural.shape[1]] = natural[:, :, ZIGZAG]
-        return stacked
+        # (c, row, col, k) -> (c, row, group, k, lane)
+        return np.ascontiguousarray(
+            stacked.reshape(len(blocks), rows, groups, LANES, 64).transpose(0, 1, 2, 4, 3))
 
     def _code(self, blocks: np.ndarray, plan: Plan, state: EntropyState,
               final: bool) -> tuple[bytes, EntropyState]:
