@@ -65,8 +65,7 @@ inline_kernel = numba.njit(cache=True, nogil=True, inline="always")
 #: 1..16) plus at most 16 amplitude bits (int16 coefficients, so |value| < 2**16); that is
 #: 2048 bits = 256 bytes, and stuffing can at most double it.
 MAX_BYTES_PER_BLOCK = 2 * 64 * (16 + 16) // 8
-#: Room for the bits pending from the previous strip and the final padding byte, stuffed,
-#: and for the word :func:`put_bits` writes ahead of the last byte.
+#: Room for the bits pending from the previous strip and the final padding byte, stuffed.
 MAX_EXTRA_BYTES = 8
 
 #: The orthonormal 8-point DCT-II matrix: ``C[u, x] = c(u)/2 * cos((2x + 1) u pi / 16)``
@@ -452,46 +451,53 @@ def put_byte(out, position, byte):
     return position + 1
 
 
+_U64 = np.uint64
+
+
+@inline_kernel
+def put_word(out, position, word):
+    """Write 64 bits (uint64), most significant byte first, with a 0x00 stuffed after each
+    0xFF byte (T.81 F.1.2.3). Returns the next position."""
+    # Is any byte 0xFF, i.e. any byte of the complement zero? (Adding 0x7F to each byte's
+    # low 7 bits sets its top bit unless all were zero; no carry crosses bytes.)
+    inverse = ~word
+    low7 = _U64(0x7F7F7F7F7F7F7F7F)
+    if (((inverse & low7) + low7) | inverse) & _U64(0x8080808080808080) != _U64(0x8080808080808080):
+        for shift in range(56, -8, -8):  # rare: stuff byte by byte
+            position = put_byte(out, position, (word >> _U64(shift)) & _U64(0xFF))
+        return position
+    for i in range(8):
+        out[position + i] = (word >> _U64(56 - 8 * i)) & _U64(0xFF)
+    return position + 8
+
+
 @inline_kernel
 def put_bits(out, position, buffer, count, value, length):
-    """Append ``length`` (at most 32) bits of ``value`` to the bit buffer, MSB first.
+    """Append ``length`` (1..32) bits of ``value`` to the bit buffer, MSB first.
 
-    The buffer holds fewer than 32 pending bits between calls; whenever it reaches 32 they
-    go out as four bytes (stuffed). Returns the new ``(position, buffer, count)``.
-
-    Whether the buffer is full is unpredictable (every few symbols), so there is no branch
-    on it: the top word is always written at ``position`` and ``position`` advances only
-    when the word was full (otherwise the next write overwrites it; the output buffer has
-    room for this, see MAX_EXTRA_BYTES). Only a full word holding a 0xFF byte, which must
-    be stuffed, takes a branch, and that is rare. (Huffman coding of the q100 strip in
-    ``benchmarks/stages.py``: 134 -> 126 µs against a branch on fullness.)
+    ``buffer`` (uint64) holds ``count`` (< 64) pending bits. Most symbols only shift their
+    bits in; when they do not fit, the buffer is topped up to 64 bits, which go out as 8
+    bytes, and keeps the rest (libjpeg-turbo's jchuff.c works the same way). That keeps the
+    chain of dependent operations from one symbol to the next to a shift and an or.
+    Returns the new ``(position, buffer, count)``.
     """
-    buffer = (buffer << length) | value
-    count += length
-    full = np.int64(count >= 32)
-    count -= 32 * full
-    word = (buffer >> count) & 0xFFFFFFFF
-    # Does any byte of the word equal 0xFF? (the zero-byte test on its complement)
-    if full and ((word ^ 0xFFFFFFFF) - 0x01010101) & word & 0x80808080 != 0:
-        for shift in (24, 16, 8, 0):
-            position = put_byte(out, position, (word >> shift) & 0xFF)
-    else:
-        out[position] = word >> 24
-        out[position + 1] = (word >> 16) & 0xFF
-        out[position + 2] = (word >> 8) & 0xFF
-        out[position + 3] = word & 0xFF
-        position += 4 * full
-    buffer &= (np.int64(1) << count) - 1
-    return position, buffer, count
+    free = 64 - count
+    if length < free:
+        return position, (buffer << _U64(length)) | _U64(value), count + length
+    rest = length - free
+    word = (buffer << _U64(free)) | (_U64(value) >> _U64(rest))
+    position = put_word(out, position, word)
+    return position, _U64(value) & ((_U64(1) << _U64(rest)) - _U64(1)), rest
 
 
 @kernel
 def flush_bytes(out, position, buffer, count):
-    """Write the whole bytes still in the bit buffer (stuffed); keep the last < 8 bits."""
+    """Write the whole bytes still in the bit buffer (uint64, ``count`` bits), stuffed; keep
+    the last < 8 bits."""
     while count >= 8:
         count -= 8
-        position = put_byte(out, position, (buffer >> count) & 0xFF)
-    buffer &= (np.int64(1) << count) - 1
+        position = put_byte(out, position, (buffer >> _U64(count)) & _U64(0xFF))
+    buffer &= (_U64(1) << _U64(count)) - _U64(1)
     return position, buffer, count
 
 
@@ -531,8 +537,9 @@ def code_blocks(blocks, components, mcus_across, mcu_rows, dc_table, ac_table, p
                                   predictors, state, False, no_counts, no_counts, out)
     if final and state[2]:
         pad = 8 - state[2]
-        state[0], state[1], state[2] = flush_bytes(out, state[0], (state[1] << pad) | ((1 << pad) - 1),
-                                                   state[2] + pad)
+        position, buffer, count = flush_bytes(out, state[0], _U64((state[1] << pad) | ((1 << pad) - 1)),
+                                              state[2] + pad)
+        state[0], state[1], state[2] = position, np.int64(buffer), count
     return status
 
 
@@ -573,7 +580,7 @@ def code_or_count_blocks(blocks, components, mcus_across, mcu_rows, dc_table, ac
     Returns:
         0, or ``-1 - symbol`` for a DC symbol the table cannot code, ``-257 - symbol`` for AC.
     """
-    position, buffer, count = state[0], state[1], state[2]
+    position, buffer, count = state[0], _U64(state[1]), state[2]
     n_components = components.shape[0]
     masks = np.empty((n_components, blocks.shape[1], blocks.shape[2] * blocks.shape[4]), np.uint64)
     for c in range(n_components):
@@ -648,7 +655,7 @@ def code_or_count_blocks(blocks, components, mcus_across, mcu_rows, dc_table, ac
                                 position, buffer, count = put_bits(out, position, buffer, count,
                                                                    entry >> 8, entry & 0xFF)
     position, buffer, count = flush_bytes(out, position, buffer, count)
-    state[0], state[1], state[2] = position, buffer, count
+    state[0], state[1], state[2] = position, np.int64(buffer), count
     return 0
 
 
