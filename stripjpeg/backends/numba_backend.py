@@ -454,10 +454,13 @@ def put_byte(out, position, byte):
 _U64 = np.uint64
 
 
-@inline_kernel
+@kernel
 def put_word(out, position, word):
     """Write 64 bits (uint64), most significant byte first, with a 0x00 stuffed after each
-    0xFF byte (T.81 F.1.2.3). Returns the next position."""
+    0xFF byte (T.81 F.1.2.3). Returns the next position.
+
+    Called, not inlined: an inlined function taking the output array made numba update the
+    array's reference count (two atomic operations) at each call."""
     # Is any byte 0xFF, i.e. any byte of the complement zero? (Adding 0x7F to each byte's
     # low 7 bits sets its top bit unless all were zero; no carry crosses bytes.)
     inverse = ~word
@@ -472,22 +475,27 @@ def put_word(out, position, word):
 
 
 @inline_kernel
-def put_bits(out, position, buffer, count, value, length):
+def put_bits(buffer, count, value, length):
     """Append ``length`` (1..32) bits of ``value`` to the bit buffer, MSB first.
 
     ``buffer`` (uint64) holds ``count`` (< 64) pending bits. Most symbols only shift their
-    bits in; when they do not fit, the buffer is topped up to 64 bits, which go out as 8
-    bytes, and keeps the rest (libjpeg-turbo's jchuff.c works the same way). That keeps the
-    chain of dependent operations from one symbol to the next to a shift and an or.
-    Returns the new ``(position, buffer, count)``.
+    bits in; when they do not fit, the buffer is topped up to 64 bits, which the caller
+    writes out with :func:`put_word`, and keeps the rest (libjpeg-turbo's jchuff.c works the
+    same way). That keeps the chain of dependent operations from one symbol to the next to
+    a shift and an or.
+
+    The output array is not an argument: passing an array to a function in this loop made
+    numba update its reference count (two atomic operations) for every symbol.
+
+    Returns:
+        ``(buffer, count, word, full)``: ``word`` holds 64 finished bits when ``full``.
     """
     free = 64 - count
     if length < free:
-        return position, (buffer << _U64(length)) | _U64(value), count + length
+        return (buffer << _U64(length)) | _U64(value), count + length, _U64(0), False
     rest = length - free
     word = (buffer << _U64(free)) | (_U64(value) >> _U64(rest))
-    position = put_word(out, position, word)
-    return position, _U64(value) & ((_U64(1) << _U64(rest)) - _U64(1)), rest
+    return _U64(value) & ((_U64(1) << _U64(rest)) - _U64(1)), rest, word, True
 
 
 @kernel
@@ -593,10 +601,11 @@ def code_or_count_blocks(blocks, components, mcus_across, mcu_rows, dc_table, ac
                     row = mcu_row * down + by
                     for bx in range(across):
                         col = mcu_col * across + bx
-                        lane = col % LANES
-                        coefficients = blocks[c, row, col // LANES]  # coefficient k: [k, lane]
+                        # The block is blocks[c, row, group, :, lane]; indexed in full each time,
+                        # since a view of it would update a reference count per block.
+                        group, lane = col // LANES, col % LANES
                         # DC: the difference from the previous block of this component (F.1.1.5.1).
-                        dc = coefficients[0, lane]
+                        dc = blocks[c, row, group, 0, lane]
                         diff = np.int64(dc) - predictors[c]
                         predictors[c] = dc
                         sign = diff >> 63  # -1 if negative, else 0
@@ -609,8 +618,9 @@ def code_or_count_blocks(blocks, components, mcus_across, mcu_rows, dc_table, ac
                                 return -1 - size
                             # Negative amplitudes are sent as value - 1 in SSSS bits (F.1.2.1.1).
                             bits = ((entry >> 8) << size) | ((diff + sign) & ((1 << size) - 1))
-                            position, buffer, count = put_bits(out, position, buffer, count, bits,
-                                                               (entry & 0xFF) + size)
+                            buffer, count, word, full = put_bits(buffer, count, bits, (entry & 0xFF) + size)
+                            if full:
+                                position = put_word(out, position, word)
                         # AC: run/size symbols, ZRL for 16 zeros, EOB after the last non-zero.
                         # Only the non-zero coefficients are visited, lowest bit of the mask first.
                         # (The count / no-code / write steps repeat for DC, ZRL, AC and EOB: one
@@ -629,10 +639,12 @@ def code_or_count_blocks(blocks, components, mcus_across, mcu_rows, dc_table, ac
                                     return -257 - ZRL
                                 else:
                                     entry = ac_table[table, ZRL]
-                                    position, buffer, count = put_bits(out, position, buffer, count,
-                                                                       entry >> 8, entry & 0xFF)
+                                    buffer, count, word, full = put_bits(buffer, count, entry >> 8,
+                                                                         entry & 0xFF)
+                                    if full:
+                                        position = put_word(out, position, word)
                                 run -= 16
-                            value = np.int64(coefficients[k, lane])
+                            value = np.int64(blocks[c, row, group, k, lane])
                             sign = value >> 63
                             size = bit_length((value ^ sign) - sign)
                             symbol = (run << 4) | size
@@ -643,8 +655,9 @@ def code_or_count_blocks(blocks, components, mcus_across, mcu_rows, dc_table, ac
                             if entry == 0:
                                 return -257 - symbol
                             bits = ((entry >> 8) << size) | ((value + sign) & ((1 << size) - 1))
-                            position, buffer, count = put_bits(out, position, buffer, count, bits,
-                                                               (entry & 0xFF) + size)
+                            buffer, count, word, full = put_bits(buffer, count, bits, (entry & 0xFF) + size)
+                            if full:
+                                position = put_word(out, position, word)
                         if last < 63:
                             if counting:
                                 ac_counts[table, EOB] += 1
@@ -652,8 +665,9 @@ def code_or_count_blocks(blocks, components, mcus_across, mcu_rows, dc_table, ac
                                 return -257 - EOB
                             else:
                                 entry = ac_table[table, EOB]
-                                position, buffer, count = put_bits(out, position, buffer, count,
-                                                                   entry >> 8, entry & 0xFF)
+                                buffer, count, word, full = put_bits(buffer, count, entry >> 8, entry & 0xFF)
+                                if full:
+                                    position = put_word(out, position, word)
     position, buffer, count = flush_bytes(out, position, buffer, count)
     state[0], state[1], state[2] = position, np.int64(buffer), count
     return 0
