@@ -3,6 +3,7 @@ number of workers), float DCT within rounding ties, a proven output bound, lazy 
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import subprocess
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from oracle import photo, pillow_jpeg
 
 import stripjpeg
@@ -155,3 +158,98 @@ def test_import_loads_no_backend_and_no_scipy() -> None:
                      "print(sorted(m for m in sys.modules if m.startswith(('stripjpeg.backends.n', 'scipy', "
                      "'numba'))))")
     assert out.strip() == "[]"
+
+
+# --- The kernels' own tricks, each against the plain version ------------------------------------
+
+def test_group_dct_equals_numpy_on_extreme_and_random_blocks() -> None:
+    """The side-by-side int32 DCT (fdct_islow_group) equals the NumPy backend's, including the
+    blocks that reach jfdctint's largest intermediate values (every sign pattern of -128/127)."""
+    import numba
+
+    from stripjpeg.backends.numba_backend import LANES, fdct_islow_group
+    from stripjpeg.backends.numpy_backend import forward_dct_islow
+
+    @numba.njit
+    def group_dct(plane, first):
+        words = plane.view(np.uint64)
+        work = np.empty((64, LANES), np.int32)
+        coefficients = np.empty((64, LANES), np.int32)
+        fdct_islow_group(words, 0, first, work, coefficients)
+        return coefficients
+
+    rng = np.random.default_rng(12)
+    n_blocks = 40 * LANES
+    extreme = np.where(rng.random((n_blocks // 2, 8, 8)) < 0.5, 0, 255)
+    random = rng.integers(0, 256, (n_blocks // 2, 8, 8))
+    samples = np.concatenate([extreme, random]).astype(np.uint8)        # (blocks, y, x)
+    plane = np.ascontiguousarray(samples.transpose(1, 0, 2).reshape(8, n_blocks * 8))
+    expected = forward_dct_islow(samples.astype(np.int32) - 128).reshape(n_blocks, 64)
+    for first in range(0, n_blocks, LANES):
+        ours = group_dct(plane, first)                                 # (64, LANES)
+        np.testing.assert_array_equal(ours.T, expected[first:first + LANES])
+
+
+def test_nonzero_masks_name_every_nonzero_ac_coefficient() -> None:
+    import numba
+
+    from stripjpeg.backends.numba_backend import LANES, nonzero_masks
+
+    @numba.njit
+    def masks_of(blocks, rows, cols):
+        masks = np.zeros((blocks.shape[0], blocks.shape[1] * LANES), np.uint64)
+        nonzero_masks(blocks, rows, cols, masks)
+        return masks
+
+    rng = np.random.default_rng(4)
+    blocks = (rng.integers(-3, 4, (2, 3, 64, LANES)) * (rng.random((2, 3, 64, LANES)) < 0.2)).astype(np.int16)
+    blocks[0, 0, :, 0] = 7                                               # all 63 AC bits
+    masks = masks_of(blocks, 2, 3 * LANES - 5)
+    for row in range(2):
+        for col in range(3 * LANES - 5):
+            ac = blocks[row, col // LANES, 1:, col % LANES]
+            expected = sum(1 << (int(k) + 1) for k in np.flatnonzero(ac))
+            assert int(masks[row, col]) == expected, (row, col)
+
+
+@functools.cache
+def _bit_writer():
+    """A kernel writing (value, length) pairs with the coder's bit writer, then padding with
+    1-bits; compiled once for the test's many examples."""
+    import numba
+
+    from stripjpeg.backends.numba_backend import flush_bytes, put_bits, put_word
+
+    @numba.njit
+    def write_all(values, lengths, out):
+        position, buffer, count = 0, np.uint64(0), 0
+        for i in range(values.shape[0]):
+            buffer, count, word, full = put_bits(buffer, count, values[i], lengths[i])
+            if full:
+                position = put_word(out, position, word)
+        pad = (8 - count % 8) % 8
+        buffer = (buffer << np.uint64(pad)) | np.uint64((1 << pad) - 1)
+        position, buffer, count = flush_bytes(out, position, buffer, count + pad)
+        return position
+
+    return write_all
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 32), st.integers(0, 2**32 - 1)), max_size=200),
+       st.sampled_from([0, 0xFF, 0xFFFF_FFFF]))
+def test_bit_writer_equals_the_bit_by_bit_reference(symbols, fill) -> None:
+    """put_bits + put_word + flush_bytes write what appending bits one at a time writes,
+    across every 64-bit boundary, with 0xFF bytes stuffed (runs of ones made likely)."""
+    from reference import BitWriter
+
+    reference = BitWriter()
+    values, lengths = [], []
+    for length, value in symbols:
+        value = (value | fill) & ((1 << length) - 1)
+        reference.write(value, length)
+        values.append(value)
+        lengths.append(length)
+    out = np.zeros(16 * len(symbols) + 16, np.uint8)
+    end = _bit_writer()(np.array(values, np.int64), np.array(lengths, np.int64), out)
+    assert out[:end].tobytes() == reference.to_bytes()
