@@ -112,7 +112,8 @@ class StripEncoder:
         serial = self.plan.restart_interval == 0
         executor, parallelism, self._owns_executor = (
             (None, 1, False) if serial
-            else make_executor(options.workers, options.executor, self.backend.threads_help))
+            else make_executor(options.workers, options.executor, self.backend.threads_help,
+                               self.plan.strip_count))
         self._executor = executor
         self._batch_size = batch_size(self.plan, executor, parallelism)
         self._batch: list[Any] = []

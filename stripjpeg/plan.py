@@ -16,6 +16,7 @@ and can be pickled to worker processes.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -190,7 +191,10 @@ class Plan:
                     ac_tables, self.dct)
 
 
+@functools.lru_cache(maxsize=64)
 def _frozen_codes(spec: HuffmanSpec) -> tuple[np.ndarray, np.ndarray]:
+    # Cached: every plan with the standard tables shares them (read-only), which saves
+    # building them again for each image.
     codes, lengths = huffman_codes(spec)
     codes.flags.writeable = False
     lengths.flags.writeable = False

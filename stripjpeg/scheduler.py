@@ -72,7 +72,8 @@ class OrderedScheduler:
 
 
 def make_executor(workers: int | None, executor: concurrent.futures.Executor | None,
-                  threads_help: bool = True) -> tuple[concurrent.futures.Executor | None, int, bool]:
+                  threads_help: bool = True, strips: int | None = None
+                  ) -> tuple[concurrent.futures.Executor | None, int, bool]:
     """Choose where strips run.
 
     Args:
@@ -80,6 +81,8 @@ def make_executor(workers: int | None, executor: concurrent.futures.Executor | N
             (the backend's work holds the GIL, so more threads only contend for it).
         executor: run strips there instead of on threads of our own.
         threads_help: see :attr:`stripjpeg.backends.Backend.threads_help`.
+        strips: how many strips the image has, if known: no more threads are started than
+            there are strips (an image of one strip is encoded inline, without a pool).
 
     Returns:
         ``(executor, parallelism, owned)``: the executor (None = inline), how many strips it
@@ -92,6 +95,8 @@ def make_executor(workers: int | None, executor: concurrent.futures.Executor | N
         count = workers
     else:
         count = default_workers() if threads_help else 1
+    if strips is not None:
+        count = max(1, min(count, strips))
     if count == 1:
         return None, 1, False
     return concurrent.futures.ThreadPoolExecutor(count, thread_name_prefix="stripjpeg"), count, True

@@ -79,7 +79,9 @@ def test_encode_async_keeps_the_event_loop_responsive(backend_name: str) -> None
     finally:
         gc.unfreeze()
     assert data == stripjpeg.encode(pixels, 90)
-    assert len(gaps) >= 5  # the loop kept ticking while the image was encoded
+    # The loop kept ticking while the image was encoded (the encode takes tens of
+    # milliseconds, so only a few 5 ms ticks are certain; the bound on the gaps is the test).
+    assert len(gaps) >= 2
     assert max(gaps) < 0.1, f"the event loop stalled for {max(gaps) * 1000:.0f} ms"
 
 
