@@ -63,7 +63,7 @@ def encode_strips_task(backend: Backend, strips: list[Any], plan: Plan, transfor
     if transformed:
         return [backend.entropy_encode(blocks, plan, EntropyState.start(plan), final=True)[0]
                 for blocks in strips]
-    return [backend.encode_strip(strip, plan) for strip in materialize_all(strips)]
+    return backend.encode_strips(materialize_all(strips), plan)
 
 
 def batch_size(plan: Plan, executor: Any, parallelism: int) -> int:

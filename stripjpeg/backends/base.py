@@ -23,6 +23,7 @@ strip's MCUs, dummy blocks included: ``block_rows = mcu_rows_in_strip * V`` and
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,6 +115,11 @@ class Backend(ABC):
         data, _ = self.entropy_encode(self.transform(pixels, plan), plan,
                                       EntropyState.start(plan), final=True)
         return data
+
+    def encode_strips(self, strips: Sequence[np.ndarray], plan: Plan) -> list[bytes]:
+        """Several independent strips, each as :meth:`encode_strip`; a backend may do them in
+        one call (the orchestrator hands batches of strips to each task)."""
+        return [self.encode_strip(strip, plan) for strip in strips]
 
     def encode_strip_continued(self, pixels: np.ndarray, plan: Plan,
                                state: EntropyState) -> tuple[bytes, EntropyState]:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numba
@@ -689,6 +690,34 @@ def encode_strip_kernel(pixels, layout, plane_rows, plane_cols, divisors, recipr
                        state, final, out)
 
 
+@kernel
+def encode_strips_kernel(pixels, strip_rows, layout, plane_rows, plane_cols, divisors, reciprocals,
+                         steps, is_float, matrix, order, components, mcus_across, dc_table, ac_table,
+                         out, ends):
+    """Several strips of ``strip_rows`` rows each, stacked in ``pixels``, each coded as one
+    restart interval (predictors from 0, last byte padded), in one call without the GIL.
+
+    One call per batch rather than per strip saves the Python work around each call and
+    a release and retake of the GIL, which the other threads' strips would wait on.
+
+    Returns the first non-zero status of :func:`code_blocks`, or 0; strip ``i``'s bytes are
+    ``out[ends[i - 1]:ends[i]]`` (from 0 for the first).
+    """
+    position = 0
+    for i in range(ends.shape[0]):
+        predictors = np.zeros(components.shape[0], np.int64)
+        state = np.zeros(3, np.int64)
+        state[0] = position
+        status = encode_strip_kernel(pixels[i * strip_rows:(i + 1) * strip_rows], layout, plane_rows,
+                                     plane_cols, divisors, reciprocals, steps, is_float, matrix, order,
+                                     components, mcus_across, dc_table, ac_table, predictors, state,
+                                     True, out)
+        if status:
+            return status
+        position = ends[i] = state[0]
+    return 0
+
+
 # --- Per-plan tables ---------------------------------------------------------------------------
 
 class StripShape(NamedTuple):
@@ -787,6 +816,25 @@ class NumbaBackend(Backend):
         """Pixels of one strip -> one restart interval's bytes, in one kernel call."""
         return self.encode_strip_continued(pixels, plan, EntropyState.start(plan), final=True)[0]
 
+    def encode_strips(self, strips: Sequence[np.ndarray], plan: Plan) -> list[bytes]:
+        """Several independent strips, in one kernel call when they lie one after another in
+        memory (consecutive row ranges of one array, as the orchestrator cuts them from an
+        image in memory); otherwise one call per strip."""
+        tall = _stacked(strips, plan.strip_height)
+        if tall is None:
+            return [self.encode_strip(strip, plan) for strip in strips]
+        tables = kernel_tables(plan)
+        shape = tables.shape(plan.strip_height)
+        out = np.empty(len(strips) * shape.n_blocks * MAX_BYTES_PER_BLOCK + MAX_EXTRA_BYTES, np.uint8)
+        ends = np.zeros(len(strips), np.int64)
+        status = encode_strips_kernel(tall, plan.strip_height, shape.layout, shape.plane_rows,
+                                      shape.plane_cols, tables.divisors, tables.reciprocals, tables.steps,
+                                      tables.is_float, _DCT_MATRIX, _TO_ZIGZAG, tables.components,
+                                      plan.mcus_per_row, tables.dc_table, tables.ac_table, out, ends)
+        _check_status(status)
+        starts = [0, *ends[:-1].tolist()]
+        return [out[start:end].tobytes() for start, end in zip(starts, ends.tolist())]
+
     def encode_strip_continued(self, pixels: np.ndarray, plan: Plan, state: EntropyState,
                                final: bool = False) -> tuple[bytes, EntropyState]:
         """Pixels of one strip of a scan without restart markers, continuing from ``state``;
@@ -860,8 +908,30 @@ class NumbaBackend(Backend):
     def _finish(status: int, out: np.ndarray, predictors: np.ndarray,
                 bit_state: np.ndarray) -> tuple[bytes, EntropyState]:
         """The coded bytes and the state after them, or the coder's error."""
-        if status < 0:
-            kind, symbol = ("DC", -1 - status) if status > -257 else ("AC", -257 - status)
-            raise ValueError(f"the {kind} Huffman table has no code for symbol 0x{symbol:02X}")
+        _check_status(status)
         position, buffer, count = (int(v) for v in bit_state)
         return out[:position].tobytes(), EntropyState(tuple(int(p) for p in predictors), buffer, count)
+
+
+def _check_status(status: int) -> None:
+    """Raise the coder's error, if ``status`` (see :func:`code_or_count_blocks`) is one."""
+    if status < 0:
+        kind, symbol = ("DC", -1 - status) if status > -257 else ("AC", -257 - status)
+        raise ValueError(f"the {kind} Huffman table has no code for symbol 0x{symbol:02X}")
+
+
+def _stacked(strips: Sequence[np.ndarray], rows: int) -> np.ndarray | None:
+    """The strips as one array of ``len(strips) * rows`` rows, without a copy, when they are
+    C-contiguous arrays of ``rows`` rows lying one after another in memory (checked by
+    address); else None."""
+    first = strips[0] if strips else None
+    if (len(strips) < 2 or not isinstance(first, np.ndarray) or first.dtype != np.uint8
+            or not first.flags.c_contiguous or first.shape[0] != rows):
+        return None
+    address = first.ctypes.data
+    for index, strip in enumerate(strips):
+        if (not isinstance(strip, np.ndarray) or strip.shape != first.shape or strip.dtype != np.uint8
+                or not strip.flags.c_contiguous or strip.ctypes.data != address + index * first.nbytes):
+            return None
+    # Writeable as the strips are (a read-only view would compile the kernels once more).
+    return np.lib.stride_tricks.as_strided(first, (len(strips) * rows, *first.shape[1:]), first.strides)
