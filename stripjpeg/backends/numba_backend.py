@@ -3,16 +3,17 @@
 Same stages, same names, same integer arithmetic as :mod:`.numpy_backend` (read that one
 to learn JPEG; this one only reorganises the loops so that they run at C speed):
 
-* :func:`convert_to_ycbcr`  pixels -> Y, Cb, Cr planes, edges replicated (one pass)
+* :func:`convert_to_ycbcr`  pixels -> 8-bit Y, Cb, Cr planes, edges replicated (one pass)
 * :func:`downsample`        2x1 / 2x2 averaging with libjpeg's alternating bias
-* :func:`transform_blocks`  a row of blocks at a time: level shift, forward DCT
-                            (:func:`fdct_islow` over the blocks side by side, so it
-                            vectorizes; or :func:`fdct_float` block by block),
+* :func:`transform_blocks`  LANES (32) blocks at a time, side by side, so every step
+                            vectorizes: level shift and forward DCT
+                            (:func:`fdct_islow_group`; or :func:`fdct_float` block by block),
                             quantization by reciprocal multiplication written straight into
-                            zigzag order, dummy blocks
+                            zigzag order (:func:`quantize_group`), dummy blocks
 * :func:`code_blocks`       per block, in MCU order: DC difference, run/size symbols,
-                            Huffman codes into a 64-bit bit buffer, 0xFF stuffing as bytes
-                            are flushed; or, for ``optimize=True``, only symbol counts
+                            Huffman codes into a 64-bit bit buffer written 8 bytes at a
+                            time, 0xFF stuffed; or, for ``optimize=True``, only symbol counts
+* :func:`encode_strips_kernel`  a batch of strips, one restart interval each, in one call
 
 Every kernel is ``nopython``, ``cache=True`` (compiled once, then loaded from numba's cache
 in later processes) and ``nogil=True`` (the orchestrator's thread pool runs strips on all
