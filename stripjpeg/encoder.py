@@ -48,9 +48,10 @@ STRIPS_IN_FLIGHT_PER_WORKER = 4
 
 #: Pixels per task, at most, when strips are batched for another process (see batch_size).
 BATCH_PIXELS = 1 << 21
-#: Pixels per task on a thread pool: about a millisecond of work, so the cost of a task
-#: (a future, a wake-up, the GIL taken back) stays small against it.
-THREAD_BATCH_PIXELS = 1 << 17
+#: Pixels per task on a thread pool: a few milliseconds of work (the numba backend codes
+#: them in one kernel call), so the cost of a task (a future, a wake-up, the GIL taken
+#: back) stays small against it; see batch_size for the measurement.
+THREAD_BATCH_PIXELS = 1 << 19
 
 
 def encode_strips_task(backend: Backend, strips: list[Any], plan: Plan, transformed: bool) -> list[bytes]:
@@ -67,9 +68,11 @@ def encode_strips_task(backend: Backend, strips: list[Any], plan: Plan, transfor
 
 
 def batch_size(plan: Plan, executor: Any, parallelism: int) -> int:
-    """Strips per task: 1 inline; on threads, about ``THREAD_BATCH_PIXELS`` pixels (4 strips
-    of a 4096-wide image: 138.8 against 125.4 MP/s for one strip per task, numba, q100,
-    ``benchmarks/executors.py --size 4096 --quality 100``);
+    """Strips per task: 1 inline; on threads, about ``THREAD_BATCH_PIXELS`` pixels (16 strips
+    of a 4096-wide image; numba, q100, two threads, interleaved runs: 2**15 pixels per task
+    gave 125.6 MP/s at 2048² and 213.9 at 4096², 2**17 gave 189.2 and 263.8, 2**19 211.6 and
+    279.0, 2**20 216.4 and 267.0; ``benchmarks/executors.py`` compares with one strip per
+    task);
     for processes and clusters, where each task costs a round trip and a pickled plan,
     enough strips to amortise that, at most ``BATCH_PIXELS`` pixels (which bounds memory).
     Always leaving several tasks per worker, so the last ones do not run alone."""

@@ -134,7 +134,7 @@ def test_thread_tasks_batch_strips_by_pixels() -> None:
 
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         wide = make_plan(4096, 4096, 3, make_options())           # 512 strips of 4096 x 8
-        assert batch_size(wide, pool, 2) == THREAD_BATCH_PIXELS // (4096 * 8) == 4
+        assert batch_size(wide, pool, 2) == THREAD_BATCH_PIXELS // (4096 * 8) == 16
         assert batch_size(wide, None, 1) == 1                     # inline: one at a time
         short = make_plan(4096, 40, 3, make_options())            # 5 strips: no batching
         assert batch_size(short, pool, 2) == 1
