@@ -70,8 +70,13 @@ def main() -> None:
         plan = make_plan(2048, 2048, 3, make_options(**setting))
         strip = np.ascontiguousarray(mosaic[:plan.strip_height])
         pillow = best_time(lambda s=setting: pillow_encode(mosaic, **s), 5) / plan.strip_count
-        print(f"\n{label}: one strip of 2048 x {plan.strip_height} "
-              f"({plan.mcus_per_row * plan.blocks_per_mcu} blocks); Pillow: {pillow * 1e6:.0f} µs per strip")
+        blocks = plan.mcus_per_row * plan.blocks_per_mcu
+        numpy_backend = backends.get("numpy")
+        dc, ac, _ = numpy_backend.count_symbols(numpy_backend.transform(strip, plan), plan,
+                                                (0,) * len(plan.components))
+        symbols = int(dc.sum() + ac.sum())
+        print(f"\n{label}: one strip of 2048 x {plan.strip_height} ({blocks} blocks, {symbols} Huffman "
+              f"symbols, {symbols / blocks:.1f} a block); Pillow: {pillow * 1e6:.0f} µs per strip")
         for name in backends.available():
             stages = numba_stages(strip, plan, setting) if name == "numba" else numpy_stages(strip, plan)
             for stage, seconds in stages.items():

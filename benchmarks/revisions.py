@@ -1,0 +1,92 @@
+"""The numba kernels of a commit against those of the work tree, timed interleaved in one process.
+
+This machine's speed drifts by up to 25% over minutes, more than many single changes to a
+kernel are worth; timing both versions in turn, in the same process, best of many rounds,
+compares them under the same conditions. Both versions must write the same bytes (checked).
+
+    python benchmarks/revisions.py HEAD~1             # the previous commit against the work tree
+    python benchmarks/revisions.py 1c72e74 --rounds 30
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from common import machine, photo_mosaic
+
+from stripjpeg.backends import EntropyState
+from stripjpeg.options import make_options
+from stripjpeg.plan import make_plan
+
+ROOT = Path(__file__).resolve().parent.parent
+MODULE = "stripjpeg/backends/numba_backend.py"
+SETTINGS = {"q100 4:4:4": dict(quality=100, subsampling="4:4:4"),
+            "q75 4:2:0": dict(quality=75, subsampling="4:2:0")}
+
+
+def load(source: str, name: str, folder: Path):
+    """Import a version of the numba backend's module as a module of its own, ``name``."""
+    for sibling in ("plan", "tables"):
+        source = source.replace(f"from ..{sibling} import", f"from stripjpeg.{sibling} import")
+    for sibling in ("base", "numpy_backend", "numpy_huffman"):
+        source = source.replace(f"from .{sibling} import", f"from stripjpeg.backends.{sibling} import")
+    path = folder / f"{name}.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("revision", help="a git revision, e.g. HEAD~1")
+    parser.add_argument("--rounds", type=int, default=15)
+    args = parser.parse_args()
+    old_source = subprocess.run(["git", "-C", str(ROOT), "show", f"{args.revision}:{MODULE}"],
+                                capture_output=True, text=True, check=True).stdout
+    print(f"machine: {machine()}; {args.revision} (A) against the work tree (B)")
+    mosaic = photo_mosaic(2048)
+    with tempfile.TemporaryDirectory() as folder:
+        versions = {"A": load(old_source, "numba_backend_a", Path(folder)),
+                    "B": load((ROOT / MODULE).read_text(), "numba_backend_b", Path(folder))}
+        for label, setting in SETTINGS.items():
+            plan = make_plan(2048, 2048, 3, make_options(**setting))
+            height = plan.strip_height
+            strips = [np.ascontiguousarray(mosaic[top:top + height]) for top in range(0, 2048, 8 * height)]
+            runs = {}
+            for name, module in versions.items():
+                backend = module.NumbaBackend()
+                blocks = [backend._transform(strip, plan, module._TO_ZIGZAG) for strip in strips]
+                runs[name] = (backend, blocks)
+            first, second = (runs[name][0] for name in versions)
+            assert [first.encode_strip(s, plan) for s in strips] == [second.encode_strip(s, plan)
+                                                                     for s in strips]
+            best = {name: [float("inf"), float("inf")] for name in runs}
+            start = EntropyState.start(plan)
+            for _ in range(args.rounds):
+                for name, (backend, blocks) in runs.items():
+                    begin = time.perf_counter()
+                    for strip_blocks in blocks:
+                        backend._code(strip_blocks, plan, start, True)
+                    best[name][0] = min(best[name][0], (time.perf_counter() - begin) / len(blocks))
+                    begin = time.perf_counter()
+                    for strip in strips:
+                        backend.encode_strip(strip, plan)
+                    best[name][1] = min(best[name][1], (time.perf_counter() - begin) / len(strips))
+            for name, (coding, whole) in best.items():
+                print(f"{label} {name}: Huffman coding {coding * 1e6:6.1f} µs, whole strip "
+                      f"{whole * 1e6:6.1f} µs (2048 x {height}, {len(strips)} strips)")
+
+
+if __name__ == "__main__":
+    main()
