@@ -76,8 +76,12 @@ _DCT_MATRIX = np.array([[(np.sqrt(0.125) if u == 0 else 0.5) * np.cos((2 * x + 1
                          for x in range(8)] for u in range(8)])
 
 #: Where coefficient k (natural order) is stored: in place, or at its zigzag position.
+#: Both read-only (as the tables' zigzag order is), so that numba compiles one version of the
+#: kernels that take them, not one per writeability.
 _NATURAL = np.arange(64, dtype=np.int64)
+_NATURAL.flags.writeable = False
 _TO_ZIGZAG = np.ascontiguousarray(NATURAL_TO_ZIGZAG, dtype=np.int64)
+_TO_ZIGZAG.flags.writeable = False
 
 
 # --- Colour conversion and downsampling ------------------------------------------------------
@@ -136,7 +140,7 @@ def downsample(plane, h_ratio, v_ratio, input_rows, out_cols, out):
 
     Args:
         plane: uint8 ``(R, C)`` full-resolution samples, edges replicated.
-        h_ratio, v_ratio: 2x1 (4:2:2) or 2x2 (4:2:0).
+        h_ratio, v_ratio: 2x1 (4:2:2) or 2x2 (4:2:0); ``h_ratio`` is 2 in both.
         input_rows: pixel rows to use (the strip's rows rounded up to a multiple of
             ``v_ratio``); output rows beyond ``input_rows // v_ratio`` repeat the last one,
             as libjpeg replicates the last *downsampled* row (see numpy_backend).
@@ -147,15 +151,17 @@ def downsample(plane, h_ratio, v_ratio, input_rows, out_cols, out):
     last = input_rows // v_ratio - 1
     for i in range(out.shape[0]):
         top = min(i, last) * v_ratio
-        for j in range(out_cols):
-            left = j * h_ratio
-            if v_ratio == 1:
-                total = np.int32(plane[top, left]) + plane[top, left + 1]
-                out[i, j] = (total + (j & 1)) >> 1
-            else:
-                total = (np.int32(plane[top, left]) + plane[top, left + 1]
-                         + plane[top + 1, left] + plane[top + 1, left + 1])
-                out[i, j] = (total + 1 + (j & 1)) >> 2
+        # Whole rows, one loop per case: the loops over j then vectorize.
+        upper, lower, target = plane[top], plane[top + v_ratio - 1], out[i]
+        if v_ratio == 1:
+            for j in range(out_cols):
+                total = np.int32(upper[2 * j]) + np.int32(upper[2 * j + 1])
+                target[j] = (total + (j & 1)) >> 1
+        else:
+            for j in range(out_cols):
+                total = (np.int32(upper[2 * j]) + np.int32(upper[2 * j + 1])
+                         + np.int32(lower[2 * j]) + np.int32(lower[2 * j + 1]))
+                target[j] = (total + 1 + (j & 1)) >> 2
 
 
 # --- Forward DCT and quantization --------------------------------------------------------------
@@ -694,12 +700,16 @@ def encode_strip_kernel(pixels, layout, plane_rows, plane_cols, divisors, recipr
 @kernel
 def encode_strips_kernel(pixels, strip_rows, layout, plane_rows, plane_cols, divisors, reciprocals,
                          steps, is_float, matrix, order, components, mcus_across, dc_table, ac_table,
-                         out, ends):
+                         final, out, ends):
     """Several strips of ``strip_rows`` rows each, stacked in ``pixels``, each coded as one
     restart interval (predictors from 0, last byte padded), in one call without the GIL.
 
     One call per batch rather than per strip saves the Python work around each call and
     a release and retake of the GIL, which the other threads' strips would wait on.
+
+    ``final`` is always True (each strip's last byte is padded); it is an argument because a
+    literal True here would compile :func:`encode_strip_kernel` a second time, for that
+    literal's type.
 
     Returns the first non-zero status of :func:`code_blocks`, or 0; strip ``i``'s bytes are
     ``out[ends[i - 1]:ends[i]]`` (from 0 for the first).
@@ -712,7 +722,7 @@ def encode_strips_kernel(pixels, strip_rows, layout, plane_rows, plane_cols, div
         status = encode_strip_kernel(pixels[i * strip_rows:(i + 1) * strip_rows], layout, plane_rows,
                                      plane_cols, divisors, reciprocals, steps, is_float, matrix, order,
                                      components, mcus_across, dc_table, ac_table, predictors, state,
-                                     True, out)
+                                     final, out)
         if status:
             return status
         position = ends[i] = state[0]
@@ -831,7 +841,7 @@ class NumbaBackend(Backend):
         status = encode_strips_kernel(tall, plan.strip_height, shape.layout, shape.plane_rows,
                                       shape.plane_cols, tables.divisors, tables.reciprocals, tables.steps,
                                       tables.is_float, _DCT_MATRIX, _TO_ZIGZAG, tables.components,
-                                      plan.mcus_per_row, tables.dc_table, tables.ac_table, out, ends)
+                                      plan.mcus_per_row, tables.dc_table, tables.ac_table, True, out, ends)
         _check_status(status)
         starts = [0, *ends[:-1].tolist()]
         return [out[start:end].tobytes() for start, end in zip(starts, ends.tolist())]
