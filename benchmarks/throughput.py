@@ -52,7 +52,7 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[2048, 4096])
     parser.add_argument("--backends", nargs="+", default=stripjpeg.backends.available())
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--numpy-max-size", type=int, default=2048,
                         help="skip the (slow) numpy backend above this size")
     args = parser.parse_args()
