@@ -2,8 +2,9 @@
 
 Real photographs tiled (not scaled) into a mosaic; after a warm-up, stripjpeg and Pillow
 are timed interleaved, best of ``--repeats``, so ratios come from the same conditions.
-Also: first-call latency of the numba backend in fresh processes, with a cold (empty)
-and a warm numba cache.
+Each backend runs with default workers, with ``workers=1``, and serially (``restart_rows=0``:
+no restart markers, one core, the same bytes as Pillow's default layout). Also: first-call
+latency of the numba backend in fresh processes, with a cold (empty) and a warm numba cache.
 
     python benchmarks/throughput.py                 # 2048² and 4096², numba and numpy
     python benchmarks/throughput.py --sizes 4096 --backends numba
@@ -85,6 +86,9 @@ def main() -> None:
                 runs[name] = lambda p=pixels, s=setting, n=name: stripjpeg.encode(p, backend=n, **s)
                 runs[name + " w=1"] = lambda p=pixels, s=setting, n=name: stripjpeg.encode(
                     p, backend=n, workers=1, **s)
+                # No restart markers: one core, Pillow's own layout (and its bytes).
+                runs[name + " serial"] = lambda p=pixels, s=setting, n=name: stripjpeg.encode(
+                    p, backend=n, restart_rows=0, **s)
             for run in runs.values():  # warm-up (and numba compilation)
                 run()
             best = dict.fromkeys(runs, float("inf"))
@@ -103,7 +107,7 @@ def main() -> None:
 
 
 def _columns(backends: list[str]) -> list[str]:
-    return [column for name in backends for column in (name, name + " w=1")]
+    return [column for name in backends for column in (name, name + " w=1", name + " serial")]
 
 
 if __name__ == "__main__":
