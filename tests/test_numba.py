@@ -109,6 +109,8 @@ def test_a_batch_of_strips_in_one_call_equals_one_call_per_strip() -> None:
     assert _stacked(copies, 16) is None
     assert backend.encode_strips(copies, plan) == one_by_one
     assert _stacked([pixels[:, :48][:16], pixels[:, :48][16:32]], 16) is None   # not C-contiguous
+    short = [pixels[:16], pixels[16:32], pixels[32:40]]                 # the image's last strip
+    assert backend.encode_strips(short, plan) == [backend.encode_strip(strip, plan) for strip in short]
 
 
 def test_noise_at_quality_100_fits_the_worst_case_buffer() -> None:
