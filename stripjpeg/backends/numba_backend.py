@@ -27,6 +27,7 @@ tests use to check them line by line.
 
 from __future__ import annotations
 
+import sys
 import threading
 import weakref
 from collections.abc import Sequence
@@ -806,6 +807,11 @@ class NumbaBackend(Backend):
     """
 
     name = "numba"
+
+    def __init__(self) -> None:
+        if sys.byteorder != "little":
+            # transform_blocks reads 8 samples as one uint64 word, byte x being sample x.
+            raise ValueError("the numba backend needs a little-endian machine; use backend='numpy'")
 
     def transform(self, pixels: np.ndarray, plan: Plan) -> list[np.ndarray]:
         """Pixels of one strip -> quantized blocks per component (see :class:`Backend`)."""
