@@ -49,6 +49,14 @@ def test_missing_numba_is_a_clear_error(monkeypatch) -> None:
         backends.get("numba")
 
 
+def test_big_endian_machines_get_a_clear_error(monkeypatch) -> None:
+    from stripjpeg.backends.numba_backend import NumbaBackend
+
+    monkeypatch.setattr(sys, "byteorder", "big")
+    with pytest.raises(ValueError, match=r"little-endian.*backend='numpy'"):
+        NumbaBackend()
+
+
 def test_import_compiles_nothing() -> None:
     out = run_python("import sys, stripjpeg; print('numba' in sys.modules)\n"
                      "from stripjpeg.backends import get, numba_backend as nb\n"
