@@ -119,6 +119,11 @@ class StripEncoder:
                                self.plan.strip_count))
         self._executor = executor
         self._batch_size = batch_size(self.plan, executor, parallelism)
+        if executor is None and not copy_strips and not serial:
+            # Inline, on strips that stay valid until the encode returns (views of the
+            # caller's whole array): batches still save the work around each call (the
+            # numba backend codes a batch in one kernel call).
+            self._batch_size = max(1, THREAD_BATCH_PIXELS // (self.plan.width * self.plan.strip_height))
         self._batch: list[Any] = []
         self._scheduler = OrderedScheduler(encode_strips_task, executor,
                                            STRIPS_IN_FLIGHT_PER_WORKER * parallelism)

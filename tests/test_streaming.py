@@ -277,3 +277,25 @@ def test_offsets_past_4_gib_stay_exact(picture: np.ndarray) -> None:
     assert shifted.bytes_out == reference.bytes_out + start > 2**32
     assert shifted.restart_offsets == [offset + start for offset in reference.restart_offsets]
     assert max(shifted.restart_offsets) > 2**32
+
+
+def test_inline_encoding_of_an_array_batches_strips(picture: np.ndarray, monkeypatch) -> None:
+    """workers=1 on a whole array: strips stay valid until the encode returns, so they go to
+    the backend in batches (one kernel call each for numba); pushed rows, which the caller
+    may reuse, go one strip at a time."""
+    seen: list[int] = []
+    real = NumpyBackend.encode_strips
+
+    def spy(self, strips, plan):
+        seen.append(len(strips))
+        return real(self, strips, plan)
+
+    monkeypatch.setattr(NumpyBackend, "encode_strips", spy)
+    expected = pillow_jpeg(picture, 85)
+    assert stripjpeg.encode(picture, 85, backend="numpy", workers=1) == expected
+    assert sum(seen) == -(-picture.shape[0] // 8) and max(seen) > 1
+    seen.clear()
+    chunks = stripjpeg.iter_encode(pieces(picture, 40), width=picture.shape[1], height=picture.shape[0],
+                                   mode="RGB", quality=85, backend="numpy", workers=1)
+    assert b"".join(chunks) == expected
+    assert set(seen) == {1}
