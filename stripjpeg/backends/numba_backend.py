@@ -136,12 +136,13 @@ def convert_to_ycbcr(pixels, planes):
 
 
 @kernel
-def downsample(plane, h_ratio, v_ratio, input_rows, out_cols, out):
-    """Average ``h_ratio x v_ratio`` groups with libjpeg's alternating bias (jcsample.c).
+def downsample(plane, v_ratio, input_rows, out_cols, out):
+    """Average ``2 x v_ratio`` groups with libjpeg's alternating bias (jcsample.c): every
+    subsampling stripjpeg offers halves the columns (4:2:2 and 4:2:0).
 
     Args:
         plane: uint8 ``(R, C)`` full-resolution samples, edges replicated.
-        h_ratio, v_ratio: 2x1 (4:2:2) or 2x2 (4:2:0); ``h_ratio`` is 2 in both.
+        v_ratio: 1 (4:2:2) or 2 (4:2:0).
         input_rows: pixel rows to use (the strip's rows rounded up to a multiple of
             ``v_ratio``); output rows beyond ``input_rows // v_ratio`` repeat the last one,
             as libjpeg replicates the last *downsampled* row (see numpy_backend).
@@ -416,8 +417,7 @@ def transform_strip(pixels, layout, plane_rows, plane_cols, divisors, reciprocal
             real_cols = layout[c, REAL_COLS]
             plane = np.empty((layout[c, REAL_ROWS] * 8, (real_cols + LANES - 1) // LANES * LANES * 8),
                              np.uint8)
-            downsample(planes[c], layout[c, H_RATIO], layout[c, V_RATIO], layout[c, INPUT_ROWS],
-                       real_cols * 8, plane)
+            downsample(planes[c], layout[c, V_RATIO], layout[c, INPUT_ROWS], real_cols * 8, plane)
         q = layout[c, QUANT]
         transform_blocks(plane, layout[c, REAL_ROWS], layout[c, REAL_COLS], layout[c, BLOCK_COLS],
                          layout[c, MCU_H], divisors[q], reciprocals[q], steps[q], is_float, matrix, order,
