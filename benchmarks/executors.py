@@ -67,7 +67,7 @@ def main() -> None:
     # ratios come from the same conditions; this machine's speed drifts by up to 25%.
     def one_strip_per_task():
         default_batch_size = encoder.batch_size
-        encoder.batch_size = lambda plan, executor, parallelism: 1
+        encoder.batch_size = lambda plan, executor, parallelism, strips_stay_valid=False: 1
         try:
             return stripjpeg.encode(pixels, quality, workers=2)
         finally:

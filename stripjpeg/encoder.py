@@ -67,8 +67,11 @@ def encode_strips_task(backend: Backend, strips: list[Any], plan: Plan, transfor
     return backend.encode_strips(materialize_all(strips), plan)
 
 
-def batch_size(plan: Plan, executor: Any, parallelism: int) -> int:
-    """Strips per task: 1 inline; on threads, about ``THREAD_BATCH_PIXELS`` pixels (16 strips
+def batch_size(plan: Plan, executor: Any, parallelism: int, strips_stay_valid: bool = False) -> int:
+    """Strips per task. Inline: about ``THREAD_BATCH_PIXELS`` pixels when the strips stay
+    valid until the encode returns (views of the caller's whole array; the numba backend codes
+    a batch in one kernel call), else 1, since the caller may reuse its row buffers as soon
+    as a strip is handed over. On threads, about ``THREAD_BATCH_PIXELS`` pixels (16 strips
     of a 4096-wide image; numba, q100, two threads, interleaved runs: 2**15 pixels per task
     gave 125.6 MP/s at 2048² and 213.9 at 4096², 2**17 gave 189.2 and 263.8, 2**19 211.6 and
     279.0, 2**20 216.4 and 267.0; ``benchmarks/executors.py`` compares with one strip per
@@ -76,9 +79,9 @@ def batch_size(plan: Plan, executor: Any, parallelism: int) -> int:
     for processes and clusters, where each task costs a round trip and a pickled plan,
     enough strips to amortise that, at most ``BATCH_PIXELS`` pixels (which bounds memory).
     Always leaving several tasks per worker, so the last ones do not run alone."""
-    if executor is None:
-        return 1
     strip_pixels = plan.width * plan.strip_height
+    if executor is None:
+        return max(1, THREAD_BATCH_PIXELS // strip_pixels) if strips_stay_valid else 1
     threads = isinstance(executor, concurrent.futures.ThreadPoolExecutor)
     limit = THREAD_BATCH_PIXELS if threads else BATCH_PIXELS
     by_work = plan.strip_count // (4 * parallelism)
@@ -118,12 +121,7 @@ class StripEncoder:
             else make_executor(options.workers, options.executor, self.backend.threads_help,
                                self.plan.strip_count))
         self._executor = executor
-        self._batch_size = batch_size(self.plan, executor, parallelism)
-        if executor is None and not copy_strips and not serial:
-            # Inline, on strips that stay valid until the encode returns (views of the
-            # caller's whole array): batches still save the work around each call (the
-            # numba backend codes a batch in one kernel call).
-            self._batch_size = max(1, THREAD_BATCH_PIXELS // (self.plan.width * self.plan.strip_height))
+        self._batch_size = batch_size(self.plan, executor, parallelism, strips_stay_valid=not copy_strips)
         self._batch: list[Any] = []
         self._scheduler = OrderedScheduler(encode_strips_task, executor,
                                            STRIPS_IN_FLIGHT_PER_WORKER * parallelism)

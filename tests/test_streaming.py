@@ -135,7 +135,8 @@ def test_thread_tasks_batch_strips_by_pixels() -> None:
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         wide = make_plan(4096, 4096, 3, make_options())           # 512 strips of 4096 x 8
         assert batch_size(wide, pool, 2) == THREAD_BATCH_PIXELS // (4096 * 8) == 16
-        assert batch_size(wide, None, 1) == 1                     # inline: one at a time
+        assert batch_size(wide, None, 1) == 1                     # inline: one at a time,
+        assert batch_size(wide, None, 1, strips_stay_valid=True) == 16  # unless they stay valid
         short = make_plan(4096, 40, 3, make_options())            # 5 strips: no batching
         assert batch_size(short, pool, 2) == 1
         huge = make_plan(65535, 64, 3, make_options())            # one strip over the limit
@@ -167,7 +168,7 @@ def test_batched_thread_tasks_give_the_same_bytes(picture: np.ndarray, monkeypat
 
     expected = pillow_jpeg(picture, 80, "4:2:0")
     for size in (3, 5):  # batches that do not divide the strip count
-        monkeypatch.setattr(encoder, "batch_size", lambda plan, executor, parallelism, n=size: n)
+        monkeypatch.setattr(encoder, "batch_size", lambda *args, n=size, **options: n)
         assert stripjpeg.encode(picture, 80, "4:2:0", workers=2) == expected
         height, width = picture.shape[:2]
         chunks = stripjpeg.iter_encode(pieces(picture, 5), width=width, height=height, quality=80,

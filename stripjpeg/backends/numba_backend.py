@@ -837,10 +837,9 @@ class NumbaBackend(Backend):
         """Several independent strips, in one kernel call when they lie one after another in
         memory (consecutive row ranges of one array, as the orchestrator cuts them from an
         image in memory); otherwise one call per strip."""
-        last = strips[-1] if strips else None
-        if len(strips) > 1 and getattr(last, "shape", (plan.strip_height,))[0] != plan.strip_height:
+        if len(strips) > 1 and strips[-1].shape[0] != plan.strip_height:
             # The image's last strip is shorter: the others can still go together.
-            return [*self.encode_strips(strips[:-1], plan), self.encode_strip(last, plan)]
+            return [*self.encode_strips(strips[:-1], plan), self.encode_strip(strips[-1], plan)]
         tall = _stacked(strips, plan.strip_height)
         if tall is None:
             return [self.encode_strip(strip, plan) for strip in strips]
