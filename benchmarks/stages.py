@@ -27,8 +27,9 @@ def numba_stages(strip: np.ndarray, plan, setting: dict) -> dict[str, float]:
     from stripjpeg.backends import numba_backend as kernels
 
     backend = backends.get("numba")
-    layouts = plan.strip_layout(strip.shape[0])
-    planes = np.empty((len(plan.components), layouts[0].block_rows * 8, layouts[0].block_cols * 8), np.int16)
+    # The planes the transform converts into: 8-bit, the size the kernel tables give.
+    shape = kernels.kernel_tables(plan).shape(strip.shape[0])
+    planes = np.empty((len(plan.components), shape.plane_rows, shape.plane_cols), np.uint8)
     blocks = backend._transform(strip, plan, kernels._TO_ZIGZAG)
     start = EntropyState.start(plan)
     return {
