@@ -9,7 +9,10 @@ source and a Dask client's executor, only the strip's task graph travels to the 
     python benchmarks/executors.py            # 2048 x 2048 photo mosaic, q90 4:4:4
     python benchmarks/executors.py --size 4096 --quality 100
 
-Also: the NumPy backend on one thread and on two (its default is one: it holds the GIL).
+Also: the NumPy backend on one thread and on two (its default is one: it holds the GIL);
+thread tasks of other sizes than ``encoder.THREAD_BATCH_PIXELS``; and the strips' kernels
+alone (``Backend.encode_strips`` on half the image per thread, no orchestrator) on one thread
+and on two, which is what two threads could gain at most.
 """
 
 from __future__ import annotations
@@ -41,6 +44,42 @@ def handoff_cost(pixels, quality: int) -> str:
     return (f"hand-off per strip ({width}x{plan.strip_height} RGB): {len(message):,} bytes pickled out "
             f"(pixels {strip.nbytes:,} + plan {len(message) - strip.nbytes:,}), {seconds * 1e6:.0f} us "
             f"to pickle and unpickle; {out_per_strip:,.0f} bytes back")
+
+
+def batch_sweep(pixels, quality: int, repeats: int) -> list[str]:
+    """MP/s on two threads with thread tasks of 2**15 to 2**20 pixels, interleaved."""
+    megapixels = pixels.shape[0] * pixels.shape[1] / 1e6
+    default = encoder.THREAD_BATCH_PIXELS
+    best: dict[int, float] = {}
+    try:
+        for _ in range(repeats):
+            for bits in (15, 17, 18, 19, 20):
+                encoder.THREAD_BATCH_PIXELS = 1 << bits
+                seconds = best_time(lambda: stripjpeg.encode(pixels, quality, workers=2), 1)
+                best[bits] = min(best.get(bits, float("inf")), seconds)
+    finally:
+        encoder.THREAD_BATCH_PIXELS = default
+    return [f"  2**{bits} pixels per task{' (default)' if 1 << bits == default else ''}: "
+            f"{megapixels / seconds:.1f} MP/s" for bits, seconds in best.items()]
+
+
+def kernels_alone(pixels, quality: int, repeats: int) -> str:
+    """The default backend's encode_strips over the image's batches of strips (as the encoder
+    cuts them for two threads), on one thread and then on two: no orchestrator around them."""
+    height, width = pixels.shape[:2]
+    plan = make_plan(width, height, 3, make_options(quality=quality))
+    backend = stripjpeg.backends.get()
+    strips = [pixels[top:top + plan.strip_height] for top in range(0, height, plan.strip_height)]
+    one, two = float("inf"), float("inf")
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        size = encoder.batch_size(plan, pool, 2)
+        batches = [strips[start:start + size] for start in range(0, len(strips), size)]
+        for _ in range(repeats):
+            one = min(one, best_time(lambda: [backend.encode_strips(batch, plan) for batch in batches], 1))
+            two = min(two, best_time(lambda: list(pool.map(lambda batch: backend.encode_strips(batch, plan),
+                                                             batches)), 1))
+    return (f"kernels alone ({backend.name}, encode_strips, {len(batches)} batches of {size} strips): "
+            f"one thread {one * 1e3:.1f} ms, two threads {two * 1e3:.1f} ms, {one / two:.2f}x")
 
 
 def main() -> None:
@@ -92,6 +131,10 @@ def main() -> None:
             best[label] = min(best[label], best_time(case, 1))
     rows.extend(best.items())
     pillow = best["Pillow (one thread)"]
+    # Timed before any worker process exists (their start and shutdown take CPU time too).
+    extra = [kernels_alone(pixels, quality, args.repeats),
+             "thread tasks of other sizes (two threads, interleaved):",
+             *batch_sweep(pixels, quality, args.repeats)]
     with concurrent.futures.ProcessPoolExecutor(2) as pool:
         stripjpeg.encode(pixels[:64], quality, executor=pool)  # start the workers, load kernels
         run("process pool (2)", executor=pool)
@@ -114,6 +157,7 @@ def main() -> None:
     print(f"{'executor':<42} {'MP/s':>7} {'x Pillow':>9}")
     for label, seconds in rows:
         print(f"{label:<42} {megapixels / seconds:>7.1f} {pillow / seconds:>8.2f}x")
+    print("\n".join(extra))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import argparse
 import numpy as np
 from common import best_time, machine, photo_mosaic, pillow_encode
 
+import stripjpeg
 from stripjpeg import backends
 from stripjpeg.backends import EntropyState
 from stripjpeg.options import make_options
@@ -66,6 +67,11 @@ def main() -> None:
     argparse.ArgumentParser(description=__doc__,
                             formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     print(f"machine: {machine()}")
+    # What every encode pays whatever the image: options, plan, backend, writer, pool.
+    tiny = np.zeros((8, 8, 3), np.uint8)
+    stripjpeg.encode(tiny)
+    seconds = best_time(lambda: stripjpeg.encode(tiny), 300)
+    print(f"a whole stripjpeg.encode of an 8 x 8 image: {seconds * 1e6:.0f} µs")
     mosaic = photo_mosaic(2048)
     for label, setting in SETTINGS.items():
         plan = make_plan(2048, 2048, 3, make_options(**setting))
