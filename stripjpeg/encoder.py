@@ -72,10 +72,9 @@ def batch_size(plan: Plan, executor: Any, parallelism: int, strips_stay_valid: b
     valid until the encode returns (views of the caller's whole array; the numba backend codes
     a batch in one kernel call), else 1, since the caller may reuse its row buffers as soon
     as a strip is handed over. On threads, about ``THREAD_BATCH_PIXELS`` pixels (16 strips
-    of a 4096-wide image; numba, q100, two threads, interleaved runs: 2**15 pixels per task
-    gave 125.6 MP/s at 2048² and 213.9 at 4096², 2**17 gave 189.2 and 263.8, 2**19 211.6 and
-    279.0, 2**20 216.4 and 267.0; ``benchmarks/executors.py`` compares with one strip per
-    task);
+    of a 4096-wide image; ``benchmarks/executors.py`` times other sizes, numba, two threads,
+    interleaved: 2**15 pixels per task gave 266 MP/s at 2048² q90 and 211 at 4096² q100,
+    2**17 373 and 264, 2**19 390 and 288, 2**20 387 and 287);
     for processes and clusters, where each task costs a round trip and a pickled plan,
     enough strips to amortise that, at most ``BATCH_PIXELS`` pixels (which bounds memory).
     Always leaving several tasks per worker, so the last ones do not run alone."""

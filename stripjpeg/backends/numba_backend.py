@@ -181,11 +181,12 @@ def downsample(plane, v_ratio, input_rows, out_cols, out):
 # turns into vector instructions (16 int32 lanes to a 512-bit register). The quantized blocks
 # stay side by side, ``(groups, 64, LANES)`` per block row, for the entropy coder.
 #
-# Measured on the q100 strip (`benchmarks/stages.py`), which is why the loops look as they do:
-# a whole row of 256 blocks side by side did not fit the L1 cache (80 ns per block); each
-# pass writing the 8 consecutive rows of its outputs ran 5 times slower than writing them 8
-# rows apart (so pass 1 stores its outputs transposed and pass 2 reads them back in order);
-# and 16 lanes ran far slower than 32 (LLVM unrolled the short loop instead of vectorizing).
+# Measured with micro-benchmarks of these kernels (docs/backends.md), which is why the loops
+# look as they do: a whole row of 256 blocks side by side did not fit the L1 cache (80 ns per
+# block); each pass writing the 8 consecutive rows of its outputs ran 5 times slower than
+# writing them 8 rows apart (so pass 1 stores its outputs transposed and pass 2 reads them
+# back in order); and 16 lanes ran far slower than 32 (LLVM unrolled the short loop instead
+# of vectorizing).
 
 #: Blocks transformed side by side (see above).
 LANES = 32
