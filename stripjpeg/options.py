@@ -8,11 +8,12 @@ so a bad value gets the same clear error whichever door it came in by.
 from __future__ import annotations
 
 import concurrent.futures
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from .notices import warn_user
 
 #: Chroma subsampling name -> (H, V) sampling factors of the luma component (T.81 A.1.1).
 #: Chroma components always have factors (1, 1), as libjpeg sets them.
@@ -193,9 +194,9 @@ def check_dimensions(width: Any, height: Any) -> None:
     _check_int("width", width, 1, MAX_DIMENSION)
     _check_int("height", height, 1, MAX_DIMENSION)
     if max(width, height) > LIBJPEG_MAX_DIMENSION:
-        warnings.warn(f"a {width}x{height} image is valid JPEG, but libjpeg-based decoders (djpeg, "
-                      f"Pillow, most browsers) refuse sizes over {LIBJPEG_MAX_DIMENSION}",
-                      UserWarning, stacklevel=3)
+        # Blame the caller's line, whichever entry point (encode, Encoder, ...) it called.
+        warn_user(f"a {width}x{height} image is valid JPEG, but libjpeg-based decoders (djpeg, "
+                  f"Pillow, most browsers) refuse sizes over {LIBJPEG_MAX_DIMENSION}")
 
 
 def check_mode(mode: Any) -> int:
