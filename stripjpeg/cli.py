@@ -4,6 +4,7 @@
 
     stripjpeg encode INPUT -o OUTPUT [options]   encode an image file (.npy/PGM/PPM/PAM streamed)
     stripjpeg example -o OUTPUT [--size WxH]      encode the built-in example, strip by strip
+                                                  (exit 1 if its bytes differ from Pillow's)
     stripjpeg info FILE [--json]                  list a JPEG file's marker segments
     stripjpeg compare A B [--heatmap PNG]         compare two JPEG files coefficient by coefficient
 
@@ -34,6 +35,8 @@ from .sources import open_image
 
 #: Exit status for a usage or input error (as argparse uses it).
 EXIT_ERROR = 2
+#: Exit status when files differ: ``compare``, and ``example`` when Pillow's bytes differ.
+EXIT_DIFFERS = 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -74,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     example = commands.add_parser("example", help="encode the built-in example image",
                                   description="Generate the built-in example image strip by strip, "
-                                              "encode it, and check the bytes against Pillow if installed.")
+                                              "encode it, and check the bytes against Pillow if installed: "
+                                              "exit status 1 if they differ.")
     example.add_argument("-o", "--output", default="example.jpg", help="the JPEG file to write")
     example.add_argument("--size", type=_size, default=(4096, 4096), metavar="WxH",
                          help="image size in pixels (default 4096x4096)")
@@ -229,10 +233,15 @@ def run_example(args: argparse.Namespace) -> int:
     if args.index:
         write_index(args.index, args.output, encoder.plan, encoder.restart_offsets)
     _report(args.output, width, height, elapsed, "generated and encoded strip by strip")
-    verdict = _check_with_pillow(args.output, example_image(width, height), options)
-    if verdict:
-        print(verdict)
-    return 0
+    same = matches_pillow(args.output, example_image(width, height), options)
+    if same is None:
+        return 0
+    if same:
+        print("identical, byte for byte, to what Pillow (libjpeg-turbo) writes for the same pixels")
+        return 0
+    # The example exists to show the bytes match; a mismatch is a failure, like `compare`'s.
+    print("DIFFERS from what Pillow (libjpeg-turbo) writes for the same pixels")
+    return EXIT_DIFFERS
 
 
 def _report(path: str, width: int, height: int, seconds: float, what: str = "encoded") -> None:
@@ -242,16 +251,18 @@ def _report(path: str, width: int, height: int, seconds: float, what: str = "enc
           f"{what} in {seconds:.2f} s ({megapixels / seconds:.1f} MP/s)")
 
 
-def _check_with_pillow(path: str, pixels: np.ndarray, options: dict[str, Any]) -> str:
-    """Compare the file with Pillow's for the same pixels and options, when that is meaningful."""
+def matches_pillow(path: str, pixels: np.ndarray, options: dict[str, Any]) -> bool | None:
+    """Whether the file holds the bytes Pillow writes for the same pixels and options; None
+    when that cannot be checked (no Pillow; ``dct="float"``; a side over 65500, which
+    Pillow refuses)."""
     try:
         import io
 
         from PIL import Image
     except ImportError:
-        return ""
+        return None
     if options["dct"] != "islow" or max(pixels.shape[:2]) > 65500:
-        return ""
+        return None
     pillow_options: dict[str, Any] = {"quality": options["quality"] or 100,
                                       "subsampling": options["subsampling"],
                                       "optimize": options["optimize"]}
@@ -267,9 +278,7 @@ def _check_with_pillow(path: str, pixels: np.ndarray, options: dict[str, Any]) -
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, "JPEG", **pillow_options)
     with open(path, "rb") as file:
-        same = file.read() == buffer.getvalue()
-    return ("identical, byte for byte, to what Pillow (libjpeg-turbo) writes for the same pixels"
-            if same else "DIFFERS from what Pillow (libjpeg-turbo) writes for the same pixels")
+        return file.read() == buffer.getvalue()
 
 
 def write_index(index_path: str, jpeg_path: str, plan: Plan, offsets: list[int]) -> None:
@@ -312,4 +321,4 @@ def run_compare(args: argparse.Namespace) -> int:
     if args.heatmap:
         report.save_heatmap(args.heatmap)
         print(f"heatmap written to {args.heatmap}")
-    return 0 if report.identical else 1
+    return 0 if report.identical else EXIT_DIFFERS

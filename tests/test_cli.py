@@ -147,6 +147,19 @@ def test_example_command_equals_library_and_pillow(tmp_path: Path, capsys: pytes
     assert (tmp_path / "ex.jpg").read_bytes() == stripjpeg.encode(pixels, 85) == pillow_jpeg(pixels, 85)
 
 
+def test_example_command_exits_1_when_pillow_differs(tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # Pillow is given other pixels (the example inverted), so its bytes really differ and
+    # the real comparison has to notice.
+    monkeypatch.setattr("stripjpeg.cli.example_image",
+                        lambda width, height: 255 - example_image(width, height))
+    assert run("example", "-o", tmp_path / "ex.jpg", "--size", "32x16") == 1
+    out = capsys.readouterr().out
+    assert "DIFFERS from what Pillow" in out and "identical" not in out
+    # The file written is still the example's own encoding.
+    assert (tmp_path / "ex.jpg").read_bytes() == stripjpeg.encode(example_image(32, 16))
+
+
 @pytest.mark.parametrize("argv, message", [
     (["encode", "{missing}", "-o", "{out}"], "No such file"),
     (["encode", "{npy}", "-o", "{out}", "-q", "101"], "quality must be from 1 to 100"),
