@@ -6,14 +6,46 @@
   image (the operating system's page cache holds what was read recently).
 * Anything else Pillow reads (PNG, TIFF, JPEG, BMP, ...) is decoded whole, because those
   formats cannot be read by rows through Pillow; Pillow is then required.
+
+Nothing is clipped or dropped silently. The encoder takes 8-bit L, RGB and RGBA (whose alpha
+it drops, as documented for every entry point, without a warning); every other Pillow mode is
+converted *and said so* (a ``UserWarning``, one line on stderr in the CLI), or refused with a
+``ValueError`` that says what to do instead (:func:`pixels_from_pillow`):
+
+=======================  ==================================================================
+Pillow mode              what happens
+=======================  ==================================================================
+L, RGB                   as they are
+RGBA                     as it is; the encoder drops alpha (no warning)
+1                        -> L (0 and 255), warning
+P                        -> RGB, or RGBA if it has transparency (then dropped), warning
+PA                       -> RGBA (alpha dropped by the encoder), warning
+LA                       -> L, alpha dropped, warning
+RGBX                     -> RGB (the padding byte dropped), no warning
+I;16, I;16L/B/N          16-bit samples scaled to 8 bits by :func:`scale_16_to_8`, warning
+YCbCr                    -> RGB (Pillow's JFIF conversion), warning
+HSV                      -> RGB, warning
+I (32-bit), F (float)    refused: convert to 8 bits yourself (e.g. save a uint8 ``.npy``)
+CMYK                     refused: convert to RGB with a colour-managed tool
+LAB                      refused: convert to RGB with a colour-managed tool (PIL.ImageCms)
+La, RGBa, anything else  refused: convert to L, RGB or RGBA first
+=======================  ==================================================================
+
+Files of 16 bits per sample that Pillow itself opens as 8-bit RGB or RGBA (16-bit colour
+PNGs: Pillow keeps each sample's high byte, truncating) get a warning saying so. There is no
+12- or 16-bit JPEG output yet; ``.npy`` and Netpbm sources must already be 8-bit (no scaling
+is done there).
 """
 
 from __future__ import annotations
 
 import os
 import re
+from typing import Any
 
 import numpy as np
+
+from .notices import warn_user
 
 #: Netpbm magic numbers we read, and the channel count each implies (None: in the header).
 _NETPBM = {b"P5": 1, b"P6": 3, b"P7": None}
@@ -28,8 +60,12 @@ def open_image(path: str | os.PathLike) -> np.ndarray:
     ``.npy`` and PGM/PPM/PAM files come back memory-mapped (read-only, nothing loaded);
     other formats are decoded with Pillow.
 
+    Warns:
+        UserWarning: pixels were converted (see the table above), naming the file.
+
     Raises:
-        ValueError: a file that is not a readable image, or not 8-bit.
+        ValueError: a file that is not a readable image; a ``.npy`` that is not uint8 or a
+            Netpbm file with maxval other than 255 (not scaled); a refused Pillow mode.
         OSError: the file cannot be opened.
     """
     path = os.fspath(path)
@@ -48,7 +84,9 @@ def _open_npy(path: str) -> np.ndarray:
     except ValueError as error:
         raise ValueError(f"{path}: not a readable .npy array ({error})") from None
     if array.dtype != np.uint8:
-        raise ValueError(f"{path}: the array has dtype {array.dtype}; stripjpeg encodes uint8 pixels")
+        raise ValueError(f"{path}: the array has dtype {array.dtype}; stripjpeg encodes uint8 pixels "
+                         "and does not scale others: convert to uint8 first (16-bit samples e.g. "
+                         "with (v * 255 + 32767) // 65535)")
     return array
 
 
@@ -68,7 +106,8 @@ def open_netpbm(path: str | os.PathLike) -> np.ndarray:
         width, height, maxval, offset = _pnm_header(head, path)
         channels = _NETPBM[magic]
     if maxval != 255:
-        raise ValueError(f"{path}: maxval {maxval} is not supported; stripjpeg reads 8-bit files (255)")
+        raise ValueError(f"{path}: maxval {maxval} is not supported; stripjpeg reads 8-bit files "
+                         "(255) and does not scale others: convert to 8 bits first")
     if width < 1 or height < 1:
         raise ValueError(f"{path}: the header declares a {width}x{height} image")
     needed = offset + width * height * channels
@@ -127,8 +166,115 @@ def _open_with_pillow(path: str) -> np.ndarray:
                          ".npy and PGM/PPM/PAM files are read without it") from None
     try:
         with Image.open(path) as image:
-            if image.mode not in ("L", "RGB", "RGBA"):
-                image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
-            return np.asarray(image)
+            _warn_if_pillow_truncated(image, path)
+            return pixels_from_pillow(image, path)
     except (OSError, Image.UnidentifiedImageError) as error:
         raise ValueError(f"{path}: not an image Pillow can read ({error})") from None
+
+
+#: Pillow modes of 16-bit unsigned samples (little-, big- and native-endian, and I;16 = little).
+SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N")
+
+#: Pillow raw modes of 16-bit samples that it decodes into an 8-bit mode.
+SIXTEEN_BIT_RAW_MODE = re.compile(r"(L|LA|RGB|RGBA|RGBX|CMYK);16[BLN]?$")
+
+#: Modes converted by Pillow to one the encoder takes: mode -> (Pillow target mode, notice
+#: or None). P is handled apart (its target depends on transparency).
+CONVERTED_MODES = {
+    "1": ("L", "1-bit pixels converted to 8-bit grayscale (0 and 255)"),
+    "PA": ("RGBA", "palette colours converted to RGB; the alpha channel is dropped "
+                   "(JPEG has no transparency)"),
+    "LA": ("L", "the alpha channel is dropped (JPEG has no transparency)"),
+    "RGBX": ("RGB", None),  # the fourth byte is padding: nothing is lost
+    "YCbCr": ("RGB", "YCbCr converted to RGB (the JFIF equations); the encoder converts "
+                     "back to YCbCr, so values may differ by rounding"),
+    "HSV": ("RGB", "HSV converted to RGB"),
+}
+
+#: Modes refused, with what to do instead.
+REFUSED_MODES = {
+    "I": "32-bit integer samples are not scaled or clipped here; convert them to 8 bits "
+         "yourself (e.g. save a uint8 .npy) and encode that",
+    "F": "floating-point samples are not scaled or clipped here; convert them to 8 bits "
+         "yourself (e.g. save a uint8 .npy) and encode that",
+    "CMYK": "CMYK JPEG output is not supported yet, and converting CMYK to RGB without the "
+            "colour profiles gives wrong colours; convert to RGB with a colour-managed tool "
+            "(e.g. PIL.ImageCms with the image's ICC profile) and encode that",
+    "LAB": "Pillow's LAB to RGB conversion is not colour-managed; convert to RGB with a "
+           "colour-managed tool (e.g. PIL.ImageCms with a LAB profile) and encode that",
+    "La": "premultiplied alpha is not supported; convert to L or LA first",
+    "RGBa": "premultiplied alpha is not supported; convert to RGB or RGBA first",
+}
+
+
+def pixels_from_pillow(image: Any, name: str = "image") -> np.ndarray:
+    """A Pillow image as a uint8 array the encoder takes, per the table in this module's
+    docstring: L ``(H, W)``, RGB ``(H, W, 3)`` or RGBA ``(H, W, 4)``.
+
+    Args:
+        image: a ``PIL.Image.Image`` of any mode.
+        name: what to call it in messages (the file's path).
+
+    Warns:
+        UserWarning: when the pixels were converted in a way that changes or drops values
+            (one line per image, naming ``name`` and what was done).
+
+    Raises:
+        ValueError: a mode that is refused, naming it and what to do instead.
+    """
+    mode = image.mode
+    if mode in ("L", "RGB", "RGBA"):
+        return np.asarray(image)
+    if mode in SIXTEEN_BIT_MODES:
+        warn_user(f"{name}: 16-bit samples (mode {mode}) scaled to 8 bits, "
+                  "(v * 255 + 32767) // 65535; 12- and 16-bit JPEG output does not exist yet")
+        return scale_16_to_8(np.asarray(image))
+    if mode == "P":
+        # Transparency is kept as alpha so the array says the image had it; the encoder
+        # then drops it, like any alpha.
+        transparent = image.has_transparency_data
+        target = "RGBA" if transparent else "RGB"
+        dropped = "; the transparency is dropped (JPEG has none)" if transparent else ""
+        warn_user(f"{name}: palette (mode P) converted to RGB{dropped}")
+        return np.asarray(image.convert(target))
+    if mode in CONVERTED_MODES:
+        target, notice = CONVERTED_MODES[mode]
+        if notice:
+            warn_user(f"{name}: {notice}")
+        return np.asarray(image.convert(target))
+    reason = REFUSED_MODES.get(mode, "stripjpeg encodes 8-bit L, RGB or RGBA; convert to one of "
+                                     "those first")
+    raise ValueError(f"{name}: Pillow mode {mode!r} is not encoded: {reason}")
+
+
+def scale_16_to_8(samples: np.ndarray) -> np.ndarray:
+    """Scale 16-bit samples (0..65535, any byte order) to 8 bits (0..255), rounding to nearest.
+
+    ``(v * 255 + 32767) // 65535`` in integers: 0 -> 0, 65535 -> 255, and every other value
+    to the nearest of ``v * 255 / 65535`` (never exactly halfway, as 65535 = 255 * 257 and
+    v / 257 is never k + 1/2), so the full range maps onto the full range. Clipping (keeping
+    values over 255 as 255) or dropping the low byte would not.
+
+    Args:
+        samples: unsigned 16-bit array, any shape.
+
+    Returns:
+        uint8 array of the same shape.
+    """
+    wide = samples.astype(np.uint32)  # 65535 * 255 + 32767 < 2**24: no overflow
+    return ((wide * 255 + 32767) // 65535).astype(np.uint8)
+
+
+def _warn_if_pillow_truncated(image: Any, path: str) -> None:
+    """Warn when Pillow decodes a file of 16-bit samples to an 8-bit mode (it keeps the high
+    byte of each sample: 16-bit RGB and RGBA PNGs). Read from the decoder's raw mode, which
+    Pillow only knows before the pixels are loaded."""
+    if image.mode in SIXTEEN_BIT_MODES or not image.tile:
+        return
+    args = image.tile[0].args
+    raw_mode = args if isinstance(args, str) else args[0] if args else ""
+    # 16 bits per *sample* ("RGB;16B"), not 16 bits per pixel (BMP's 5-6-5 "BGR;16").
+    if isinstance(raw_mode, str) and SIXTEEN_BIT_RAW_MODE.match(raw_mode):
+        warn_user(f"{path}: 16-bit samples (raw mode {raw_mode}) reduced to 8 bits by Pillow, "
+                  "which keeps the high byte (truncating, not rounding); 12- and 16-bit JPEG "
+                  "output does not exist yet")
