@@ -200,8 +200,10 @@ REFUSED_MODES = {
     "CMYK": "CMYK JPEG output is not supported yet, and converting CMYK to RGB without the "
             "colour profiles gives wrong colours; convert to RGB with a colour-managed tool "
             "(e.g. PIL.ImageCms with the image's ICC profile) and encode that",
-    "LAB": "Pillow's LAB to RGB conversion is not colour-managed; convert to RGB with a "
-           "colour-managed tool (e.g. PIL.ImageCms with a LAB profile) and encode that",
+    # Pillow's own LAB -> RGB is not used: it is not exact (L=100, a=b=0 comes out as
+    # (254, 255, 254), not white), and a colour conversion here must be correct.
+    "LAB": "LAB is not converted here; convert to RGB with a colour-managed tool "
+           "(e.g. PIL.ImageCms with a LAB profile) and encode that",
     "La": "premultiplied alpha is not supported; convert to L or LA first",
     "RGBa": "premultiplied alpha is not supported; convert to RGB or RGBA first",
 }
