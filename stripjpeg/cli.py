@@ -43,6 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Warnings become one line on stderr while the command runs; the hook is put back after,
+    # so calling main() in-process (tests, notebooks) leaves the caller's warnings as they were.
+    previous_hook = warnings.showwarning
     warnings.showwarning = _show_warning
     try:
         return args.run(args)
@@ -52,6 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("stripjpeg: interrupted", file=sys.stderr)
         return 130
+    finally:
+        warnings.showwarning = previous_hook
 
 
 def _show_warning(message: Any, category: Any, filename: str, lineno: int,

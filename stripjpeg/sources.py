@@ -34,7 +34,8 @@ La, RGBa, anything else  refused: convert to L, RGB or RGBA first
 Files of 16 bits per sample that Pillow itself opens as 8-bit RGB or RGBA (16-bit colour
 PNGs: Pillow keeps each sample's high byte, truncating) get a warning saying so. There is no
 12- or 16-bit JPEG output yet; ``.npy`` and Netpbm sources must already be 8-bit (no scaling
-is done there).
+is done there). A file of several frames (animated GIF, PNG or WebP, a multi-page TIFF, MPO)
+has its first frame encoded, with a warning saying how many it holds.
 """
 
 from __future__ import annotations
@@ -167,6 +168,10 @@ def _open_with_pillow(path: str) -> np.ndarray:
     try:
         with Image.open(path) as image:
             _warn_if_pillow_truncated(image, path)
+            frames = getattr(image, "n_frames", 1)
+            if frames > 1:
+                # Animated GIF/PNG/WebP, multi-page TIFF, MPO: a JPEG holds one image.
+                warn_user(f"{path}: the file holds {frames} frames; only the first is encoded")
             return pixels_from_pillow(image, path)
     except (OSError, Image.UnidentifiedImageError) as error:
         raise ValueError(f"{path}: not an image Pillow can read ({error})") from None

@@ -257,3 +257,23 @@ def test_hsv_becomes_rgb_with_a_notice() -> None:
     with pytest.warns(UserWarning, match="HSV converted to RGB"):
         pixels = pixels_from_pillow(Image.fromarray(hsv, "HSV"), "in-memory")
     assert pixels.tolist() == [[[255, 0, 0], [0, 255, 0], [0, 0, 255], [200, 200, 200]]]
+
+
+def test_a_file_of_several_frames_encodes_the_first_with_a_notice(tmp_path: Path) -> None:
+    first = np.zeros((8, 8, 3), np.uint8)
+    second = np.full((8, 8, 3), 200, np.uint8)
+    path = tmp_path / "two.tif"
+    Image.fromarray(first).save(path, save_all=True, append_images=[Image.fromarray(second)])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pixels = open_image(path)
+    assert np.array_equal(pixels, first)
+    assert [str(w.message) for w in caught] == [f"{path}: the file holds 2 frames; only the first is encoded"]
+
+
+def test_the_cli_puts_the_callers_warning_hook_back(tmp_path: Path) -> None:
+    source = tmp_path / "in.png"
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(source)
+    before = warnings.showwarning
+    assert main(["encode", str(source), "-o", str(tmp_path / "out.jpg")]) == 0
+    assert warnings.showwarning is before
