@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .reader import DecodedJpeg, as_jpeg_data, read_coefficients, read_jpeg
+from .reader import DecodedJpeg, as_jpeg_data, entropy_data_end, read_coefficients, read_jpeg
 
 __all__ = ["BlockTrace", "Comparison", "Segment", "Symbol", "compare", "read_coefficients", "read_jpeg",
            "read_markers", "trace_block"]
@@ -111,9 +111,9 @@ def read_markers(source: bytes | str | os.PathLike) -> list[Segment]:
         fields = _parse_fields(marker, payload, position)
         end = position + 2 + length
         if marker == 0xDA:
-            end, restarts = _skip_entropy_data(data, end)
+            end, restarts = entropy_data_end(data, end)
             fields["entropy_bytes"] = end - (position + 2 + length)
-            fields["restart_markers"] = restarts
+            fields["restart_markers"] = len(restarts)
         segments.append(Segment(name, marker, position, length, fields))
         position = end
 
@@ -125,21 +125,6 @@ def _next_marker(data: bytes, position: int) -> int:
     while position + 1 < len(data) and data[position + 1] == 0xFF:
         position += 1  # fill bytes 0xFF before a marker
     return position if position + 1 < len(data) else len(data)
-
-
-def _skip_entropy_data(data: bytes, start: int) -> tuple[int, int]:
-    """Find the end of the entropy-coded data starting at ``start``: the first marker that
-    is neither a stuffed 0xFF00 nor an RSTn (B.1.1.5). Returns ``(end, rst_count)``."""
-    buffer = np.frombuffer(data, np.uint8, offset=start)
-    ff = np.flatnonzero(buffer[:-1] == 0xFF)
-    following = buffer[ff + 1]
-    is_rst = (following >= 0xD0) & (following <= 0xD7)
-    is_marker = (following != 0x00) & ~is_rst & (following != 0xFF)
-    ends = ff[is_marker]
-    if ends.size == 0:
-        raise ValueError(f"truncated JPEG: entropy-coded data from byte {start} has no end marker")
-    end = int(ends[0])
-    return start + end, int(np.count_nonzero(is_rst[ff < end]))
 
 
 def _parse_fields(marker: int, payload: bytes, offset: int) -> dict[str, Any]:

@@ -169,7 +169,9 @@ class _Parser:
 
     def _segment(self, marker: int, payload: bytes) -> None:
         if marker in _UNSUPPORTED:
-            raise ValueError(f"a {_UNSUPPORTED[marker]} JPEG (SOF{marker - 0xC0}): only baseline and "
+            process = _UNSUPPORTED[marker]
+            article = "an" if process[0] in "aeiou" else "a"
+            raise ValueError(f"{article} {process} JPEG (SOF{marker - 0xC0}): only baseline and "
                              "extended sequential Huffman files (SOF0, SOF1) can be read")
         if marker in (0xC0, 0xC1):
             self._frame(marker, payload)
@@ -236,6 +238,9 @@ class _Parser:
         if any(not (1 <= h <= 4 and 1 <= v <= 4) for h, v in factors):
             raise ValueError(f"sampling factors {factors} outside 1..4")
         hmax, vmax = max(h for h, _ in factors), max(v for _, v in factors)
+        ids = [payload[6 + 3 * i] for i in range(count)]
+        if len(set(ids)) != count:
+            raise ValueError(f"the frame gives two components the same id: {ids}")
         components = []
         for i, (h, v) in enumerate(factors):
             quant_index = payload[8 + 3 * i]
@@ -270,10 +275,17 @@ class _Parser:
             if cid not in ids:
                 raise ValueError(f"the scan names component {cid}, which the frame does not have")
             index = ids[cid]
+            if any(index == member[0] for member in members):
+                raise ValueError(f"the scan names component {cid} twice")
             dc, ac = self.huffman.get((0, tables >> 4)), self.huffman.get((1, tables & 15))
             if dc is None or ac is None:
                 raise ValueError(f"component {cid} uses a Huffman table that is not defined")
             members.append((index, dc, ac))
+        blocks_per_mcu = sum(frame.components[m[0]].h * frame.components[m[0]].v for m in members)
+        if len(members) > 1 and blocks_per_mcu > 10:
+            # A.2.3 and B.2.3: an interleaved MCU holds at most 10 blocks (libjpeg refuses more).
+            raise ValueError(f"an interleaved scan of {blocks_per_mcu} blocks per MCU: at most 10 "
+                             "are allowed")
         ss, se, a = header[-3], header[-2], header[-1]
         if (ss, se, a) != (0, 63, 0):
             raise ValueError(f"scan with Ss={ss}, Se={se}, Ah/Al=0x{a:02X}: not a sequential scan "
@@ -330,22 +342,47 @@ class _Parser:
                         output[index][row, col] = block
 
 
+def entropy_data_end(data: bytes, start: int) -> tuple[int, list[int]]:
+    """Find where the entropy-coded data that starts at ``start`` ends (B.1.1.5).
+
+    Returns the offset of the first marker that is neither a stuffed 0xFF00, an RSTn nor a
+    fill byte, and the offsets of the RSTn markers before it. The search looks at a window
+    that doubles until it finds that marker, so that finding a scan's end costs time in
+    proportion to the scan, not to the rest of the file (a file of many short scans would
+    otherwise take quadratic time).
+
+    Raises:
+        ValueError: no such marker before the end of the data.
+    """
+    buffer = np.frombuffer(data, np.uint8)
+    restarts: list[int] = []
+    begin, window = start, 1024
+    while True:
+        stop = min(len(buffer), begin + window)
+        # Every 0xFF in [begin, stop - 1) with the byte after it; the next window starts at
+        # stop - 1, so a pair that straddles the boundary is looked at exactly once.
+        ff = np.flatnonzero(buffer[begin:stop - 1] == 0xFF) + begin
+        following = buffer[ff + 1]
+        is_rst = (following >= 0xD0) & (following <= 0xD7)
+        is_end = (following != 0x00) & ~is_rst & (following != 0xFF)
+        if is_end.any():
+            end = int(ff[np.argmax(is_end)])
+            restarts += ff[is_rst & (ff < end)].tolist()
+            return end, restarts
+        if stop >= len(buffer):
+            raise ValueError(f"truncated JPEG: the entropy-coded data from byte {start} has no end marker")
+        restarts += ff[is_rst].tolist()
+        begin, window = stop - 1, 2 * window
+
+
 def _split_entropy_data(data: bytes, start: int) -> tuple[list[bytes], int]:
     """Cut a scan's entropy-coded data at its RSTn markers, unstuffed (F.1.2.3, B.1.1.5).
 
     Returns the restart intervals' bytes and the offset of the marker that ends the scan."""
-    buffer = np.frombuffer(data, np.uint8)
-    ff = np.flatnonzero(buffer[start:-1] == 0xFF) + start
-    following = buffer[ff + 1]
-    is_rst = (following >= 0xD0) & (following <= 0xD7)
-    is_end = (following != 0x00) & ~is_rst & (following != 0xFF)
-    if not is_end.any():
-        raise ValueError("truncated JPEG: the scan's entropy-coded data has no end marker")
-    end = int(ff[np.argmax(is_end)])
-    rsts = ff[is_rst & (ff < end)]
+    end, rsts = entropy_data_end(data, start)
     expected = 0
     segments, begin = [], start
-    for offset in [*rsts.tolist(), end]:
+    for offset in [*rsts, end]:
         if offset < end:
             if data[offset + 1] != 0xD0 + expected:
                 raise ValueError(f"restart marker RST{data[offset + 1] - 0xD0} at byte {offset}, "
@@ -357,22 +394,35 @@ def _split_entropy_data(data: bytes, start: int) -> tuple[list[bytes], int]:
 
 
 class _HuffmanTable:
-    """A DHT table as a 16-bit lookahead: ``lookup[next 16 bits] = symbol << 5 | length``
-    (0 where no code starts with those bits), built as in Annex C."""
+    """A DHT table, decodable as in T.81 F.2.2.3 with an 8-bit lookahead, as libjpeg does.
+
+    ``lookup[next 8 bits] = symbol << 5 | length`` for the codes of up to 8 bits (0 where no
+    such code starts with those bits); longer codes are found by the standard's DECODE
+    procedure: the first length whose largest code (``maxcode``) is at least the bits read.
+    A 16-bit lookahead would make every code one lookup, but building its 65,536 entries for
+    each DHT segment would let a file of many small DHT segments take seconds to parse.
+    """
 
     def __init__(self, bits: list[int], values: bytes) -> None:
-        lookup = np.zeros(1 << 16, np.int32)
-        code, position = 0, 0
+        lookup = [0] * 256
+        self.values = values
+        self.maxcode = [-1] * 17  # by length: the largest code of that length, -1 if none
+        self.offset = [0] * 17  # by length: index in values of a code minus the code
+        code, position = 0, 0  # the canonical codes of Annex C, counted up length by length
         for length in range(1, 17):
-            for _ in range(bits[length - 1]):
-                if code >= 1 << length:
-                    raise ValueError("malformed DHT segment: more codes than the lengths allow")
-                first = code << (16 - length)
-                lookup[first:first + (1 << (16 - length))] = (values[position] << 5) | length
-                code += 1
-                position += 1
-            code <<= 1
-        self.lookup = lookup.tolist()
+            count = bits[length - 1]
+            if count and code + count > 1 << length:
+                raise ValueError("malformed DHT segment: more codes than the lengths allow")
+            if count:
+                self.offset[length] = position - code
+                self.maxcode[length] = code + count - 1
+            if length <= 8:
+                for k in range(count):
+                    first = (code + k) << (8 - length)
+                    lookup[first:first + (1 << (8 - length))] = \
+                        [(values[position + k] << 5) | length] * (1 << (8 - length))
+            code, position = (code + count) << 1, position + count
+        self.lookup = lookup
 
 
 class _BitReader:
@@ -404,11 +454,17 @@ class _BitReader:
 
 
 def _decode_symbol(reader: _BitReader, table: _HuffmanTable) -> int:
-    entry = table.lookup[reader.peek16()]
-    if entry == 0:
-        raise ValueError(f"invalid Huffman code at bit {reader.position} of a restart interval")
-    reader.take(entry & 31)
-    return entry >> 5
+    bits = reader.peek16()
+    entry = table.lookup[bits >> 8]
+    if entry:
+        reader.take(entry & 31)
+        return entry >> 5
+    for length in range(9, 17):  # a code longer than 8 bits (F.2.2.3, DECODE)
+        code = bits >> (16 - length)
+        if code <= table.maxcode[length]:
+            reader.take(length)
+            return table.values[code + table.offset[length]]
+    raise ValueError(f"invalid Huffman code at bit {reader.position} of a restart interval")
 
 
 def _extend(bits: int, size: int) -> int:

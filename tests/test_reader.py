@@ -11,13 +11,16 @@ and requires each mutant either to read as a well-formed result or to fail with 
 from __future__ import annotations
 
 import io
+import math
 import subprocess
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from oracle import photo
 
+from stripjpeg.cli import main
 from stripjpeg.inspect import read_coefficients, read_jpeg, read_markers
 from stripjpeg.reader import DecodedJpeg
 
@@ -192,3 +195,272 @@ def test_opencv_files(name: str, tmp_path: Path) -> None:
 
 def test_opencv_grayscale(tmp_path: Path) -> None:
     assert_equals_libjpeg(opencv(crop(29, 90, "camera"), cv2.IMWRITE_JPEG_QUALITY, 70), tmp_path)
+
+
+# --- Fuzzing from seeds of every layout ---------------------------------------------------------
+
+def pillow(pixels: np.ndarray, **options) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "JPEG", **options)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def seeds(tmp_path_factory) -> dict[str, bytes]:
+    """Small files (tens of blocks) of every layout the reader handles."""
+    tmp_path = tmp_path_factory.mktemp("seeds")
+    pixels = crop(24, 40)
+    tables = tmp_path / "tables.txt"
+    tables.write_text("\n".join(" ".join(["400"] + ["7"] * 7) if i == 0 else " ".join(["9"] * 8)
+                                for i in range(8)))
+    scans = tmp_path / "scans.txt"
+    scans.write_text(SEQUENTIAL_SCANS)
+    return {
+        "gray": pillow(pixels[:, :, 0], quality=80),
+        "4:4:4": pillow(pixels, quality=90, subsampling="4:4:4"),
+        "4:2:0": pillow(pixels, quality=75, subsampling="4:2:0"),
+        "4:2:2": pillow(pixels, quality=60, subsampling="4:2:2"),
+        "cmyk": pillow_cmyk(pixels[:16, :24], 70),
+        "restart-rows": pillow(pixels, quality=85, restart_marker_rows=1),
+        "restart-3-MCUs": cjpeg(pixels, tmp_path, "-restart", "3B", "-sample", "1x1"),  # 5 MCUs a row
+        "dqt-16-bit": cjpeg(pixels, tmp_path, "-qtables", str(tables), "-qslots", "0"),
+        "optimized": pillow(pixels, quality=95, optimize=True),
+        "multi-scan": cjpeg(pixels, tmp_path, "-scans", str(scans)),
+        "sample-4x1": cjpeg(pixels[:, :33], tmp_path, "-sample", "4x1"),
+        "tiny-1x1": pillow(pixels[:1, :1], quality=50),
+        "odd-7x13": pillow(pixels[:7, :13], quality=50, subsampling="4:2:0", restart_marker_blocks=1),
+    }
+
+
+def segment_spans(data: bytes) -> list[tuple[int, int]]:
+    """(start, end) of every marker segment of a valid seed, SOS with its entropy data."""
+    spans = []
+    for s in read_markers(data)[1:-1]:
+        end = s.offset + 2 + s.length + s.fields.get("entropy_bytes", 0)
+        spans.append((s.offset, end))
+    return spans
+
+
+def mutate(data: bytes, rng: np.random.Generator) -> tuple[str, bytes]:
+    """One random mutation of a seed, and a description that reproduces it."""
+    kind = rng.integers(10)
+    out = bytearray(data)
+    spans = segment_spans(data)
+    if kind == 0:  # bit flips anywhere
+        bits = rng.integers(0, 8 * len(data), rng.integers(1, 9)).tolist()
+        for bit in bits:
+            out[bit // 8] ^= 1 << (bit % 8)
+        return f"flip bits {bits}", bytes(out)
+    if kind == 1:  # bit flips inside the headers (before the first scan's data)
+        start, end = spans[0][0], next(s for s, e in spans if data[s + 1] == 0xDA) + 14
+        bits = rng.integers(8 * start, 8 * end, rng.integers(1, 4)).tolist()
+        for bit in bits:
+            out[bit // 8] ^= 1 << (bit % 8)
+        return f"flip header bits {bits}", bytes(out)
+    if kind == 2:
+        cut = int(rng.integers(0, len(data)))
+        return f"truncate at {cut}", data[:cut]
+    if kind == 3:
+        at, count = int(rng.integers(0, len(data) + 1)), int(rng.integers(1, 17))
+        extra = rng.integers(0, 256, count, dtype=np.uint8).tobytes()
+        return f"insert {extra.hex()} at {at}", data[:at] + extra + data[at:]
+    if kind == 4:
+        at, count = int(rng.integers(0, len(data))), int(rng.integers(1, 17))
+        return f"delete {count} bytes at {at}", data[:at] + data[at + count:]
+    if kind == 5:
+        start, end = spans[int(rng.integers(len(spans)))]
+        return f"duplicate segment {start}:{end}", data[:end] + data[start:end] + data[end:]
+    if kind == 6:
+        start, end = spans[int(rng.integers(len(spans)))]
+        return f"drop segment {start}:{end}", data[:start] + data[end:]
+    if kind == 9:  # one segment repeated many times (many scans, many tables)
+        start, end = spans[int(rng.integers(len(spans)))]
+        count = int(rng.integers(2, 100))
+        repeated = data[:end] + data[start:end] * count + data[end:]
+        return f"repeat segment {start}:{end} {count} times", repeated
+    if kind == 7:  # a length field changed
+        start, _ = spans[int(rng.integers(len(spans)))]
+        old = int.from_bytes(data[start + 2:start + 4], "big")
+        new = int(rng.choice([0, 1, 2, 3, old - 1, old + 1, old + 64, 65535, int(rng.integers(65536))]))
+        new %= 65536
+        out[start + 2:start + 4] = new.to_bytes(2, "big")
+        return f"length at {start}: {old} -> {new}", bytes(out)
+    # A frame header field set to an extreme: sizes, component count, sampling factors, tables.
+    sof_start = next(s for s, _ in spans if data[s + 1] in (0xC0, 0xC1))
+    field = int(rng.integers(4 + 1, 4 + 6 + 3 * data[sof_start + 9]))
+    value = int(rng.choice([0, 1, 0x11, 0x44, 0x45, 0x7F, 0xFF, int(rng.integers(256))]))
+    out[sof_start + field] = value
+    return f"SOF byte {field} = {value}", bytes(out)
+
+
+def check_reads_or_refuses(data: bytes, what: str) -> None:
+    """Either a well-formed result of the declared shapes, or a ValueError, within 1 s."""
+    started = time.perf_counter()
+    try:
+        decoded = read_jpeg(data)
+    except ValueError:
+        pass
+    else:
+        assert len(decoded.coefficients) == len(decoded.components) == len(decoded.quant_tables), what
+        hmax, vmax = max(c.h for c in decoded.components), max(c.v for c in decoded.components)
+        for c, blocks, table in zip(decoded.components, decoded.coefficients, decoded.quant_tables):
+            rows = math.ceil(math.ceil(decoded.height * c.v / vmax) / 8)  # A.1.1
+            cols = math.ceil(math.ceil(decoded.width * c.h / hmax) / 8)
+            assert blocks.dtype == np.int16 and blocks.shape == (rows, cols, 8, 8), what
+            assert table.dtype == np.uint16 and table.shape == (64,), what
+    try:
+        segments = read_markers(data)
+    except ValueError:
+        pass
+    else:
+        assert segments[0].name == "SOI" and segments[-1].name == "EOI", what
+        assert all(s.offset < len(data) for s in segments), what
+    elapsed = time.perf_counter() - started
+    assert elapsed < 1, f"{what}: {elapsed:.2f} s"
+
+
+def test_seeds_are_valid_and_varied(seeds: dict[str, bytes], tmp_path: Path) -> None:
+    for name, data in seeds.items():
+        decoded = assert_equals_libjpeg(data, tmp_path)
+        markers = [s.name for s in read_markers(data)]
+        if name.startswith("restart"):
+            assert decoded.restart_interval == 3  # one MCU row of 40 pixels at 4:2:0; or 3 MCUs of 5
+        if name == "multi-scan":
+            assert markers.count("SOS") == 3
+        if name == "dqt-16-bit":
+            assert decoded.process == "extended"
+    assert {len(read_jpeg(d).components) for d in seeds.values()} == {1, 3, 4}
+
+
+FUZZ_CASES, FUZZ_SECONDS = 4000, 20
+
+
+def test_mutated_seeds_read_or_fail_with_value_error(seeds: dict[str, bytes]) -> None:
+    rng = np.random.default_rng(20240607)
+    names = sorted(seeds)
+    started = time.perf_counter()
+    for case in range(FUZZ_CASES):
+        name = names[case % len(names)]
+        what, data = mutate(seeds[name], rng)
+        check_reads_or_refuses(data, f"case {case}, seed {name}: {what}")
+        if time.perf_counter() - started > FUZZ_SECONDS:
+            break
+    assert case > FUZZ_CASES // 3, f"only {case} cases in {FUZZ_SECONDS} s"
+
+
+# --- What the fuzz and a look at the costs found, one case each -----------------------------------
+
+def gray_8x8() -> bytes:
+    return pillow(crop(8, 8)[:, :, 0], quality=50)
+
+
+def segment(data: bytes, name: str) -> bytes:
+    s = next(s for s in read_markers(data) if s.name == name)
+    return data[s.offset:s.offset + 2 + s.length + s.fields.get("entropy_bytes", 0)]
+
+
+def seconds(function, *args) -> float:
+    started = time.perf_counter()
+    function(*args)
+    return time.perf_counter() - started
+
+
+def test_finding_a_scans_end_costs_the_scan_not_the_rest_of_the_file() -> None:
+    # Each scan's end was searched for over the whole rest of the file, so a file of many
+    # short scans took quadratic time (20,000 scans of one block: seconds). Here 1,000 valid
+    # scans of one block are followed by 2 MB after EOI, which must cost nothing (it was
+    # read 1,000 times over); a ratio, so that a loaded machine's slowness cancels out.
+    data = gray_8x8()
+    scan = segment(data, "SOS")
+    scans = data.replace(scan, scan * 1_000)
+    trailing = scans + bytes(2_000_000)
+    assert [s.name for s in read_markers(trailing)].count("SOS") == 1_000
+    np.testing.assert_array_equal(read_coefficients(trailing)[0], read_coefficients(data)[0])
+    for reader in (read_markers, read_coefficients):
+        best = [min(seconds(reader, d) for _ in range(3)) for d in (trailing, scans)]
+        ratio = best[0] / best[1]
+        assert ratio < 2, f"{reader.__name__}: 2 MB after EOI made it {ratio:.1f} x slower"
+
+
+def test_a_file_of_many_huffman_tables_parses_quickly() -> None:
+    # Each DHT segment built a 65,536-entry lookahead: 5,000 one-code tables took seconds.
+    data = gray_8x8()
+    table = bytes.fromhex("ffc40014") + b"\x03" + b"\x01" + b"\x00" * 15 + b"\x00"  # DC3: one code
+    many = data.replace(segment(data, "SOF0"), segment(data, "SOF0") + table * 5_000)
+    started = time.perf_counter()
+    np.testing.assert_array_equal(read_coefficients(many)[0], read_coefficients(data)[0])
+    assert time.perf_counter() - started < 1
+
+
+@pytest.mark.parametrize(("marker", "message"), [
+    (0xCB, r"^an arithmetic-coded lossless JPEG \(SOF11\)"),
+    (0xC9, r"^an arithmetic-coded JPEG \(SOF9\)"),
+    (0xC2, r"^a progressive JPEG \(SOF2\)"), (0xC3, r"^a lossless JPEG \(SOF3\)")])
+def test_other_processes_are_named_with_the_right_article(marker: int, message: str) -> None:
+    data = bytearray(gray_8x8())
+    data[data.index(b"\xff\xc0") + 1] = marker
+    with pytest.raises(ValueError, match=message):
+        read_coefficients(bytes(data))
+
+
+def patched(data: bytes, name: str, offset: int, *values: int) -> bytes:
+    """``data`` with bytes set from ``offset`` bytes into segment ``name``'s payload on
+    (offset -2 is its length field)."""
+    s = next(s for s in read_markers(data) if s.name == name)
+    out = bytearray(data)
+    out[s.offset + 4 + offset:s.offset + 4 + offset + len(values)] = bytes(values)
+    return bytes(out)
+
+
+def test_an_interleaved_mcu_of_more_than_10_blocks_is_refused() -> None:
+    # A.2.3: at most 10 blocks per interleaved MCU (libjpeg: "Sampling factors too large for
+    # interleaved scan"). Y at 4x4 with Cb and Cr at 1x1 would be 18.
+    data = pillow(crop(32, 32), quality=80, subsampling="4:4:4")
+    with pytest.raises(ValueError, match="18 blocks per MCU: at most 10"):
+        read_coefficients(patched(data, "SOF0", 7, 0x44))
+
+
+def test_components_must_be_distinct() -> None:
+    # Two frame components with one id made the scan fill only the second: the first came
+    # back all zeros, silently. libjpeg (as jpeglib runs it) refuses such files too.
+    data = pillow(crop(16, 16), quality=80, subsampling="4:4:4")
+    with pytest.raises(ValueError, match=r"two components the same id: \[1, 1, 3\]"):
+        read_coefficients(patched(patched(data, "SOF0", 9, 1), "SOS", 3, 1))
+    with pytest.raises(ValueError, match="the scan names component 1 twice"):
+        read_coefficients(patched(data, "SOS", 3, 1))
+
+
+BROKEN = {  # name: (mutation of a valid 4:2:0 file, what the one-line error says)
+    "truncated in the scan": (lambda d: d[:-20], "no end marker"),
+    "truncated in a DHT": (lambda d: d[:len(d) // 2], "declares length"),
+    "no SOI": (lambda d: d[2:], "SOI"),
+    "long DQT": (lambda d: patched(d, "DQT", -2, 0xFF, 0xFF), "declares length 65535"),
+    "bad DHT": (lambda d: patched(d, "DHT", 0, 0x57), "malformed DHT"),
+}
+
+
+@pytest.mark.parametrize("name", BROKEN)
+def test_cli_info_on_a_broken_file(name: str, tmp_path: Path, capsys) -> None:
+    mutation, message = BROKEN[name]
+    path = tmp_path / "broken.jpg"
+    path.write_bytes(mutation(pillow(crop(16, 24), quality=80)))
+    assert main(["info", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1 and captured.err.startswith("stripjpeg: error: ")
+    assert message in captured.err
+
+
+def test_cli_info_on_a_broken_file_prints_no_traceback(tmp_path: Path) -> None:
+    import os
+    import sys
+
+    path = tmp_path / "broken.jpg"
+    path.write_bytes(pillow(crop(16, 24), quality=80)[:300])
+    result = subprocess.run([sys.executable, "-m", "stripjpeg", "info", str(path)], capture_output=True,
+                            text=True, env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("stripjpeg: error: ") and result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
