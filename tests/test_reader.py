@@ -111,6 +111,7 @@ CJPEG_CASES = {  # name: (rows, cols, gray, switches)
     "odd-1x1": (1, 1, False, []),
     "odd-3x17": (3, 17, False, ["-quality", "5"]),
     "dct-float": (40, 40, False, ["-dct", "float", "-quality", "99"]),
+    "gray-sampled-2x2": (37, 45, True, ["-sample", "2x2", "-quality", "70"]),
 }
 
 
