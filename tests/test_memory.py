@@ -1,0 +1,157 @@
+"""Memory stays flat: an encode's peak anonymous memory does not grow with the image height.
+
+Each measurement runs in a fresh Python process (:data:`CHILD`), so nothing an earlier test
+allocated is counted. The child imports stripjpeg, loads its input, and encodes a short
+image of the same width once, so that numba's kernels are compiled or loaded before the
+baseline; then it returns freed memory to the system (glibc's ``malloc_trim``) and notes
+its ``RssAnon``. A background thread reads ``RssAnon`` again every millisecond during the
+measured encode (and once after it) and keeps the largest value.
+
+``RssAnon`` (``/proc/self/status``, Linux) counts anonymous pages only: the heap, NumPy
+buffers, thread stacks. It leaves out file-backed pages (a memory map's pages, which the
+kernel may drop and read again at will, and shared libraries) and shared memory, which is
+why it is used here instead of ``VmHWM`` or ``getrusage``'s ``ru_maxrss``: those count the
+resident pages of a memory-mapped image too, so a correct ``save`` of a memmap would seem to
+grow with the part of the file it has read.
+
+The same encode of 1,024 and of 16,384 rows must rise by less than :data:`ALLOWED_GROWTH`
+more: holding the taller image (96 MiB at 2048 x 16384 RGB) or its coefficients (6 bytes per
+pixel at 4:4:4) would exceed that many times over. The rise is not zero: the strips in flight
+are batched (``encoder.batch_size``), and batches only reach their full size, and so the
+window its full memory, when there are enough strips (at least 32 per task, 4 tasks per
+worker): at ``workers=2`` and width 2048 that is about 6 MiB more at 16,384 rows than at 1,024.
+``workers`` is pinned so that the window does not depend on how many cores the machine has.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import stripjpeg
+from stripjpeg.examples import example_rows
+
+#: Heights compared, and how much more the taller may raise peak anonymous memory.
+SHORT, TALL = 1024, 16384
+ALLOWED_GROWTH = 16 << 20
+
+#: The measured process: ``python -c CHILD case width height folder``; prints JSON.
+CHILD = r"""
+import ctypes, gc, json, os, sys, threading, time
+import numpy as np
+import stripjpeg
+
+case, width, height, folder = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+pieces = np.load(os.path.join(folder, "pieces.npy"))  # (n, 64, width, 3), read whole
+
+
+def rss_anon_kib():
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1])
+    raise RuntimeError("/proc/self/status has no RssAnon")
+
+
+def rows(height):
+    # 64-row pieces, cycling through a few distinct ones: a generator, nothing kept.
+    for index, start in enumerate(range(0, height, 64)):
+        yield pieces[index % len(pieces)][:min(64, height - start)]
+
+
+def encode(height, name):
+    target = os.path.join(folder, name)
+    if case == "memmap":
+        image = np.load(os.path.join(folder, "image.npy"), mmap_mode="r")
+        stripjpeg.save(target, image[:height], quality=90, workers=2)
+        return
+    options = {"optimize": True} if case == "optimize" else {}
+    with stripjpeg.Encoder(target, width, height, mode="RGB", quality=90, workers=2,
+                           **options) as encoder:
+        for piece in rows(height):
+            encoder.write(piece)
+
+
+# Warm-up: 65 strips, so that both whole batches of strips and a strip alone go through the
+# kernels, which are compiled (or loaded from numba's cache) here, before the baseline.
+encode(520, "warm-up.jpg")
+gc.collect()
+try:
+    ctypes.CDLL("libc.so.6").malloc_trim(0)  # give freed heap back, so the baseline is honest
+except (OSError, AttributeError):
+    pass  # not glibc: the baseline includes what the warm-up freed, for both heights alike
+baseline = peak = rss_anon_kib()
+done = threading.Event()
+
+
+def sample():
+    global peak
+    while not done.is_set():
+        peak = max(peak, rss_anon_kib())
+        time.sleep(0.001)
+
+
+sampler = threading.Thread(target=sample, daemon=True)
+sampler.start()
+started = time.perf_counter()
+encode(height, "out.jpg")
+seconds = time.perf_counter() - started
+done.set()
+sampler.join()
+peak = max(peak, rss_anon_kib())
+print(json.dumps({"rise_kib": peak - baseline, "baseline_kib": baseline, "seconds": seconds}))
+"""
+
+#: case -> image width: wide enough that 16,384 rows clearly exceed ALLOWED_GROWTH, narrow
+#: enough for a few seconds per case. optimize=True is slower (every block goes to the spool
+#: and back), so it is narrower: 48 MiB of pixels, 96 MiB of coefficients.
+WIDTHS = {"rows": 2048, "memmap": 2048, "optimize": 1024}
+
+
+def tiled(pieces: np.ndarray, height: int) -> np.ndarray:
+    """The image the child's generator yields: the pieces, cycled, cut to ``height`` rows."""
+    repeats = -(-height // (64 * len(pieces)))
+    return np.concatenate([*pieces] * repeats)[:height]
+
+
+def measure(case: str, height: int, folder: Path) -> dict:
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(Path(stripjpeg.__file__).parent.parent), os.environ.get("PYTHONPATH", "")])}
+    result = subprocess.run([sys.executable, "-c", CHILD, case, str(WIDTHS[case]), str(height), str(folder)],
+                            capture_output=True, text=True, env=environment)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("case", list(WIDTHS))
+def test_peak_memory_does_not_grow_with_height(case: str, tmp_path: Path) -> None:
+    if not sys.platform.startswith("linux"):
+        pytest.skip("reads RssAnon from /proc/self/status, which only Linux has")
+    width = WIDTHS[case]
+    pieces = np.stack([example_rows(64 * i, 64, width, 1024) for i in range(4)])
+    np.save(tmp_path / "pieces.npy", pieces)
+    if case == "memmap":
+        # Written here, in this process: the child only maps it.
+        image = np.lib.format.open_memmap(tmp_path / "image.npy", "w+", np.uint8, (TALL, width, 3))
+        image[:] = tiled(pieces, TALL)
+        image.flush()
+        del image
+
+    rises = {}
+    for height in (SHORT, TALL):
+        rises[height] = measure(case, height, tmp_path)["rise_kib"] << 10
+        # The encode did the whole work: the same bytes as the whole image in one call.
+        options = {"optimize": True} if case == "optimize" else {}
+        expected = stripjpeg.encode(tiled(pieces, height), 90, **options)
+        assert (tmp_path / "out.jpg").read_bytes() == expected
+    assert width * TALL * 3 >= 3 * ALLOWED_GROWTH  # holding the image would show
+    growth = rises[TALL] - rises[SHORT]
+    assert growth < ALLOWED_GROWTH, (
+        f"{case}: peak anonymous memory rose {rises[SHORT] / 2**20:.1f} MiB at {SHORT} rows and "
+        f"{rises[TALL] / 2**20:.1f} MiB at {TALL} rows")
