@@ -132,6 +132,10 @@ def _add_encode_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--exif", metavar="FILE", help="embed these EXIF bytes (APP1)")
     group.add_argument("--comment", help="a comment (COM segment)")
     group.add_argument("--optimize", action="store_true", help="optimal Huffman tables (two passes)")
+    group.add_argument("--spool-dir", metavar="DIR",
+                       help="directory for the coefficient spool of --optimize on a stream (default: "
+                            "the system temporary directory); 'encode' reads its input as a whole "
+                            "array, which needs no spool")
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -188,6 +192,7 @@ def encode_options(args: argparse.Namespace) -> dict[str, Any]:
         "quality": args.quality, "subsampling": args.subsampling, "backend": args.backend,
         "workers": args.workers, "restart_rows": args.restart_rows, "dct": args.dct,
         "progress": progress, "dpi": args.dpi, "comment": args.comment, "optimize": args.optimize,
+        "spool_dir": args.spool_dir,
     }
     if args.qtables:
         options["qtables"] = read_qtables(args.qtables)

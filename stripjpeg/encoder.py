@@ -560,7 +560,8 @@ def encode(pixels: Any, quality: int | None = None, subsampling: str = "4:4:4", 
            workers: int | None = None, executor: Any = None, progress: bool = False,
            qtables: Any = None, dpi: tuple[float, float] | None = None,
            icc_profile: bytes | None = None, exif: bytes | None = None,
-           comment: bytes | str | None = None, optimize: bool = False) -> bytes:
+           comment: bytes | str | None = None, optimize: bool = False,
+           spool_dir: str | os.PathLike | None = None) -> bytes:
     """Encode a whole image to baseline JPEG bytes.
 
     Args:
@@ -584,6 +585,11 @@ def encode(pixels: Any, quality: int | None = None, subsampling: str = "4:4:4", 
         exif: EXIF bytes (one APP1 segment, at most 65533 bytes).
         comment: a comment (COM segment); str is encoded as UTF-8.
         optimize: optimal Huffman tables for this image (two passes), as libjpeg builds them.
+            A whole array is read twice (a dask array computed twice), nothing spooled.
+        spool_dir: where a one-pass stream (``Encoder``, ``iter_encode``, ``encode_async``)
+            with ``optimize`` spools its blocks: 128 bytes per 8x8 block, 6 bytes per pixel at
+            4:4:4, 4 at 4:2:2, 3 at 4:2:0, 2 gray; None = ``tempfile.gettempdir()`` (a tmpfs,
+            as /tmp often is, is RAM). An existing writable directory; only checked here.
 
     Returns:
         The JPEG file as bytes: the same bytes Pillow writes with the same options
@@ -592,7 +598,7 @@ def encode(pixels: Any, quality: int | None = None, subsampling: str = "4:4:4", 
     options = make_options(quality=quality, subsampling=subsampling, backend=backend, dct=dct,
                            restart_rows=restart_rows, workers=workers, executor=executor,
                            progress=progress, qtables=qtables, dpi=dpi, icc_profile=icc_profile,
-                           exif=exif, comment=comment, optimize=optimize)
+                           exif=exif, comment=comment, optimize=optimize, spool_dir=spool_dir)
     _, chunks = image_chunks(_whole_image(pixels), options)
     return b"".join(chunks)
 

@@ -16,8 +16,8 @@ tree; K.3 then shortens codes longer than 16 bits. libjpeg (jchuff.c,
 Two passes are needed, since the DHT segments precede the scan. With the whole image at
 hand, the first pass only counts (:func:`count_strips`). With a one-pass stream,
 :class:`SpoolingEncoder` keeps the quantized blocks in an anonymous temporary file between
-the passes, so memory stays bounded; the file is gone when the encoder closes, also on
-failure.
+the passes, so memory stays bounded (unless the file's directory is a tmpfs, which is RAM);
+the file is gone when the encoder closes, also on failure.
 """
 
 from __future__ import annotations
@@ -185,8 +185,13 @@ class SpoolingEncoder:
     output yet, since the Huffman tables come first in the file. ``finish`` builds the
     tables, then streams the whole file, entropy-coding the spooled blocks strip by strip.
 
+    The spool is created in ``options.spool_dir`` (None: ``tempfile.gettempdir()``). It holds
+    128 bytes per coded block (64 int16 coefficients), blocks counted after each component's
+    padding to whole MCUs: per pixel, 6 bytes at 4:4:4, 4 at 4:2:2, 3 at 4:2:0, 2 for
+    grayscale. A tmpfs directory (/tmp on many systems) keeps all of it in RAM.
+
     Attributes:
-        spool_bytes: size of the spool: 128 bytes per coded block (64 int16 coefficients).
+        spool_bytes: size of the spool so far, in bytes.
     """
 
     def __init__(self, core: Any) -> None:
@@ -198,7 +203,8 @@ class SpoolingEncoder:
         self._buffer = StripBuffer(self.plan)
         self._counts = SymbolCounts.zeros(self.plan)
         self._predictors = EntropyState.start(self.plan).dc_predictors
-        self._spool = tempfile.TemporaryFile(prefix="stripjpeg-spool-")
+        # In options.spool_dir (None: the system temporary directory), nameless on POSIX.
+        self._spool = tempfile.TemporaryFile(prefix="stripjpeg-spool-", dir=core.options.spool_dir)
         self._strip_rows: list[int] = []
         self.spool_bytes = 0
         self.closed = False

@@ -8,6 +8,7 @@ so a bad value gets the same clear error whichever door it came in by.
 from __future__ import annotations
 
 import concurrent.futures
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +58,14 @@ class EncodeOptions:
         exif: raw EXIF data (starting ``b"Exif\\0\\0"``), written as one APP1 segment.
         comment: a COM segment (str is encoded as UTF-8).
         optimize: build optimal Huffman tables for this image (two passes), as libjpeg does.
+            A one-pass stream (``Encoder``, ``iter_encode``, ``encode_async``) keeps its
+            quantized blocks in a spool file between the passes (see ``spool_dir``); a whole
+            array (``encode``, ``save``) is read twice instead, and nothing is spooled.
+        spool_dir: the directory for that spool file (an anonymous temporary file of 128 bytes
+            per coded 8x8 block: 6 bytes per pixel at 4:4:4, 4 at 4:2:2, 3 at 4:2:0, 2 for
+            grayscale), or None for the system temporary directory (``tempfile.gettempdir()``).
+            If that is a tmpfs (as /tmp is on many systems), the spool is held in RAM.
+            Normalized to a str; must name an existing writable directory.
     """
 
     quality: int | None = None
@@ -73,6 +82,7 @@ class EncodeOptions:
     exif: bytes | None = None
     comment: bytes | str | None = None
     optimize: bool = False
+    spool_dir: str | os.PathLike | None = None
 
     def __post_init__(self) -> None:
         if self.quality is not None:
@@ -101,6 +111,7 @@ class EncodeOptions:
         set_field(self, "exif", _as_bytes("exif", self.exif))
         comment = self.comment.encode("utf-8") if isinstance(self.comment, str) else self.comment
         set_field(self, "comment", _as_bytes("comment", comment))
+        set_field(self, "spool_dir", _check_directory("spool_dir", self.spool_dir))
         self._check_segment_sizes()
 
     def _check_segment_sizes(self) -> None:
@@ -169,6 +180,21 @@ def _as_bytes(name: str, value: Any) -> bytes | None:
     if not isinstance(value, (bytes, bytearray, memoryview)):
         raise TypeError(f"{name} must be bytes, got {type(value).__name__}")
     return bytes(value) or None
+
+
+def _check_directory(name: str, value: Any) -> str | None:
+    """``value`` as a str path, after checking that it names an existing writable directory."""
+    if value is None:
+        return None
+    path = os.fspath(value) if isinstance(value, (str, os.PathLike)) else None
+    if not isinstance(path, str):
+        raise TypeError(f"{name} must be a directory path (str or os.PathLike) or None, "
+                        f"got {type(value).__name__} {value!r}")
+    if not os.path.isdir(path):
+        raise ValueError(f"{name} {path!r} is not an existing directory")
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ValueError(f"{name} {path!r} is not a writable directory")
+    return path
 
 
 def _check_int(name: str, value: Any, low: int, high: int) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -160,12 +161,37 @@ def test_example_command_exits_1_when_pillow_differs(tmp_path: Path, capsys: pyt
     assert (tmp_path / "ex.jpg").read_bytes() == stripjpeg.encode(example_image(32, 16))
 
 
+def test_spool_dir_flag_places_the_spool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture) -> None:
+    spool_dirs = []
+    create = tempfile.TemporaryFile
+
+    def spy(*args, **kwargs):
+        if kwargs.get("prefix") == "stripjpeg-spool-":
+            spool_dirs.append(kwargs.get("dir"))
+        return create(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", spy)
+    # `example` streams its rows, so --optimize spools them; `encode` reads a whole array.
+    assert run("example", "-o", tmp_path / "ex.jpg", "--size", "200x120", "-q", "85", "--optimize",
+               "--spool-dir", tmp_path) == 0
+    assert "identical, byte for byte" in capsys.readouterr().out
+    assert spool_dirs == [str(tmp_path)]
+    assert (tmp_path / "ex.jpg").read_bytes() == pillow_jpeg(example_image(200, 120), 85, optimize=True)
+    np.save(tmp_path / "in.npy", example_image(200, 120))
+    assert run("encode", tmp_path / "in.npy", "-o", tmp_path / "en.jpg", "-q", "85", "--optimize",
+               "--spool-dir", tmp_path) == 0
+    assert (tmp_path / "en.jpg").read_bytes() == (tmp_path / "ex.jpg").read_bytes()
+    assert spool_dirs == [str(tmp_path)]
+
+
 @pytest.mark.parametrize("argv, message", [
     (["encode", "{missing}", "-o", "{out}"], "No such file"),
     (["encode", "{npy}", "-o", "{out}", "-q", "101"], "quality must be from 1 to 100"),
     (["encode", "{short}", "-o", "{out}"], "truncated"),
     (["encode", "{float}", "-o", "{out}"], "dtype float32"),
     (["encode", "{npy}", "-o", "{out}", "--qtables", "{badq}"], "64 integers per table"),
+    (["encode", "{npy}", "-o", "{out}", "--spool-dir", "{missing}"], "is not an existing directory"),
     (["info", "{short}"], "not a JPEG file"),
     (["info", "{cut}"], "truncated"),
 ])

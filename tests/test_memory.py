@@ -71,7 +71,7 @@ def encode(height, name):
         image = np.load(os.path.join(folder, "image.npy"), mmap_mode="r")
         stripjpeg.save(target, image[:height], quality=90, workers=2)
         return
-    options = {"optimize": True} if case == "optimize" else {}
+    options = {"optimize": True, "spool_dir": folder} if case == "optimize" else {}
     with stripjpeg.Encoder(target, width, height, mode="RGB", quality=90, workers=2,
                            **options) as encoder:
         for piece in rows(height):

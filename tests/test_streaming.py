@@ -7,6 +7,9 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import gc
+import io
+import os
+import tempfile
 import time
 
 import numpy as np
@@ -300,3 +303,119 @@ def test_inline_encoding_of_an_array_batches_strips(picture: np.ndarray, monkeyp
                                    mode="RGB", quality=85, backend="numpy", workers=1)
     assert b"".join(chunks) == expected
     assert set(seen) == {1}
+
+
+# --- the optimize=True spool --------------------------------------------------------------------
+
+class SpoolSpy:
+    """Wraps ``tempfile.TemporaryFile``: records the ``dir`` and the file of each call that
+    makes a spool (others, such as numba's cache writes, are only passed through)."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.calls: list[tuple[object, object]] = []
+        self._create = tempfile.TemporaryFile
+        monkeypatch.setattr(tempfile, "TemporaryFile", self)
+
+    def __call__(self, *args, **kwargs):
+        file = self._create(*args, **kwargs)
+        if kwargs.get("prefix") == "stripjpeg-spool-":
+            self.calls.append((kwargs.get("dir"), file))
+        return file
+
+    @property
+    def dirs(self) -> list[object]:
+        return [directory for directory, _ in self.calls]
+
+
+def test_spool_is_created_in_spool_dir(picture: np.ndarray, tmp_path, monkeypatch) -> None:
+    spool_dir = tmp_path / "spool"
+    spool_dir.mkdir()
+    spy = SpoolSpy(monkeypatch)
+    height, width = picture.shape[:2]
+    expected = pillow_jpeg(picture, 80, "4:2:0", optimize=True)
+    output = io.BytesIO()
+    encoder = stripjpeg.Encoder(output, width, height, quality=80, subsampling="4:2:0",
+                                optimize=True, spool_dir=spool_dir)
+    encoder.write(picture[:100])
+    assert spy.dirs == [str(spool_dir)]
+    if os.path.isdir("/proc/self/fd"):
+        # Where the open spool really is (Linux names the nameless file "DIR/#n (deleted)").
+        spool = spy.calls[0][1]
+        target = os.readlink(f"/proc/self/fd/{spool.fileno()}")
+        assert os.path.dirname(target) == os.path.realpath(spool_dir)
+    encoder.write(picture[100:])
+    encoder.close()
+    assert output.getvalue() == expected
+    assert os.listdir(spool_dir) == []
+    # Without spool_dir: the system temporary directory, the same bytes.
+    chunks = stripjpeg.iter_encode(pieces(picture, 64), width=width, height=height, quality=80,
+                                   subsampling="4:2:0", optimize=True)
+    assert b"".join(chunks) == expected
+    assert spy.dirs == [str(spool_dir), None]
+
+
+def test_every_stream_entry_point_spools_in_spool_dir_and_arrays_never_spool(
+        picture: np.ndarray, tmp_path, monkeypatch) -> None:
+    spy = SpoolSpy(monkeypatch)
+    height, width = picture.shape[:2]
+    options = dict(quality=70, optimize=True, spool_dir=str(tmp_path))
+    expected = pillow_jpeg(picture, 70, optimize=True)
+    assert b"".join(stripjpeg.iter_encode(pieces(picture, 50), width=width, height=height,
+                                          **options)) == expected
+    assert asyncio.run(stripjpeg.encode_async(pieces(picture, 50), width=width, height=height,
+                                              **options)) == expected
+    with stripjpeg.Encoder(tmp_path / "out.jpg", width, height, **options) as encoder:
+        encoder.write(picture)
+    assert (tmp_path / "out.jpg").read_bytes() == expected
+    assert spy.dirs == [str(tmp_path)] * 3
+    # A whole array is counted in place, without a spool.
+    assert stripjpeg.encode(picture, **options) == expected
+    stripjpeg.save(tmp_path / "saved.jpg", picture, **options)
+    assert (tmp_path / "saved.jpg").read_bytes() == expected
+    assert len(spy.calls) == 3
+
+
+@pytest.mark.parametrize("mode,subsampling,bytes_per_pixel", [
+    ("RGB", "4:4:4", 6), ("RGB", "4:2:2", 4), ("RGB", "4:2:0", 3), ("L", "4:4:4", 2)])
+def test_spool_bytes_per_pixel(mode: str, subsampling: str, bytes_per_pixel: int) -> None:
+    # 64 x 48 pixels is whole MCUs in every subsampling: 128 bytes per 8 x 8 block.
+    channels = 3 if mode == "RGB" else 1
+    encoder = stripjpeg.Encoder(io.BytesIO(), 64, 48, mode, subsampling=subsampling, optimize=True)
+    encoder.write(np.zeros((48, 64, channels), np.uint8).squeeze())
+    assert encoder._core.spool_bytes == bytes_per_pixel * 64 * 48
+    encoder.close()
+    # Partial MCUs are coded whole: 451 x 300 at 4:2:0 is 29 x 19 MCUs of 6 blocks.
+    encoder = stripjpeg.Encoder(io.BytesIO(), 451, 300, subsampling="4:2:0", optimize=True)
+    encoder.write(np.zeros((300, 451, 3), np.uint8))
+    assert encoder._core.spool_bytes == 128 * 6 * 29 * 19
+    encoder.close()
+
+
+@pytest.mark.parametrize("value,error,match", [
+    (5, TypeError, "spool_dir must be a directory path"),
+    (b"/", TypeError, "spool_dir must be a directory path"),
+    ("{missing}", ValueError, "is not an existing directory"),
+    ("{file}", ValueError, "is not an existing directory"),
+])
+def test_bad_spool_dir(value, error, match, tmp_path) -> None:
+    (tmp_path / "file").write_bytes(b"")
+    if isinstance(value, str):
+        value = value.format(missing=tmp_path / "missing", file=tmp_path / "file")
+    target = tmp_path / "out.jpg"
+    rows = np.zeros((8, 8, 3), np.uint8)
+    with pytest.raises(error, match=match):
+        stripjpeg.Encoder(target, 8, 8, optimize=True, spool_dir=value)
+    with pytest.raises(error, match=match):
+        stripjpeg.iter_encode([rows], width=8, height=8, optimize=True, spool_dir=value)
+    with pytest.raises(error, match=match):
+        stripjpeg.save(target, rows, spool_dir=value)
+    with pytest.raises(error, match=match):
+        stripjpeg.encode(rows, spool_dir=value)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["file"]  # nothing written
+
+
+def test_spool_dir_must_be_writable(tmp_path, monkeypatch) -> None:
+    # Tests may run as root, for whom every directory is writable: ask os.access instead.
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
+    with pytest.raises(ValueError, match=r"spool_dir '.*' is not a writable directory"):
+        stripjpeg.Encoder(io.BytesIO(), 8, 8, optimize=True, spool_dir=tmp_path)
