@@ -1,6 +1,5 @@
 """Pillow's JPEG save options mean exactly what they mean in Pillow: same bytes."""
 
-import io
 import os
 import tempfile
 
@@ -145,17 +144,6 @@ def test_spool_is_removed_after_success_and_failure(tmp_path):
     assert spool.closed
     assert not (tmp_path / "bad.jpg").exists()
     assert _spool_files() == before  # anonymous files: never visible by name
-
-
-def test_spool_memory_stays_bounded(tmp_path):
-    # The stream path keeps the image's coefficients on disk, not in memory: a strip's
-    # worth of rows at a time is all the encoder holds.
-    encoder = stripjpeg.Encoder(io.BytesIO(), 512, 512, optimize=True)
-    image = np.asarray(photo("astronaut"))
-    for start in range(0, 512, 8):
-        encoder.write(image[start:start + 8])
-        assert encoder._core._buffer._pending_rows < 8
-    encoder.close()
 
 
 # --- Errors ---------------------------------------------------------------------------------
