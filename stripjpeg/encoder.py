@@ -18,10 +18,8 @@ from __future__ import annotations
 import concurrent.futures
 import os
 import sys
-import tempfile
-import weakref
 from collections.abc import Iterable, Iterator
-from typing import IO, Any, BinaryIO
+from typing import IO, Any
 
 import numpy as np
 
@@ -31,6 +29,7 @@ from .optimize import SpoolingEncoder, count_strip_task, count_strips
 from .options import EncodeOptions, check_dimensions, check_mode, make_options
 from .plan import Plan, make_plan
 from .scheduler import OrderedScheduler, make_executor
+from .sinks import open_sink
 from .strips import (
     StripBuffer,
     as_pixel_array,
@@ -287,97 +286,6 @@ def _progress_bar(total_rows: int) -> Any:
     return tqdm(total=total_rows, unit="row", file=sys.stderr, desc="stripjpeg")
 
 
-# --- Sinks ---------------------------------------------------------------------------------
-
-class _AtomicFile:
-    """Writes to a temporary file beside ``path`` and renames it over ``path`` only on
-    success, so a failed encode leaves any existing file untouched and no stray file."""
-
-    def __init__(self, path: str | os.PathLike) -> None:
-        self.path = os.fspath(path)
-        directory = os.path.dirname(os.path.abspath(self.path))
-        fd, self.temp_path = tempfile.mkstemp(prefix=f".{os.path.basename(self.path)}.",
-                                              suffix=".part", dir=directory)
-        self.file: BinaryIO = os.fdopen(fd, "wb")
-        # If the Encoder is dropped unclosed, the temporary file is still removed.
-        self._finalizer = weakref.finalize(self, _remove_quietly, self.file, self.temp_path)
-
-    def write(self, data: bytes) -> None:
-        self.file.write(data)
-
-    def commit(self) -> None:
-        self.file.flush()
-        os.fsync(self.file.fileno())
-        # mkstemp creates the file readable by its owner only; give it the mode any new
-        # file would get (0666 less the umask), or keep the mode of the file it replaces.
-        os.chmod(self.temp_path, _mode_for(self.path))
-        self.file.close()
-        os.replace(self.temp_path, self.path)
-        self._finalizer.detach()
-
-    def discard(self) -> None:
-        self._finalizer()
-
-
-def _mode_for(path: str) -> int:
-    """The permission bits a file written at ``path`` should have: those of the file it
-    replaces, else what a newly created file gets (0666 less the process's umask)."""
-    try:
-        return os.stat(path).st_mode & 0o7777
-    except FileNotFoundError:
-        return 0o666 & ~_umask()
-
-
-def _umask() -> int:
-    # Read it without changing it where the system tells (Linux), since setting the umask
-    # to read it back would briefly change it for every thread of the process.
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    umask = os.umask(0o022)
-    os.umask(umask)
-    return umask
-
-
-def _remove_quietly(file: IO[bytes], path: str) -> None:
-    file.close()
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
-
-
-class _StreamSink:
-    """Writes to a caller's binary file object; the caller keeps it open and owns it."""
-
-    def __init__(self, file: IO[bytes]) -> None:
-        self.file = file
-
-    def write(self, data: bytes) -> None:
-        self.file.write(data)
-
-    def commit(self) -> None:
-        flush = getattr(self.file, "flush", None)
-        if flush is not None:
-            flush()
-
-    def discard(self) -> None:
-        pass
-
-
-def _open_sink(target: Any) -> _AtomicFile | _StreamSink:
-    if isinstance(target, (str, os.PathLike)):
-        return _AtomicFile(target)
-    if hasattr(target, "write"):
-        return _StreamSink(target)
-    raise TypeError(f"output must be a path or a binary file object with write(), "
-                    f"got {type(target).__name__}")
-
-
 # --- Public entry points -------------------------------------------------------------------
 
 class Encoder:
@@ -404,7 +312,7 @@ class Encoder:
     def __init__(self, target: str | os.PathLike | IO[bytes], width: int, height: int,
                  mode: str = "RGB", **options: Any) -> None:
         self._core = stream_core(width, height, mode, make_options(**options))
-        self._sink = _open_sink(target)
+        self._sink = open_sink(target)
         try:
             header = self._core.header()
             if header:
@@ -617,7 +525,7 @@ def save(target: str | os.PathLike | IO[bytes], pixels: Any, **options: Any) -> 
     """
     options = make_options(**options)
     core, chunks = image_chunks(_whole_image(pixels), options)
-    sink = _open_sink(target)
+    sink = open_sink(target)
     try:
         for chunk in chunks:
             sink.write(chunk)
