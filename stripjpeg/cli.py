@@ -31,6 +31,7 @@ from .examples import example_image, example_strips
 from .inspect import read_markers
 from .options import DCT_METHODS, SUBSAMPLING_FACTORS, make_options
 from .plan import Plan, make_plan
+from .sinks import check_destination
 from .sources import open_image
 
 #: Exit status for a usage or input error (as argparse uses it).
@@ -210,7 +211,10 @@ def _has_tqdm() -> bool:
 
 
 def run_encode(args: argparse.Namespace) -> int:
-    """``stripjpeg encode``: a memory-mapped source is read strip by strip, never whole."""
+    """``stripjpeg encode``: a memory-mapped source is read strip by strip, never whole.
+
+    The output path is checked first, before the input is even opened (save checks it again)."""
+    check_destination(args.output)
     options = encode_options(args)
     pixels = open_image(args.input)
     started = time.perf_counter()

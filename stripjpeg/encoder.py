@@ -32,12 +32,10 @@ from .scheduler import OrderedScheduler, make_executor
 from .sinks import open_sink
 from .strips import (
     StripBuffer,
-    as_pixel_array,
-    as_rows,
     image_mode,
-    is_lazy_array,
     materialize,
     materialize_all,
+    whole_image,
 )
 
 #: Strips in flight per worker: enough to keep every worker busy while results are
@@ -138,11 +136,24 @@ class StripEncoder:
         """Every marker segment before the entropy-coded data."""
         return self._out(markers.write_headers(self.plan, self.options))
 
-    def feed(self, rows: Any) -> list[bytes]:
-        """Accept rows ``(n, width[, channels])``; return the chunks now ready, in order."""
+    def check_rows(self, rows: Any) -> np.ndarray:
+        """Check a piece of rows before it is fed, changing nothing; return it as
+        ``(n, width, channels)``.
+
+        Raises:
+            TypeError: wrong dtype. ValueError: wrong shape, no rows, too many rows, or closed.
+        """
         if self.closed:
             raise ValueError("the encoder is closed; no more rows can be written")
-        rows = as_rows(rows, self.plan.width, self.channels)
+        return self._buffer.check(rows, self.channels)
+
+    def feed(self, rows: Any) -> list[bytes]:
+        """Accept rows ``(n, width[, channels])``; return the chunks now ready, in order.
+
+        A piece that fails :meth:`check_rows` is refused and changes nothing; any other
+        failure (a backend's, a worker's) aborts the encoder.
+        """
+        rows = self.check_rows(rows)
         chunks = []
         try:
             for strip in self._buffer.add(rows):
@@ -163,7 +174,6 @@ class StripEncoder:
         rows = strip.shape[0]
         expected = min(self.plan.strip_height, self.plan.height - self._buffer.rows_received)
         if rows != expected:
-            self.abort()
             raise ValueError(f"a strip must have {expected} rows here, got {rows}")
         self._buffer.rows_received += rows
         try:
@@ -297,22 +307,42 @@ class Encoder:
             for rows in source:           # uint8 arrays (n, width, 3), any n >= 1
                 enc.write(rows)
 
-    Writing to a path goes to a temporary file that replaces ``path`` only when all rows
-    were written and the encode succeeded; on any error (or an exception inside the
-    ``with`` block) the temporary file is removed and an existing file is left untouched.
-    A file object is written as data is ready and is left open.
+    A path is checked at once and written through a temporary file (unnamed on Linux, so a
+    killed process leaves nothing) that replaces it only when the encode succeeded; on any
+    error, or an exception in the ``with`` block, an existing file is left untouched. A file
+    object is written as data is ready and left open: after a failure it holds the start of
+    the file (the headers, about 600 bytes, and the strips done so far).
+
+    It never ends quietly without its file. A rejected :meth:`write` (wrong dtype, shape,
+    width, channels, too many rows) raises TypeError or ValueError and changes nothing.
+    Any other failure (a backend's or worker's exception, a write error such as a full disk,
+    rows missing at :meth:`close`) aborts the encoder; after that, or after :meth:`abort`,
+    every :meth:`write` and :meth:`close` (also leaving the ``with`` block normally) raises
+    RuntimeError, naming the cause and chained from it.
 
     Args:
         target: a path, or a binary file object with ``write()``.
         width, height: image size in pixels, 1..65535.
         mode: "L", "RGB" or "RGBA" (alpha is dropped).
         **options: encode options (see :func:`encode`).
+
+    Raises:
+        OSError: a path that cannot be written, with ``filename`` the path as given (see
+            :func:`stripjpeg.sinks.check_destination`).
     """
 
     def __init__(self, target: str | os.PathLike | IO[bytes], width: int, height: int,
                  mode: str = "RGB", **options: Any) -> None:
-        self._core = stream_core(width, height, mode, make_options(**options))
+        encode_options = make_options(**options)
         self._sink = open_sink(target)
+        # None while open; then "closed" (the file is complete), "aborted" or "failed".
+        self._outcome: str | None = None
+        self._failure: BaseException | None = None
+        try:
+            self._core = stream_core(width, height, mode, encode_options)
+        except BaseException:
+            self._sink.discard()
+            raise
         try:
             header = self._core.header()
             if header:
@@ -340,31 +370,45 @@ class Encoder:
         """Encode more rows: uint8 ``(n, width)`` for "L", ``(n, width, 3 or 4)`` otherwise.
 
         Raises:
-            TypeError: wrong dtype. ValueError: wrong shape, too many rows, or closed.
+            TypeError: wrong dtype. ValueError: wrong shape, too many rows (the piece is
+                refused, nothing changes), or the encoder is closed.
+            RuntimeError: the encoder failed earlier, or was aborted.
         """
+        self._check_usable()
+        rows = self._core.check_rows(rows)
         try:
             for chunk in self._core.feed(rows):
                 self._sink.write(chunk)
-        except BaseException:
-            self.abort()
+        except BaseException as error:
+            self._fail(error)
             raise
 
     def close(self) -> None:
-        """Finish the image (all rows must have been written) and commit the output."""
-        if self._core.closed:
+        """Finish the image (all rows must have been written) and commit the output;
+        again after that, nothing.
+
+        Raises:
+            ValueError: rows are missing (this aborts the encoder).
+            RuntimeError: the encoder failed earlier, or was aborted.
+        """
+        if self._outcome == "closed":
             return
+        self._check_usable()
         try:
             for chunk in self._core.finish():
                 self._sink.write(chunk)
             self._sink.commit()
-        except BaseException:
-            self.abort()
+        except BaseException as error:
+            self._fail(error)
             raise
+        self._outcome = "closed"
 
     def abort(self) -> None:
-        """Give up: stop the workers and remove the partial output (for a path)."""
-        self._core.abort()
-        self._sink.discard()
+        """Give up: stop the workers and remove the partial output (for a path). Later
+        writes and :meth:`close` raise RuntimeError. Does nothing after a successful close."""
+        if self._outcome is None:
+            self._outcome = "aborted"
+        self._release()
 
     def __enter__(self) -> Encoder:
         return self
@@ -374,6 +418,24 @@ class Encoder:
             self.close()
         else:
             self.abort()
+
+    def _check_usable(self) -> None:
+        if self._outcome == "closed":
+            raise ValueError("the encoder is closed; no more rows can be written")
+        leaves = self._sink.failure_leaves
+        if self._outcome == "failed":
+            raise RuntimeError(f"the encoder failed earlier and {leaves}: {self._failure!r}") \
+                from self._failure
+        if self._outcome == "aborted":
+            raise RuntimeError(f"the encoder was aborted and {leaves}")
+
+    def _fail(self, error: BaseException) -> None:
+        self._outcome, self._failure = "failed", error
+        self._release()
+
+    def _release(self) -> None:
+        self._core.abort()
+        self._sink.discard()
 
 
 def iter_encode(strips: Iterable[Any], *, width: int, height: int, mode: str = "RGB",
@@ -387,6 +449,12 @@ def iter_encode(strips: Iterable[Any], *, width: int, height: int, mode: str = "
         **options: encode options (see :func:`encode`).
 
     Options are checked at once; the rows as they are consumed.
+
+    The chunks come as they are ready: if ``strips`` (or the encode) fails part way, the
+    exception reaches the caller unchanged, after the chunks already yielded (the headers,
+    about 600 bytes, and the strips done so far; with ``optimize=True`` nothing comes
+    before the end). Whoever writes them out holds the start of a JPEG then; for a file that
+    is either complete or absent, use :func:`save` or :class:`Encoder` with a path.
     """
     core = stream_core(width, height, mode, make_options(**options))
     return _iter_chunks(core, strips)
@@ -449,20 +517,6 @@ def _iter_chunks(core: StripEncoder | SpoolingEncoder, pieces: Iterable[Any],
         core.abort()
 
 
-def _whole_image(pixels: Any) -> np.ndarray:
-    """Check a whole image and view it as ``(H, W, C)``: an ndarray (any layout, memmaps
-    included) or a dask array, which is left lazy and computed strip by strip."""
-    if is_lazy_array(pixels):
-        if pixels.dtype != np.uint8:
-            raise TypeError(f"pixels must have dtype uint8, got {pixels.dtype}")
-    else:
-        pixels = as_pixel_array(pixels)
-    image_mode(pixels)
-    if pixels.ndim == 2:
-        pixels = pixels[:, :, np.newaxis]
-    return pixels
-
-
 def encode(pixels: Any, quality: int | None = None, subsampling: str = "4:4:4", *,
            backend: str | None = None, dct: str = "islow", restart_rows: int = 1,
            workers: int | None = None, executor: Any = None, progress: bool = False,
@@ -507,12 +561,18 @@ def encode(pixels: Any, quality: int | None = None, subsampling: str = "4:4:4", 
                            restart_rows=restart_rows, workers=workers, executor=executor,
                            progress=progress, qtables=qtables, dpi=dpi, icc_profile=icc_profile,
                            exif=exif, comment=comment, optimize=optimize, spool_dir=spool_dir)
-    _, chunks = image_chunks(_whole_image(pixels), options)
+    _, chunks = image_chunks(whole_image(pixels), options)
     return b"".join(chunks)
 
 
 def save(target: str | os.PathLike | IO[bytes], pixels: Any, **options: Any) -> list[int]:
     """Encode a whole image into a path (written atomically) or a binary file object.
+
+    A path is checked first, before any pixel is read, and written through a temporary file
+    that replaces it only on success: a failed encode (a full disk, an interrupt) leaves no
+    file, and an existing file untouched; on Linux the temporary file has no name until the
+    end, so a killed process leaves nothing either. A file object is written as data is ready
+    and holds the start of the file if the encode fails.
 
     Args:
         target: a path or a binary file object.
@@ -522,13 +582,20 @@ def save(target: str | os.PathLike | IO[bytes], pixels: Any, **options: Any) -> 
     Returns:
         The restart index: the byte offset of each restart interval's entropy-coded data
         in the output (see :attr:`Encoder.restart_offsets`); empty with ``restart_rows=0``.
+
+    Raises:
+        OSError: a path that cannot be written (as for :class:`Encoder`), or a write error
+            (errno ENOSPC for a full disk).
     """
     options = make_options(**options)
-    core, chunks = image_chunks(_whole_image(pixels), options)
-    sink = open_sink(target)
+    sink = open_sink(target)  # a path is checked here, before any pixel is read
     try:
-        for chunk in chunks:
-            sink.write(chunk)
+        core, chunks = image_chunks(whole_image(pixels), options)
+        try:
+            for chunk in chunks:
+                sink.write(chunk)
+        finally:
+            chunks.close()  # stops the workers at once if a write failed
         sink.commit()
     except BaseException:
         sink.discard()

@@ -307,12 +307,12 @@ def trace_block(pixels: np.ndarray, block_row: int, block_col: int, **options: A
     """
     from .backends import numpy_backend as stages
     from .backends.numpy_huffman import amplitude_bits, magnitude_category
-    from .encoder import _whole_image
     from .options import make_options
     from .plan import make_plan
+    from .strips import whole_image
     from .tables import ZIGZAG
 
-    image = _whole_image(pixels)
+    image = whole_image(pixels)
     height, width, channels = image.shape
     plan = make_plan(width, height, channels, make_options(**options))
     luma = plan.components[0]

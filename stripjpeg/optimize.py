@@ -213,17 +213,29 @@ class SpoolingEncoder:
     def restart_offsets(self) -> list[int]:
         return self.core.restart_offsets
 
+    @property
+    def rows_received(self) -> int:
+        """Pixel rows accepted (spooled) so far."""
+        return self._buffer.rows_received
+
     def header(self) -> bytes:
         """Nothing yet: the headers carry the tables, known only after the first pass."""
         return b""
 
-    def feed(self, rows: Any) -> list[bytes]:
+    def check_rows(self, rows: Any) -> np.ndarray:
+        """Check a piece of rows as :meth:`StripEncoder.check_rows` does, changing nothing."""
         if self.closed:
             raise ValueError("the encoder is closed; no more rows can be written")
-        from .strips import as_rows
+        return self._buffer.check(rows, self.core.channels)
 
+    def feed(self, rows: Any) -> list[bytes]:
+        """Spool rows ``(n, width[, channels])``; nothing is output before :meth:`finish`.
+
+        A piece that fails :meth:`check_rows` is refused and changes nothing; any other
+        failure aborts the encoder.
+        """
+        rows = self.check_rows(rows)
         try:
-            rows = as_rows(rows, self.plan.width, self.core.channels)
             for strip in self._buffer.add(rows):
                 self._spool_strip(strip)
         except BaseException:

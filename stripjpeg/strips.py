@@ -72,6 +72,20 @@ def is_lazy_array(pixels: Any) -> bool:
             and hasattr(pixels, "shape") and hasattr(pixels, "dtype"))
 
 
+def whole_image(pixels: Any) -> np.ndarray:
+    """Check a whole image and view it as ``(H, W, C)``: an ndarray (any layout, memmaps
+    included) or a dask array, which is left lazy and computed strip by strip."""
+    if is_lazy_array(pixels):
+        if pixels.dtype != np.uint8:
+            raise TypeError(f"pixels must have dtype uint8, got {pixels.dtype}")
+    else:
+        pixels = as_pixel_array(pixels)
+    image_mode(pixels)
+    if pixels.ndim == 2:
+        pixels = pixels[:, :, np.newaxis]
+    return pixels
+
+
 def materialize(strip: Any) -> np.ndarray:
     """A strip as an ndarray; a lazy strip is computed here, in whichever process or Dask
     worker runs this (so only its compressed bytes travel back)."""
@@ -100,16 +114,23 @@ class StripBuffer:
         self._pending: list[np.ndarray] = []
         self._pending_rows = 0
 
-    def add(self, rows: np.ndarray) -> list[np.ndarray]:
-        """Accept checked rows ``(n, width, channels)``; return the strips now complete.
+    def check(self, piece: Any, channels: int) -> np.ndarray:
+        """Check a piece of rows before it is accepted, changing nothing: a rejected piece
+        leaves the buffer (and the encoder) as it was. Returns it as ``(n, width, channels)``.
 
         Raises:
-            ValueError: more rows in all than the image height.
+            TypeError: wrong dtype. ValueError: wrong shape, no rows, or more rows in all
+            than the image height.
         """
-        height = self.plan.height
-        if self.rows_received + rows.shape[0] > height:
+        rows = as_rows(piece, self.plan.width, channels)
+        if self.rows_received + rows.shape[0] > self.plan.height:
             raise ValueError(f"too many rows: {self.rows_received} received, {rows.shape[0]} more "
-                             f"would exceed the image height {height}")
+                             f"would exceed the image height {self.plan.height}")
+        return rows
+
+    def add(self, rows: np.ndarray) -> list[np.ndarray]:
+        """Accept rows that passed :meth:`check`; return the strips now complete."""
+        height = self.plan.height
         self.rows_received += rows.shape[0]
         size = self.plan.strip_height
         strips = []
