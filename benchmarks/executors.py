@@ -10,7 +10,7 @@ source and a Dask client's executor, only the strip's task graph travels to the 
     python benchmarks/executors.py --size 4096 --quality 100
 
 Also: the NumPy backend on one thread and on two (its default is one: it holds the GIL);
-thread tasks of other sizes than ``encoder.THREAD_BATCH_PIXELS``; and the strips' kernels
+thread tasks of other sizes than ``scheduler.THREAD_BATCH_PIXELS``; and the strips' kernels
 alone (``Backend.encode_strips`` on half the image per thread, no orchestrator) on one thread
 and on two, which is what two threads could gain at most.
 """
@@ -25,7 +25,7 @@ import time
 from common import best_time, machine, photo_mosaic, pillow_encode
 
 import stripjpeg
-from stripjpeg import encoder
+from stripjpeg import scheduler
 from stripjpeg.options import make_options
 from stripjpeg.plan import make_plan
 
@@ -49,16 +49,16 @@ def handoff_cost(pixels, quality: int) -> str:
 def batch_sweep(pixels, quality: int, repeats: int) -> list[str]:
     """MP/s on two threads with thread tasks of 2**15 to 2**20 pixels, interleaved."""
     megapixels = pixels.shape[0] * pixels.shape[1] / 1e6
-    default = encoder.THREAD_BATCH_PIXELS
+    default = scheduler.THREAD_BATCH_PIXELS
     best: dict[int, float] = {}
     try:
         for _ in range(repeats):
             for bits in (15, 17, 18, 19, 20):
-                encoder.THREAD_BATCH_PIXELS = 1 << bits
+                scheduler.THREAD_BATCH_PIXELS = 1 << bits
                 seconds = best_time(lambda: stripjpeg.encode(pixels, quality, workers=2), 1)
                 best[bits] = min(best.get(bits, float("inf")), seconds)
     finally:
-        encoder.THREAD_BATCH_PIXELS = default
+        scheduler.THREAD_BATCH_PIXELS = default
     return [f"  2**{bits} pixels per task{' (default)' if 1 << bits == default else ''}: "
             f"{megapixels / seconds:.1f} MP/s" for bits, seconds in best.items()]
 
@@ -72,7 +72,7 @@ def kernels_alone(pixels, quality: int, repeats: int) -> str:
     strips = [pixels[top:top + plan.strip_height] for top in range(0, height, plan.strip_height)]
     one, two = float("inf"), float("inf")
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        size = encoder.batch_size(plan, pool, 2)
+        size = scheduler.batch_size(plan, pool, 2)
         batches = [strips[start:start + size] for start in range(0, len(strips), size)]
         for _ in range(repeats):
             one = min(one, best_time(lambda: [backend.encode_strips(batch, plan) for batch in batches], 1))
@@ -105,12 +105,12 @@ def main() -> None:
     # The in-process cases are timed interleaved (best of --repeats rounds), so that their
     # ratios come from the same conditions; this machine's speed drifts by up to 25%.
     def one_strip_per_task():
-        default_batch_size = encoder.batch_size
-        encoder.batch_size = lambda plan, executor, parallelism, strips_stay_valid=False: 1
+        default_batch_size = scheduler.batch_size
+        scheduler.batch_size = lambda plan, executor, parallelism, strips_stay_valid=False: 1
         try:
             return stripjpeg.encode(pixels, quality, workers=2)
         finally:
-            encoder.batch_size = default_batch_size
+            scheduler.batch_size = default_batch_size
 
     cases = {
         "Pillow (one thread)": lambda: pillow_encode(pixels, quality=quality, subsampling="4:4:4"),

@@ -15,7 +15,6 @@ the same bytes.
 
 from __future__ import annotations
 
-import concurrent.futures
 import os
 import sys
 from collections.abc import Iterable, Iterator
@@ -23,7 +22,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from . import backends, markers
+from . import backends, markers, scheduler
 from .backends import Backend, EntropyState, final_byte
 from .optimize import SpoolingEncoder, count_strip_task, count_strips
 from .options import EncodeOptions, check_dimensions, check_mode, make_options
@@ -38,18 +37,6 @@ from .strips import (
     whole_image,
 )
 
-#: Strips in flight per worker: enough to keep every worker busy while results are
-#: written in order, few enough to bound memory.
-STRIPS_IN_FLIGHT_PER_WORKER = 4
-
-
-#: Pixels per task, at most, when strips are batched for another process (see batch_size).
-BATCH_PIXELS = 1 << 21
-#: Pixels per task on a thread pool: a few milliseconds of work (the numba backend codes
-#: them in one kernel call), so the cost of a task (a future, a wake-up, the GIL taken
-#: back) stays small against it; see batch_size for the measurement.
-THREAD_BATCH_PIXELS = 1 << 19
-
 
 def encode_strips_task(backend: Backend, strips: list[Any], plan: Plan, transformed: bool) -> list[bytes]:
     """The work of a batch of independent strips, as a module-level function so process
@@ -62,26 +49,6 @@ def encode_strips_task(backend: Backend, strips: list[Any], plan: Plan, transfor
         return [backend.entropy_encode(blocks, plan, EntropyState.start(plan), final=True)[0]
                 for blocks in strips]
     return backend.encode_strips(materialize_all(strips), plan)
-
-
-def batch_size(plan: Plan, executor: Any, parallelism: int, strips_stay_valid: bool = False) -> int:
-    """Strips per task. Inline: about ``THREAD_BATCH_PIXELS`` pixels when the strips stay
-    valid until the encode returns (views of the caller's whole array; the numba backend codes
-    a batch in one kernel call), else 1, since the caller may reuse its row buffers as soon
-    as a strip is handed over. On threads, about ``THREAD_BATCH_PIXELS`` pixels (16 strips
-    of a 4096-wide image; ``benchmarks/executors.py`` times other sizes, numba, two threads,
-    interleaved: 2**15 pixels per task gave 266 MP/s at 2048² q90 and 211 at 4096² q100,
-    2**17 373 and 264, 2**19 390 and 288, 2**20 387 and 287);
-    for processes and clusters, where each task costs a round trip and a pickled plan,
-    enough strips to amortise that, at most ``BATCH_PIXELS`` pixels (which bounds memory).
-    Always leaving several tasks per worker, so the last ones do not run alone."""
-    strip_pixels = plan.width * plan.strip_height
-    if executor is None:
-        return max(1, THREAD_BATCH_PIXELS // strip_pixels) if strips_stay_valid else 1
-    threads = isinstance(executor, concurrent.futures.ThreadPoolExecutor)
-    limit = THREAD_BATCH_PIXELS if threads else BATCH_PIXELS
-    by_work = plan.strip_count // (4 * parallelism)
-    return max(1, min(limit // strip_pixels, by_work))
 
 
 class StripEncoder:
@@ -117,10 +84,11 @@ class StripEncoder:
             else make_executor(options.workers, options.executor, self.backend.threads_help,
                                self.plan.strip_count))
         self._executor = executor
-        self._batch_size = batch_size(self.plan, executor, parallelism, strips_stay_valid=not copy_strips)
+        self._batch_size = scheduler.batch_size(self.plan, executor, parallelism,
+                                                strips_stay_valid=not copy_strips)
         self._batch: list[Any] = []
         self._scheduler = OrderedScheduler(encode_strips_task, executor,
-                                           STRIPS_IN_FLIGHT_PER_WORKER * parallelism)
+                                           scheduler.STRIPS_IN_FLIGHT_PER_WORKER * parallelism)
         self._copy_strips = copy_strips and self._scheduler.asynchronous
         self._buffer = StripBuffer(self.plan)
         self._state = EntropyState.start(self.plan)
@@ -477,8 +445,8 @@ def array_core(pixels: np.ndarray, options: EncodeOptions) -> StripEncoder:
     if options.optimize:
         try:
             strips = image_strips(pixels, core.plan.strip_height)
-            scheduler = OrderedScheduler(count_strip_task, core.executor, core.parallelism)
-            counts = count_strips(strips, core.plan, core.backend, scheduler)
+            counting = OrderedScheduler(count_strip_task, core.executor, core.parallelism)
+            counts = count_strips(strips, core.plan, core.backend, counting)
             core.replace_plan(counts.optimized_plan(core.plan))
         except BaseException:
             core.abort()

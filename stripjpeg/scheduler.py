@@ -4,7 +4,8 @@ Strips separated by restart markers do not depend on each other, so any
 ``concurrent.futures.Executor`` can encode them: a thread pool (the numba kernels release
 the GIL), a process pool, or a Dask cluster's executor. The scheduler keeps at most
 ``window`` strips in flight, so memory stays bounded however tall the image, and hands
-back results strictly in submission order.
+back results strictly in submission order. :func:`batch_size` decides how many strips
+make one task.
 """
 
 from __future__ import annotations
@@ -13,7 +14,42 @@ import concurrent.futures
 import os
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .plan import Plan
+
+
+#: Strips in flight per worker: enough to keep every worker busy while results are
+#: written in order, few enough to bound memory.
+STRIPS_IN_FLIGHT_PER_WORKER = 4
+
+
+#: Pixels per task, at most, when strips are batched for another process (see batch_size).
+BATCH_PIXELS = 1 << 21
+#: Pixels per task on a thread pool: a few milliseconds of work (the numba backend codes
+#: them in one kernel call), so the cost of a task (a future, a wake-up, the GIL taken
+#: back) stays small against it; see batch_size.
+THREAD_BATCH_PIXELS = 1 << 19
+
+
+def batch_size(plan: Plan, executor: Any, parallelism: int, strips_stay_valid: bool = False) -> int:
+    """Strips per task. Inline: about ``THREAD_BATCH_PIXELS`` pixels when the strips stay
+    valid until the encode returns (views of the caller's whole array; the numba backend codes
+    a batch in one kernel call), else 1, since the caller may reuse its row buffers as soon
+    as a strip is handed over. On threads, about ``THREAD_BATCH_PIXELS`` pixels (16 strips
+    of a 4096-wide image; ``benchmarks/executors.py`` times other sizes, and
+    docs/performance.md gives its figures);
+    for processes and clusters, where each task costs a round trip and a pickled plan,
+    enough strips to amortise that, at most ``BATCH_PIXELS`` pixels (which bounds memory).
+    Always leaving several tasks per worker, so the last ones do not run alone."""
+    strip_pixels = plan.width * plan.strip_height
+    if executor is None:
+        return max(1, THREAD_BATCH_PIXELS // strip_pixels) if strips_stay_valid else 1
+    threads = isinstance(executor, concurrent.futures.ThreadPoolExecutor)
+    limit = THREAD_BATCH_PIXELS if threads else BATCH_PIXELS
+    by_work = plan.strip_count // (4 * parallelism)
+    return max(1, min(limit // strip_pixels, by_work))
 
 
 def default_workers() -> int:

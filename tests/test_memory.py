@@ -17,7 +17,7 @@ grow with the part of the file it has read.
 The same encode of 1,024 and of 16,384 rows must rise by less than :data:`ALLOWED_GROWTH`
 more: holding the taller image (96 MiB at 2048 x 16384 RGB) or its coefficients (6 bytes per
 pixel at 4:4:4) would exceed that many times over. The rise is not zero: the strips in flight
-are batched (``encoder.batch_size``), and batches only reach their full size, and so the
+are batched (``scheduler.batch_size``), and batches only reach their full size, and so the
 window its full memory, when there are enough strips (at least 32 per task, 4 tasks per
 worker): at ``workers=2`` and width 2048 that is about 6 MiB more at 16,384 rows than at 1,024.
 ``workers`` is pinned so that the window does not depend on how many cores the machine has.

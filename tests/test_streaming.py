@@ -131,9 +131,9 @@ def test_threads_get_views_not_copies(picture: np.ndarray, monkeypatch) -> None:
 
 
 def test_thread_tasks_batch_strips_by_pixels() -> None:
-    from stripjpeg.encoder import THREAD_BATCH_PIXELS, batch_size
     from stripjpeg.options import make_options
     from stripjpeg.plan import make_plan
+    from stripjpeg.scheduler import THREAD_BATCH_PIXELS, batch_size
 
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         wide = make_plan(4096, 4096, 3, make_options())           # 512 strips of 4096 x 8
@@ -167,11 +167,11 @@ def test_default_workers_follow_the_backend() -> None:
 
 
 def test_batched_thread_tasks_give_the_same_bytes(picture: np.ndarray, monkeypatch) -> None:
-    from stripjpeg import encoder
+    from stripjpeg import scheduler
 
     expected = pillow_jpeg(picture, 80, "4:2:0")
     for size in (3, 5):  # batches that do not divide the strip count
-        monkeypatch.setattr(encoder, "batch_size", lambda *args, n=size, **options: n)
+        monkeypatch.setattr(scheduler, "batch_size", lambda *args, n=size, **options: n)
         assert stripjpeg.encode(picture, 80, "4:2:0", workers=2) == expected
         height, width = picture.shape[:2]
         chunks = stripjpeg.iter_encode(pieces(picture, 5), width=width, height=height, quality=80,
