@@ -10,9 +10,14 @@ from stripjpeg.backends.numpy_backend import forward_dct_float, split_into_block
 from stripjpeg.options import EncodeOptions
 from stripjpeg.plan import make_plan
 
-pytestmark = pytest.mark.skipif(
-    not (have("djpeg") and have("jpeginfo") and have("ffmpeg")),
-    reason="djpeg, jpeginfo and ffmpeg are installed by scripts/setup.sh")
+
+def needs(*tools: str) -> pytest.MarkDecorator:
+    """Skips a test that runs these decoders where they are missing (a failure in CI: see
+    tests/conftest.py), and only that test."""
+    missing = [tool for tool in tools if not have(tool)]
+    return pytest.mark.skipif(bool(missing), reason=f"{', '.join(missing)} not installed "
+                                                    "(scripts/setup.sh installs it)")
+
 
 CASES = [
     # (height, width, channels, quality, subsampling, restart_rows)
@@ -33,6 +38,7 @@ def _image(height, width, channels):
     return image[:, :, 0] if channels == 1 else image
 
 
+@needs("djpeg", "jpeginfo", "ffmpeg")
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_strict_decoders_accept(case, tmp_path, backend):
     height, width, channels, quality, subsampling, restart_rows = case
@@ -49,6 +55,7 @@ def test_strict_decoders_accept(case, tmp_path, backend):
         assert np.abs(decoded[:, :, 0].astype(int) - image).max() <= 2
 
 
+@needs("djpeg", "jpeginfo", "ffmpeg")
 @pytest.mark.parametrize("dct", ["islow", "float"])
 @pytest.mark.parametrize("restart_rows", [0, 1])
 def test_photo_decodes_with_every_decoder(dct, restart_rows, tmp_path):
@@ -60,6 +67,7 @@ def test_photo_decodes_with_every_decoder(dct, restart_rows, tmp_path):
     assert psnr(decoded, image) > 30
 
 
+@needs("djpeg", "jpeginfo")
 @pytest.mark.parametrize("name", ["astronaut", "coffee", "camera", "rocket", "chelsea"])
 @pytest.mark.parametrize("quality", [100, 95])
 def test_float_dct_is_at_least_as_accurate_as_islow(name, quality, tmp_path, backend):
@@ -77,6 +85,7 @@ def test_float_dct_is_at_least_as_accurate_as_islow(name, quality, tmp_path, bac
     assert psnr(djpeg_decode(exact), reference) >= psnr(djpeg_decode(islow), reference)
 
 
+@needs("djpeg")
 @pytest.mark.parametrize("quality,subsampling", [(90, "4:2:0"), (75, "4:2:2"), (30, "4:2:0")])
 def test_float_dct_never_loses_more_than_noise(quality, subsampling, backend):
     image = photo("coffee")

@@ -19,7 +19,9 @@ from oracle import photo, pillow_jpeg
 import stripjpeg
 from stripjpeg import backends
 
-pytestmark = pytest.mark.skipif("numba" not in backends.available(), reason="numba is not installed")
+# On the tests that run numba, not on the module: the tests of what happens without it, and of
+# what needs no numba, run everywhere (a skip is a failure in CI: tests/conftest.py).
+needs_numba = pytest.mark.skipif("numba" not in backends.available(), reason="numba is not installed")
 
 ROOT = Path(__file__).parent.parent
 
@@ -31,6 +33,7 @@ def run_python(code: str, **env: str) -> str:
     return result.stdout
 
 
+@needs_numba
 def test_numba_is_the_default_and_the_environment_variable_overrides(monkeypatch) -> None:
     assert backends.available()[:2] == ["numba", "numpy"]
     assert backends.default_name() == "numba"
@@ -49,6 +52,7 @@ def test_missing_numba_is_a_clear_error(monkeypatch) -> None:
         backends.get("numba")
 
 
+@needs_numba
 def test_big_endian_machines_get_a_clear_error(monkeypatch) -> None:
     from stripjpeg.backends.numba_backend import NumbaBackend
 
@@ -57,6 +61,7 @@ def test_big_endian_machines_get_a_clear_error(monkeypatch) -> None:
         NumbaBackend()
 
 
+@needs_numba
 def test_import_compiles_nothing() -> None:
     out = run_python("import sys, stripjpeg; print('numba' in sys.modules)\n"
                      "from stripjpeg.backends import get, numba_backend as nb\n"
@@ -66,6 +71,7 @@ def test_import_compiles_nothing() -> None:
     assert out.split() == ["False", "0"]
 
 
+@needs_numba
 def test_each_kernel_compiles_once_per_process(tmp_path: Path) -> None:
     """Images of every kind and setting reuse one compiled version of each kernel (the
     argument types do not depend on sizes, qualities, subsampling or channels), and the
@@ -88,6 +94,7 @@ def test_each_kernel_compiles_once_per_process(tmp_path: Path) -> None:
     assert out.split() == ["1", "1", "1"]
 
 
+@needs_numba
 @pytest.mark.parametrize("workers", [1, 2, 3])
 def test_workers_give_identical_bytes(workers: int) -> None:
     pixels = photo("coffee")
@@ -96,6 +103,7 @@ def test_workers_give_identical_bytes(workers: int) -> None:
     assert stripjpeg.encode(pixels, 90, "4:2:0", backend="numpy", workers=workers) == expected
 
 
+@needs_numba
 def test_a_batch_of_strips_in_one_call_equals_one_call_per_strip() -> None:
     """encode_strips codes consecutive strips of one array in one kernel call (found by
     address, no copy); other batches strip by strip. The bytes are the same."""
@@ -121,6 +129,7 @@ def test_a_batch_of_strips_in_one_call_equals_one_call_per_strip() -> None:
     assert backend.encode_strips(short, plan) == [backend.encode_strip(strip, plan) for strip in short]
 
 
+@needs_numba
 def test_noise_at_quality_100_fits_the_worst_case_buffer() -> None:
     from stripjpeg.backends.numba_backend import MAX_BYTES_PER_BLOCK
 
@@ -142,6 +151,7 @@ def test_reciprocal_quantization_is_exact_for_every_baseline_divisor() -> None:
         assert np.array_equal((n * reciprocal) >> 32, n // d), q
 
 
+@needs_numba
 @pytest.mark.parametrize("subsampling", ["4:4:4", "4:2:0"])
 def test_float_dct_differs_from_scipy_only_at_rounding_ties(subsampling: str) -> None:
     from stripjpeg.backends.numpy_backend import component_samples, forward_dct_float, split_into_blocks
@@ -170,6 +180,7 @@ def test_float_dct_differs_from_scipy_only_at_rounding_ties(subsampling: str) ->
     assert ties < 10
 
 
+@needs_numba
 def test_without_the_jit_the_same_code_runs_as_python() -> None:
     code = """
 import sys
@@ -199,6 +210,7 @@ def test_import_loads_no_backend_and_no_scipy() -> None:
 
 # --- The kernels' own tricks, each against the plain version ------------------------------------
 
+@needs_numba
 def test_group_dct_equals_numpy_on_extreme_and_random_blocks() -> None:
     """The side-by-side int32 DCT (fdct_islow_group) equals the NumPy backend's, including the
     blocks that reach jfdctint's largest intermediate values (every sign pattern of -128/127)."""
@@ -227,6 +239,7 @@ def test_group_dct_equals_numpy_on_extreme_and_random_blocks() -> None:
         np.testing.assert_array_equal(ours.T, expected[first:first + LANES])
 
 
+@needs_numba
 def test_nonzero_masks_name_every_nonzero_ac_coefficient() -> None:
     import numba
 
@@ -272,6 +285,7 @@ def _bit_writer():
     return write_all
 
 
+@needs_numba
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.integers(1, 32), st.integers(0, 2**32 - 1)), max_size=200),
        st.sampled_from([0, 0xFF, 0xFFFF_FFFF]))
