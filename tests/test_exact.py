@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis.extra.numpy import arrays
 from oracle import PHOTOS, photo, pillow_jpeg, synthetic_cases
+from strategies import images
 
 import stripjpeg
 
@@ -109,7 +109,7 @@ def test_memory_layouts_give_the_same_bytes(layout, tmp_path, backend):
     assert stripjpeg.encode(variant, 90, "4:2:0", backend=backend) == expected
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     data=st.data(),
     height=st.integers(1, 40),
@@ -120,8 +120,7 @@ def test_memory_layouts_give_the_same_bytes(layout, tmp_path, backend):
     restart_rows=st.sampled_from([0, 1, 2, 5]),
 )
 def test_hypothesis_images(data, height, width, channels, quality, subsampling, restart_rows):
-    shape = (height, width) if channels == 1 else (height, width, channels)
-    image = data.draw(arrays(np.uint8, shape))
+    image = data.draw(images(height, width, channels))
     expected = pillow_jpeg(image, quality, subsampling, restart_rows)
     for name in stripjpeg.backends.available():
         assert stripjpeg.encode(image, quality, subsampling, restart_rows=restart_rows,

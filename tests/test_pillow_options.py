@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis.extra.numpy import arrays
 from oracle import photo, pillow_jpeg
+from strategies import images
 
 import stripjpeg
 from stripjpeg.markers import write_dht
@@ -190,7 +190,7 @@ def test_bad_metadata(options, error, match, tmp_path):
     assert not target.exists()
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     data=st.data(),
     height=st.integers(1, 33),
@@ -204,8 +204,7 @@ def test_bad_metadata(options, error, match, tmp_path):
 )
 def test_hypothesis_options(data, height, width, gray, subsampling, restart_rows, quality,
                             n_tables, optimize):
-    shape = (height, width) if gray else (height, width, 3)
-    image = data.draw(arrays(np.uint8, shape))
+    image = data.draw(images(height, width, 1 if gray else 3))
     options = {"optimize": optimize}
     if n_tables:
         options["qtables"] = [data.draw(st.lists(st.integers(1, 255), min_size=64, max_size=64))
