@@ -42,7 +42,8 @@ class EncodeOptions:
         quality: IJG quality 1..100, or None: 100 (all quantization steps 1), or with
             ``qtables``, the tables exactly as given.
         subsampling: ``"4:4:4"``, ``"4:2:2"`` or ``"4:2:0"`` (ignored for grayscale).
-        dct: ``"islow"`` (libjpeg's integer DCT, bit-exact with libjpeg-turbo) or ``"float"``.
+        dct: ``"islow"`` (libjpeg's integer DCT, bit-exact with libjpeg-turbo) or ``"float"``
+            (the exact DCT; the backends may differ in a few coefficients, by 1, at rounding ties).
         restart_rows: a restart marker after every this many MCU rows; 0 = no restart markers.
         backend: backend name, or None for the default (see :mod:`stripjpeg.backends`).
         workers: None (all cores; one for backends whose work holds the GIL) or a positive

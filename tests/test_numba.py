@@ -181,6 +181,67 @@ def test_float_dct_differs_from_scipy_only_at_rounding_ties(subsampling: str) ->
 
 
 @needs_numba
+@pytest.mark.parametrize("subsampling", ["4:4:4", "4:2:2", "4:2:0"])
+def test_islow_is_the_same_on_every_backend(subsampling: str) -> None:
+    pixels = photo("astronaut")
+    expected = pillow_jpeg(pixels, 90, subsampling)
+    for name in backends.available():
+        assert stripjpeg.encode(pixels, 90, subsampling, backend=name) == expected, name
+
+
+# What docs/backends.md says of dct="float": Y, Cb, Cr coefficients that differ between numba and
+# NumPy on astronaut at q90, all by 1.
+FLOAT_DIFFERENCES = {"4:4:4": [109, 7, 1], "4:2:2": [109, 1, 2], "4:2:0": [109, 1, 2]}
+
+
+@needs_numba
+@pytest.mark.parametrize("subsampling", FLOAT_DIFFERENCES)
+def test_float_dct_backends_differ_by_the_documented_counts(subsampling: str) -> None:
+    """Pins the current truth: with dct="float" the backends do not write the same bytes. When
+    a change makes them agree (or differ otherwise), this fails: update docs/backends.md
+    ("Float DCT: the backends may differ"), README.md and this test together."""
+    from stripjpeg.inspect import read_coefficients
+
+    pixels = photo("astronaut")
+    files = {name: stripjpeg.encode(pixels, 90, subsampling, dct="float", backend=name)
+             for name in ("numba", "numpy")}
+    numba_blocks, numpy_blocks = (read_coefficients(data) for data in files.values())
+    counts = [int(np.count_nonzero(a != b)) for a, b in zip(numba_blocks, numpy_blocks)]
+    largest = max(int(np.abs(a.astype(int) - b).max()) for a, b in zip(numba_blocks, numpy_blocks))
+    assert (counts, largest) == (FLOAT_DIFFERENCES[subsampling], 1), (
+        f"dct='float' now differs between backends in {counts} coefficients (largest {largest}): "
+        "update docs/backends.md, README.md and FLOAT_DIFFERENCES")
+    docs = (ROOT / "docs" / "backends.md").read_text()
+    y, cb, cr = FLOAT_DIFFERENCES[subsampling]
+    assert f"{y}, {cb} and {cr} differing coefficients (Y, Cb, Cr) at 4:4:4" in docs or \
+        f"{y}, {cb} and {cr} at 4:2:2" in docs
+
+
+def test_the_docs_claim_byte_identity_only_for_the_integer_dct() -> None:
+    """Every paragraph of the docs (README, docs/, the notebooks' text) saying that backends
+    write the same bytes names the integer DCT or the float exception, until the backends
+    agree with dct="float" too."""
+    import json
+    import re
+
+    texts = {path.name: path.read_text() for path in [ROOT / "README.md", *(ROOT / "docs").glob("*.md")]}
+    for path in (ROOT / "notebooks").glob("*.ipynb"):
+        cells = json.loads(path.read_text())["cells"]
+        texts[path.name] = "\n\n".join("".join(cell["source"]) for cell in cells
+                                         if cell["cell_type"] == "markdown")
+    claims = 0
+    for name, text in texts.items():
+        for paragraph in text.split("\n\n"):
+            flat = " ".join(paragraph.split())
+            prose = re.sub(r"`[^`]*`", "", flat)  # not the module paths in code spans
+            about_backends = re.search(r"\bbackends\b|\b(every|each|new|numba|numpy) backend\b", prose, re.I)
+            if about_backends and ("same bytes" in flat or "byte-identical" in flat):
+                claims += 1
+                assert "islow" in flat or "integer DCT" in flat or 'dct="float"' in flat, f"{name}: {flat}"
+    assert claims >= 4  # README, backends.md, architecture.md, notebook 03
+
+
+@needs_numba
 def test_without_the_jit_the_same_code_runs_as_python() -> None:
     code = """
 import sys

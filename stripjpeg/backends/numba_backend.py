@@ -804,7 +804,8 @@ def kernel_tables(plan: Plan) -> _KernelTables:
 # --- The backend -------------------------------------------------------------------------------
 
 class NumbaBackend(Backend):
-    """The fast engine: same bytes as :class:`~.numpy_backend.NumpyBackend`, compiled.
+    """The fast engine: same bytes as :class:`~.numpy_backend.NumpyBackend`, compiled (with
+    ``dct="float"``, a few coefficients may differ by 1, at rounding ties: docs/backends.md).
 
     Internally a strip's blocks are one array ``(n_components, rows, groups, 64, LANES)``
     in zigzag order, LANES blocks side by side (components padded to the largest block
