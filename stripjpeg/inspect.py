@@ -306,7 +306,7 @@ def trace_block(pixels: np.ndarray, block_row: int, block_col: int, **options: A
         may round a coefficient that sits exactly on a tie the other way.)
     """
     from .backends import numpy_backend as stages
-    from .backends.numpy_huffman import amplitude_bits, magnitude_category
+    from .backends.numpy_huffman import encode_block
     from .options import make_options
     from .plan import make_plan
     from .strips import whole_image
@@ -330,37 +330,22 @@ def trace_block(pixels: np.ndarray, block_row: int, block_col: int, **options: A
     zigzag = quantized.reshape(64)[ZIGZAG].astype(np.int64)
     predictor = _previous_dc(image, plan, block_row, block_col)
 
-    def amplitude(value: int, size: int) -> str:
-        bits = int(amplitude_bits(np.array([value]), np.array([size]))[0])
-        return format(bits, f"0{size}b") if size else ""
-
-    diff = int(zigzag[0]) - predictor
-    size = int(magnitude_category(np.array([diff]))[0])
-    symbols = [Symbol("DC", 0, size, diff, amplitude(diff, size))]
-    run = 0
-    last = int(np.flatnonzero(zigzag[1:])[-1]) + 1 if zigzag[1:].any() else 0
-    for value in zigzag[1:last + 1].tolist():
-        if value == 0:
-            run += 1
-            continue
-        while run > 15:
-            symbols.append(Symbol("ZRL", 15, 0, 0, ""))
-            run -= 16
-        size = int(magnitude_category(np.array([value]))[0])
-        symbols.append(Symbol("AC", run, size, value, amplitude(value, size)))
-        run = 0
-    if last < 63:
-        symbols.append(Symbol("EOB", 0, 0, 0, ""))
-    dc_codes, dc_lengths = plan.dc_codes[luma.huffman_index]
-    ac_codes, ac_lengths = plan.ac_codes[luma.huffman_index]
-    codes = []
-    for s in symbols:
-        code, length = (dc_codes, dc_lengths) if s.kind == "DC" else (ac_codes, ac_lengths)
-        codes.append(format(int(code[s.symbol]), f"0{int(length[s.symbol])}b"))
+    coded, _ = encode_block(zigzag.tolist(), predictor, plan.dc_codes[luma.huffman_index],
+                            plan.ac_codes[luma.huffman_index])
+    symbols = [_symbol(c) for c in coded]
+    codes = [format(c.code, f"0{c.code_length}b") for c in coded]
     bits = "".join(code + s.amplitude for s, code in zip(symbols, codes))
     return BlockTrace(block_row, block_col, rgb[:, :, 0] if channels == 1 else rgb[:, :, :3], y, shifted,
                       dct, 8 if plan.dct == "islow" else 1, table, quantized, zigzag, predictor,
                       symbols, codes, bits)
+
+
+def _symbol(coded: Any) -> Symbol:
+    """A :class:`Symbol` from one of :func:`~stripjpeg.backends.numpy_huffman.encode_block`'s
+    coded symbols: RRRR is the high four bits of an AC symbol (15 for ZRL), none for DC."""
+    run = 0 if coded.kind == "DC" else coded.symbol >> 4
+    amplitude = format(coded.amplitude, f"0{coded.size}b") if coded.size else ""
+    return Symbol(coded.kind, run, coded.size, coded.value, amplitude)
 
 
 def _previous_dc(image: np.ndarray, plan: Any, block_row: int, block_col: int) -> int:

@@ -13,7 +13,7 @@ from stripjpeg.backends.numpy_backend import (
     forward_dct_float,
     forward_dct_islow,
 )
-from stripjpeg.backends.numpy_huffman import entropy_encode
+from stripjpeg.backends.numpy_huffman import encode_block, entropy_encode, huffman_events
 from stripjpeg.options import EncodeOptions
 from stripjpeg.plan import make_plan
 
@@ -100,3 +100,68 @@ def test_islow_dct_in_32_bits_equals_64_bits_on_extreme_blocks():
     rows = descale(islow_butterfly(wide), CONST_BITS - PASS1_BITS)
     reference = descale(islow_butterfly(rows.swapaxes(-1, -2)), CONST_BITS + PASS1_BITS).swapaxes(-1, -2)
     np.testing.assert_array_equal(forward_dct_islow(blocks), reference)
+
+
+# --- encode_block, the definition, against the whole-array coder --------------------------
+
+def _runs_block(pairs: list[tuple[int, int]], dc: int) -> list[int]:
+    """A zigzag block from (zeros before, non-zero value) pairs; zeros after the last."""
+    zigzag = [dc] + [0] * 63
+    k = 1
+    for run, value in pairs:
+        k += run
+        if k > 63:
+            break
+        zigzag[k] = value
+        k += 1
+    return zigzag
+
+
+nonzero = st.integers(-1023, 1023).filter(bool)
+# DC values at both ends of the 11-bit range make DIFFs of +-2047 (SSSS 11).
+dc_values = st.one_of(st.integers(-1024, 1023), st.sampled_from([-1024, -1023, 1023, 1022, 0]))
+dense_block = st.builds(lambda dc, ac: [dc, *ac], dc_values, st.lists(nonzero, min_size=63, max_size=63))
+random_block = st.builds(lambda dc, ac: [dc, *ac], dc_values,
+                         st.lists(st.one_of(st.just(0), nonzero), min_size=63, max_size=63))
+# Runs of up to 62 zeros: ZRLs (16 or more before a value), and trailing zeros (EOB).
+runs_block = st.builds(lambda dc, pairs: _runs_block(pairs, dc), dc_values,
+                       st.lists(st.tuples(st.integers(0, 62), nonzero), max_size=20))
+extreme_block = st.builds(lambda dc, ac: [dc, *ac], st.sampled_from([-1024, 1023]),
+                          st.lists(st.sampled_from([0, 1, -1, 1023, -1023]), min_size=63, max_size=63))
+any_block = st.one_of(dense_block, random_block, runs_block, extreme_block)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2), any_block), min_size=1, max_size=12),
+       st.sampled_from(["4:4:4", "4:2:0"]))
+def test_whole_array_coder_is_encode_block_for_many_blocks(blocks, subsampling):
+    plan = make_plan(16, 16, 3, EncodeOptions(subsampling=subsampling))
+    component = np.array([c for c, _ in blocks], dtype=np.intp)
+    zigzag = np.array([b for _, b in blocks], dtype=np.int32)
+    values, lengths, predictors = huffman_events(zigzag, component, plan, (0, 0, 0))
+    ours = "".join(format(int(v), f"0{int(n)}b") for v, n in zip(values, lengths) if n)
+
+    expected, last = [], [0, 0, 0]
+    for index, block in blocks:
+        table = plan.components[index].huffman_index
+        coded, last[index] = encode_block(block, last[index], plan.dc_codes[table], plan.ac_codes[table])
+        for c in coded:
+            expected.append(format(c.code, f"0{c.code_length}b") + (format(c.amplitude, f"0{c.size}b")
+                                                                     if c.size else ""))
+    assert ours == "".join(expected)
+    assert predictors == tuple(last)
+
+
+def test_encode_block_symbols_zrl_eob_and_ones_complement():
+    plan = make_plan(8, 8, 1, EncodeOptions())
+    # 20 zeros, -3, then zeros to the end: DIFF -5, one ZRL, run 4 of size 2, EOB.
+    block = _runs_block([(20, -3)], dc=-5)
+    coded, predictor = encode_block(block, 0, plan.dc_codes[0], plan.ac_codes[0])
+    assert [(c.kind, c.symbol, c.value, c.amplitude, c.size) for c in coded] == [
+        ("DC", 3, -5, 0b010, 3), ("ZRL", 0xF0, 0, 0, 0), ("AC", 0x42, -3, 0b00, 2), ("EOB", 0x00, 0, 0, 0)]
+    assert predictor == -5
+    # 15 zeros fit RRRR; 16 need a ZRL and run 0; coefficient 63 non-zero: no EOB.
+    block = [7] + [0] * 15 + [1] + [0] * 16 + [-1] + [2] * 30
+    coded, _ = encode_block(block, 7, plan.dc_codes[0], plan.ac_codes[0])
+    assert [(c.kind, c.symbol) for c in coded] == [("DC", 0), ("AC", 0xF1), ("ZRL", 0xF0), ("AC", 0x01)] + [
+        ("AC", 0x02)] * 30

@@ -15,10 +15,17 @@ bytes at once:
 6. events are packed into 64-bit words, cut into bytes, and every 0xFF byte gets a 0x00
    after it so that it cannot be read as a marker (:func:`pack_bits`, :func:`stuff_bytes`).
 
-Python loops run over the 64 coefficient positions or the components, never over blocks.
+The definition is :func:`encode_block`, one block at a time in plain Python, as T.81's
+flow charts draw it. :func:`huffman_events` is the same thing for many blocks: it yields
+the bit fields of :func:`encode_block` for every block in turn (tests/test_stages.py checks
+that, bit for bit), with Python loops over the 64 coefficient positions or the components,
+never over blocks.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -29,6 +36,82 @@ from .base import EntropyState
 #: AC symbols with a special meaning (T.81 F.1.2.2.1).
 EOB = 0x00  # end of block: the remaining coefficients are zero
 ZRL = 0xF0  # zero run length: sixteen zero coefficients
+
+#: A Huffman table as lookup arrays indexed by symbol: ``(codes, lengths)``; length 0 means
+#: the table has no code for that symbol (see ``tables.huffman_codes``).
+CodeTable = tuple[np.ndarray, np.ndarray]
+
+
+class CodedSymbol(NamedTuple):
+    """One Huffman-coded symbol of a block and the bits written for it, code first.
+
+    Attributes:
+        kind: "DC", "AC", "ZRL" or "EOB".
+        symbol: the byte the table codes: SSSS for DC, RRRRSSSS for AC (0xF0, 0x00 for ZRL, EOB).
+        value: DIFF for DC, the coefficient for AC, 0 for ZRL and EOB.
+        code, code_length: its Huffman code.
+        amplitude, size: the SSSS extra bits that follow the code (F.1.2.1.1).
+    """
+
+    kind: str
+    symbol: int
+    value: int
+    code: int
+    code_length: int
+    amplitude: int
+    size: int
+
+
+def encode_block(zigzag: Sequence[int], predictor: int, dc_table: CodeTable,
+                 ac_table: CodeTable) -> tuple[list[CodedSymbol], int]:
+    """encode_block codes one block: the definition of baseline Huffman coding (T.81 F.1.2.1,
+    F.1.2.2; Figures F.1 to F.5). Everything else in this module computes the same for
+    many blocks at once.
+
+    Args:
+        zigzag: the block's 64 quantized coefficients in zigzag order (Python ints).
+        predictor: PRED, the DC of the previous block of this component (0 at the start of
+            a scan or restart interval, F.1.1.5.1).
+        dc_table, ac_table: the component's Huffman tables.
+
+    Returns:
+        ``(symbols, predictor)``: the symbols in the order they are written, and the new PRED.
+    """
+    diff = zigzag[0] - predictor  # DIFF = DC - PRED (F.1.2.1)
+    out = [_coded("DC", dc_table, magnitude_category_of(diff), diff)]
+    run = 0  # RRRR: zero coefficients since the last non-zero one (Figure F.2's R)
+    for k in range(1, 64):
+        value = zigzag[k]
+        if value == 0:
+            run += 1
+            continue
+        while run > 15:  # RRRR has 4 bits: each 16 zeros of a longer run go as one ZRL (F.3)
+            out.append(_coded("ZRL", ac_table, ZRL, 0))
+            run -= 16
+        out.append(_coded("AC", ac_table, (run << 4) | magnitude_category_of(value), value))
+        run = 0
+    if run > 0:  # the zeros up to coefficient 63 go as one EOB, even if they are 16 or more
+        out.append(_coded("EOB", ac_table, EOB, 0))
+    return out, zigzag[0]
+
+
+def magnitude_category_of(value: int) -> int:
+    """SSSS of one value: the number of bits of ``|value|`` (Tables F.1, F.2): 0 for 0,
+    1 for +-1, 2 for +-2..3, ..., 11 for +-1024..2047."""
+    return abs(value).bit_length()
+
+
+def _coded(kind: str, table: CodeTable, symbol: int, value: int) -> CodedSymbol:
+    """``symbol``'s Huffman code from ``table``, followed by ``value``'s SSSS amplitude bits."""
+    codes, lengths = table
+    if lengths[symbol] == 0:
+        raise ValueError(f"the {'DC' if kind == 'DC' else 'AC'} Huffman table has no code "
+                         f"for symbol 0x{symbol:02X}")
+    size = symbol & 15  # SSSS is the low four bits of a DC or AC symbol (0 for ZRL, EOB)
+    # F.1.2.1.1: a negative value is sent as value - 1 in SSSS bits (its ones' complement),
+    # so its leading bit is 0 and the decoder tells the sign from that bit alone.
+    amplitude = value if value >= 0 else value + (1 << size) - 1
+    return CodedSymbol(kind, symbol, value, int(codes[symbol]), int(lengths[symbol]), amplitude, size)
 
 
 def blocks_in_coding_order(blocks: list[np.ndarray], plan: Plan) -> tuple[np.ndarray, np.ndarray]:
@@ -146,7 +229,8 @@ def ac_events(zigzag: np.ndarray) -> dict[str, np.ndarray]:
 
 def huffman_events(zigzag: np.ndarray, component: np.ndarray, plan: Plan,
                    predictors: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
-    """Every bit field to write for these blocks, in order, as ``(value, length)`` arrays.
+    """Every bit field to write for these blocks, in order, as ``(value, length)`` arrays:
+    :func:`encode_block` for many blocks at once.
 
     Per block: the DC code and its amplitude bits; then per non-zero AC coefficient its ZRLs
     and its code with amplitude bits; then EOB if needed. A code and the amplitude bits after
