@@ -2,15 +2,17 @@
 
 T.81 Annex K.2 gives the procedure: count how often each symbol occurs, repeatedly merge
 the two least frequent entries into one, and read each symbol's code length off the merge
-tree; K.3 then shortens codes longer than 16 bits. libjpeg (jchuff.c,
+tree (Figure K.1, Code_size); Adjust_BITS (Figure K.3, still in K.2) then shortens codes
+longer than 16 bits, and Sort_input (Figure K.4) lists the symbols. libjpeg (jchuff.c,
 ``jpeg_gen_optimal_table``) fixes the details that make the tables unique, and Pillow's
-``optimize=True`` output depends on every one of them:
+``optimize=True`` output depends on every one of them (tests/reference.py transcribes the
+four figures with these details, and tests/test_stages.py checks this function against it):
 
 * a pseudo-symbol 256 with count 1 takes part, so that no real symbol gets the all-ones
   code (T.81 C: no code may consist of 1-bits only); it is removed from the longest length
   at the end;
 * among entries of equal count, the one with the *larger* symbol number is merged first;
-* symbols are listed (HUFFVAL) by their code length before the K.3 shortening, then by
+* symbols are listed (HUFFVAL) by their code length before Adjust_BITS shortens them, then by
   symbol value.
 
 Two passes are needed, since the DHT segments precede the scan. With the whole image at
@@ -34,13 +36,13 @@ from .plan import Plan
 from .strips import materialize
 from .tables import HuffmanSpec
 
-#: Longest code length the merge procedure may produce before K.3's adjustment: libjpeg's
+#: Longest code length the merge procedure may produce before Adjust_BITS (Figure K.3): libjpeg's
 #: MAX_CLEN. 257 symbols with Fibonacci-like counts cannot exceed it.
 MAX_CODE_LENGTH = 32
 
 
 def optimal_huffman_spec(frequencies: np.ndarray) -> HuffmanSpec:
-    """The Huffman table libjpeg builds for these symbol counts (T.81 K.2, K.3).
+    """The Huffman table libjpeg builds for these symbol counts (T.81 K.2, Figures K.1 to K.4).
 
     Args:
         frequencies: 256 counts, indexed by symbol (all non-negative, at least one > 0).

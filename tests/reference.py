@@ -22,6 +22,23 @@ def ycbcr_pixel(r: int, g: int, b: int) -> tuple[int, int, int]:
     return y, cb, cr
 
 
+def convert_to_ycbcr(pixels: np.ndarray) -> list[list[list[int]]]:
+    """The colour conversion stage, pixel by pixel: Y, Cb, Cr planes as lists of rows
+    (grayscale passes through; a fourth, alpha channel is ignored)."""
+    rows = [[[int(c) for c in pixel] for pixel in row] for row in pixels]
+    if pixels.shape[2] == 1:
+        return [[[pixel[0] for pixel in row] for row in rows]]
+    converted = [[ycbcr_pixel(*pixel[:3]) for pixel in row] for row in rows]
+    return [[[pixel[k] for pixel in row] for row in converted] for k in range(3)]
+
+
+def expand_edges(plane: list[list[int]], rows: int, cols: int) -> list[list[int]]:
+    """Repeat the last column, then the last row, out to ``rows x cols`` (libjpeg's
+    expand_right_edge and expand_bottom_edge)."""
+    wide = [row + [row[-1]] * (cols - len(row)) for row in plane]
+    return wide + [list(wide[-1]) for _ in range(rows - len(wide))]
+
+
 def downsample_plane(plane: list[list[int]], h: int, v: int) -> list[list[int]]:
     """Average h x v groups with libjpeg's alternating bias, sample by sample."""
     out = []
@@ -52,6 +69,184 @@ def exact_dct(block: np.ndarray) -> np.ndarray:
                               * math.cos((2 * y + 1) * v * math.pi / 16))
             out[v, u] = cu * cv * total / 4
     return out
+
+
+def fix(x: float) -> int:
+    """libjpeg's FIX(x): x in CONST_BITS = 13 bit fixed point, rounded (jfdctint.c)."""
+    return int(x * (1 << 13) + 0.5)
+
+
+def descale(x: int, n: int) -> int:
+    """libjpeg's DESCALE: x / 2**n rounded half up (Python's >> floors, as C's does here)."""
+    return (x + (1 << (n - 1))) >> n
+
+
+def _islow_1d(d: list[int], even_shift: int, odd_shift: int, even_up: int) -> list[int]:
+    """One pass of jfdctint.c's jpeg_fdct_islow as written there: outputs 0 and 4 are shifted
+    up by ``even_up`` (pass 1) or descaled by ``-even_up`` (pass 2); the rotated outputs are
+    descaled by ``even_shift`` (2, 6) and ``odd_shift`` (1, 3, 5, 7)."""
+    tmp0, tmp7 = d[0] + d[7], d[0] - d[7]
+    tmp1, tmp6 = d[1] + d[6], d[1] - d[6]
+    tmp2, tmp5 = d[2] + d[5], d[2] - d[5]
+    tmp3, tmp4 = d[3] + d[4], d[3] - d[4]
+    tmp10, tmp13 = tmp0 + tmp3, tmp0 - tmp3
+    tmp11, tmp12 = tmp1 + tmp2, tmp1 - tmp2
+    out = [0] * 8
+    if even_up >= 0:
+        out[0], out[4] = (tmp10 + tmp11) << even_up, (tmp10 - tmp11) << even_up
+    else:
+        out[0], out[4] = descale(tmp10 + tmp11, -even_up), descale(tmp10 - tmp11, -even_up)
+    z1 = (tmp12 + tmp13) * fix(0.541196100)
+    out[2] = descale(z1 + tmp13 * fix(0.765366865), even_shift)
+    out[6] = descale(z1 + tmp12 * -fix(1.847759065), even_shift)
+    z1, z2, z3, z4 = tmp4 + tmp7, tmp5 + tmp6, tmp4 + tmp6, tmp5 + tmp7
+    z5 = (z3 + z4) * fix(1.175875602)
+    tmp4, tmp5 = tmp4 * fix(0.298631336), tmp5 * fix(2.053119869)
+    tmp6, tmp7 = tmp6 * fix(3.072711026), tmp7 * fix(1.501321110)
+    z1, z2 = z1 * -fix(0.899976223), z2 * -fix(2.562915447)
+    z3, z4 = z3 * -fix(1.961570560) + z5, z4 * -fix(0.390180644) + z5
+    out[7] = descale(tmp4 + z1 + z3, odd_shift)
+    out[5] = descale(tmp5 + z2 + z4, odd_shift)
+    out[3] = descale(tmp6 + z2 + z3, odd_shift)
+    out[1] = descale(tmp7 + z1 + z4, odd_shift)
+    return out
+
+
+def forward_dct_islow(block: list[list[int]]) -> list[list[int]]:
+    """libjpeg's jpeg_fdct_islow on one level-shifted block, in Python ints: rows keep
+    PASS1_BITS = 2 extra bits, columns remove them; the result is 8x T.81 A.3.3's DCT."""
+    rows = [_islow_1d(row, 13 - 2, 13 - 2, 2) for row in block]
+    columns = [_islow_1d([rows[y][x] for y in range(8)], 13 + 2, 13 + 2, -2) for x in range(8)]
+    return [[columns[u][v] for u in range(8)] for v in range(8)]
+
+
+def quantize(coefficients: list[list[int]], table: list[int]) -> list[list[int]]:
+    """jcdctmgr.c's forward_DCT for islow: divide by q = 8 x the table step (islow's
+    output is 8x scaled), rounding the magnitude half up: ``(|x| + q >> 1) // q``, sign restored."""
+    out = []
+    for v in range(8):
+        row = []
+        for u in range(8):
+            x, q = coefficients[v][u], 8 * int(table[8 * v + u])
+            magnitude = (abs(x) + (q >> 1)) // q
+            row.append(magnitude if x >= 0 else -magnitude)
+        out.append(row)
+    return out
+
+
+def add_dummy_blocks(blocks: list[list[list[int]]], h: int, v: int) -> list[list[list[int]]]:
+    """jccoefct.c's compress_data: complete each MCU of one component with dummy blocks.
+
+    ``blocks[row][col]`` is a real block's 64 coefficients (natural order); the grid grows
+    to multiples of ``v`` rows and ``h`` columns. A dummy block is all zero but its DC: on
+    the right, the DC of the block before it in the MCU; in a dummy row at the bottom, the
+    DC of the block coded just before that row in the MCU (the previous row's last one).
+    """
+    rows = -(-len(blocks) // v) * v
+    cols = -(-len(blocks[0]) // h) * h
+    out = [[None] * cols for _ in range(rows)]
+    for mcu_row in range(0, rows, v):
+        for mcu_col in range(0, cols, h):
+            previous = None  # the block coded just before, within this MCU
+            for y in range(mcu_row, mcu_row + v):
+                row_is_real = y < len(blocks)
+                row_start_dc = previous[0] if previous else None
+                for x in range(mcu_col, mcu_col + h):
+                    if row_is_real and x < len(blocks[0]):
+                        block = list(blocks[y][x])
+                    elif row_is_real:
+                        block = [previous[0]] + [0] * 63
+                    else:
+                        block = [row_start_dc] + [0] * 63
+                    out[y][x] = previous = block
+    return out
+
+
+def blocks_in_coding_order(blocks: list[list[list[list[int]]]], sampling: list[tuple[int, int]]
+                           ) -> list[tuple[int, list[int]]]:
+    """Interleaved MCU order (T.81 A.2.3): MCU rows, MCUs left to right, then each component's
+    V rows of H blocks. Returns ``(component index, block)`` pairs."""
+    mcu_rows = len(blocks[0]) // sampling[0][1]
+    mcu_cols = len(blocks[0][0]) // sampling[0][0]
+    order = []
+    for mcu_row in range(mcu_rows):
+        for mcu_col in range(mcu_cols):
+            for index, (h, v) in enumerate(sampling):
+                for dy in range(v):
+                    for dx in range(h):
+                        order.append((index, blocks[index][mcu_row * v + dy][mcu_col * h + dx]))
+    return order
+
+
+def optimal_huffman_spec(frequencies: list[int]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """T.81 K.2 as its flow charts draw it, with libjpeg's choices (jchuff.c): returns
+    (BITS[1..16], HUFFVAL).
+
+    FREQ(256) = 1 reserves the all-ones code point; among equal counts the larger V is
+    taken first. Raises ValueError if a code would be longer than 32 bits (libjpeg's MAX_CLEN).
+    """
+    freq = [*frequencies, 1]  # FREQ(256) = 1
+    codesize = [0] * 257
+    others = [-1] * 257
+
+    def least(excluded: int) -> int:
+        found = -1
+        for v in range(257):
+            if freq[v] > 0 and v != excluded and (found < 0 or freq[v] <= freq[found]):
+                found = v
+        return found
+
+    # Figure K.1, Code_size.
+    while True:
+        v1 = least(-1)
+        v2 = least(v1)
+        if v2 < 0:
+            break
+        freq[v1] += freq[v2]
+        freq[v2] = 0
+        codesize[v1] += 1
+        while others[v1] != -1:
+            v1 = others[v1]
+            codesize[v1] += 1
+        others[v1] = v2
+        codesize[v2] += 1
+        while others[v2] != -1:
+            v2 = others[v2]
+            codesize[v2] += 1
+    if max(codesize) > 32:
+        raise ValueError("code lengths exceed 32 bits")
+
+    # Figure K.2, Count_BITS.
+    bits = [0] * 33
+    for i in range(257):
+        if codesize[i] != 0:
+            bits[codesize[i]] += 1
+
+    # Figure K.3, Adjust_BITS.
+    i = 32
+    while i > 16:
+        if bits[i] > 0:
+            j = i - 1
+            j -= 1
+            while bits[j] == 0:
+                j -= 1
+            bits[i] -= 2
+            bits[i - 1] += 1
+            bits[j + 1] += 2
+            bits[j] -= 1
+        else:
+            i -= 1
+    while bits[i] == 0:
+        i -= 1
+    bits[i] -= 1  # the code point reserved for FREQ(256)
+
+    # Figure K.4, Sort_input (by the code sizes of Figure K.1, before the adjustment).
+    huffval = []
+    for size in range(1, 33):
+        for v in range(256):
+            if codesize[v] == size:
+                huffval.append(v)
+    return tuple(bits[1:17]), tuple(huffval)
 
 
 class BitWriter:

@@ -1,11 +1,16 @@
-"""Each vectorized stage against the slow reference written from the standard's text."""
+"""Each vectorized stage against the slow reference written from the standard's text
+(tests/reference.py), on every backend where the backend exposes the stage."""
 
 import numpy as np
-from hypothesis import given, settings
+import pytest
+import reference as twin
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from reference import downsample_plane, exact_dct, huffman_encode, ycbcr_pixel
 from strategies import coefficient_blocks, images
 
+import stripjpeg
 from stripjpeg.backends import EntropyState
 from stripjpeg.backends.numpy_backend import (
     convert_to_ycbcr,
@@ -13,12 +18,21 @@ from stripjpeg.backends.numpy_backend import (
     forward_dct_float,
     forward_dct_islow,
 )
-from stripjpeg.backends.numpy_huffman import encode_block, entropy_encode, huffman_events
+from stripjpeg.backends.numpy_huffman import encode_block, huffman_events
+from stripjpeg.optimize import optimal_huffman_spec
 from stripjpeg.options import EncodeOptions
 from stripjpeg.plan import make_plan
 
-settings.register_profile("stages", max_examples=120, deadline=None)
+# The backend fixture is only a name: nothing in it needs resetting between examples.
+settings.register_profile("stages", max_examples=120, deadline=None,
+                          suppress_health_check=[HealthCheck.function_scoped_fixture])
 settings.load_profile("stages")
+
+
+def dense(dtype, shape, low: int, high: int):
+    """Arrays with every element drawn independently: arrays()' default fill makes most
+    elements one repeated value, which hides nearly every bug of a vectorized stage."""
+    return arrays(dtype, shape, elements=st.integers(low, high), fill=st.nothing())
 
 
 def test_colour_conversion_every_grey_and_corner():
@@ -61,8 +75,9 @@ def test_islow_dct_is_within_rounding_of_the_formula(pixels):
     assert np.abs(islow - exact_dct(block)).max() < 0.25  # 0.19 worst seen in 400k blocks
 
 
+@settings(max_examples=40, deadline=None)
 @given(st.data())
-def test_entropy_coder_matches_bit_by_bit_reference(data):
+def test_entropy_coder_matches_bit_by_bit_reference(backend, data):
     subsampling = data.draw(st.sampled_from(["4:4:4", "4:2:2", "4:2:0"]))
     plan = make_plan(24, 16, 3, EncodeOptions(subsampling=subsampling))
     magnitude = data.draw(st.sampled_from([1, 3, 40, 1023]))
@@ -72,20 +87,67 @@ def test_entropy_coder_matches_bit_by_bit_reference(data):
         shape = (layout.block_rows, layout.block_cols, 8, 8)
         # Of a drawn density: sparse blocks give long zero runs (ZRL) and EOBs.
         blocks.append(data.draw(coefficient_blocks(shape, magnitude)))
-    ours, _ = entropy_encode(blocks, plan, EntropyState.start(plan), final=True)
+    ours, _ = stripjpeg.backends.get(backend).entropy_encode(blocks, plan, EntropyState.start(plan),
+                                                            final=True)
 
-    in_order = []
-    for mcu_row in range(layouts[0].block_rows // plan.components[0].mcu_v):
-        for mcu_col in range(plan.mcus_per_row):
-            for index, component in enumerate(plan.components):
-                for dy in range(component.mcu_v):
-                    for dx in range(component.mcu_h):
-                        block = blocks[index][mcu_row * component.mcu_v + dy,
-                                              mcu_col * component.mcu_h + dx]
-                        in_order.append((index, block))
+    sampling = [(c.mcu_h, c.mcu_v) for c in plan.components]
+    in_order = twin.blocks_in_coding_order([b.tolist() for b in blocks], sampling)
+    in_order = [(index, np.array(block)) for index, block in in_order]
     dc = [plan.dc_codes[c.huffman_index] for c in plan.components]
     ac = [plan.ac_codes[c.huffman_index] for c in plan.components]
     assert ours == huffman_encode(in_order, dc, ac, 3)
+
+
+def twin_transform(pixels: np.ndarray, plan) -> list[list]:
+    """The transform stage from the twins alone: colour, edges, downsampling, islow DCT,
+    quantization, dummy blocks; per component a grid of 64-coefficient natural-order blocks."""
+    out = []
+    planes = twin.convert_to_ycbcr(pixels)
+    for plane, component, layout in zip(planes, plan.components, plan.strip_layout(pixels.shape[0])):
+        h_ratio, v_ratio = plan.hmax // component.h, plan.vmax // component.v
+        samples = twin.expand_edges(plane, layout.input_rows, layout.input_cols)
+        if (h_ratio, v_ratio) != (1, 1):
+            samples = downsample_plane(samples, h_ratio, v_ratio)
+        # libjpeg replicates the last downsampled row (not pixel row) down to whole blocks.
+        samples = twin.expand_edges(samples, 8 * layout.real_block_rows, 8 * layout.real_block_cols)
+        table = [int(q) for q in plan.quant_tables[component.quant_index]]
+        grid = []
+        for r in range(layout.real_block_rows):
+            row = []
+            for c in range(layout.real_block_cols):
+                shifted = [[samples[8 * r + y][8 * c + x] - 128 for x in range(8)] for y in range(8)]
+                quantized = twin.quantize(twin.forward_dct_islow(shifted), table)
+                row.append([value for line in quantized for value in line])
+            grid.append(row)
+        out.append(twin.add_dummy_blocks(grid, component.mcu_h, component.mcu_v))
+    return out
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.data())
+def test_transform_equals_the_twin_pipeline(backend, data):
+    channels = data.draw(st.sampled_from([1, 3, 4]))
+    subsampling = data.draw(st.sampled_from(["4:4:4", "4:2:2", "4:2:0"]))
+    quality = data.draw(st.sampled_from([10, 75, 95, 100]))
+    width, height = data.draw(st.integers(1, 40)), data.draw(st.integers(1, 24))
+    plan = make_plan(width, height, channels, EncodeOptions(subsampling=subsampling, quality=quality))
+    rows = min(height, plan.strip_height)  # the first strip; partial MCU rows when height is small
+    pixels = data.draw(dense(np.uint8, (rows, width, channels), 0, 255))
+    ours = stripjpeg.backends.get(backend).transform(pixels, plan)
+    expected = twin_transform(pixels, plan)
+    assert [b.reshape(b.shape[0], b.shape[1], 64).tolist() for b in ours] == expected
+
+
+def test_dummy_blocks_copy_the_dc_libjpeg_copies():
+    # One real block of an MCU that is 2x2 blocks: every dummy takes its DC, AC zero.
+    real = [[[5] + [3] * 63]]
+    padded = twin.add_dummy_blocks(real, 2, 2)
+    assert [[block[0] for block in row] for row in padded] == [[5, 5], [5, 5]]
+    assert all(block[1:] == [0] * 63 for row in padded for block in row[1:]) and padded[1][0][1:] == [0] * 63
+    # Two real blocks across, one row: the dummy row under each MCU takes that MCU's last DC.
+    real = [[[1] + [0] * 63, [2] + [0] * 63, [7] + [0] * 63]]
+    padded = twin.add_dummy_blocks(real, 2, 2)
+    assert [[block[0] for block in row] for row in padded] == [[1, 2, 7, 7], [2, 2, 7, 7]]
 
 
 def test_islow_dct_in_32_bits_equals_64_bits_on_extreme_blocks():
@@ -165,3 +227,52 @@ def test_encode_block_symbols_zrl_eob_and_ones_complement():
     coded, _ = encode_block(block, 7, plan.dc_codes[0], plan.ac_codes[0])
     assert [(c.kind, c.symbol) for c in coded] == [("DC", 0), ("AC", 0xF1), ("ZRL", 0xF0), ("AC", 0x01)] + [
         ("AC", 0x02)] * 30
+
+
+# --- optimal Huffman tables against T.81 K.2 transcribed -----------------------------------
+
+def _spec_or_error(frequencies):
+    try:
+        spec = optimal_huffman_spec(np.array(frequencies, dtype=np.int64))
+        return spec.bits, spec.huffval
+    except ValueError:
+        return "too long"
+
+
+def _twin_spec_or_error(frequencies):
+    try:
+        return twin.optimal_huffman_spec(frequencies)
+    except ValueError:
+        return "too long"
+
+
+# Powers of two and Fibonacci-like counts make codes far longer than 16 bits (Adjust_BITS).
+skewed_count = st.integers(0, 24).map(lambda e: 0 if e == 0 else 2 ** (e - 1))
+counts = st.one_of(st.integers(0, 5), st.integers(0, 10_000), skewed_count)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 255), counts), min_size=1, max_size=256),
+       st.integers(0, 255))
+def test_optimal_huffman_spec_is_annex_k2(pairs, always):
+    frequencies = [0] * 256
+    for symbol, count in pairs:
+        frequencies[symbol] = count
+    frequencies[always] = max(frequencies[always], 1)  # at least one symbol occurs
+    assert _spec_or_error(frequencies) == _twin_spec_or_error(frequencies)
+
+
+@pytest.mark.parametrize("n", [18, 25, 31, 33])
+def test_optimal_huffman_spec_shortens_codes_of_doubling_counts(n):
+    # Counts 1, 2, 4, ... 2**(n-1) build a chain: code lengths up to n (+1 for FREQ(256)),
+    # so Adjust_BITS must run; at n = 33 they pass libjpeg's 32-bit limit.
+    frequencies = [2 ** k for k in range(n)] + [0] * (256 - n)
+    if n > 31:
+        with pytest.raises(ValueError):
+            twin.optimal_huffman_spec(frequencies)
+        assert _spec_or_error(frequencies) == "too long"
+        return
+    bits, huffval = twin.optimal_huffman_spec(frequencies)
+    assert sum(bits) == n and sorted(huffval) == list(range(n))
+    assert bits[15] > 1  # several codes were cut down to 16 bits
+    assert _spec_or_error(frequencies) == (bits, huffval)
