@@ -252,3 +252,72 @@ def huffman_codes(spec: HuffmanSpec) -> tuple[np.ndarray, np.ndarray]:
             position += 1
         code <<= 1
     return codes, lengths
+
+
+# --- Fixed-point constants of libjpeg -------------------------------------------------------
+#
+# libjpeg does its colour conversion and integer DCT in fixed point: each real constant c is
+# stored as the integer FIX(c) = c * 2**bits rounded half up. The constants below are derived
+# here from the real values they round, so that the numbers in the code are the ones the
+# comments name; tests/test_tables.py checks them against libjpeg's printed integers.
+
+def fix(x: float, bits: int) -> int:
+    """libjpeg's ``FIX`` macro: the real ``x`` in fixed point with ``bits`` fraction bits,
+    rounded half up (``(x * 2**bits) + 0.5`` truncated, as jfdctint.c and jccolor.c define it).
+    """
+    return int(x * (1 << bits) + 0.5)
+
+
+#: jccolor.c: the colour conversion's fraction bits (its SCALEBITS).
+SCALEBITS = 16
+#: jccolor.c: half of one unit of the result, added so that the final shift rounds.
+ONE_HALF = 1 << (SCALEBITS - 1)
+#: jccolor.c: the centre sample 128, scaled, that Cb and Cr are offset by (JFIF centres the
+#: colour differences on 128 so that they are unsigned 8-bit samples).
+CBCR_OFFSET = 128 << SCALEBITS
+
+#: jccolor.c's RGB -> YCbCr weights, one row per output (Y, Cb, Cr), columns R, G, B: the
+#: JFIF (CCIR 601-1) equations ``Y = 0.299 R + 0.587 G + 0.114 B``,
+#: ``Cb = -0.16874 R - 0.33126 G + 0.5 B + 128``, ``Cr = 0.5 R - 0.41869 G - 0.08131 B + 128``,
+#: each weight FIX(c) with SCALEBITS fraction bits. (A float conversion rounds differently.)
+RGB_TO_YCBCR = np.array([
+    [fix(0.29900, SCALEBITS), fix(0.58700, SCALEBITS), fix(0.11400, SCALEBITS)],
+    [-fix(0.16874, SCALEBITS), -fix(0.33126, SCALEBITS), fix(0.50000, SCALEBITS)],
+    [fix(0.50000, SCALEBITS), -fix(0.41869, SCALEBITS), -fix(0.08131, SCALEBITS)],
+], dtype=np.int64)
+RGB_TO_YCBCR.flags.writeable = False
+#: jccolor.c: added to each weighted sum before the ``>> SCALEBITS``. Y rounds half up
+#: (ONE_HALF); Cb and Cr add their offset and ONE_HALF - 1, which libjpeg uses so that the
+#: largest sum still shifts down to 255, not 256, and no clamp is needed.
+YCBCR_OFFSETS = np.array([ONE_HALF, CBCR_OFFSET + ONE_HALF - 1, CBCR_OFFSET + ONE_HALF - 1],
+                         dtype=np.int64)
+YCBCR_OFFSETS.flags.writeable = False
+
+#: jfdctint.c: the DCT constants' fraction bits.
+CONST_BITS = 13
+#: jfdctint.c: extra bits of precision the row pass keeps and the column pass removes.
+PASS1_BITS = 2
+#: jfdctint.c's rotation constants of the Loeffler-Ligtenberg-Moschytz factorization, each
+#: named after the real value (a sum or difference of cosines, times sqrt(2)) it rounds.
+FIX_0_298631336 = fix(0.298631336, CONST_BITS)
+FIX_0_390180644 = fix(0.390180644, CONST_BITS)
+FIX_0_541196100 = fix(0.541196100, CONST_BITS)
+FIX_0_765366865 = fix(0.765366865, CONST_BITS)
+FIX_0_899976223 = fix(0.899976223, CONST_BITS)
+FIX_1_175875602 = fix(1.175875602, CONST_BITS)
+FIX_1_501321110 = fix(1.501321110, CONST_BITS)
+FIX_1_847759065 = fix(1.847759065, CONST_BITS)
+FIX_1_961570560 = fix(1.961570560, CONST_BITS)
+FIX_2_053119869 = fix(2.053119869, CONST_BITS)
+FIX_2_562915447 = fix(2.562915447, CONST_BITS)
+FIX_3_072711026 = fix(3.072711026, CONST_BITS)
+
+
+# --- Huffman symbols with a meaning of their own -------------------------------------------
+
+#: T.81 F.1.2.2.1 (and Table F.1's notes): RRRRSSSS = 0x00 is EOB, end of block: every
+#: remaining AC coefficient of the block is zero (libjpeg's jchuff.c emits symbol 0).
+EOB = 0x00
+#: T.81 F.1.2.2.1: RRRRSSSS = 0xF0 is ZRL, a run of sixteen zero AC coefficients
+#: (libjpeg's jchuff.c emits symbol 0xF0 for each 16 zeros before a non-zero one).
+ZRL = 0xF0

@@ -269,6 +269,24 @@ def test_import_loads_no_backend_and_no_scipy() -> None:
     assert out.strip() == "[]"
 
 
+def test_the_kernels_literal_constants_equal_tables() -> None:
+    """The numba kernels keep literal copies of tables.py's constants (numba's cache would not
+    notice a change in another module's globals); each copy must equal the derived value."""
+    from stripjpeg import tables
+    from stripjpeg.backends import numba_backend as nb
+
+    names = ["SCALEBITS", "CONST_BITS", "PASS1_BITS", "EOB", "ZRL",
+             *(name for name in dir(tables) if name.startswith("FIX_"))]
+    assert len(names) == 17
+    for name in names:
+        assert getattr(nb, name) == getattr(tables, name), name
+    weights = [[nb.Y_RED, nb.Y_GREEN, nb.Y_BLUE], [nb.CB_RED, nb.CB_GREEN, nb.CB_BLUE],
+               [nb.CR_RED, nb.CR_GREEN, nb.CR_BLUE]]
+    assert weights == tables.RGB_TO_YCBCR.tolist()
+    offsets = [nb.Y_OFFSET, nb.CBCR_OFFSET_ROUNDED, nb.CBCR_OFFSET_ROUNDED]
+    assert offsets == tables.YCBCR_OFFSETS.tolist()
+
+
 # --- The kernels' own tricks, each against the plain version ------------------------------------
 
 @needs_numba

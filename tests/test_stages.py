@@ -151,7 +151,8 @@ def test_dummy_blocks_copy_the_dc_libjpeg_copies():
 
 
 def test_islow_dct_in_32_bits_equals_64_bits_on_extreme_blocks():
-    from stripjpeg.backends.numpy_backend import CONST_BITS, PASS1_BITS, descale, islow_butterfly
+    from stripjpeg.backends.numpy_backend import descale, islow_butterfly
+    from stripjpeg.tables import CONST_BITS, PASS1_BITS
 
     rng = np.random.default_rng(11)
     extreme = np.where(rng.random((100_000, 8, 8)) < 0.5, -128, 127)       # every sign pattern's worst

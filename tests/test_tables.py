@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from stripjpeg import quantization_tables
+from stripjpeg import quantization_tables, tables
 from stripjpeg.tables import (
     AC_CHROMINANCE,
     AC_LUMINANCE,
@@ -98,3 +98,29 @@ def test_huffman_spec_rejects_inconsistent_tables():
         HuffmanSpec(bits=(1,) * 15, huffval=(0,))
     with pytest.raises(ValueError):
         HuffmanSpec(bits=(2,) + (0,) * 15, huffval=(0, 1))  # the all-ones code would be needed
+
+
+def test_fixed_point_constants_are_libjpegs_integers():
+    """Each constant tables.py derives with fix() equals the integer libjpeg prints."""
+    jfdctint = {  # jfdctint.c, CONST_BITS = 13
+        "FIX_0_298631336": 2446, "FIX_0_390180644": 3196, "FIX_0_541196100": 4433,
+        "FIX_0_765366865": 6270, "FIX_0_899976223": 7373, "FIX_1_175875602": 9633,
+        "FIX_1_501321110": 12299, "FIX_1_847759065": 15137, "FIX_1_961570560": 16069,
+        "FIX_2_053119869": 16819, "FIX_2_562915447": 20995, "FIX_3_072711026": 25172,
+    }
+    assert (tables.CONST_BITS, tables.PASS1_BITS) == (13, 2)
+    assert {name: getattr(tables, name) for name in jfdctint} == jfdctint
+    # jccolor.c, SCALEBITS = 16: FIX(0.29900) = 19595 and so on; ONE_HALF; CBCR_OFFSET.
+    assert (tables.SCALEBITS, tables.ONE_HALF, tables.CBCR_OFFSET) == (16, 32768, 8388608)
+    assert tables.RGB_TO_YCBCR.tolist() == [[19595, 38470, 7471],
+                                            [-11059, -21709, 32768],
+                                            [32768, -27439, -5329]]
+    assert tables.YCBCR_OFFSETS.tolist() == [32768, 8421375, 8421375]
+    assert tables.fix(0.5, 16) == 32768 and tables.fix(0.299, 16) == round(0.299 * 2**16)
+
+
+def test_eob_and_zrl_are_the_standards_symbols():
+    # T.81 F.1.2.2.1: EOB is RRRRSSSS 0/0, ZRL is F/0; Table K.5 gives them 4 and 11 bits.
+    assert (tables.EOB, tables.ZRL) == (0x00, 0xF0)
+    _, lengths = huffman_codes(AC_LUMINANCE)
+    assert (lengths[tables.EOB], lengths[tables.ZRL]) == (4, 11)

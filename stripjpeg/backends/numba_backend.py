@@ -40,23 +40,41 @@ from numba.cpython.unsafe.numbers import leading_zeros, trailing_zeros
 from ..plan import Plan
 from ..tables import NATURAL_TO_ZIGZAG, ZIGZAG
 from .base import Backend, EntropyState
-from .numpy_backend import (
-    CONST_BITS,
-    FIX_0_298631336,
-    FIX_0_390180644,
-    FIX_0_541196100,
-    FIX_0_765366865,
-    FIX_0_899976223,
-    FIX_1_175875602,
-    FIX_1_501321110,
-    FIX_1_847759065,
-    FIX_1_961570560,
-    FIX_2_053119869,
-    FIX_2_562915447,
-    FIX_3_072711026,
-    PASS1_BITS,
-)
-from .numpy_huffman import EOB, ZRL
+
+# --- Literal copies of tables.py's constants -----------------------------------------------
+#
+# numba freezes a global's value into the machine code it compiles, and its cache decides
+# whether that code is stale from this file's own timestamp and size alone. A constant
+# imported from tables.py and then changed there would leave the cached kernels computing
+# with the old value; written out here, any change to one is a change to this file.
+# tests/test_numba.py checks every copy against the value tables.py derives.
+
+#: jccolor.c: fraction bits, and the RGB -> YCbCr weights FIX(c) (tables.RGB_TO_YCBCR).
+SCALEBITS = 16
+Y_RED, Y_GREEN, Y_BLUE = 19595, 38470, 7471
+CB_RED, CB_GREEN, CB_BLUE = -11059, -21709, 32768
+CR_RED, CR_GREEN, CR_BLUE = 32768, -27439, -5329
+#: jccolor.c: ONE_HALF for Y; CBCR_OFFSET + ONE_HALF - 1 for Cb and Cr (tables.YCBCR_OFFSETS).
+Y_OFFSET = 32768
+CBCR_OFFSET_ROUNDED = 8421375
+#: jfdctint.c (tables.CONST_BITS, PASS1_BITS, FIX_*).
+CONST_BITS = 13
+PASS1_BITS = 2
+FIX_0_298631336 = 2446
+FIX_0_390180644 = 3196
+FIX_0_541196100 = 4433
+FIX_0_765366865 = 6270
+FIX_0_899976223 = 7373
+FIX_1_175875602 = 9633
+FIX_1_501321110 = 12299
+FIX_1_847759065 = 15137
+FIX_1_961570560 = 16069
+FIX_2_053119869 = 16819
+FIX_2_562915447 = 20995
+FIX_3_072711026 = 25172
+#: T.81 F.1.2.2.1 (tables.EOB, ZRL).
+EOB = 0x00
+ZRL = 0xF0
 
 kernel = numba.njit(cache=True, nogil=True)
 #: Small helpers called once per symbol are inlined into their caller.
@@ -125,15 +143,16 @@ def convert_to_ycbcr(pixels, planes):
             split_channels(line, red, green, blue)
             luma, blue_diff, red_diff = planes[0, i], planes[1, i], planes[2, i]
             for j in range(width):
-                # libjpeg's 16-bit fixed point (jccolor.c), as in numpy_backend.RGB_TO_YCBCR;
-                # every sum fits 32 bits, so it is kept in int32 (see islow_1d) and vectorizes
-                # twice as wide as numba's default int64.
+                # libjpeg's 16-bit fixed point (jccolor.c, tables.RGB_TO_YCBCR); every sum
+                # fits 32 bits, so it is kept in int32 (see islow_1d) and vectorizes twice as
+                # wide as numba's default int64.
                 r, g, b = red[j], green[j], blue[j]
-                luma[j] = _I32(_I32(19595) * r + _I32(38470) * g + _I32(7471) * b + _I32(32768)) >> 16
-                blue_diff[j] = _I32(_I32(-11059) * r - _I32(21709) * g + _I32(32768) * b
-                                    + _I32(8421375)) >> 16
-                red_diff[j] = _I32(_I32(32768) * r - _I32(27439) * g - _I32(5329) * b
-                                   + _I32(8421375)) >> 16
+                luma[j] = _I32(_I32(Y_RED) * r + _I32(Y_GREEN) * g + _I32(Y_BLUE) * b
+                               + _I32(Y_OFFSET)) >> SCALEBITS
+                blue_diff[j] = _I32(_I32(CB_RED) * r + _I32(CB_GREEN) * g + _I32(CB_BLUE) * b
+                                    + _I32(CBCR_OFFSET_ROUNDED)) >> SCALEBITS
+                red_diff[j] = _I32(_I32(CR_RED) * r + _I32(CR_GREEN) * g + _I32(CR_BLUE) * b
+                                   + _I32(CBCR_OFFSET_ROUNDED)) >> SCALEBITS
         for c in range(planes.shape[0]):
             for j in range(width, out_cols):
                 planes[c, i, j] = planes[c, i, width - 1]

@@ -25,24 +25,29 @@ import numpy as np
 import scipy.fft
 
 from ..plan import Component, Plan, StripLayout
+from ..tables import (
+    CONST_BITS,
+    FIX_0_298631336,
+    FIX_0_390180644,
+    FIX_0_541196100,
+    FIX_0_765366865,
+    FIX_0_899976223,
+    FIX_1_175875602,
+    FIX_1_501321110,
+    FIX_1_847759065,
+    FIX_1_961570560,
+    FIX_2_053119869,
+    FIX_2_562915447,
+    FIX_3_072711026,
+    PASS1_BITS,
+    RGB_TO_YCBCR,
+    SCALEBITS,
+    YCBCR_OFFSETS,
+)
 from .base import Backend, EntropyState
 from .numpy_huffman import entropy_encode
 
 # --- Colour conversion -----------------------------------------------------------------
-
-#: libjpeg's RGB -> YCbCr weights: round(c * 2**16) of the JFIF coefficients
-#: (Y = 0.299 R + 0.587 G + 0.114 B; Cb, Cr centred on 128). libjpeg computes in 16-bit
-#: fixed point (jccolor.c, SCALEBITS = 16); a float conversion rounds differently.
-RGB_TO_YCBCR = np.array([
-    [19595, 38470, 7471],     # Y
-    [-11059, -21709, 32768],  # Cb
-    [32768, -27439, -5329],   # Cr
-], dtype=np.int64)
-#: Added before the >> 16: Y rounds half up (ONE_HALF); Cb and Cr add the 128 offset and
-#: ONE_HALF - 1, which libjpeg uses so that the sums never reach 256.
-YCBCR_OFFSETS = np.array([1 << 15, (128 << 16) + (1 << 15) - 1, (128 << 16) + (1 << 15) - 1],
-                         dtype=np.int64)
-
 
 def convert_to_ycbcr(pixels: np.ndarray) -> list[np.ndarray]:
     """Convert RGB(A) pixels to Y, Cb, Cr sample planes; grayscale passes through.
@@ -59,7 +64,7 @@ def convert_to_ycbcr(pixels: np.ndarray) -> list[np.ndarray]:
     red, green, blue = (pixels[:, :, channel].astype(np.int32) for channel in range(3))
     planes = []
     for (w_red, w_green, w_blue), offset in zip(RGB_TO_YCBCR.tolist(), YCBCR_OFFSETS.tolist()):
-        planes.append((w_red * red + w_green * green + w_blue * blue + offset) >> 16)
+        planes.append((w_red * red + w_green * green + w_blue * blue + offset) >> SCALEBITS)
     return planes
 
 
@@ -122,24 +127,6 @@ def split_into_blocks(samples: np.ndarray) -> np.ndarray:
 
 
 # --- Forward DCT -----------------------------------------------------------------------------
-
-#: libjpeg's jfdctint: constants are FIX(c) = round(c * 2**CONST_BITS); the first pass keeps
-#: PASS1_BITS extra bits of precision, the second removes them.
-CONST_BITS = 13
-PASS1_BITS = 2
-FIX_0_298631336 = 2446
-FIX_0_390180644 = 3196
-FIX_0_541196100 = 4433
-FIX_0_765366865 = 6270
-FIX_0_899976223 = 7373
-FIX_1_175875602 = 9633
-FIX_1_501321110 = 12299
-FIX_1_847759065 = 15137
-FIX_1_961570560 = 16069
-FIX_2_053119869 = 16819
-FIX_2_562915447 = 20995
-FIX_3_072711026 = 25172
-
 
 def islow_butterfly(x: np.ndarray) -> np.ndarray:
     """One 8-point pass of libjpeg's integer DCT, before its rounding shift.

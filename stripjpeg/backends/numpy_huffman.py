@@ -30,12 +30,8 @@ from typing import NamedTuple
 import numpy as np
 
 from ..plan import Plan
-from ..tables import ZIGZAG
+from ..tables import EOB, ZIGZAG, ZRL
 from .base import EntropyState
-
-#: AC symbols with a special meaning (T.81 F.1.2.2.1).
-EOB = 0x00  # end of block: the remaining coefficients are zero
-ZRL = 0xF0  # zero run length: sixteen zero coefficients
 
 #: A Huffman table as lookup arrays indexed by symbol: ``(codes, lengths)``; length 0 means
 #: the table has no code for that symbol (see ``tables.huffman_codes``).
