@@ -501,8 +501,8 @@ def encode(pixels: Any, quality: int | None = None, subsampling: str = "4:4:4", 
             ``qtables``, those tables exactly as given.
         subsampling: "4:4:4" (default), "4:2:2" or "4:2:0".
         backend: engine name (see ``stripjpeg.backends.available()``); None picks the fastest.
-        dct: "islow" (libjpeg's integer DCT: the same bytes as libjpeg-turbo, on every backend)
-            or "float" (the exact DCT; the backends may differ in a few coefficients, by 1).
+        dct: "islow" (libjpeg's integer DCT: the same bytes as libjpeg-turbo) or "exact" (the
+            float64 DCT-II of T.81 A.3.3, the same bytes on every backend).
         restart_rows: a restart marker after every this many MCU rows (default 1); 0 for none.
         workers: threads for independent strips; None = all cores (one for the numpy
             backend, which holds the GIL).

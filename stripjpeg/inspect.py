@@ -246,7 +246,7 @@ class BlockTrace:
         y: the Y samples, ``(8, 8)`` (libjpeg's fixed-point conversion).
         shifted: ``y - 128`` (level shift, T.81 A.3.1).
         dct: the forward DCT, ``(8, 8)`` ``[v][u]``; islow gives integers 8 times the
-            T.81 A.3.3 values (``dct_scale`` = 8), float the exact values (scale 1).
+            T.81 A.3.3 values (``dct_scale`` = 8), exact the exact values (scale 1).
         table: the quantization steps, ``(8, 8)``.
         quantized: the coefficients written to the file, ``(8, 8)`` natural order.
         zigzag: the same 64 values in zigzag order (T.81 Figure A.6).
@@ -301,9 +301,8 @@ def trace_block(pixels: np.ndarray, block_row: int, block_col: int, **options: A
 
     Returns:
         A :class:`BlockTrace`; its ``quantized`` equals that block as read back from
-        ``encode(pixels, **options)`` and its ``bits`` are what the file carries for it.
-        (With ``dct="float"`` that holds for the NumPy backend; another backend's float DCT
-        may round a coefficient that sits exactly on a tie the other way.)
+        ``encode(pixels, **options)`` and its ``bits`` are what the file carries for it, on
+        every backend (all of them compute ``dct="exact"`` with the NumPy stage).
     """
     from .backends import numpy_backend as stages
     from .backends.numpy_huffman import encode_block
@@ -324,7 +323,7 @@ def trace_block(pixels: np.ndarray, block_row: int, block_col: int, **options: A
     rgb = image[rows][:, cols]
     y = stages.convert_to_ycbcr(rgb)[0]
     shifted = y - 128
-    dct = stages.forward_dct_islow(shifted) if plan.dct == "islow" else stages.forward_dct_float(shifted)
+    dct = stages.forward_dct_islow(shifted) if plan.dct == "islow" else stages.forward_dct_exact(shifted)
     table = plan.quant_tables[luma.quant_index].reshape(8, 8).astype(np.int64)
     quantized = stages.quantize(dct, table, plan.dct)
     zigzag = quantized.reshape(64)[ZIGZAG].astype(np.int64)

@@ -20,8 +20,12 @@ from .notices import warn_user
 #: Chroma components always have factors (1, 1), as libjpeg sets them.
 SUBSAMPLING_FACTORS = {"4:4:4": (1, 1), "4:2:2": (2, 1), "4:2:0": (2, 2)}
 
-#: DCT methods: libjpeg's accurate integer DCT, and the float64 orthonormal DCT-II.
-DCT_METHODS = ("islow", "float")
+#: DCT methods: libjpeg's accurate integer DCT (jfdctint.c), and the exact float64
+#: orthonormal DCT-II of T.81 A.3.3 (through SciPy).
+DCT_METHODS = ("islow", "exact")
+#: Names kept for methods to come: "float" will be libjpeg's float DCT (jfdctflt.c), whose
+#: bytes differ from the exact DCT's, so the name is not given to the exact one meanwhile.
+RESERVED_DCT_METHODS = ("float",)
 
 #: Stream pixel modes -> number of input channels. Alpha (RGBA) is read and dropped.
 MODES = {"L": 1, "RGB": 3, "RGBA": 4}
@@ -42,8 +46,9 @@ class EncodeOptions:
         quality: IJG quality 1..100, or None: 100 (all quantization steps 1), or with
             ``qtables``, the tables exactly as given.
         subsampling: ``"4:4:4"``, ``"4:2:2"`` or ``"4:2:0"`` (ignored for grayscale).
-        dct: ``"islow"`` (libjpeg's integer DCT, bit-exact with libjpeg-turbo) or ``"float"``
-            (the exact DCT; the backends may differ in a few coefficients, by 1, at rounding ties).
+        dct: ``"islow"`` (libjpeg's integer DCT, bit-exact with libjpeg-turbo) or ``"exact"``
+            (the float64 DCT-II of T.81 A.3.3; the same bytes on every backend).
+            ``"float"`` is reserved for libjpeg's float DCT and not implemented yet.
         restart_rows: a restart marker after every this many MCU rows; 0 = no restart markers.
         backend: backend name, or None for the default (see :mod:`stripjpeg.backends`).
         workers: None (all cores; one for backends whose work holds the GIL) or a positive
@@ -91,6 +96,9 @@ class EncodeOptions:
         if not isinstance(self.subsampling, str) or self.subsampling not in SUBSAMPLING_FACTORS:
             raise ValueError(f"subsampling must be one of {', '.join(SUBSAMPLING_FACTORS)}; "
                              f"got {self.subsampling!r}")
+        if self.dct in RESERVED_DCT_METHODS:
+            raise ValueError("dct='float' is reserved for libjpeg's float DCT (jfdctflt.c), which "
+                             "is not implemented yet; the exact float64 DCT is dct='exact'")
         if not isinstance(self.dct, str) or self.dct not in DCT_METHODS:
             raise ValueError(f"dct must be one of {', '.join(DCT_METHODS)}; got {self.dct!r}")
         _check_int("restart_rows", self.restart_rows, 0, MAX_DIMENSION)

@@ -151,6 +151,8 @@ def test_dimensions_over_65535():
     ({"quality": True}, TypeError, "quality"),
     ({"subsampling": "4:1:1"}, ValueError, "subsampling"),
     ({"dct": "fast"}, ValueError, "dct"),
+    ({"dct": "float"}, ValueError,
+     r"dct='float' is reserved for libjpeg's float DCT.*not implemented.*dct='exact'"),
     ({"backend": "gpu"}, ValueError, "backend"),
     ({"restart_rows": -1}, ValueError, "restart_rows"),
     ({"restart_rows": 1.5}, TypeError, "restart_rows"),

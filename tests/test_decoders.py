@@ -6,7 +6,7 @@ import pytest
 from oracle import djpeg_decode, ffmpeg_decode, have, jpeginfo_check, photo, psnr
 
 import stripjpeg
-from stripjpeg.backends.numpy_backend import forward_dct_float, split_into_blocks
+from stripjpeg.backends.numpy_backend import forward_dct_exact, split_into_blocks
 from stripjpeg.options import EncodeOptions
 from stripjpeg.plan import make_plan
 
@@ -56,7 +56,7 @@ def test_strict_decoders_accept(case, tmp_path, backend):
 
 
 @needs("djpeg", "jpeginfo", "ffmpeg")
-@pytest.mark.parametrize("dct", ["islow", "float"])
+@pytest.mark.parametrize("dct", ["islow", "exact"])
 @pytest.mark.parametrize("restart_rows", [0, 1])
 def test_photo_decodes_with_every_decoder(dct, restart_rows, tmp_path):
     image = photo("chelsea")
@@ -70,8 +70,8 @@ def test_photo_decodes_with_every_decoder(dct, restart_rows, tmp_path):
 @needs("djpeg", "jpeginfo")
 @pytest.mark.parametrize("name", ["astronaut", "coffee", "camera", "rocket", "chelsea"])
 @pytest.mark.parametrize("quality", [100, 95])
-def test_float_dct_is_at_least_as_accurate_as_islow(name, quality, tmp_path, backend):
-    """Where the DCT is the only difference (4:4:4 or grayscale), the exact float DCT
+def test_exact_dct_is_at_least_as_accurate_as_islow(name, quality, tmp_path, backend):
+    """Where the DCT is the only difference (4:4:4 or grayscale), the exact DCT
     decodes at least as close to the source as libjpeg's integer DCT (measured: +0.25 to
     +0.51 dB at q100, +0.002 to +0.013 dB at q95). With subsampled chroma, or at low
     qualities, the two differ by a few thousandths of a dB either way: islow's rounding
@@ -79,7 +79,7 @@ def test_float_dct_is_at_least_as_accurate_as_islow(name, quality, tmp_path, bac
     (docs/pipeline.md)."""
     image = photo(name)
     islow = stripjpeg.encode(image, quality, dct="islow", backend=backend)
-    exact = stripjpeg.encode(image, quality, dct="float", backend=backend)
+    exact = stripjpeg.encode(image, quality, dct="exact", backend=backend)
     jpeginfo_check(exact, tmp_path)
     reference = image if image.ndim == 3 else image[:, :, None]
     assert psnr(djpeg_decode(exact), reference) >= psnr(djpeg_decode(islow), reference)
@@ -87,22 +87,22 @@ def test_float_dct_is_at_least_as_accurate_as_islow(name, quality, tmp_path, bac
 
 @needs("djpeg")
 @pytest.mark.parametrize("quality,subsampling", [(90, "4:2:0"), (75, "4:2:2"), (30, "4:2:0")])
-def test_float_dct_never_loses_more_than_noise(quality, subsampling, backend):
+def test_exact_dct_never_loses_more_than_noise(quality, subsampling, backend):
     image = photo("coffee")
     islow = stripjpeg.encode(image, quality, subsampling, dct="islow", backend=backend)
-    exact = stripjpeg.encode(image, quality, subsampling, dct="float", backend=backend)
+    exact = stripjpeg.encode(image, quality, subsampling, dct="exact", backend=backend)
     assert psnr(djpeg_decode(exact), image) >= psnr(djpeg_decode(islow), image) - 0.05
 
 
-def test_float_quantization_is_closest_to_the_exact_dct(backend):
-    """In the coefficient domain the float path is optimal by construction: every
+def test_exact_quantization_is_closest_to_the_exact_dct(backend):
+    """In the coefficient domain the exact path is optimal by construction: every
     quantized coefficient is the nearest multiple of its step to the exact DCT."""
     image = photo("camera")[:64, :64]
-    exact = forward_dct_float(split_into_blocks(image.astype(np.int32)) - 128)
+    exact = forward_dct_exact(split_into_blocks(image.astype(np.int32)) - 128)
     table = stripjpeg.quantization_tables(75)[0].reshape(8, 8).astype(float)
     errors = {}
-    for dct in ("islow", "float"):
+    for dct in ("islow", "exact"):
         plan = make_plan(64, 64, 1, EncodeOptions(quality=75, dct=dct))
         quantized = stripjpeg.backends.get(backend).transform(image[:, :, None], plan)[0]
         errors[dct] = np.sum((quantized * table - exact) ** 2)
-    assert errors["float"] <= errors["islow"]
+    assert errors["exact"] <= errors["islow"]

@@ -6,8 +6,8 @@ to learn JPEG; this one only reorganises the loops so that they run at C speed):
 * :func:`convert_to_ycbcr`  pixels -> 8-bit Y, Cb, Cr planes, edges replicated (one pass)
 * :func:`downsample`        2x1 / 2x2 averaging with libjpeg's alternating bias
 * :func:`transform_blocks`  LANES (32) blocks at a time, side by side, so every step
-                            vectorizes: level shift and forward DCT
-                            (:func:`fdct_islow_group`; or :func:`fdct_float` block by block),
+                            vectorizes: level shift and libjpeg's integer forward DCT
+                            (:func:`fdct_islow_group`),
                             quantization by reciprocal multiplication written straight into
                             zigzag order (:func:`quantize_group`), dummy blocks
 * :func:`code_blocks`       per block, in MCU order: DC difference, run/size symbols,
@@ -40,6 +40,7 @@ from numba.cpython.unsafe.numbers import leading_zeros, trailing_zeros
 from ..plan import Plan
 from ..tables import NATURAL_TO_ZIGZAG, ZIGZAG
 from .base import Backend, EntropyState
+from .numpy_backend import strip_blocks
 
 # --- Literal copies of tables.py's constants -----------------------------------------------
 #
@@ -91,11 +92,6 @@ MAX_EXTRA_BYTES = 8
 
 #: Arithmetic kept in 32 bits where the values allow (numba widens to int64 by default).
 _I32 = np.int32
-
-#: The orthonormal 8-point DCT-II matrix: ``C[u, x] = c(u)/2 * cos((2x + 1) u pi / 16)``
-#: with c(0) = 1/sqrt(2) (T.81 A.3.3), so a block's DCT is ``C @ block @ C.T``.
-_DCT_MATRIX = np.array([[(np.sqrt(0.125) if u == 0 else 0.5) * np.cos((2 * x + 1) * u * np.pi / 16)
-                         for x in range(8)] for u in range(8)])
 
 #: Where coefficient k (natural order) is stored: in place, or at its zigzag position.
 #: Both read-only (as the tables' zigzag order is), so that numba compiles one version of the
@@ -320,26 +316,8 @@ def quantize_group(coefficients, divisors, reciprocals, order, out):
 
 
 @kernel
-def fdct_float(block, matrix, coefficients):
-    """The exact DCT-II (T.81 A.3.3) of 64 samples: ``C @ block @ C.T`` in float64."""
-    temp = np.empty(64)
-    for v in range(8):
-        for x in range(8):
-            total = 0.0
-            for y in range(8):
-                total += matrix[v, y] * block[8 * y + x]
-            temp[8 * v + x] = total
-    for v in range(8):
-        for u in range(8):
-            total = 0.0
-            for x in range(8):
-                total += temp[8 * v + x] * matrix[u, x]
-            coefficients[8 * v + u] = total
-
-
-@kernel
-def transform_blocks(plane, real_rows, real_cols, block_cols, mcu_h, divisors, reciprocals, steps,
-                     is_float, matrix, order, out):
+def transform_blocks(plane, real_rows, real_cols, block_cols, mcu_h, divisors, reciprocals, order,
+                     out):
     """One component's quantized blocks for a strip, dummy blocks included.
 
     Args:
@@ -349,42 +327,18 @@ def transform_blocks(plane, real_rows, real_cols, block_cols, mcu_h, divisors, r
         block_cols: blocks across the strip, dummy blocks included.
         mcu_h: blocks across one MCU (dummy blocks copy DCs within an MCU).
         divisors, reciprocals: int64 (64,), see :func:`quantize_group`.
-        steps: float64 (64,) the steps Q, for the float DCT.
-        is_float: use the float DCT.
         order: int64 (64,), see :func:`quantize_group`.
         out: int16 ``(block_rows, groups, 64, LANES)`` to fill: block ``(row, col)`` is
             ``out[row, col // LANES, :, col % LANES]``.
     """
-    if is_float:
-        transform_blocks_float(plane, real_rows, real_cols, steps, matrix, order, out)
-    else:
-        words = plane.view(np.uint64)  # little-endian: sample 8*i + x is byte x of word i
-        work = np.empty((64, LANES), np.int32)
-        coefficients = np.empty((64, LANES), np.int32)
-        for row in range(real_rows):
-            for group in range((real_cols + LANES - 1) // LANES):
-                fdct_islow_group(words, 8 * row, group * LANES, work, coefficients)
-                quantize_group(coefficients, divisors, reciprocals, order, out[row, group])
-    fill_dummy_blocks(out, real_rows, real_cols, block_cols, mcu_h)
-
-
-@kernel
-def transform_blocks_float(plane, real_rows, real_cols, steps, matrix, order, out):
-    """The float-DCT path of :func:`transform_blocks`, block by block: quantization is
-    ``floor(|x| / Q + 1/2)`` with the sign put back (numpy_backend.quantize)."""
-    samples = np.empty(64)
-    coefficients = np.empty(64)
+    words = plane.view(np.uint64)  # little-endian: sample 8*i + x is byte x of word i
+    work = np.empty((64, LANES), np.int32)
+    coefficients = np.empty((64, LANES), np.int32)
     for row in range(real_rows):
-        for col in range(real_cols):
-            for y in range(8):
-                for x in range(8):
-                    samples[8 * y + x] = np.float64(plane[8 * row + y, 8 * col + x]) - 128
-            fdct_float(samples, matrix, coefficients)
-            group, lane = col // LANES, col % LANES
-            for k in range(64):
-                value = coefficients[k]
-                magnitude = np.floor(abs(value) / steps[k] + 0.5)
-                out[row, group, order[k], lane] = -magnitude if value < 0 else magnitude
+        for group in range((real_cols + LANES - 1) // LANES):
+            fdct_islow_group(words, 8 * row, group * LANES, work, coefficients)
+            quantize_group(coefficients, divisors, reciprocals, order, out[row, group])
+    fill_dummy_blocks(out, real_rows, real_cols, block_cols, mcu_h)
 
 
 @kernel
@@ -413,8 +367,7 @@ H_RATIO, V_RATIO, REAL_ROWS, REAL_COLS, BLOCK_ROWS, BLOCK_COLS, INPUT_ROWS, MCU_
 
 
 @kernel
-def transform_strip(pixels, layout, plane_rows, plane_cols, divisors, reciprocals, steps, is_float,
-                    matrix, order):
+def transform_strip(pixels, layout, plane_rows, plane_cols, divisors, reciprocals, order):
     """One strip's pixels -> the quantized blocks of every component.
 
     Args:
@@ -422,8 +375,8 @@ def transform_strip(pixels, layout, plane_rows, plane_cols, divisors, reciprocal
         layout: int64 ``(n_components, 9)``, the columns named above (H_RATIO...).
         plane_rows, plane_cols: size of the full-resolution planes (every luma block, and
             every sample the downsampling reads; ``plane_cols`` a multiple of ``8 * LANES``).
-        divisors, reciprocals, steps: ``(n_tables, 64)``, see :func:`transform_blocks`.
-        is_float, matrix, order: see :func:`transform_blocks`.
+        divisors, reciprocals: ``(n_tables, 64)``, see :func:`transform_blocks`.
+        order: see :func:`transform_blocks`.
 
     Returns:
         int16 ``(n_components, block_rows, groups, 64, LANES)`` (luma's block grid, ``groups``
@@ -446,7 +399,7 @@ def transform_strip(pixels, layout, plane_rows, plane_cols, divisors, reciprocal
             downsample(planes[c], layout[c, V_RATIO], layout[c, INPUT_ROWS], real_cols * 8, plane)
         q = layout[c, QUANT]
         transform_blocks(plane, layout[c, REAL_ROWS], layout[c, REAL_COLS], layout[c, BLOCK_COLS],
-                         layout[c, MCU_H], divisors[q], reciprocals[q], steps[q], is_float, matrix, order,
+                         layout[c, MCU_H], divisors[q], reciprocals[q], order,
                          blocks[c, :layout[c, BLOCK_ROWS]])
     return blocks
 
@@ -709,16 +662,14 @@ def code_or_count_blocks(blocks, components, mcus_across, mcu_rows, dc_table, ac
 
 
 @kernel
-def encode_strip_kernel(pixels, layout, plane_rows, plane_cols, divisors, reciprocals, steps,
-                        is_float, matrix, order, components, mcus_across, dc_table, ac_table,
-                        predictors, state, final, out):
+def encode_strip_kernel(pixels, layout, plane_rows, plane_cols, divisors, reciprocals, order,
+                        components, mcus_across, dc_table, ac_table, predictors, state, final, out):
     """Pixels of one strip -> its entropy-coded bytes in ``out``, in one call without the GIL:
     :func:`transform_strip` (``order``: the zigzag positions), then :func:`code_blocks`.
 
     Returns the status of :func:`code_blocks`; the bytes are ``out[:state[0]]``.
     """
-    blocks = transform_strip(pixels, layout, plane_rows, plane_cols, divisors, reciprocals, steps,
-                             is_float, matrix, order)
+    blocks = transform_strip(pixels, layout, plane_rows, plane_cols, divisors, reciprocals, order)
     mcu_rows = layout[0, BLOCK_ROWS] // components[0, 1]
     return code_blocks(blocks, components, mcus_across, mcu_rows, dc_table, ac_table, predictors,
                        state, final, out)
@@ -726,8 +677,7 @@ def encode_strip_kernel(pixels, layout, plane_rows, plane_cols, divisors, recipr
 
 @kernel
 def encode_strips_kernel(pixels, strip_rows, layout, plane_rows, plane_cols, divisors, reciprocals,
-                         steps, is_float, matrix, order, components, mcus_across, dc_table, ac_table,
-                         final, out, ends):
+                         order, components, mcus_across, dc_table, ac_table, final, out, ends):
     """Several strips of ``strip_rows`` rows each, stacked in ``pixels``, each coded as one
     restart interval (predictors from 0, last byte padded), in one call without the GIL.
 
@@ -747,9 +697,8 @@ def encode_strips_kernel(pixels, strip_rows, layout, plane_rows, plane_cols, div
         state = np.zeros(3, np.int64)
         state[0] = position
         status = encode_strip_kernel(pixels[i * strip_rows:(i + 1) * strip_rows], layout, plane_rows,
-                                     plane_cols, divisors, reciprocals, steps, is_float, matrix, order,
-                                     components, mcus_across, dc_table, ac_table, predictors, state,
-                                     final, out)
+                                     plane_cols, divisors, reciprocals, order, components, mcus_across,
+                                     dc_table, ac_table, predictors, state, final, out)
         if status:
             return status
         position = ends[i] = state[0]
@@ -773,10 +722,8 @@ class _KernelTables:
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         steps = np.array(plan.quant_tables, dtype=np.int64)           # (n_tables, 64)
-        self.divisors = 8 * steps
+        self.divisors = 8 * steps  # islow coefficients are 8 times T.81's
         self.reciprocals = -(-(1 << 32) // self.divisors)               # ceil(2**32 / d)
-        self.steps = steps.astype(np.float64)
-        self.is_float = plan.dct == "float"
         self.dc_table = np.array([(c.astype(np.int64) << 8) | n for c, n in plan.dc_codes])
         self.ac_table = np.array([(c.astype(np.int64) << 8) | n for c, n in plan.ac_codes])
         self.components = np.array([[c.mcu_h, c.mcu_v, c.huffman_index] for c in plan.components],
@@ -823,8 +770,8 @@ def kernel_tables(plan: Plan) -> _KernelTables:
 # --- The backend -------------------------------------------------------------------------------
 
 class NumbaBackend(Backend):
-    """The fast engine: same bytes as :class:`~.numpy_backend.NumpyBackend`, compiled (with
-    ``dct="float"``, a few coefficients may differ by 1, at rounding ties: docs/backends.md).
+    """The fast engine: same bytes as :class:`~.numpy_backend.NumpyBackend` for every option,
+    compiled.
 
     Internally a strip's blocks are one array ``(n_components, rows, groups, 64, LANES)``
     in zigzag order, LANES blocks side by side (components padded to the largest block
@@ -841,7 +788,12 @@ class NumbaBackend(Backend):
             raise ValueError("the numba backend needs a little-endian machine; use backend='numpy'")
 
     def transform(self, pixels: np.ndarray, plan: Plan) -> list[np.ndarray]:
-        """Pixels of one strip -> quantized blocks per component (see :class:`Backend`)."""
+        """Pixels of one strip -> quantized blocks per component (see :class:`Backend`).
+
+        The exact DCT is the NumPy stage's (SciPy's), not a kernel of its own: a second
+        float DCT would round a coefficient on a tie differently and write other bytes."""
+        if plan.dct != "islow":
+            return strip_blocks(pixels, plan)
         blocks = self._transform(pixels, plan, _NATURAL)
         n_components, rows, groups = blocks.shape[:3]
         # (c, row, group, k, lane) -> (c, row, col, k), col = group * LANES + lane
@@ -857,13 +809,15 @@ class NumbaBackend(Backend):
         return self._code(self._stack_zigzag(blocks), plan, state, final)
 
     def encode_strip(self, pixels: np.ndarray, plan: Plan) -> bytes:
-        """Pixels of one strip -> one restart interval's bytes, in one kernel call."""
+        """Pixels of one strip -> one restart interval's bytes, in one kernel call (islow)."""
         return self.encode_strip_continued(pixels, plan, EntropyState.start(plan), final=True)[0]
 
     def encode_strips(self, strips: Sequence[np.ndarray], plan: Plan) -> list[bytes]:
         """Several independent strips, in one kernel call when they lie one after another in
         memory (consecutive row ranges of one array, as the orchestrator cuts them from an
         image in memory); otherwise one call per strip."""
+        if plan.dct != "islow":
+            return [self.encode_strip(strip, plan) for strip in strips]
         if len(strips) > 1 and strips[-1].shape[0] != plan.strip_height:
             # The image's last strip is shorter: the others can still go together.
             return [*self.encode_strips(strips[:-1], plan), self.encode_strip(strips[-1], plan)]
@@ -875,9 +829,9 @@ class NumbaBackend(Backend):
         out = np.empty(len(strips) * shape.n_blocks * MAX_BYTES_PER_BLOCK + MAX_EXTRA_BYTES, np.uint8)
         ends = np.zeros(len(strips), np.int64)
         status = encode_strips_kernel(tall, plan.strip_height, shape.layout, shape.plane_rows,
-                                      shape.plane_cols, tables.divisors, tables.reciprocals, tables.steps,
-                                      tables.is_float, _DCT_MATRIX, _TO_ZIGZAG, tables.components,
-                                      plan.mcus_per_row, tables.dc_table, tables.ac_table, True, out, ends)
+                                      shape.plane_cols, tables.divisors, tables.reciprocals, _TO_ZIGZAG,
+                                      tables.components, plan.mcus_per_row, tables.dc_table,
+                                      tables.ac_table, True, out, ends)
         _check_status(status)
         starts = [0, *ends[:-1].tolist()]
         return [out[start:end].tobytes() for start, end in zip(starts, ends.tolist())]
@@ -886,12 +840,13 @@ class NumbaBackend(Backend):
                                final: bool = False) -> tuple[bytes, EntropyState]:
         """Pixels of one strip of a scan without restart markers, continuing from ``state``;
         with ``final``, the last byte is padded (as :meth:`encode_strip` needs)."""
+        if plan.dct != "islow":
+            return self._code(self._stack_zigzag(strip_blocks(pixels, plan)), plan, state, final)
         tables = kernel_tables(plan)
         shape = tables.shape(pixels.shape[0])
         out, predictors, bit_state = self._coder_arrays(shape.n_blocks, state)
         status = encode_strip_kernel(np.ascontiguousarray(pixels), shape.layout, shape.plane_rows,
-                                     shape.plane_cols, tables.divisors, tables.reciprocals,
-                                     tables.steps, tables.is_float, _DCT_MATRIX, _TO_ZIGZAG,
+                                     shape.plane_cols, tables.divisors, tables.reciprocals, _TO_ZIGZAG,
                                      tables.components, plan.mcus_per_row, tables.dc_table,
                                      tables.ac_table, predictors, bit_state, final, out)
         return self._finish(status, out, predictors, bit_state)
@@ -911,12 +866,11 @@ class NumbaBackend(Backend):
 
     @staticmethod
     def _transform(pixels: np.ndarray, plan: Plan, order: np.ndarray) -> np.ndarray:
-        """Quantized blocks of every component, ``(n_components, rows, cols, 64)``."""
+        """Quantized blocks of every component, ``(n_components, rows, cols, 64)`` (islow)."""
         tables = kernel_tables(plan)
         shape = tables.shape(pixels.shape[0])
         return transform_strip(np.ascontiguousarray(pixels), shape.layout, shape.plane_rows,
-                               shape.plane_cols, tables.divisors, tables.reciprocals, tables.steps,
-                               tables.is_float, _DCT_MATRIX, order)
+                               shape.plane_cols, tables.divisors, tables.reciprocals, order)
 
     @staticmethod
     def _stack_zigzag(blocks: list[np.ndarray]) -> np.ndarray:

@@ -9,14 +9,15 @@ libjpeg do before it::
       -> expand_edges           replicate the last row/column out to whole blocks
       -> downsample             2:1 averaging with libjpeg's alternating bias (jcsample)
       -> split_into_blocks      8x8 blocks
-      -> forward_dct_islow      libjpeg's integer DCT (jfdctint), or forward_dct_float
+      -> forward_dct_islow      libjpeg's integer DCT (jfdctint), or forward_dct_exact
       -> quantize               divide and round (T.81 A.3.4, libjpeg's rounding)
       -> add_dummy_blocks       fill the last MCU (T.81 A.2.4; libjpeg's jccoefct)
       -> entropy_encode         DC differences, run/size symbols, Huffman codes, bit packing
                                 (see numpy_huffman)
 
 Every stage works on whole arrays of blocks at once, so the module stays short and
-runs at a few megapixels a second; the numba backend runs the same stages fused.
+runs at a few megapixels a second; the numba backend runs the islow path fused, and for
+``dct="exact"`` calls :func:`strip_blocks` here, so that both write the same bytes.
 """
 
 from __future__ import annotations
@@ -199,7 +200,7 @@ def forward_dct_islow(blocks: np.ndarray) -> np.ndarray:
     return descale(columns, CONST_BITS + PASS1_BITS).swapaxes(-1, -2)
 
 
-def forward_dct_float(blocks: np.ndarray) -> np.ndarray:
+def forward_dct_exact(blocks: np.ndarray) -> np.ndarray:
     """The exact 2-D DCT-II of T.81 A.3.3 in float64 (the orthonormal DCT of each axis).
 
     Args:
@@ -220,7 +221,7 @@ def quantize(coefficients: np.ndarray, table: np.ndarray, dct: str) -> np.ndarra
     rounds half away from zero in integers: ``sign(x) * ((|x| + d // 2) // d)``.
     (libjpeg-turbo multiplies by a reciprocal instead, with identical results; a float
     multiply by 1/d would not be.)
-    float: ``sign(x) * floor(|x| / Q + 1/2)``, the same rule on exact coefficients.
+    exact: ``sign(x) * floor(|x| / Q + 1/2)``, the same rule on exact coefficients.
 
     Args:
         coefficients: shape ``(..., 8, 8)`` from the forward DCT.
@@ -271,10 +272,39 @@ def add_dummy_blocks(blocks: np.ndarray, layout: StripLayout, h: int) -> np.ndar
     return out
 
 
+# --- A strip, stage by stage -------------------------------------------------------------
+
+def strip_blocks(pixels: np.ndarray, plan: Plan) -> list[np.ndarray]:
+    """Pixels of one strip -> its quantized blocks, every stage above in order.
+
+    Args:
+        pixels: uint8 ``(rows, plan.width, plan.input_channels)``, whole MCU rows (the last
+            strip may be shorter).
+        plan: the image's plan; ``plan.dct`` picks the forward DCT.
+
+    Returns:
+        Per component, int16 ``(block_rows, block_cols, 8, 8)``, natural order, dummy
+        blocks included (the contract of :meth:`Backend.transform`).
+    """
+    planes = convert_to_ycbcr(pixels)
+    layouts = plan.strip_layout(pixels.shape[0])
+    result = []
+    for plane, component, layout in zip(planes, plan.components, layouts):
+        samples = component_samples(plane, component, layout, plan)
+        shifted = split_into_blocks(samples) - 128  # level shift, T.81 A.3.1
+        if plan.dct == "islow":
+            coefficients = forward_dct_islow(shifted)
+        else:
+            coefficients = forward_dct_exact(shifted)
+        quantized = quantize(coefficients, plan.quant_tables[component.quant_index], plan.dct)
+        result.append(add_dummy_blocks(quantized, layout, component.mcu_h))
+    return result
+
+
 # --- The backend ---------------------------------------------------------------------------
 
 class NumpyBackend(Backend):
-    """The readable reference engine, in NumPy (and SciPy for the float DCT)."""
+    """The readable reference engine, in NumPy (and SciPy for the exact DCT)."""
 
     name = "numpy"
     #: NumPy holds the GIL between its many small array operations, so a second thread
@@ -285,19 +315,7 @@ class NumpyBackend(Backend):
 
     def transform(self, pixels: np.ndarray, plan: Plan) -> list[np.ndarray]:
         """Pixels of one strip -> quantized blocks per component (see :class:`Backend`)."""
-        planes = convert_to_ycbcr(pixels)
-        layouts = plan.strip_layout(pixels.shape[0])
-        result = []
-        for plane, component, layout in zip(planes, plan.components, layouts):
-            samples = component_samples(plane, component, layout, plan)
-            shifted = split_into_blocks(samples) - 128  # level shift, T.81 A.3.1
-            if plan.dct == "islow":
-                coefficients = forward_dct_islow(shifted)
-            else:
-                coefficients = forward_dct_float(shifted)
-            quantized = quantize(coefficients, plan.quant_tables[component.quant_index], plan.dct)
-            result.append(add_dummy_blocks(quantized, layout, component.mcu_h))
-        return result
+        return strip_blocks(pixels, plan)
 
     def entropy_encode(self, blocks: list[np.ndarray], plan: Plan,
                        state: EntropyState, final: bool) -> tuple[bytes, EntropyState]:
