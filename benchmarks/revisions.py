@@ -11,9 +11,12 @@ compares them under the same conditions. Both versions must write the same bytes
 from __future__ import annotations
 
 import argparse
-import importlib.util
+import importlib
+import io
+import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -26,24 +29,29 @@ from stripjpeg.options import make_options
 from stripjpeg.plan import make_plan
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULE = "stripjpeg/backends/numba_backend.py"
 SETTINGS = {"q100 4:4:4": dict(quality=100, subsampling="4:4:4"),
             "q75 4:2:0": dict(quality=75, subsampling="4:2:0")}
 
 
-def load(source: str, name: str, folder: Path):
-    """Import a version of the numba backend's module as a module of its own, ``name``."""
-    for sibling in ("plan", "tables"):
-        source = source.replace(f"from ..{sibling} import", f"from stripjpeg.{sibling} import")
-    for sibling in ("base", "numpy_backend", "numpy_huffman"):
-        source = source.replace(f"from .{sibling} import", f"from stripjpeg.backends.{sibling} import")
-    path = folder / f"{name}.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+def load(revision: str | None, name: str, folder: Path):
+    """Import the ``stripjpeg`` package of ``revision`` (None: the work tree) as a package of
+    its own, ``name``, and return its numba backend module. The whole package is copied, so
+    kernels split over several modules (numba_colour, numba_dct, ...) come along; the package
+    imports itself only relatively, so the copy needs no rewriting."""
+    target = folder / name
+    if revision is None:
+        shutil.copytree(ROOT / "stripjpeg", target, ignore=shutil.ignore_patterns("__pycache__"))
+    else:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision, "stripjpeg"],
+                                 capture_output=True, check=True).stdout
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(folder / f"{name}_tree", filter="data")
+        shutil.move(folder / f"{name}_tree" / "stripjpeg", target)
+    sys.path.insert(0, str(folder))
+    try:
+        return importlib.import_module(f"{name}.backends.numba_backend")
+    finally:
+        sys.path.remove(str(folder))
 
 
 def main() -> None:
@@ -52,13 +60,11 @@ def main() -> None:
     parser.add_argument("revision", help="a git revision, e.g. HEAD~1")
     parser.add_argument("--rounds", type=int, default=15)
     args = parser.parse_args()
-    old_source = subprocess.run(["git", "-C", str(ROOT), "show", f"{args.revision}:{MODULE}"],
-                                capture_output=True, text=True, check=True).stdout
     print(f"machine: {machine()}; {args.revision} (A) against the work tree (B)")
     mosaic = photo_mosaic(2048)
     with tempfile.TemporaryDirectory() as folder:
-        versions = {"A": load(old_source, "numba_backend_a", Path(folder)),
-                    "B": load((ROOT / MODULE).read_text(), "numba_backend_b", Path(folder))}
+        versions = {"A": load(args.revision, "stripjpeg_a", Path(folder)),
+                    "B": load(None, "stripjpeg_b", Path(folder))}
         for label, setting in SETTINGS.items():
             plan = make_plan(2048, 2048, 3, make_options(**setting))
             height = plan.strip_height
@@ -66,7 +72,8 @@ def main() -> None:
             runs = {}
             for name, module in versions.items():
                 backend = module.NumbaBackend()
-                blocks = [backend._transform(strip, plan, module._TO_ZIGZAG) for strip in strips]
+                # The coder's input, in its own layout (zigzag order, blocks side by side).
+                blocks = [backend._stack_zigzag(backend.transform(strip, plan)) for strip in strips]
                 runs[name] = (backend, blocks)
             first, second = (runs[name][0] for name in versions)
             assert [first.encode_strip(s, plan) for s in strips] == [second.encode_strip(s, plan)

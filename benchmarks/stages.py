@@ -26,17 +26,19 @@ SETTINGS = {"q100 4:4:4": dict(quality=100, subsampling="4:4:4"),
 
 def numba_stages(strip: np.ndarray, plan, setting: dict) -> dict[str, float]:
     from stripjpeg.backends import numba_backend as kernels
+    from stripjpeg.backends.numba_colour import convert_to_ycbcr
+    from stripjpeg.backends.numba_dct import TO_ZIGZAG
 
     backend = backends.get("numba")
     # The planes the transform converts into: 8-bit, the size the kernel tables give.
     shape = kernels.kernel_tables(plan).shape(strip.shape[0])
     planes = np.empty((len(plan.components), shape.plane_rows, shape.plane_cols), np.uint8)
-    blocks = backend._transform(strip, plan, kernels._TO_ZIGZAG)
+    blocks = backend._transform(strip, plan, TO_ZIGZAG)
     start = EntropyState.start(plan)
     return {
-        "colour conversion": best_time(lambda: kernels.convert_to_ycbcr(strip, planes), 200),
+        "colour conversion": best_time(lambda: convert_to_ycbcr(strip, planes), 200),
         "transform (colour, downsampling, DCT, quantization)":
-            best_time(lambda: backend._transform(strip, plan, kernels._TO_ZIGZAG), 200),
+            best_time(lambda: backend._transform(strip, plan, TO_ZIGZAG), 200),
         "Huffman coding": best_time(lambda: backend._code(blocks, plan, start, True), 200),
         "whole strip (encode_strip)": best_time(lambda: backend.encode_strip(strip, plan), 200),
         "fixed cost per strip (a strip of one MCU)": fixed_cost(backend, plan, setting),

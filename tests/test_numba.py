@@ -64,10 +64,12 @@ def test_big_endian_machines_get_a_clear_error(monkeypatch) -> None:
 @needs_numba
 def test_import_compiles_nothing() -> None:
     out = run_python("import sys, stripjpeg; print('numba' in sys.modules)\n"
-                     "from stripjpeg.backends import get, numba_backend as nb\n"
+                     "from stripjpeg.backends import get, numba_colour, numba_dct, numba_huffman\n"
+                     "from stripjpeg.backends import numba_strip\n"
                      "get('numba')\n"
-                     "print(sum(len(k.signatures) for k in (nb.convert_to_ycbcr, nb.transform_blocks, "
-                     "nb.code_blocks, nb.encode_strip_kernel)))")
+                     "print(sum(len(k.signatures) for k in (numba_colour.convert_to_ycbcr, "
+                     "numba_dct.transform_blocks, numba_huffman.code_blocks, "
+                     "numba_strip.encode_strip_kernel)))")
     assert out.split() == ["False", "0"]
 
 
@@ -80,7 +82,7 @@ def test_each_kernel_compiles_once_per_process(tmp_path: Path) -> None:
     for, which would hide a second compilation."""
     out = run_python(
         "import numpy as np, stripjpeg\n"
-        "from stripjpeg.backends import numba_backend as nb\n"
+        "from stripjpeg.backends import numba_dct, numba_strip\n"
         "rng = np.random.default_rng(0)\n"
         "for shape, quality, subsampling in [((40, 50, 3), 75, '4:2:0'), ((17, 9), 100, '4:4:4'),\n"
         "        ((33, 70, 4), 50, '4:2:2'), ((8, 8, 3), 90, '4:4:4')]:\n"
@@ -89,9 +91,41 @@ def test_each_kernel_compiles_once_per_process(tmp_path: Path) -> None:
         "        stripjpeg.encode(pixels, quality, subsampling, backend='numba', restart_rows=restart_rows)\n"
         "    stripjpeg.encode(pixels, quality, subsampling, backend='numba', optimize=True)\n"
         "stripjpeg.encode(rng.integers(0, 256, (512, 64, 3), dtype=np.uint8), backend='numba', workers=2)\n"
-        "print(len(nb.encode_strip_kernel.signatures), len(nb.transform_strip.signatures),\n"
-        "      len(nb.encode_strips_kernel.signatures))", NUMBA_CACHE_DIR=str(tmp_path))
+        "print(len(numba_strip.encode_strip_kernel.signatures), len(numba_dct.transform_strip.signatures),\n"
+        "      len(numba_strip.encode_strips_kernel.signatures))", NUMBA_CACHE_DIR=str(tmp_path))
     assert out.split() == ["1", "1", "1"]
+
+
+@needs_numba
+def test_a_change_in_one_kernel_module_recompiles_the_kernels_of_the_others(tmp_path: Path) -> None:
+    """numba_strip's kernel inlines numba_huffman's coder. Editing only numba_huffman.py must
+    make the strip kernel recompile (numba alone keys its cache on numba_strip.py), and an
+    unchanged package must load it from the cache."""
+    import shutil
+
+    copy = tmp_path / "package"
+    shutil.copytree(ROOT / "stripjpeg", copy / "stripjpeg",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    code = ("import numpy as np, stripjpeg\n"
+            "from stripjpeg.backends import numba_strip\n"
+            f"assert stripjpeg.__file__.startswith({str(copy)!r})\n"
+            "stripjpeg.encode(np.zeros((8, 8, 3), np.uint8), backend='numba')\n"
+            "stats = numba_strip.encode_strip_kernel.stats\n"
+            "print(sum(stats.cache_hits.values()), sum(stats.cache_misses.values()))")
+
+    def hits_and_misses() -> list[str]:
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                                env={**os.environ, "PYTHONPATH": str(copy),
+                                     "NUMBA_CACHE_DIR": str(tmp_path / "cache")}, timeout=600)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.split()
+
+    assert hits_and_misses() == ["0", "1"]                      # compiled, then saved
+    assert hits_and_misses() == ["1", "0"]                      # loaded from the cache
+    helper = copy / "stripjpeg" / "backends" / "numba_huffman.py"
+    helper.write_text(helper.read_text().replace("Returns the next position.", "Returns where next."))
+    assert hits_and_misses() == ["0", "1"]                      # recompiled
+    assert hits_and_misses() == ["1", "0"]
 
 
 @needs_numba
@@ -107,7 +141,7 @@ def test_workers_give_identical_bytes(workers: int) -> None:
 def test_a_batch_of_strips_in_one_call_equals_one_call_per_strip() -> None:
     """encode_strips codes consecutive strips of one array in one kernel call (found by
     address, no copy); other batches strip by strip. The bytes are the same."""
-    from stripjpeg.backends.numba_backend import _stacked
+    from stripjpeg.backends.numba_strip import stacked_strips
     from stripjpeg.options import make_options
     from stripjpeg.plan import make_plan
 
@@ -116,22 +150,22 @@ def test_a_batch_of_strips_in_one_call_equals_one_call_per_strip() -> None:
     plan = make_plan(96, 64, 3, make_options(quality=80, subsampling="4:2:0"))
     strips = [pixels[top:top + 16] for top in range(0, 64, 16)]
     one_by_one = [backend.encode_strip(strip, plan) for strip in strips]
-    assert _stacked(strips, 16) is not None
+    assert stacked_strips(strips, 16) is not None
     assert backend.encode_strips(strips, plan) == one_by_one
     shuffled = [strips[1], strips[0], strips[2]]                       # not one after another
-    assert _stacked(shuffled, 16) is None
+    assert stacked_strips(shuffled, 16) is None
     assert backend.encode_strips(shuffled, plan) == [one_by_one[1], one_by_one[0], one_by_one[2]]
     copies = [strip.copy() for strip in strips]                         # separate arrays
-    assert _stacked(copies, 16) is None
+    assert stacked_strips(copies, 16) is None
     assert backend.encode_strips(copies, plan) == one_by_one
-    assert _stacked([pixels[:, :48][:16], pixels[:, :48][16:32]], 16) is None   # not C-contiguous
+    assert stacked_strips([pixels[:, :48][:16], pixels[:, :48][16:32]], 16) is None   # not C-contiguous
     short = [pixels[:16], pixels[16:32], pixels[32:40]]                 # the image's last strip
     assert backend.encode_strips(short, plan) == [backend.encode_strip(strip, plan) for strip in short]
 
 
 @needs_numba
 def test_noise_at_quality_100_fits_the_worst_case_buffer() -> None:
-    from stripjpeg.backends.numba_backend import MAX_BYTES_PER_BLOCK
+    from stripjpeg.backends.numba_huffman import MAX_BYTES_PER_BLOCK
 
     rng = np.random.default_rng(3)
     noise = rng.integers(0, 256, (256, 1000, 3), dtype=np.uint8)
@@ -191,8 +225,8 @@ import sys
 sys.path.insert(0, "tests")
 import numpy as np, stripjpeg
 from oracle import pillow_jpeg, photo
-from stripjpeg.backends import numba_backend
-assert not hasattr(numba_backend.code_blocks, "signatures")  # a plain function
+from stripjpeg.backends import numba_huffman
+assert not hasattr(numba_huffman.code_blocks, "signatures")  # a plain function
 rng = np.random.default_rng(5)
 cases = [(photo("chelsea")[:21, :35], 75, "4:2:0", 1), (rng.integers(0, 256, (9, 17), dtype=np.uint8), 100,
          "4:4:4", 0), (photo("coffee")[:16, :24], 50, "4:2:2", 2)]
@@ -216,17 +250,20 @@ def test_the_kernels_literal_constants_equal_tables() -> None:
     """The numba kernels keep literal copies of tables.py's constants (numba's cache would not
     notice a change in another module's globals); each copy must equal the derived value."""
     from stripjpeg import tables
-    from stripjpeg.backends import numba_backend as nb
+    from stripjpeg.backends import numba_colour as colour
+    from stripjpeg.backends import numba_dct, numba_huffman
 
-    names = ["SCALEBITS", "CONST_BITS", "PASS1_BITS", "EOB", "ZRL",
-             *(name for name in dir(tables) if name.startswith("FIX_"))]
-    assert len(names) == 17
-    for name in names:
-        assert getattr(nb, name) == getattr(tables, name), name
-    weights = [[nb.Y_RED, nb.Y_GREEN, nb.Y_BLUE], [nb.CB_RED, nb.CB_GREEN, nb.CB_BLUE],
-               [nb.CR_RED, nb.CR_GREEN, nb.CR_BLUE]]
+    copies = {"SCALEBITS": colour, "CONST_BITS": numba_dct, "PASS1_BITS": numba_dct,
+              "EOB": numba_huffman, "ZRL": numba_huffman,
+              **{name: numba_dct for name in dir(tables) if name.startswith("FIX_")}}
+    assert len(copies) == 17
+    for name, module in copies.items():
+        assert getattr(module, name) == getattr(tables, name), name
+    weights = [[colour.Y_RED, colour.Y_GREEN, colour.Y_BLUE],
+               [colour.CB_RED, colour.CB_GREEN, colour.CB_BLUE],
+               [colour.CR_RED, colour.CR_GREEN, colour.CR_BLUE]]
     assert weights == tables.RGB_TO_YCBCR.tolist()
-    offsets = [nb.Y_OFFSET, nb.CBCR_OFFSET_ROUNDED, nb.CBCR_OFFSET_ROUNDED]
+    offsets = [colour.Y_OFFSET, colour.CBCR_OFFSET_ROUNDED, colour.CBCR_OFFSET_ROUNDED]
     assert offsets == tables.YCBCR_OFFSETS.tolist()
 
 
@@ -238,7 +275,7 @@ def test_group_dct_equals_numpy_on_extreme_and_random_blocks() -> None:
     blocks that reach jfdctint's largest intermediate values (every sign pattern of -128/127)."""
     import numba
 
-    from stripjpeg.backends.numba_backend import LANES, fdct_islow_group
+    from stripjpeg.backends.numba_dct import LANES, fdct_islow_group
     from stripjpeg.backends.numpy_backend import forward_dct_islow
 
     @numba.njit
@@ -265,7 +302,8 @@ def test_group_dct_equals_numpy_on_extreme_and_random_blocks() -> None:
 def test_nonzero_masks_name_every_nonzero_ac_coefficient() -> None:
     import numba
 
-    from stripjpeg.backends.numba_backend import LANES, nonzero_masks
+    from stripjpeg.backends.numba_dct import LANES
+    from stripjpeg.backends.numba_huffman import nonzero_masks
 
     @numba.njit
     def masks_of(blocks, rows, cols):
@@ -290,7 +328,7 @@ def _bit_writer():
     1-bits; compiled once for the test's many examples."""
     import numba
 
-    from stripjpeg.backends.numba_backend import flush_bytes, put_bits, put_word
+    from stripjpeg.backends.numba_huffman import flush_bytes, put_bits, put_word
 
     @numba.njit
     def write_all(values, lengths, out):

@@ -1,0 +1,118 @@
+"""The fast path, stage 1: colour conversion and downsampling, as numba kernels.
+
+The same arithmetic as :func:`.numpy_backend.convert_to_ycbcr` and
+:func:`.numpy_backend.downsample` (read those to learn the stage), with the loops arranged to
+vectorize:
+
+* :func:`convert_to_ycbcr`  pixels -> 8-bit Y, Cb, Cr planes, edges replicated (one pass)
+* :func:`downsample`        2x1 / 2x2 averaging with libjpeg's alternating bias
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .numba_jit import inline_kernel, kernel
+
+# Literal copies of tables.py's constants: numba freezes a global's value into the machine
+# code it compiles, so a value imported from tables.py and changed there would not be noticed
+# by the cache of the kernels using it (see numba_jit; tables.py is not a kernel module).
+# tests/test_numba.py checks every copy against the value tables.py derives.
+
+#: jccolor.c: fraction bits, and the RGB -> YCbCr weights FIX(c) (tables.RGB_TO_YCBCR).
+SCALEBITS = 16
+Y_RED, Y_GREEN, Y_BLUE = 19595, 38470, 7471
+CB_RED, CB_GREEN, CB_BLUE = -11059, -21709, 32768
+CR_RED, CR_GREEN, CR_BLUE = 32768, -27439, -5329
+#: jccolor.c: ONE_HALF for Y; CBCR_OFFSET + ONE_HALF - 1 for Cb and Cr (tables.YCBCR_OFFSETS).
+Y_OFFSET = 32768
+CBCR_OFFSET_ROUNDED = 8421375
+
+#: Arithmetic kept in 32 bits where the values allow (numba widens to int64 by default).
+I32 = np.int32
+
+
+@inline_kernel
+def split_channels(line, red, green, blue):
+    """De-interleave one row of RGB(A) pixels (flat uint8, ``channels * width``) into int32
+    rows. Kept apart from the arithmetic: strided loads in the same loop stop LLVM from
+    vectorizing it (the colour conversion of a 2048 x 8 strip took 51 µs that way, 7 µs so)."""
+    if line.shape[0] == 3 * red.shape[0]:  # a constant stride in each loop, so it vectorizes
+        for j in range(red.shape[0]):
+            red[j], green[j], blue[j] = line[3 * j], line[3 * j + 1], line[3 * j + 2]
+    else:
+        for j in range(red.shape[0]):
+            red[j], green[j], blue[j] = line[4 * j], line[4 * j + 1], line[4 * j + 2]
+
+
+@kernel
+def convert_to_ycbcr(pixels, planes):
+    """RGB(A) or grayscale pixels -> component planes, replicating the last row and column.
+
+    Args:
+        pixels: uint8 ``(rows, width, channels)``, C-contiguous.
+        planes: uint8 ``(1 or 3, R, C)`` to fill, ``R >= rows``, ``C >= width``: sample
+            ``[i, j]`` is that of pixel ``(min(i, rows - 1), min(j, width - 1))``. (libjpeg's
+            Y, Cb and Cr are 8-bit samples too: jccolor.c's results lie in 0..255.)
+    """
+    rows, width, channels = pixels.shape
+    out_rows, out_cols = planes.shape[1], planes.shape[2]
+    red, green, blue = np.empty(width, np.int32), np.empty(width, np.int32), np.empty(width, np.int32)
+    for i in range(rows):
+        line = pixels[i].reshape(width * channels)
+        if channels == 1:
+            for j in range(width):
+                planes[0, i, j] = line[j]
+        else:
+            split_channels(line, red, green, blue)
+            luma, blue_diff, red_diff = planes[0, i], planes[1, i], planes[2, i]
+            for j in range(width):
+                # libjpeg's 16-bit fixed point (jccolor.c, tables.RGB_TO_YCBCR); every sum
+                # fits 32 bits, so it is kept in int32 (see islow_1d) and vectorizes twice as
+                # wide as numba's default int64.
+                r, g, b = red[j], green[j], blue[j]
+                luma[j] = I32(I32(Y_RED) * r + I32(Y_GREEN) * g + I32(Y_BLUE) * b
+                               + I32(Y_OFFSET)) >> SCALEBITS
+                blue_diff[j] = I32(I32(CB_RED) * r + I32(CB_GREEN) * g + I32(CB_BLUE) * b
+                                    + I32(CBCR_OFFSET_ROUNDED)) >> SCALEBITS
+                red_diff[j] = I32(I32(CR_RED) * r + I32(CR_GREEN) * g + I32(CR_BLUE) * b
+                                   + I32(CBCR_OFFSET_ROUNDED)) >> SCALEBITS
+        for c in range(planes.shape[0]):
+            for j in range(width, out_cols):
+                planes[c, i, j] = planes[c, i, width - 1]
+    for c in range(planes.shape[0]):
+        for i in range(rows, out_rows):
+            for j in range(out_cols):
+                planes[c, i, j] = planes[c, rows - 1, j]
+
+
+@kernel
+def downsample(plane, v_ratio, input_rows, out_cols, out):
+    """Average ``2 x v_ratio`` groups with libjpeg's alternating bias (jcsample.c): every
+    subsampling stripjpeg offers halves the columns (4:2:2 and 4:2:0).
+
+    Args:
+        plane: uint8 ``(R, C)`` full-resolution samples, edges replicated.
+        v_ratio: 1 (4:2:2) or 2 (4:2:0).
+        input_rows: pixel rows to use (the strip's rows rounded up to a multiple of
+            ``v_ratio``); output rows beyond ``input_rows // v_ratio`` repeat the last one,
+            as libjpeg replicates the last *downsampled* row (see numpy_backend).
+        out_cols: output columns to compute (those of whole blocks); later ones are left as
+            they are.
+        out: uint8 ``(rows, >= out_cols)`` to fill.
+    """
+    last = input_rows // v_ratio - 1
+    for i in range(out.shape[0]):
+        top = min(i, last) * v_ratio
+        # Whole rows, one loop per case: the loops over j then vectorize.
+        upper, lower, target = plane[top], plane[top + v_ratio - 1], out[i]
+        if v_ratio == 1:
+            for j in range(out_cols):
+                total = np.int32(upper[2 * j]) + np.int32(upper[2 * j + 1])
+                target[j] = (total + (j & 1)) >> 1
+        else:
+            for j in range(out_cols):
+                total = (np.int32(upper[2 * j]) + np.int32(upper[2 * j + 1])
+                         + np.int32(lower[2 * j]) + np.int32(lower[2 * j + 1]))
+                target[j] = (total + 1 + (j & 1)) >> 2
+

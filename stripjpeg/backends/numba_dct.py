@@ -1,0 +1,268 @@
+"""The fast path, stage 2: forward DCT, quantization and dummy blocks of a strip.
+
+libjpeg's integer DCT (jfdctint.c) and quantization (jcdctmgr.c) as in
+:mod:`.numpy_backend` (``forward_dct_islow``, ``quantize``, ``add_dummy_blocks``), LANES
+blocks at a time:
+
+* :func:`transform_blocks`  one component's blocks: level shift and forward DCT
+                            (:func:`fdct_islow_group`), quantization by reciprocal
+                            multiplication written straight into zigzag order
+                            (:func:`quantize_group`), dummy blocks
+* :func:`transform_strip`   a strip's pixels -> the quantized blocks of every component
+                            (colour conversion and downsampling from :mod:`.numba_colour`)
+
+``dct="exact"`` has no kernel here: the backend calls the NumPy stage for it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..tables import NATURAL_TO_ZIGZAG
+from .numba_colour import I32, convert_to_ycbcr, downsample
+from .numba_jit import inline_kernel, kernel
+
+# Literal copies of tables.py's constants: numba freezes a global's value into the machine
+# code it compiles, so a value imported from tables.py and changed there would not be noticed
+# by the cache of the kernels using it (see numba_jit; tables.py is not a kernel module).
+# tests/test_numba.py checks every copy against the value tables.py derives.
+
+#: jfdctint.c (tables.CONST_BITS, PASS1_BITS, FIX_*).
+CONST_BITS = 13
+PASS1_BITS = 2
+FIX_0_298631336 = 2446
+FIX_0_390180644 = 3196
+FIX_0_541196100 = 4433
+FIX_0_765366865 = 6270
+FIX_0_899976223 = 7373
+FIX_1_175875602 = 9633
+FIX_1_501321110 = 12299
+FIX_1_847759065 = 15137
+FIX_1_961570560 = 16069
+FIX_2_053119869 = 16819
+FIX_2_562915447 = 20995
+FIX_3_072711026 = 25172
+
+#: Where coefficient k (natural order) is stored: in place, or at its zigzag position.
+#: Both read-only (as the tables' zigzag order is), so that numba compiles one version of the
+#: kernels that take them, not one per writeability.
+NATURAL = np.arange(64, dtype=np.int64)
+NATURAL.flags.writeable = False
+TO_ZIGZAG = np.ascontiguousarray(NATURAL_TO_ZIGZAG, dtype=np.int64)
+TO_ZIGZAG.flags.writeable = False
+
+
+# --- Forward DCT and quantization --------------------------------------------------------------
+#
+# Blocks are transformed LANES at a time, side by side: array ``[k, b]`` holds sample (or
+# coefficient) k of block b, so every step is one loop over b on contiguous memory that LLVM
+# turns into vector instructions (16 int32 lanes to a 512-bit register). The quantized blocks
+# stay side by side, ``(groups, 64, LANES)`` per block row, for the entropy coder.
+#
+# Measured with micro-benchmarks of these kernels (docs/backends.md), which is why the loops
+# look as they do: a whole row of 256 blocks side by side did not fit the L1 cache (80 ns per
+# block); each pass writing the 8 consecutive rows of its outputs ran 5 times slower than
+# writing them 8 rows apart (so pass 1 stores its outputs transposed and pass 2 reads them
+# back in order); and 16 lanes ran far slower than 32 (LLVM unrolled the short loop instead
+# of vectorizing).
+
+#: Blocks transformed side by side (see above).
+LANES = 32
+
+
+@inline_kernel
+def islow_1d(d0, d1, d2, d3, d4, d5, d6, d7, shift):
+    """One 8-point pass of libjpeg's integer DCT (jfdctint.c) on int32 values; every
+    output is descaled (rounded) by ``shift`` bits. See numpy_backend.islow_butterfly for
+    the factorization.
+
+    Each step is cast back to int32: numba widens int32 arithmetic to int64, which would
+    halve the vector width, and jfdctint.c guarantees that every value fits 32 bits for
+    8-bit samples.
+    """
+    half = I32(1 << (shift - 1))
+    tmp0, tmp7 = I32(d0 + d7), I32(d0 - d7)
+    tmp1, tmp6 = I32(d1 + d6), I32(d1 - d6)
+    tmp2, tmp5 = I32(d2 + d5), I32(d2 - d5)
+    tmp3, tmp4 = I32(d3 + d4), I32(d3 - d4)
+    tmp10, tmp13 = I32(tmp0 + tmp3), I32(tmp0 - tmp3)
+    tmp11, tmp12 = I32(tmp1 + tmp2), I32(tmp1 - tmp2)
+    out0 = I32(I32(I32(tmp10 + tmp11) << CONST_BITS) + half) >> shift
+    out4 = I32(I32(I32(tmp10 - tmp11) << CONST_BITS) + half) >> shift
+    z1 = I32(I32(tmp12 + tmp13) * FIX_0_541196100)
+    out2 = I32(z1 + I32(tmp13 * FIX_0_765366865) + half) >> shift
+    out6 = I32(z1 - I32(tmp12 * FIX_1_847759065) + half) >> shift
+    z1, z2 = I32(tmp4 + tmp7), I32(tmp5 + tmp6)
+    z3, z4 = I32(tmp4 + tmp6), I32(tmp5 + tmp7)
+    z5 = I32(I32(z3 + z4) * FIX_1_175875602)
+    z1 = I32(z1 * -FIX_0_899976223)
+    z2 = I32(z2 * -FIX_2_562915447)
+    z3 = I32(I32(z3 * -FIX_1_961570560) + z5)
+    z4 = I32(I32(z4 * -FIX_0_390180644) + z5)
+    out7 = I32(I32(tmp4 * FIX_0_298631336) + z1 + z3 + half) >> shift
+    out5 = I32(I32(tmp5 * FIX_2_053119869) + z2 + z4 + half) >> shift
+    out3 = I32(I32(tmp6 * FIX_3_072711026) + z2 + z3 + half) >> shift
+    out1 = I32(I32(tmp7 * FIX_1_501321110) + z1 + z4 + half) >> shift
+    return (I32(out0), I32(out1), I32(out2), I32(out3), I32(out4), I32(out5), I32(out6),
+            I32(out7))
+
+
+@inline_kernel
+def level_shifted(word, x):
+    """Sample x of a block row packed in a little-endian uint64 word, minus 128 (the level
+    shift of T.81 A.3.1), as int32."""
+    return I32(I32((word >> np.uint64(8 * x)) & np.uint64(0xFF)) - I32(128))
+
+
+@inline_kernel
+def fdct_islow_group(words, top, first, work, coefficients):
+    """libjpeg's integer DCT (rows, keeping PASS1_BITS extra bits, then columns, removing
+    them) of ``work.shape[1]`` (LANES) blocks side by side.
+
+    Args:
+        words: uint64 ``(R, C // 8)``, a plane's rows read 8 samples at a time, so that
+            word ``[top + y, first + b]`` is row y of block b; the loop over b then loads
+            contiguous words instead of gathering samples 8 apart.
+        top, first: the group's first sample row and first block.
+        work: int32 ``(64, LANES)`` scratch: the row pass's output u of row y goes to
+            ``[8*u + y]`` (stored 8 rows apart, see the note above LANES).
+        coefficients: int32 ``(64, LANES)``: on return, coefficient ``8*v + u`` (times 8)
+            of every block.
+    """
+    lanes = work.shape[1]  # not the constant LANES: LLVM would unroll rather than vectorize
+    for y in range(8):
+        line = words[top + y]
+        for b in range(lanes):
+            word = line[first + b]
+            o0, o1, o2, o3, o4, o5, o6, o7 = islow_1d(
+                level_shifted(word, 0), level_shifted(word, 1), level_shifted(word, 2),
+                level_shifted(word, 3), level_shifted(word, 4), level_shifted(word, 5),
+                level_shifted(word, 6), level_shifted(word, 7), CONST_BITS - PASS1_BITS)
+            work[y, b], work[8 + y, b], work[16 + y, b], work[24 + y, b] = o0, o1, o2, o3
+            work[32 + y, b], work[40 + y, b], work[48 + y, b], work[56 + y, b] = o4, o5, o6, o7
+    for u in range(8):
+        column = 8 * u
+        for b in range(lanes):
+            o0, o1, o2, o3, o4, o5, o6, o7 = islow_1d(
+                work[column, b], work[column + 1, b], work[column + 2, b], work[column + 3, b],
+                work[column + 4, b], work[column + 5, b], work[column + 6, b], work[column + 7, b],
+                CONST_BITS + PASS1_BITS)
+            coefficients[u, b], coefficients[8 + u, b] = o0, o1
+            coefficients[16 + u, b], coefficients[24 + u, b] = o2, o3
+            coefficients[32 + u, b], coefficients[40 + u, b] = o4, o5
+            coefficients[48 + u, b], coefficients[56 + u, b] = o6, o7
+
+
+@inline_kernel
+def quantize_group(coefficients, divisors, reciprocals, order, out):
+    """Quantize LANES blocks side by side: round half away from zero, ``(|x| + d/2) // d``
+    with the sign put back (jcdctmgr.c), by reciprocal multiplication.
+
+    Args:
+        coefficients: int32 ``(64, LANES)`` islow coefficients (times 8).
+        divisors, reciprocals: int64 (64,), natural order: ``8 * Q`` and
+            ``ceil(2**32 / (8 * Q))``; ``(n * reciprocal) >> 32 == n // divisor`` for every
+            ``n < 2**21`` (the error term ``n * (reciprocal * divisor - 2**32) / 2**32``
+            stays below ``1 / divisor``), so no division is needed.
+        order: int64 (64,): the row of ``out`` coefficient ``k`` goes to: ``k`` itself, or
+            its zigzag position (quantization and zigzag fused).
+        out: int16 ``(64, LANES)``.
+    """
+    lanes = coefficients.shape[1]
+    for k in range(64):
+        half, reciprocal = divisors[k] >> 1, reciprocals[k]
+        target = out[order[k]]
+        for b in range(lanes):
+            value = np.int64(coefficients[k, b])
+            magnitude = ((abs(value) + half) * reciprocal) >> 32
+            target[b] = -magnitude if value < 0 else magnitude
+
+
+@kernel
+def transform_blocks(plane, real_rows, real_cols, block_cols, mcu_h, divisors, reciprocals, order,
+                     out):
+    """One component's quantized blocks for a strip, dummy blocks included.
+
+    Args:
+        plane: uint8 samples ``(>= 8 * real_rows, C)``, C-contiguous, ``C`` a multiple of
+            ``8 * LANES`` covering ``real_cols`` blocks (the last group reads whole words).
+        real_rows, real_cols: blocks holding image samples.
+        block_cols: blocks across the strip, dummy blocks included.
+        mcu_h: blocks across one MCU (dummy blocks copy DCs within an MCU).
+        divisors, reciprocals: int64 (64,), see :func:`quantize_group`.
+        order: int64 (64,), see :func:`quantize_group`.
+        out: int16 ``(block_rows, groups, 64, LANES)`` to fill: block ``(row, col)`` is
+            ``out[row, col // LANES, :, col % LANES]``.
+    """
+    words = plane.view(np.uint64)  # little-endian: sample 8*i + x is byte x of word i
+    work = np.empty((64, LANES), np.int32)
+    coefficients = np.empty((64, LANES), np.int32)
+    for row in range(real_rows):
+        for group in range((real_cols + LANES - 1) // LANES):
+            fdct_islow_group(words, 8 * row, group * LANES, work, coefficients)
+            quantize_group(coefficients, divisors, reciprocals, order, out[row, group])
+    fill_dummy_blocks(out, real_rows, real_cols, block_cols, mcu_h)
+
+
+@kernel
+def fill_dummy_blocks(out, real_rows, real_cols, block_cols, mcu_h):
+    """libjpeg's dummy blocks (see numpy_backend.add_dummy_blocks): zero AC; a right-edge
+    dummy copies the DC to its left, a bottom dummy that of the right-most block of the MCU's
+    previous block row. ``out``: int16 ``(block_rows, groups, 64, LANES)`` (see
+    :func:`transform_blocks`), DC first."""
+    block_rows = out.shape[0]
+    for row in range(block_rows):
+        for col in range(block_cols):
+            if row < real_rows and col < real_cols:
+                continue
+            group, lane = col // LANES, col % LANES
+            for k in range(64):
+                out[row, group, k, lane] = 0
+            if row < real_rows:
+                out[row, group, 0, lane] = out[row, (col - 1) // LANES, 0, (col - 1) % LANES]
+            else:
+                right_most = (col // mcu_h) * mcu_h + mcu_h - 1
+                out[row, group, 0, lane] = out[row - 1, right_most // LANES, 0, right_most % LANES]
+
+
+#: Columns of a strip's layout array (one row per component, see :meth:`_KernelTables.shape`).
+H_RATIO, V_RATIO, REAL_ROWS, REAL_COLS, BLOCK_ROWS, BLOCK_COLS, INPUT_ROWS, MCU_H, QUANT = range(9)
+
+
+@kernel
+def transform_strip(pixels, layout, plane_rows, plane_cols, divisors, reciprocals, order):
+    """One strip's pixels -> the quantized blocks of every component.
+
+    Args:
+        pixels: uint8 ``(rows, width, channels)``, C-contiguous.
+        layout: int64 ``(n_components, 9)``, the columns named above (H_RATIO...).
+        plane_rows, plane_cols: size of the full-resolution planes (every luma block, and
+            every sample the downsampling reads; ``plane_cols`` a multiple of ``8 * LANES``).
+        divisors, reciprocals: ``(n_tables, 64)``, see :func:`transform_blocks`.
+        order: see :func:`transform_blocks`.
+
+    Returns:
+        int16 ``(n_components, block_rows, groups, 64, LANES)`` (luma's block grid, ``groups``
+        its block columns / LANES rounded up): block ``(row, col)`` of component ``c`` is
+        ``[c, row, col // LANES, :, col % LANES]``, for ``row < layout[c, BLOCK_ROWS]`` and
+        ``col < layout[c, BLOCK_COLS]``.
+    """
+    n_components = layout.shape[0]
+    planes = np.empty((n_components, plane_rows, plane_cols), np.uint8)
+    convert_to_ycbcr(pixels, planes)
+    groups = (layout[0, BLOCK_COLS] + LANES - 1) // LANES
+    blocks = np.empty((n_components, layout[0, BLOCK_ROWS], groups, 64, LANES), np.int16)
+    for c in range(n_components):
+        if layout[c, H_RATIO] == 1 and layout[c, V_RATIO] == 1:
+            plane = planes[c]
+        else:
+            real_cols = layout[c, REAL_COLS]
+            plane = np.empty((layout[c, REAL_ROWS] * 8, (real_cols + LANES - 1) // LANES * LANES * 8),
+                             np.uint8)
+            downsample(planes[c], layout[c, V_RATIO], layout[c, INPUT_ROWS], real_cols * 8, plane)
+        q = layout[c, QUANT]
+        transform_blocks(plane, layout[c, REAL_ROWS], layout[c, REAL_COLS], layout[c, BLOCK_COLS],
+                         layout[c, MCU_H], divisors[q], reciprocals[q], order,
+                         blocks[c, :layout[c, BLOCK_ROWS]])
+    return blocks
+
