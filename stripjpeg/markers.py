@@ -16,7 +16,7 @@ import numpy as np
 
 from .options import EncodeOptions
 from .plan import Plan
-from .tables import ZIGZAG, HuffmanSpec
+from .tables import ICC_CHUNK, ICC_SIGNATURE, MAX_SEGMENT_PAYLOAD, ZIGZAG, HuffmanSpec
 
 SOI = 0xD8
 EOI = 0xD9
@@ -30,14 +30,6 @@ DRI = 0xDD
 SOS = 0xDA
 RST0 = 0xD0
 COM = 0xFE
-
-#: Largest parameter payload of one marker segment: the 16-bit length counts itself.
-MAX_SEGMENT_PAYLOAD = 65535 - 2
-
-#: ICC.1 Annex B.4: an embedded profile is split over APP2 segments, each starting with
-#: "ICC_PROFILE\0", its sequence number (1-based) and the segment count (at most 255).
-ICC_SIGNATURE = b"ICC_PROFILE\0"
-ICC_CHUNK = MAX_SEGMENT_PAYLOAD - len(ICC_SIGNATURE) - 2
 
 
 def segment(marker: int, payload: bytes) -> bytes:

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .notices import warn_user
+from .tables import ICC_CHUNK, MAX_ICC_SEGMENTS, MAX_SEGMENT_PAYLOAD
 
 #: Chroma subsampling name -> (H, V) sampling factors of the luma component (T.81 A.1.1).
 #: Chroma components always have factors (1, 1), as libjpeg sets them.
@@ -124,14 +125,17 @@ class EncodeOptions:
         self._check_segment_sizes()
 
     def _check_segment_sizes(self) -> None:
-        """Fail early, before any output exists, on metadata no segment can hold."""
-        from . import markers  # markers imports this module
-
-        for name, writer in (("exif", markers.write_app1_exif), ("comment", markers.write_com),
-                             ("icc_profile", markers.write_app2_icc)):
+        """Fail early, before any output exists, on metadata no segment can hold. The limits
+        are tables.py's (T.81 B.1.1.4, ICC.1 B.4), the ones markers.py's writers enforce."""
+        for name, carrier in (("exif", "one APP1 segment"), ("comment", "one COM segment")):
             value = getattr(self, name)
-            if value is not None and len(value) > markers.MAX_SEGMENT_PAYLOAD:
-                writer(value)  # raises the ValueError that names the limit
+            if value is not None and len(value) > MAX_SEGMENT_PAYLOAD:
+                raise ValueError(f"{name} is {len(value)} bytes; {carrier} holds at most "
+                                 f"{MAX_SEGMENT_PAYLOAD}")
+        if self.icc_profile is not None and len(self.icc_profile) > MAX_ICC_SEGMENTS * ICC_CHUNK:
+            raise ValueError(f"icc_profile is {len(self.icc_profile)} bytes; at most "
+                             f"{MAX_ICC_SEGMENTS} APP2 segments of {ICC_CHUNK} bytes "
+                             f"({MAX_ICC_SEGMENTS * ICC_CHUNK} bytes) can carry it")
 
     @property
     def effective_quality(self) -> int:

@@ -321,3 +321,17 @@ EOB = 0x00
 #: T.81 F.1.2.2.1: RRRRSSSS = 0xF0 is ZRL, a run of sixteen zero AC coefficients
 #: (libjpeg's jchuff.c emits symbol 0xF0 for each 16 zeros before a non-zero one).
 ZRL = 0xF0
+
+# --- Sizes of marker segments ---------------------------------------------------------------
+
+#: T.81 B.1.1.4: a marker segment's 16-bit length counts itself (2 bytes) and its parameters,
+#: so one segment carries at most this many bytes of parameters (EXIF in APP1, a COM text).
+MAX_SEGMENT_PAYLOAD = 65535 - 2
+
+#: ICC.1 Annex B.4: an embedded profile is split over APP2 segments, each starting with
+#: "ICC_PROFILE\0", its sequence number (1-based) and the segment count (one byte each).
+ICC_SIGNATURE = b"ICC_PROFILE\0"
+#: Profile bytes per APP2 segment, after the signature and the two count bytes.
+ICC_CHUNK = MAX_SEGMENT_PAYLOAD - len(ICC_SIGNATURE) - 2
+#: ICC.1 Annex B.4: the segment count is one byte, so at most 255 segments.
+MAX_ICC_SEGMENTS = 255

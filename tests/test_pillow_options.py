@@ -190,6 +190,23 @@ def test_bad_metadata(options, error, match, tmp_path):
     assert not target.exists()
 
 
+@pytest.mark.parametrize("name,size,writer", [
+    ("exif", 65534, "write_app1_exif"), ("comment", 65534, "write_com"),
+    ("icc_profile", 255 * 65519 + 1, "write_app2_icc")])
+def test_options_refuse_oversized_metadata_as_the_marker_writers_do(name, size, writer):
+    """EncodeOptions checks the sizes itself (without markers.py, which imports it), with
+    the limits and the words of the segment writers; one byte less passes."""
+    from stripjpeg import markers
+    from stripjpeg.options import make_options
+
+    with pytest.raises(ValueError) as by_writer:
+        getattr(markers, writer)(b"x" * size)
+    with pytest.raises(ValueError) as by_options:
+        make_options(**{name: b"x" * size})
+    assert str(by_options.value) == str(by_writer.value)
+    assert len(getattr(make_options(**{name: b"x" * (size - 1)}), name)) == size - 1
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     data=st.data(),
