@@ -25,7 +25,7 @@ def stream(pixels: np.ndarray, options: dict) -> tuple[bytes, int]:
     encoder = stripjpeg.Encoder(buffer, width, height, mode="RGB", **options)
     for start in range(0, height, 64):
         encoder.write(pixels[start:start + 64])
-    spool = getattr(encoder._core, "spool_bytes", 0)
+    spool = encoder.spool_bytes
     encoder.close()
     return buffer.getvalue(), spool
 

@@ -18,8 +18,8 @@ Importing stripjpeg loads no backend and compiles nothing.
 
 from . import backends, inspect
 from .aio import encode_async
+from .api import Encoder, encode, iter_encode, save
 from .coefficients import encode_coefficients
-from .encoder import Encoder, encode, iter_encode, save
 from .engine import process_strip
 from .options import EncodeOptions
 from .tables import quantization_tables

@@ -27,7 +27,12 @@ async def encode_async(source: AsyncIterable[Any] | Iterable[Any], *, width: int
         source: an async iterator/iterable or a plain iterable of uint8 row pieces
             ``(n, width[, channels])``, any ``n >= 1``, top to bottom, ``height`` rows in all.
         width, height, mode: image size in pixels and "L", "RGB" or "RGBA".
-        **options: encode options (see :func:`stripjpeg.encode`).
+        **options: encode options (see :func:`stripjpeg.encode`). ``quality=None`` (the
+            default) means 100 (every quantization step 1), or with ``qtables``, 50: the
+            tables exactly as given. ``optimize=True`` emits nothing until the last row: all
+            the work of the output waits for the end of ``source``, since the Huffman tables
+            come first in the file and depend on the whole image, so its quantized
+            coefficients are spooled first (see ``spool_dir``).
 
     Returns:
         The JPEG file as bytes, equal to ``stripjpeg.encode`` of the same rows.

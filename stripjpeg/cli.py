@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from . import __version__, backends
-from .encoder import Encoder, encode, save
+from .api import Encoder, encode, save
 from .examples import example_image, example_strips
 from .inspect import read_markers
 from .options import DCT_METHODS, SUBSAMPLING_FACTORS, make_options

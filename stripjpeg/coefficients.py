@@ -36,7 +36,9 @@ def encode_coefficients(coefficients: list[np.ndarray], quantization_tables: Any
             returns them (dummy blocks that pad the last MCUs are added as libjpeg adds them).
         quantization_tables: 1 to 4 tables of 64 steps in natural order (as for ``qtables``:
             table i serves component i, the last table the components after it), written
-            as given; they only label the coefficients, nothing is divided by them.
+            as given; they only label the coefficients, nothing is divided by them. There
+            is no ``quality``: it is ``quality=None`` with ``qtables``, which elsewhere too
+            means 50, the tables exactly as given.
         width, height: image size in pixels (default: 8 x the luma block grid).
         subsampling: "4:4:4", "4:2:2" or "4:2:0": the sampling factors the blocks follow.
         restart_rows, optimize, backend: as for :func:`stripjpeg.encode`.

@@ -308,7 +308,7 @@ def trace_block(pixels: np.ndarray, block_row: int, block_col: int, **options: A
     from .backends.numpy_huffman import encode_block
     from .options import make_options
     from .plan import make_plan
-    from .strips import whole_image
+    from .sources import whole_image
     from .tables import ZIGZAG
 
     image = whole_image(pixels)

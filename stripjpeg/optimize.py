@@ -33,7 +33,7 @@ import numpy as np
 
 from .backends import Backend, EntropyState
 from .plan import Plan
-from .strips import materialize
+from .sources import materialize
 from .tables import HuffmanSpec
 
 #: Longest code length the merge procedure may produce before Adjust_BITS (Figure K.3): libjpeg's
@@ -219,6 +219,11 @@ class SpoolingEncoder:
     def rows_received(self) -> int:
         """Pixel rows accepted (spooled) so far."""
         return self._buffer.rows_received
+
+    @property
+    def buffered_rows(self) -> int:
+        """Rows accepted but not yet in a spooled strip."""
+        return self._buffer.buffered_rows
 
     def header(self) -> bytes:
         """Nothing yet: the headers carry the tables, known only after the first pass."""

@@ -1,4 +1,13 @@
-"""Image files as pixel arrays, without loading what can be streamed.
+"""What the user hands over, as pixels: arrays, memmaps, dask arrays, and image files.
+
+Whole images and strips (:func:`whole_image`, :func:`image_strips`, :func:`materialize`):
+
+* an ndarray of uint8, in any memory layout (memmaps included), is viewed, never copied or
+  cast (:func:`as_pixel_array` refuses other dtypes rather than convert them);
+* a dask array (:func:`is_lazy_array`) stays lazy: its strips are sliced lazily and computed
+  where they are encoded, on a Dask worker when the executor is a Dask client's.
+
+Image files, without loading what can be streamed:
 
 * ``.npy`` (uint8, ``(H, W)``, ``(H, W, 3)`` or ``(H, W, 4)``) and the Netpbm formats PGM
   (P5), PPM (P6) and PAM (P7) with maxval 255 are *memory-mapped*: the array is a view of the
@@ -42,11 +51,88 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from .notices import warn_user
+
+# --- Whole images and strips as pixels ------------------------------------------------------
+
+def as_pixel_array(pixels: Any, what: str = "pixels") -> np.ndarray:
+    """Return ``pixels`` as a uint8 ndarray, refusing anything that would need a cast.
+
+    Raises:
+        TypeError: not array-like, or a dtype other than uint8 (no silent conversion: a
+            float image in 0..1 or an int64 array would otherwise encode as garbage).
+    """
+    if not isinstance(pixels, np.ndarray):
+        if not hasattr(pixels, "__array__") and not isinstance(pixels, (list, tuple)):
+            raise TypeError(f"{what} must be a numpy array of uint8, got {type(pixels).__name__}")
+        pixels = np.asarray(pixels)
+    if pixels.dtype != np.uint8:
+        raise TypeError(f"{what} must have dtype uint8, got {pixels.dtype}; convert explicitly "
+                        f"(e.g. np.clip(x, 0, 255).astype(np.uint8)) if that is what you mean")
+    return pixels
+
+
+def image_mode(pixels: np.ndarray) -> str:
+    """The mode ("L", "RGB" or "RGBA") of a whole image array, from its shape.
+
+    Raises:
+        ValueError: not ``(H, W)``, ``(H, W, 1)``, ``(H, W, 3)`` or ``(H, W, 4)``.
+    """
+    if pixels.ndim == 2 or (pixels.ndim == 3 and pixels.shape[2] == 1):
+        return "L"
+    if pixels.ndim == 3 and pixels.shape[2] in (3, 4):
+        return "RGB" if pixels.shape[2] == 3 else "RGBA"
+    raise ValueError(f"pixels must have shape (H, W) for grayscale, (H, W, 3) for RGB or "
+                     f"(H, W, 4) for RGBA; got shape {pixels.shape}")
+
+
+def is_lazy_array(pixels: Any) -> bool:
+    """True for an array computed on demand (a dask array): not an ndarray, but with
+    ``shape``, ``dtype`` and ``compute``. Such images are read strip by strip, never whole."""
+    return (not isinstance(pixels, np.ndarray) and hasattr(pixels, "compute")
+            and hasattr(pixels, "shape") and hasattr(pixels, "dtype"))
+
+
+def whole_image(pixels: Any) -> np.ndarray:
+    """Check a whole image and view it as ``(H, W, C)``: an ndarray (any layout, memmaps
+    included) or a dask array, which is left lazy and computed strip by strip."""
+    if is_lazy_array(pixels):
+        if pixels.dtype != np.uint8:
+            raise TypeError(f"pixels must have dtype uint8, got {pixels.dtype}")
+    else:
+        pixels = as_pixel_array(pixels)
+    image_mode(pixels)
+    if pixels.ndim == 2:
+        pixels = pixels[:, :, np.newaxis]
+    return pixels
+
+
+def materialize(strip: Any) -> np.ndarray:
+    """A strip as an ndarray; a lazy strip is computed here, in whichever process or Dask
+    worker runs this (so only its compressed bytes travel back)."""
+    return strip if isinstance(strip, np.ndarray) else np.asarray(strip)
+
+
+def materialize_all(strips: list[Any]) -> list[np.ndarray]:
+    """Several strips as ndarrays; lazy ones are computed together, in one dask call."""
+    if not any(is_lazy_array(strip) for strip in strips):
+        return strips
+    import dask
+
+    return [np.asarray(strip) for strip in dask.compute(*strips)]
+
+
+def image_strips(pixels: Any, strip_height: int) -> Iterator[Any]:
+    """A whole image's strips, top to bottom: views of an ndarray, or lazy dask slices."""
+    return (pixels[start:start + strip_height] for start in range(0, pixels.shape[0], strip_height))
+
+
+# --- Image files ------------------------------------------------------------------------------
 
 #: Netpbm magic numbers we read, and the channel count each implies (None: in the header).
 _NETPBM = {b"P5": 1, b"P6": 3, b"P7": None}

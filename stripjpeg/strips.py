@@ -1,5 +1,8 @@
 """Row buffering: rows arrive in pieces of any height; backends get whole strips.
 
+(Turning what the user hands over, arrays, memmaps, dask arrays, into pixels is
+:mod:`stripjpeg.sources`'s work; this module only cuts and gathers rows.)
+
 A strip is ``plan.strip_height`` pixel rows (whole MCU rows), the last one possibly
 shorter. Pieces that already hold whole strips are cut into views, not copied; only
 rows that straddle a strip boundary are gathered into a new array. Edge replication is the
@@ -15,37 +18,7 @@ from typing import Any
 import numpy as np
 
 from .plan import Plan
-
-
-def as_pixel_array(pixels: Any, what: str = "pixels") -> np.ndarray:
-    """Return ``pixels`` as a uint8 ndarray, refusing anything that would need a cast.
-
-    Raises:
-        TypeError: not array-like, or a dtype other than uint8 (no silent conversion: a
-            float image in 0..1 or an int64 array would otherwise encode as garbage).
-    """
-    if not isinstance(pixels, np.ndarray):
-        if not hasattr(pixels, "__array__") and not isinstance(pixels, (list, tuple)):
-            raise TypeError(f"{what} must be a numpy array of uint8, got {type(pixels).__name__}")
-        pixels = np.asarray(pixels)
-    if pixels.dtype != np.uint8:
-        raise TypeError(f"{what} must have dtype uint8, got {pixels.dtype}; convert explicitly "
-                        f"(e.g. np.clip(x, 0, 255).astype(np.uint8)) if that is what you mean")
-    return pixels
-
-
-def image_mode(pixels: np.ndarray) -> str:
-    """The mode ("L", "RGB" or "RGBA") of a whole image array, from its shape.
-
-    Raises:
-        ValueError: not ``(H, W)``, ``(H, W, 1)``, ``(H, W, 3)`` or ``(H, W, 4)``.
-    """
-    if pixels.ndim == 2 or (pixels.ndim == 3 and pixels.shape[2] == 1):
-        return "L"
-    if pixels.ndim == 3 and pixels.shape[2] in (3, 4):
-        return "RGB" if pixels.shape[2] == 3 else "RGBA"
-    raise ValueError(f"pixels must have shape (H, W) for grayscale, (H, W, 3) for RGB or "
-                     f"(H, W, 4) for RGBA; got shape {pixels.shape}")
+from .sources import as_pixel_array
 
 
 def as_rows(piece: Any, width: int, channels: int) -> np.ndarray:
@@ -63,42 +36,6 @@ def as_rows(piece: Any, width: int, channels: int) -> np.ndarray:
     if rows.shape[0] == 0:
         raise ValueError("rows must hold at least one row, got 0")
     return rows
-
-
-def is_lazy_array(pixels: Any) -> bool:
-    """True for an array computed on demand (a dask array): not an ndarray, but with
-    ``shape``, ``dtype`` and ``compute``. Such images are read strip by strip, never whole."""
-    return (not isinstance(pixels, np.ndarray) and hasattr(pixels, "compute")
-            and hasattr(pixels, "shape") and hasattr(pixels, "dtype"))
-
-
-def whole_image(pixels: Any) -> np.ndarray:
-    """Check a whole image and view it as ``(H, W, C)``: an ndarray (any layout, memmaps
-    included) or a dask array, which is left lazy and computed strip by strip."""
-    if is_lazy_array(pixels):
-        if pixels.dtype != np.uint8:
-            raise TypeError(f"pixels must have dtype uint8, got {pixels.dtype}")
-    else:
-        pixels = as_pixel_array(pixels)
-    image_mode(pixels)
-    if pixels.ndim == 2:
-        pixels = pixels[:, :, np.newaxis]
-    return pixels
-
-
-def materialize(strip: Any) -> np.ndarray:
-    """A strip as an ndarray; a lazy strip is computed here, in whichever process or Dask
-    worker runs this (so only its compressed bytes travel back)."""
-    return strip if isinstance(strip, np.ndarray) else np.asarray(strip)
-
-
-def materialize_all(strips: list[Any]) -> list[np.ndarray]:
-    """Several strips as ndarrays; lazy ones are computed together, in one dask call."""
-    if not any(is_lazy_array(strip) for strip in strips):
-        return strips
-    import dask
-
-    return [np.asarray(strip) for strip in dask.compute(*strips)]
 
 
 class StripBuffer:
@@ -167,6 +104,12 @@ class StripBuffer:
         if self.complete:
             return None
         return ValueError(f"too few rows: got {self.rows_received} of the image height {self.plan.height}")
+
+    @property
+    def buffered_rows(self) -> int:
+        """Rows received but not yet handed out in a strip (fewer than ``plan.strip_height``):
+        the rows this buffer holds copies of."""
+        return self._pending_rows
 
     @property
     def complete(self) -> bool:

@@ -127,21 +127,28 @@ def _spool_files():
     return {name for name in os.listdir(directory) if name.startswith("stripjpeg-spool-")}
 
 
-def test_spool_is_removed_after_success_and_failure(tmp_path):
+def test_spool_is_removed_after_success_and_failure(tmp_path, monkeypatch):
     before = _spool_files()
     image = np.asarray(photo("chelsea"))
+    spools = []  # every spool file made, seen through tempfile (the file is no public property)
+    make_file = tempfile.TemporaryFile
+
+    def recording(*args, **kwargs):
+        spools.append(make_file(*args, **kwargs))
+        return spools[-1]
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", recording)
     encoder = stripjpeg.Encoder(tmp_path / "ok.jpg", 451, 300, optimize=True)
     encoder.write(image)
-    spool = encoder._core._spool
-    assert encoder._core.spool_bytes == 128 * 3 * 57 * 38  # 4:4:4: three blocks per MCU
+    assert encoder.spool_bytes == 128 * 3 * 57 * 38  # 4:4:4: three blocks per MCU
+    assert len(spools) == 1 and not spools[0].closed
     encoder.close()
-    assert spool.closed
+    assert spools[0].closed
     encoder = stripjpeg.Encoder(tmp_path / "bad.jpg", 451, 300, optimize=True)
     encoder.write(image[:100])
-    spool = encoder._core._spool
     with pytest.raises(ValueError, match="too few rows"):
         encoder.close()
-    assert spool.closed
+    assert len(spools) == 2 and spools[1].closed
     assert not (tmp_path / "bad.jpg").exists()
     assert _spool_files() == before  # anonymous files: never visible by name
 

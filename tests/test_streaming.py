@@ -393,12 +393,12 @@ def test_spool_bytes_per_pixel(mode: str, subsampling: str, bytes_per_pixel: int
     channels = 3 if mode == "RGB" else 1
     encoder = stripjpeg.Encoder(io.BytesIO(), 64, 48, mode, subsampling=subsampling, optimize=True)
     encoder.write(np.zeros((48, 64, channels), np.uint8).squeeze())
-    assert encoder._core.spool_bytes == bytes_per_pixel * 64 * 48
+    assert encoder.spool_bytes == bytes_per_pixel * 64 * 48
     encoder.close()
     # Partial MCUs are coded whole: 451 x 300 at 4:2:0 is 29 x 19 MCUs of 6 blocks.
     encoder = stripjpeg.Encoder(io.BytesIO(), 451, 300, subsampling="4:2:0", optimize=True)
     encoder.write(np.zeros((300, 451, 3), np.uint8))
-    assert encoder._core.spool_bytes == 128 * 6 * 29 * 19
+    assert encoder.spool_bytes == 128 * 6 * 29 * 19
     encoder.close()
 
 
@@ -430,3 +430,50 @@ def test_spool_dir_must_be_writable(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(os, "access", lambda path, mode: False)
     with pytest.raises(ValueError, match=r"spool_dir '.*' is not a writable directory"):
         stripjpeg.Encoder(io.BytesIO(), 8, 8, optimize=True, spool_dir=tmp_path)
+
+
+# --- one kind of input per encoder, and what it holds -------------------------------------------
+
+@pytest.mark.parametrize("first,second", [("feed", "feed_strip"), ("feed_strip", "feed"),
+                                          ("feed", "feed_blocks"), ("feed_blocks", "feed_strip")])
+def test_feeding_rows_strips_and_blocks_cannot_be_mixed(first: str, second: str) -> None:
+    """Each feed method keeps its own count of the rows: a second kind is refused, naming
+    both methods, and changes nothing; the first kind then goes on to the same bytes."""
+    from stripjpeg.encoder import StripEncoder
+    from stripjpeg.options import make_options
+
+    image = np.arange(16 * 24 * 3, dtype=np.uint8).reshape(16, 24, 3)
+    core = StripEncoder(24, 16, "RGB", make_options(quality=80, backend="numpy"))
+    blocks = core.backend.transform(image[:8], core.plan)
+    feeds = {"feed": lambda rows: core.feed(rows), "feed_strip": lambda rows: core.feed_strip(rows),
+             "feed_blocks": lambda rows: core.feed_blocks(core.backend.transform(rows, core.plan), 8)}
+    chunks = [core.header(), *feeds[first](image[:8])]
+    with pytest.raises(ValueError, match=rf"{second}\(\) was called after {first}\(\)"):
+        if second == "feed_blocks":
+            core.feed_blocks(blocks, 8)
+        else:
+            feeds[second](image[8:])
+    assert core.rows_received == 8
+    chunks += feeds[first](image[8:]) + core.finish()
+    assert b"".join(chunks) == pillow_jpeg(image, 80)
+
+
+def test_encoder_shows_the_rows_it_buffers_and_the_bytes_it_spools() -> None:
+    """buffered_rows: rows held back until their strip is whole (8 rows at 4:4:4, 16 at
+    4:2:0); spool_bytes: 128 bytes per spooled 8x8 block with optimize, else 0."""
+    image = np.zeros((32, 16, 3), np.uint8)
+    plain = stripjpeg.Encoder(io.BytesIO(), 16, 32, "RGB", subsampling="4:2:0")
+    plain.write(image[:5])
+    assert (plain.buffered_rows, plain.spool_bytes) == (5, 0)
+    plain.write(image[5:21])
+    assert (plain.buffered_rows, plain.spool_bytes) == (5, 0)  # 16 rows went out as a strip
+    plain.write(image[21:])
+    assert plain.buffered_rows == 0
+    plain.close()
+    spooling = stripjpeg.Encoder(io.BytesIO(), 16, 32, "RGB", subsampling="4:2:0", optimize=True)
+    spooling.write(image[:20])
+    # One strip of 16 rows spooled: one MCU row of a 4:2:0 MCU (6 blocks).
+    assert (spooling.buffered_rows, spooling.spool_bytes) == (4, 128 * 6)
+    spooling.write(image[20:])
+    assert (spooling.buffered_rows, spooling.spool_bytes) == (0, 128 * 6 * 2)
+    spooling.close()

@@ -1,0 +1,300 @@
+"""The public entry points: ``encode``, ``save``, ``Encoder`` and ``iter_encode``.
+
+Each is a door into the same orchestrator (:mod:`stripjpeg.encoder`): it checks the options
+once (:func:`stripjpeg.options.make_options`), builds a core, and runs the file's spine
+(:func:`stripjpeg.encoder.encode_chunks`) into bytes, a path (atomically) or a stream.
+``encode_async`` is in :mod:`stripjpeg.aio`.
+
+Two options change when output appears, and say so in every signature that takes them:
+
+* ``quality=None`` means 100 (every quantization step 1), or with ``qtables``, 50: the
+  tables exactly as given (IJG scaling at 50 leaves them unchanged).
+* ``optimize=True`` on a one-pass stream (``Encoder``, ``iter_encode``, ``encode_async``)
+  emits nothing until the last row: the Huffman tables come first in the file and depend on
+  the whole image, so its quantized coefficients are spooled first (``spool_dir``); a whole
+  array (``encode``, ``save``) is read twice instead.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
+
+from .encoder import encode_chunks, image_chunks, stream_core
+from .options import make_options
+from .plan import Plan
+from .sinks import open_sink
+from .sources import whole_image
+
+
+class Encoder:
+    """Encode an image row by row into a file or stream, in bounded memory.
+
+    Example::
+
+        with stripjpeg.Encoder("big.jpg", width, height, mode="RGB", quality=90) as enc:
+            for rows in source:           # uint8 arrays (n, width, 3), any n >= 1
+                enc.write(rows)
+
+    A path is checked at once and written through a temporary file (unnamed on Linux, so a
+    killed process leaves nothing) that replaces it only when the encode succeeded; on any
+    error, or an exception in the ``with`` block, an existing file is left untouched. A file
+    object is written as data is ready and left open: after a failure it holds the start of
+    the file (the headers, about 600 bytes, and the strips done so far).
+
+    It never ends quietly without its file. A rejected :meth:`write` (wrong dtype, shape,
+    width, channels, too many rows) raises TypeError or ValueError and changes nothing.
+    Any other failure (a backend's or worker's exception, a write error such as a full disk,
+    rows missing at :meth:`close`) aborts the encoder; after that, or after :meth:`abort`,
+    every :meth:`write` and :meth:`close` (also leaving the ``with`` block normally) raises
+    RuntimeError, naming the cause and chained from it.
+
+    Args:
+        target: a path, or a binary file object with ``write()``.
+        width, height: image size in pixels, 1..65535.
+        mode: "L", "RGB" or "RGBA" (alpha is dropped).
+        **options: encode options (see :func:`encode`). ``quality=None`` (the default)
+            means 100 (every quantization step 1), or with ``qtables``, 50: the tables
+            exactly as given. ``optimize=True`` emits nothing until the last row: nothing
+            reaches ``target`` before :meth:`close`, since the Huffman tables come first in
+            the file and depend on the whole image, so its quantized coefficients are
+            spooled first (see ``spool_dir`` and :attr:`spool_bytes`).
+
+    Raises:
+        OSError: a path that cannot be written, with ``filename`` the path as given (see
+            :func:`stripjpeg.sinks.check_destination`).
+    """
+
+    def __init__(self, target: str | os.PathLike | IO[bytes], width: int, height: int,
+                 mode: str = "RGB", **options: Any) -> None:
+        encode_options = make_options(**options)
+        self._sink = open_sink(target)
+        # None while open; then "closed" (the file is complete), "aborted" or "failed".
+        self._outcome: str | None = None
+        self._failure: BaseException | None = None
+        try:
+            self._core = stream_core(width, height, mode, encode_options)
+        except BaseException:
+            self._sink.discard()
+            raise
+        try:
+            header = self._core.header()
+            if header:
+                self._sink.write(header)
+        except BaseException:
+            self.abort()
+            raise
+
+    @property
+    def plan(self) -> Plan:
+        """The frozen plan (geometry and tables) of this image."""
+        return self._core.plan
+
+    @property
+    def restart_offsets(self) -> list[int]:
+        """Byte offsets of each restart interval's entropy-coded data in the output."""
+        return list(self._core.restart_offsets)
+
+    @property
+    def rows_written(self) -> int:
+        """Rows accepted so far."""
+        return self._core.rows_received
+
+    @property
+    def buffered_rows(self) -> int:
+        """Rows accepted but not yet in a strip: the rows the encoder holds copies of, fewer
+        than ``plan.strip_height``."""
+        return self._core.buffered_rows
+
+    @property
+    def spool_bytes(self) -> int:
+        """Bytes of quantized coefficients spooled so far (``optimize=True``: 128 per 8x8
+        block; see ``spool_dir``); 0 without ``optimize``, which spools nothing."""
+        return self._core.spool_bytes
+
+    def write(self, rows: Any) -> None:
+        """Encode more rows: uint8 ``(n, width)`` for "L", ``(n, width, 3 or 4)`` otherwise.
+
+        Raises:
+            TypeError: wrong dtype. ValueError: wrong shape, too many rows (the piece is
+                refused, nothing changes), or the encoder is closed.
+            RuntimeError: the encoder failed earlier, or was aborted.
+        """
+        self._check_usable()
+        rows = self._core.check_rows(rows)
+        try:
+            for chunk in self._core.feed(rows):
+                self._sink.write(chunk)
+        except BaseException as error:
+            self._fail(error)
+            raise
+
+    def close(self) -> None:
+        """Finish the image (all rows must have been written) and commit the output;
+        again after that, nothing.
+
+        Raises:
+            ValueError: rows are missing (this aborts the encoder).
+            RuntimeError: the encoder failed earlier, or was aborted.
+        """
+        if self._outcome == "closed":
+            return
+        self._check_usable()
+        try:
+            for chunk in self._core.finish():
+                self._sink.write(chunk)
+            self._sink.commit()
+        except BaseException as error:
+            self._fail(error)
+            raise
+        self._outcome = "closed"
+
+    def abort(self) -> None:
+        """Give up: stop the workers and remove the partial output (for a path). Later
+        writes and :meth:`close` raise RuntimeError. Does nothing after a successful close."""
+        if self._outcome is None:
+            self._outcome = "aborted"
+        self._release()
+
+    def __enter__(self) -> Encoder:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+    def _check_usable(self) -> None:
+        if self._outcome == "closed":
+            raise ValueError("the encoder is closed; no more rows can be written")
+        leaves = self._sink.failure_leaves
+        if self._outcome == "failed":
+            raise RuntimeError(f"the encoder failed earlier and {leaves}: {self._failure!r}") \
+                from self._failure
+        if self._outcome == "aborted":
+            raise RuntimeError(f"the encoder was aborted and {leaves}")
+
+    def _fail(self, error: BaseException) -> None:
+        self._outcome, self._failure = "failed", error
+        self._release()
+
+    def _release(self) -> None:
+        self._core.abort()
+        self._sink.discard()
+
+
+def iter_encode(strips: Iterable[Any], *, width: int, height: int, mode: str = "RGB",
+                **options: Any) -> Iterator[bytes]:
+    """Encode rows from an iterable, yielding the JPEG as chunks of bytes.
+
+    Args:
+        strips: iterable of uint8 arrays ``(n, width[, channels])``, any ``n >= 1``, top to
+            bottom, ``height`` rows in all.
+        width, height, mode: as for :class:`Encoder`.
+        **options: encode options (see :func:`encode`). ``quality=None`` (the default)
+            means 100 (every quantization step 1), or with ``qtables``, 50: the tables
+            exactly as given. ``optimize=True`` emits nothing until the last row: no chunk
+            comes before ``strips`` is exhausted, since the Huffman tables come first in
+            the file and depend on the whole image, so its quantized coefficients are
+            spooled first (see ``spool_dir``).
+
+    Options are checked at once; the rows as they are consumed.
+
+    The chunks come as they are ready: if ``strips`` (or the encode) fails part way, the
+    exception reaches the caller unchanged, after the chunks already yielded (the headers,
+    about 600 bytes, and the strips done so far; with ``optimize=True`` nothing comes
+    before the end). Whoever writes them out holds the start of a JPEG then; for a file that
+    is either complete or absent, use :func:`save` or :class:`Encoder` with a path.
+    """
+    core = stream_core(width, height, mode, make_options(**options))
+    return encode_chunks(core, strips)
+
+
+def encode(pixels: Any, quality: int | None = None, subsampling: str = "4:4:4", *,
+           backend: str | None = None, dct: str = "islow", restart_rows: int = 1,
+           workers: int | None = None, executor: Any = None, progress: bool = False,
+           qtables: Any = None, dpi: tuple[float, float] | None = None,
+           icc_profile: bytes | None = None, exif: bytes | None = None,
+           comment: bytes | str | None = None, optimize: bool = False,
+           spool_dir: str | os.PathLike | None = None) -> bytes:
+    """Encode a whole image to baseline JPEG bytes.
+
+    Args:
+        pixels: uint8 array, ``(H, W)`` grayscale, ``(H, W, 3)`` RGB or ``(H, W, 4)`` RGBA
+            (alpha is dropped); any memory layout.
+        quality: IJG quality 1..100; None means 100 (every quantization step 1), or with
+            ``qtables``, 50: those tables exactly as given.
+        subsampling: "4:4:4" (default), "4:2:2" or "4:2:0".
+        backend: engine name (see ``stripjpeg.backends.available()``); None picks the fastest.
+        dct: "islow" (libjpeg's integer DCT: the same bytes as libjpeg-turbo) or "exact" (the
+            float64 DCT-II of T.81 A.3.3, the same bytes on every backend).
+        restart_rows: a restart marker after every this many MCU rows (default 1); 0 for none.
+        workers: threads for independent strips; None = all cores (one for the numpy
+            backend, which holds the GIL).
+        executor: a ``concurrent.futures.Executor`` to run strips on instead.
+        progress: show a progress bar on stderr.
+        qtables: custom quantization tables as Pillow takes them: a list of 1 to 4 tables
+            of 64 values in natural (row-major) order, or a dict {index: table}; table i
+            serves component i (Y, Cb, Cr), the last table the components after it.
+        dpi: ``(x, y)`` resolution in dots per inch for the JFIF header.
+        icc_profile: ICC profile bytes (APP2 segments, split as needed).
+        exif: EXIF bytes (one APP1 segment, at most 65533 bytes).
+        comment: a comment (COM segment); str is encoded as UTF-8.
+        optimize: optimal Huffman tables for this image (two passes), as libjpeg builds them.
+            A whole array is read twice (a dask array computed twice), nothing spooled.
+        spool_dir: where a one-pass stream (``Encoder``, ``iter_encode``, ``encode_async``)
+            with ``optimize`` spools its blocks: 128 bytes per 8x8 block, 6 bytes per pixel at
+            4:4:4, 4 at 4:2:2, 3 at 4:2:0, 2 gray; None = ``tempfile.gettempdir()`` (a tmpfs,
+            as /tmp often is, is RAM). An existing writable directory; only checked here.
+
+    Returns:
+        The JPEG file as bytes: the same bytes Pillow writes with the same options
+        (``restart_rows`` is Pillow's ``restart_marker_rows``) when ``dct="islow"``.
+    """
+    options = make_options(quality=quality, subsampling=subsampling, backend=backend, dct=dct,
+                           restart_rows=restart_rows, workers=workers, executor=executor,
+                           progress=progress, qtables=qtables, dpi=dpi, icc_profile=icc_profile,
+                           exif=exif, comment=comment, optimize=optimize, spool_dir=spool_dir)
+    _, chunks = image_chunks(whole_image(pixels), options)
+    return b"".join(chunks)
+
+
+def save(target: str | os.PathLike | IO[bytes], pixels: Any, **options: Any) -> list[int]:
+    """Encode a whole image into a path (written atomically) or a binary file object.
+
+    A path is checked first, before any pixel is read, and written through a temporary file
+    that replaces it only on success: a failed encode (a full disk, an interrupt) leaves no
+    file, and an existing file untouched; on Linux the temporary file has no name until the
+    end, so a killed process leaves nothing either. A file object is written as data is ready
+    and holds the start of the file if the encode fails.
+
+    Args:
+        target: a path or a binary file object.
+        pixels: as for :func:`encode`; a read-only memmap is read strip by strip.
+        **options: as for :func:`encode`. ``quality=None`` (the default) means 100 (every
+            quantization step 1), or with ``qtables``, 50: the tables exactly as given.
+
+    Returns:
+        The restart index: the byte offset of each restart interval's entropy-coded data
+        in the output (see :attr:`Encoder.restart_offsets`); empty with ``restart_rows=0``.
+
+    Raises:
+        OSError: a path that cannot be written (as for :class:`Encoder`), or a write error
+            (errno ENOSPC for a full disk).
+    """
+    options = make_options(**options)
+    sink = open_sink(target)  # a path is checked here, before any pixel is read
+    try:
+        core, chunks = image_chunks(whole_image(pixels), options)
+        try:
+            for chunk in chunks:
+                sink.write(chunk)
+        finally:
+            chunks.close()  # stops the workers at once if a write failed
+        sink.commit()
+    except BaseException:
+        sink.discard()
+        raise
+    return list(core.restart_offsets)
