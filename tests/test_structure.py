@@ -209,3 +209,14 @@ def test_private_name_check_sees_both_forms(tmp_path: Path) -> None:
 def test_no_module_over_600_lines() -> None:
     lengths = {name: len(path.read_text().splitlines()) for name, path in modules().items()}
     assert {name: n for name, n in lengths.items() if n > MAX_LINES} == {}
+
+
+def test_stripjpeg_inspect_leaves_the_standard_inspect_alone() -> None:
+    """docs/inspect.md: the names do not clash; ``import inspect`` is the standard library's."""
+    import inspect
+
+    import stripjpeg
+    import stripjpeg.inspect as jpeg_inspect
+
+    assert stripjpeg.inspect is jpeg_inspect and jpeg_inspect.__name__ == "stripjpeg.inspect"
+    assert inspect.__name__ == "inspect" and callable(inspect.signature)
