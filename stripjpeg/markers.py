@@ -15,7 +15,7 @@ import struct
 import numpy as np
 
 from .options import EncodeOptions
-from .plan import Plan
+from .plan import Plan, Scan
 from .tables import ICC_CHUNK, ICC_SIGNATURE, MAX_SEGMENT_PAYLOAD, ZIGZAG, HuffmanSpec
 
 SOI = 0xD8
@@ -124,15 +124,16 @@ def write_dri(restart_interval: int) -> bytes:
     return segment(DRI, struct.pack(">H", restart_interval))
 
 
-def write_sos(plan: Plan) -> bytes:
-    """SOS, the header of the single baseline scan (T.81 B.2.3).
+def write_sos(plan: Plan, scan: Scan) -> bytes:
+    """SOS, the header of one scan (T.81 B.2.3); see :class:`stripjpeg.plan.Scan`.
 
-    Layout: ``FF DA | Ls | Ns | Ns x (Csj, Tdj<<4|Taj) | Ss=0 | Se=63 | Ah<<4|Al = 0``.
+    Layout: ``FF DA | Ls | Ns | Ns x (Csj, Tdj<<4|Taj) | Ss | Se | Ah<<4|Al``; the sequential
+    scan of a YCbCr frame is ``FF DA 00 0C 03 01 00 02 11 03 11 00 3F 00``.
     """
-    payload = bytes([len(plan.components)])
-    for c in plan.components:
-        payload += bytes([c.id, (c.huffman_index << 4) | c.huffman_index])
-    payload += bytes([0, 63, 0])
+    payload = bytes([len(scan.components)])
+    for index, dc, ac in zip(scan.components, scan.td, scan.ta):
+        payload += bytes([plan.components[index].id, (dc << 4) | ac])
+    payload += bytes([scan.ss, scan.se, (scan.ah << 4) | scan.al])
     return segment(SOS, payload)
 
 
@@ -166,7 +167,7 @@ def write_headers(plan: Plan, options: EncodeOptions | None = None) -> bytes:
     """Everything before the entropy-coded data, in the order libjpeg writes it.
 
     SOI, APP0 (JFIF), [APP1, APP2..., COM], DQT per table, SOF0, DHT per table (DC0, AC0,
-    DC1, AC1), DRI when restart markers are on, SOS.
+    DC1, AC1), DRI when restart markers are on, SOS (the sequential process: one scan).
     """
     parts = [write_metadata(options if options is not None else EncodeOptions())]
     parts += [write_dqt(i, table) for i, table in enumerate(plan.quant_tables)]
@@ -175,5 +176,6 @@ def write_headers(plan: Plan, options: EncodeOptions | None = None) -> bytes:
         parts += [write_dht(0, index, dc), write_dht(1, index, ac)]
     if plan.restart_interval:
         parts.append(write_dri(plan.restart_interval))
-    parts.append(write_sos(plan))
+    # One scan: the sequential process's (a multi-scan process writes each SOS before its scan).
+    parts.append(write_sos(plan, plan.scans[0]))
     return b"".join(parts)

@@ -86,6 +86,117 @@ class StripLayout:
     block_cols: int
 
 
+#: At most four components in one scan (T.81 B.2.3: Ns is 1..4; libjpeg's MAX_COMPS_IN_SCAN).
+MAX_COMPONENTS_IN_SCAN = 4
+#: At most ten blocks in the MCU of an interleaved scan (T.81 B.2.3; libjpeg's C_MAX_BLOCKS_IN_MCU).
+MAX_BLOCKS_IN_MCU = 10
+#: Ah and Al are 4-bit fields given the range 0..13 (T.81 B.2.3, Table B.3). libjpeg allows only
+#: 0..10 in a progressive scan of 8-bit samples (jcmaster.c's validate_script); the progressive
+#: process will add that limit.
+MAX_SUCCESSIVE_APPROXIMATION = 13
+
+
+@dataclass(frozen=True)
+class Scan:
+    """One scan of the frame: which components it codes, and which part of their coefficients.
+
+    It is the SOS header (T.81 B.2.3) before it is written::
+
+        FF DA | Ls | Ns | Ns x (Csj, Tdj<<4 | Taj) | Ss | Se | Ah<<4 | Al
+                      |        |     |      |         |    |    |
+                      |        |     |      |         spectral   successive
+                      |        |     |      |         selection  approximation
+                      len(components), one (Cs, Td, Ta) per entry
+
+    Attributes:
+        components: indices into ``plan.components`` (not the ids Ci, which SOS writes as
+            Csj), 1..4 of them, in frame order, each once.
+        ss, se: the first and last coefficient coded, in zigzag order, 0 <= Ss <= Se <= 63.
+        ah, al: successive approximation: the bit position of the previous scan of these
+            coefficients (0 for the first) and the point transform of this one, 0..13.
+        td, ta: per scan component, the DC and AC Huffman table selectors (Tdj, Taj) 0..3.
+
+    Sequential coding is one scan of every component with Ss=0, Se=63, Ah=Al=0
+    (:meth:`sequential`); a progressive process splits the coefficients over several scans.
+    """
+
+    components: tuple[int, ...]
+    ss: int
+    se: int
+    ah: int
+    al: int
+    td: tuple[int, ...]
+    ta: tuple[int, ...]
+
+    @classmethod
+    def sequential(cls, components: tuple[Component, ...]) -> Scan:
+        """The one scan of sequential coding: all ``components``, every coefficient, exact."""
+        tables = tuple(c.huffman_index for c in components)
+        return cls(components=tuple(range(len(components))), ss=0, se=63, ah=0, al=0,
+                   td=tables, ta=tables)
+
+    @property
+    def is_sequential(self) -> bool:
+        """True for a scan of sequential coding: Ss=0, Se=63, Ah=Al=0 (T.81 G.1.1.1.1)."""
+        return (self.ss, self.se, self.ah, self.al) == (0, 63, 0, 0)
+
+    def __str__(self) -> str:
+        return (f"components {self.components}, Ss={self.ss}, Se={self.se}, "
+                f"Ah={self.ah}, Al={self.al}")
+
+
+def check_scan(number: int, scan: Scan, components: tuple[Component, ...],
+               n_dc_tables: int, n_ac_tables: int) -> None:
+    """Raise ValueError unless scan ``number`` (0-based) is a scan any process could code.
+
+    These are the rules of T.81 B.2.3 that libjpeg's ``validate_script`` (jcmaster.c) applies
+    to each scan on its own; the rules between scans depend on the process.
+    """
+    def fail(rule: str) -> None:
+        raise ValueError(f"scan {number} ({scan}): {rule}")
+
+    count = len(scan.components)
+    if not 1 <= count <= MAX_COMPONENTS_IN_SCAN:
+        fail(f"a scan codes 1 to {MAX_COMPONENTS_IN_SCAN} components, not {count}")
+    for index in scan.components:
+        if isinstance(index, bool) or not isinstance(index, int) or \
+                not 0 <= index < len(components):
+            fail(f"component index {index!r} is not one of the frame's 0..{len(components) - 1}")
+    if any(a >= b for a, b in zip(scan.components, scan.components[1:])):
+        fail("component indices must be in frame order, each once")
+    if not 0 <= scan.ss <= scan.se <= 63:
+        fail("the spectral selection must have 0 <= Ss <= Se <= 63")
+    for name, bits in (("Ah", scan.ah), ("Al", scan.al)):
+        if not 0 <= bits <= MAX_SUCCESSIVE_APPROXIMATION:
+            fail(f"{name} must be from 0 to {MAX_SUCCESSIVE_APPROXIMATION}")
+    for name, selectors, defined in (("Td", scan.td, n_dc_tables), ("Ta", scan.ta, n_ac_tables)):
+        if len(selectors) != count:
+            fail(f"{name} needs one table selector per component, got {len(selectors)}")
+        if not all(0 <= t < defined for t in selectors):
+            fail(f"{name} selectors {selectors} must name the plan's tables 0..{defined - 1}")
+    if count > 1:
+        blocks = sum(components[i].h * components[i].v for i in scan.components)
+        if blocks > MAX_BLOCKS_IN_MCU:
+            fail(f"an interleaved MCU holds at most {MAX_BLOCKS_IN_MCU} blocks, not {blocks}")
+
+
+def check_sequential_scans(scans: tuple[Scan, ...], components: tuple[Component, ...]) -> None:
+    """Raise ValueError unless ``scans`` is what the sequential coders write: one scan of
+    every component, Ss=0, Se=63, Ah=Al=0 (the only process implemented yet), with the
+    Huffman tables the coders use (``Component.huffman_index``)."""
+    whole = tuple(range(len(components)))
+    if len(scans) != 1 or not scans[0].is_sequential or scans[0].components != whole:
+        described = "; ".join(f"scan {n} ({scan})" for n, scan in enumerate(scans)) or "no scan"
+        raise ValueError(f"the sequential process codes one scan of components {whole} with "
+                         f"Ss=0, Se=63, Ah=0, Al=0; the plan has {described}")
+    # The coders take each component's tables from Component.huffman_index: the header must
+    # name the same ones, or a decoder would decode with other tables than the data was coded with.
+    tables = tuple(c.huffman_index for c in components)
+    if scans[0].td != tables or scans[0].ta != tables:
+        raise ValueError(f"scan 0 ({scans[0]}): Td {scans[0].td} and Ta {scans[0].ta} must be the "
+                         f"components' Huffman tables {tables}, which the sequential coders use")
+
+
 @dataclass(frozen=True, eq=False)
 class Plan:
     """Frozen geometry and tables for one image.
@@ -120,10 +231,14 @@ class Plan:
     dc_tables: tuple[HuffmanSpec, ...]
     ac_tables: tuple[HuffmanSpec, ...]
     dct: str
+    scans: tuple[Scan, ...]
     dc_codes: tuple[tuple[np.ndarray, np.ndarray], ...] = field(init=False, repr=False)
     ac_codes: tuple[tuple[np.ndarray, np.ndarray], ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        for number, scan in enumerate(self.scans):
+            check_scan(number, scan, self.components, len(self.dc_tables), len(self.ac_tables))
+        check_sequential_scans(self.scans, self.components)
         # Code lookup tables are derived data: computed here so a Plan cannot disagree
         # with its own BITS/HUFFVAL.
         object.__setattr__(self, "dc_codes", tuple(_frozen_codes(t) for t in self.dc_tables))
@@ -188,7 +303,7 @@ class Plan:
         return Plan(self.width, self.height, self.input_channels, self.components, self.hmax,
                     self.vmax, self.mcus_per_row, self.mcu_rows, self.restart_rows,
                     self.restart_interval, self.strip_mcu_rows, self.quant_tables, dc_tables,
-                    ac_tables, self.dct)
+                    ac_tables, self.dct, self.scans)
 
 
 @functools.lru_cache(maxsize=64)
@@ -278,4 +393,5 @@ def make_plan(width: int, height: int, input_channels: int, options: EncodeOptio
                 components=components, hmax=hmax, vmax=vmax, mcus_per_row=mcus_per_row,
                 mcu_rows=mcu_rows, restart_rows=restart_rows, restart_interval=restart_interval,
                 strip_mcu_rows=strip_mcu_rows, quant_tables=quant_tables,
-                dc_tables=dc_tables, ac_tables=ac_tables, dct=options.dct)
+                dc_tables=dc_tables, ac_tables=ac_tables, dct=options.dct,
+                scans=(Scan.sequential(components),))
