@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from .encoder import encode_chunks, image_chunks, stream_core
-from .options import make_options
+from .options import DEFAULT_SPOOL_BUDGET, make_options
 from .plan import Plan
 from .sinks import open_sink
 from .sources import whole_image
@@ -112,6 +112,11 @@ class Encoder:
         """Bytes of quantized coefficients spooled so far (``optimize=True``: 128 per 8x8
         block; see ``spool_dir``); 0 without ``optimize``, which spools nothing."""
         return self._core.spool_bytes
+
+    @property
+    def spool_bytes_on_disk(self) -> int:
+        """Of :attr:`spool_bytes`, those over ``spool_budget``, written to ``spool_dir``."""
+        return getattr(self._core, "spool_bytes_on_disk", 0)
 
     def write(self, rows: Any) -> None:
         """Encode more rows: uint8 ``(n, width)`` for "L", ``(n, width, 3 or 4)`` otherwise.
@@ -218,7 +223,8 @@ def encode(pixels: Any, quality: int | None = None, subsampling: str = "4:4:4", 
            qtables: Any = None, dpi: tuple[float, float] | None = None,
            icc_profile: bytes | None = None, exif: bytes | None = None,
            comment: bytes | str | None = None, optimize: bool = False,
-           spool_dir: str | os.PathLike | None = None) -> bytes:
+           spool_dir: str | os.PathLike | None = None,
+           spool_budget: int = DEFAULT_SPOOL_BUDGET) -> bytes:
     """Encode a whole image to baseline JPEG bytes.
 
     Args:
@@ -248,6 +254,9 @@ def encode(pixels: Any, quality: int | None = None, subsampling: str = "4:4:4", 
             with ``optimize`` spools its blocks: 128 bytes per 8x8 block, 6 bytes per pixel at
             4:4:4, 4 at 4:2:2, 3 at 4:2:0, 2 gray; None = ``tempfile.gettempdir()`` (a tmpfs,
             as /tmp often is, is RAM). An existing writable directory; only checked here.
+        spool_budget: bytes of that spool kept in memory before the rest goes to
+            ``spool_dir``; 0 = all on disk; default 64 MiB (``options.DEFAULT_SPOOL_BUDGET``).
+            Only checked here.
 
     Returns:
         The JPEG file as bytes: the same bytes Pillow writes with the same options
@@ -256,7 +265,8 @@ def encode(pixels: Any, quality: int | None = None, subsampling: str = "4:4:4", 
     options = make_options(quality=quality, subsampling=subsampling, backend=backend, dct=dct,
                            restart_rows=restart_rows, workers=workers, executor=executor,
                            progress=progress, qtables=qtables, dpi=dpi, icc_profile=icc_profile,
-                           exif=exif, comment=comment, optimize=optimize, spool_dir=spool_dir)
+                           exif=exif, comment=comment, optimize=optimize, spool_dir=spool_dir,
+                           spool_budget=spool_budget)
     _, chunks = image_chunks(whole_image(pixels), options)
     return b"".join(chunks)
 

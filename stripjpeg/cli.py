@@ -29,7 +29,7 @@ from . import __version__, backends
 from .api import Encoder, encode, save
 from .examples import example_image, example_strips
 from .inspect import read_markers
-from .options import DCT_METHODS, SUBSAMPLING_FACTORS, make_options
+from .options import DCT_METHODS, DEFAULT_SPOOL_BUDGET, SUBSAMPLING_FACTORS, make_options
 from .plan import Plan, make_plan
 from .sinks import check_destination
 from .sources import open_image
@@ -137,6 +137,9 @@ def _add_encode_options(parser: argparse.ArgumentParser) -> None:
                        help="directory for the coefficient spool of --optimize on a stream (default: "
                             "the system temporary directory); 'encode' reads its input as a whole "
                             "array, which needs no spool")
+    group.add_argument("--spool-budget", type=int, default=DEFAULT_SPOOL_BUDGET, metavar="BYTES",
+                       help="bytes of that spool kept in memory before the rest goes to --spool-dir "
+                            f"(default {DEFAULT_SPOOL_BUDGET}, 64 MiB; 0 = all on disk)")
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -193,7 +196,7 @@ def encode_options(args: argparse.Namespace) -> dict[str, Any]:
         "quality": args.quality, "subsampling": args.subsampling, "backend": args.backend,
         "workers": args.workers, "restart_rows": args.restart_rows, "dct": args.dct,
         "progress": progress, "dpi": args.dpi, "comment": args.comment, "optimize": args.optimize,
-        "spool_dir": args.spool_dir,
+        "spool_dir": args.spool_dir, "spool_budget": args.spool_budget,
     }
     if args.qtables:
         options["qtables"] = read_qtables(args.qtables)

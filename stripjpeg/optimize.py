@@ -17,14 +17,14 @@ four figures with these details, and tests/test_stages.py checks this function a
 
 Two passes are needed, since the DHT segments precede the scan. With the whole image at
 hand, the first pass only counts (:func:`count_strips`). With a one-pass stream,
-:class:`SpoolingEncoder` keeps the quantized blocks in an anonymous temporary file between
-the passes, so memory stays bounded (unless the file's directory is a tmpfs, which is RAM);
-the file is gone when the encoder closes, also on failure.
+:class:`SpoolingEncoder` keeps the quantized blocks in a :class:`~stripjpeg.spool.CoefficientSpool`
+between the passes: in memory up to ``spool_budget`` bytes, the rest in an anonymous temporary
+file, so memory stays bounded (unless the file's directory is a tmpfs, which is RAM); the file
+is gone when the encoder closes, also on failure.
 """
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +34,7 @@ import numpy as np
 from .backends import Backend, EntropyState
 from .plan import Plan
 from .sources import materialize
+from .spool import CoefficientSpool
 from .tables import HuffmanSpec
 
 #: Longest code length the merge procedure may produce before Adjust_BITS (Figure K.3): libjpeg's
@@ -183,17 +184,18 @@ class SpoolingEncoder:
     """``optimize=True`` for a one-pass stream: the same push interface as StripEncoder.
 
     First pass (``feed``): each strip is transformed once, its symbols counted, and its
-    quantized blocks appended to an anonymous temporary file (the spool); nothing is
-    output yet, since the Huffman tables come first in the file. ``finish`` builds the
-    tables, then streams the whole file, entropy-coding the spooled blocks strip by strip.
+    quantized blocks appended to the spool; nothing is output yet, since the Huffman tables
+    come first in the file. ``finish`` builds the tables, then streams the whole file,
+    entropy-coding the spooled blocks strip by strip.
 
-    The spool is created in ``options.spool_dir`` (None: ``tempfile.gettempdir()``). It holds
-    128 bytes per coded block (64 int16 coefficients), blocks counted after each component's
-    padding to whole MCUs: per pixel, 6 bytes at 4:4:4, 4 at 4:2:2, 3 at 4:2:0, 2 for
-    grayscale. A tmpfs directory (/tmp on many systems) keeps all of it in RAM.
+    The spool holds 128 bytes per coded block (64 int16 coefficients), blocks counted after
+    each component's padding to whole MCUs: per pixel, 6 bytes at 4:4:4, 4 at 4:2:2, 3 at
+    4:2:0, 2 for grayscale. Up to ``options.spool_budget`` bytes stay in memory; the rest goes
+    to an anonymous file in ``options.spool_dir`` (None: ``tempfile.gettempdir()``; a tmpfs
+    directory, /tmp on many systems, keeps it in RAM too).
 
     Attributes:
-        spool_bytes: size of the spool so far, in bytes.
+        spool: the :class:`~stripjpeg.spool.CoefficientSpool`, closed when the encoder is.
     """
 
     def __init__(self, core: Any) -> None:
@@ -205,11 +207,19 @@ class SpoolingEncoder:
         self._buffer = StripBuffer(self.plan)
         self._counts = SymbolCounts.zeros(self.plan)
         self._predictors = EntropyState.start(self.plan).dc_predictors
-        # In options.spool_dir (None: the system temporary directory), nameless on POSIX.
-        self._spool = tempfile.TemporaryFile(prefix="stripjpeg-spool-", dir=core.options.spool_dir)
+        self.spool = CoefficientSpool(core.options.spool_budget, core.options.spool_dir)
         self._strip_rows: list[int] = []
-        self.spool_bytes = 0
         self.closed = False
+
+    @property
+    def spool_bytes(self) -> int:
+        """Bytes of quantized blocks spooled so far, in memory and on disk."""
+        return self.spool.spool_bytes
+
+    @property
+    def spool_bytes_on_disk(self) -> int:
+        """Of :attr:`spool_bytes`, those that went over the budget to the spool's file."""
+        return self.spool.spool_bytes_on_disk
 
     @property
     def restart_offsets(self) -> list[int]:
@@ -258,10 +268,7 @@ class SpoolingEncoder:
             predictors = self._predictors
         dc, ac, self._predictors = self.backend.count_symbols(blocks, self.plan, predictors)
         self._counts.add(SymbolCounts(dc, ac))
-        for component_blocks in blocks:
-            data = np.ascontiguousarray(component_blocks, dtype="<i2").tobytes()
-            self._spool.write(data)
-            self.spool_bytes += len(data)
+        self.spool.append(blocks)
         self._strip_rows.append(strip.shape[0])
 
     def finish(self) -> Iterator[bytes]:
@@ -273,23 +280,14 @@ class SpoolingEncoder:
         try:
             self.core.replace_plan(self._counts.optimized_plan(self.plan))
             yield self.core.header()
-            self._spool.seek(0)
-            for rows in self._strip_rows:
-                yield from self.core.feed_blocks(self._read_blocks(rows), rows)
+            for rows, blocks in zip(self._strip_rows, self.spool.strips(), strict=True):
+                yield from self.core.feed_blocks(blocks, rows)
             yield from self.core.finish()
         finally:
             self.abort()
 
-    def _read_blocks(self, rows: int) -> list[np.ndarray]:
-        blocks = []
-        for layout in self.plan.strip_layout(rows):
-            shape = (layout.block_rows, layout.block_cols, 8, 8)
-            data = self._spool.read(int(np.prod(shape)) * 2)
-            blocks.append(np.frombuffer(data, dtype="<i2").reshape(shape).astype(np.int16))
-        return blocks
-
     def abort(self) -> None:
         if not self.closed:
             self.closed = True
-            self._spool.close()
+            self.spool.close()
             self.core.abort()

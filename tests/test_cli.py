@@ -174,13 +174,13 @@ def test_spool_dir_flag_places_the_spool(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr(tempfile, "TemporaryFile", spy)
     # `example` streams its rows, so --optimize spools them; `encode` reads a whole array.
     assert run("example", "-o", tmp_path / "ex.jpg", "--size", "200x120", "-q", "85", "--optimize",
-               "--spool-dir", tmp_path) == 0
+               "--spool-dir", tmp_path, "--spool-budget", "0") == 0
     assert "identical, byte for byte" in capsys.readouterr().out
     assert spool_dirs == [str(tmp_path)]
     assert (tmp_path / "ex.jpg").read_bytes() == pillow_jpeg(example_image(200, 120), 85, optimize=True)
     np.save(tmp_path / "in.npy", example_image(200, 120))
     assert run("encode", tmp_path / "in.npy", "-o", tmp_path / "en.jpg", "-q", "85", "--optimize",
-               "--spool-dir", tmp_path) == 0
+               "--spool-dir", tmp_path, "--spool-budget", "0") == 0
     assert (tmp_path / "en.jpg").read_bytes() == (tmp_path / "ex.jpg").read_bytes()
     assert spool_dirs == [str(tmp_path)]
 

@@ -346,7 +346,7 @@ def test_spool_is_created_in_spool_dir(picture: np.ndarray, tmp_path, monkeypatc
     expected = pillow_jpeg(picture, 80, "4:2:0", optimize=True)
     output = io.BytesIO()
     encoder = stripjpeg.Encoder(output, width, height, quality=80, subsampling="4:2:0",
-                                optimize=True, spool_dir=spool_dir)
+                                optimize=True, spool_dir=spool_dir, spool_budget=0)
     encoder.write(picture[:100])
     assert spy.dirs == [str(spool_dir)]
     if os.path.isdir("/proc/self/fd"):
@@ -360,7 +360,7 @@ def test_spool_is_created_in_spool_dir(picture: np.ndarray, tmp_path, monkeypatc
     assert os.listdir(spool_dir) == []
     # Without spool_dir: the system temporary directory, the same bytes.
     chunks = stripjpeg.iter_encode(pieces(picture, 64), width=width, height=height, quality=80,
-                                   subsampling="4:2:0", optimize=True)
+                                   subsampling="4:2:0", optimize=True, spool_budget=0)
     assert b"".join(chunks) == expected
     assert spy.dirs == [str(spool_dir), None]
 
@@ -369,7 +369,7 @@ def test_every_stream_entry_point_spools_in_spool_dir_and_arrays_never_spool(
         picture: np.ndarray, tmp_path, monkeypatch) -> None:
     spy = SpoolSpy(monkeypatch)
     height, width = picture.shape[:2]
-    options = dict(quality=70, optimize=True, spool_dir=str(tmp_path))
+    options = dict(quality=70, optimize=True, spool_dir=str(tmp_path), spool_budget=0)
     expected = pillow_jpeg(picture, 70, optimize=True)
     assert b"".join(stripjpeg.iter_encode(pieces(picture, 50), width=width, height=height,
                                           **options)) == expected
