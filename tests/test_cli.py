@@ -192,6 +192,7 @@ def test_spool_dir_flag_places_the_spool(tmp_path: Path, monkeypatch: pytest.Mon
     (["encode", "{float}", "-o", "{out}"], "dtype float32"),
     (["encode", "{npy}", "-o", "{out}", "--qtables", "{badq}"], "64 integers per table"),
     (["encode", "{npy}", "-o", "{out}", "--spool-dir", "{missing}"], "is not an existing directory"),
+    (["encode", "{npy}", "-o", "{out}", "--spool-budget", "-1"], "spool_budget must be from 0 to"),
     (["info", "{short}"], "not a JPEG file"),
     (["info", "{cut}"], "truncated"),
 ])
