@@ -91,9 +91,8 @@ def _checked_blocks(coefficients: Any) -> list[np.ndarray]:
 
 def strips_of_blocks(plan: Plan, blocks: list[np.ndarray]):
     """Per strip, each component's blocks with the MCU padding libjpeg adds, and the strip's
-    pixel rows: what ``Backend.transform`` would have produced from the pixels."""
-    # Imported here, on use: importing stripjpeg loads no backend.
-    from .backends.numpy_backend import add_dummy_blocks
+    pixel rows: what ``StageTable.transform`` would have produced from the pixels."""
+    from .stages.quantize import add_dummy_blocks
 
     for first_row in range(0, plan.height, plan.strip_height):
         rows = min(plan.strip_height, plan.height - first_row)

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from . import backends, markers, scheduler
-from .backends import Backend, EntropyState, final_byte
+from .backends import EntropyState, StageTable, final_byte
 from .optimize import SpoolingEncoder, count_strip_task, count_strips
 from .options import EncodeOptions, check_dimensions, check_mode
 from .plan import Plan, make_plan
@@ -36,7 +36,7 @@ from .strips import StripBuffer
 INPUT_KINDS = {"feed": "rows", "feed_strip": "whole strips", "feed_blocks": "transformed strips"}
 
 
-def encode_strips_task(backend: Backend, strips: list[Any], plan: Plan, transformed: bool) -> list[bytes]:
+def encode_strips_task(backend: StageTable, strips: list[Any], plan: Plan, transformed: bool) -> list[bytes]:
     """The work of a batch of independent strips, as a module-level function so process
     pools and Dask workers can unpickle it.
 
@@ -68,7 +68,7 @@ class StripEncoder:
 
     Attributes:
         plan: the frozen plan of this image.
-        backend: the engine chosen for it.
+        backend: the engine chosen for it: its stage table for this plan.
         bytes_out: bytes handed out so far.
         restart_offsets: byte offset, from the start of the file, of the first entropy-coded
             byte of each restart interval (just after its RSTn marker), in order.
@@ -80,7 +80,7 @@ class StripEncoder:
         self.channels = check_mode(mode)
         self.options = options
         self.plan = plan if plan is not None else make_plan(width, height, self.channels, options)
-        self.backend = backends.get(options.backend)
+        self.backend = backends.get(options.backend).stage_table(self.plan)
         serial = self.plan.restart_interval == 0
         executor, parallelism, self._owns_executor = (
             (None, 1, False) if serial
@@ -165,7 +165,7 @@ class StripEncoder:
 
     def feed_blocks(self, blocks: list[np.ndarray], rows: int) -> list[bytes]:
         """feed_blocks accepts one strip already transformed (quantized blocks per
-        component, as ``Backend.transform`` returns them) covering ``rows`` pixel rows, and
+        component, as ``StageTable.transform`` returns them) covering ``rows`` pixel rows, and
         returns the chunks now ready.
 
         Precondition: the header is out; the image comes by transformed strips only (the

@@ -292,7 +292,7 @@ class BlockTrace:
 
 
 def trace_block(pixels: np.ndarray, block_row: int, block_col: int, **options: Any) -> BlockTrace:
-    """Follow one luma block through the NumPy backend's stages, as ``encode`` codes it.
+    """Follow one luma block through the NumPy stages, as ``encode`` codes it.
 
     Args:
         pixels: the whole image, as for :func:`stripjpeg.encode`.
@@ -304,10 +304,12 @@ def trace_block(pixels: np.ndarray, block_row: int, block_col: int, **options: A
         ``encode(pixels, **options)`` and its ``bits`` are what the file carries for it, on
         every backend (all of them compute ``dct="exact"`` with the NumPy stage).
     """
-    from .backends import numpy_backend as stages
-    from .backends.numpy_huffman import encode_block
     from .options import make_options
     from .plan import make_plan
+    from .stages.dct import DCT_SCALE, FORWARD_DCT
+    from .stages.huffman import encode_block
+    from .stages.quantize import quantize
+    from .stages.samples import convert_to_ycbcr
     from .sources import whole_image
     from .tables import ZIGZAG
 
@@ -321,11 +323,11 @@ def trace_block(pixels: np.ndarray, block_row: int, block_col: int, **options: A
     rows = np.minimum(np.arange(8 * block_row, 8 * block_row + 8), height - 1)
     cols = np.minimum(np.arange(8 * block_col, 8 * block_col + 8), width - 1)
     rgb = image[rows][:, cols]
-    y = stages.convert_to_ycbcr(rgb)[0]
+    y = convert_to_ycbcr(rgb)[0]
     shifted = y - 128
-    dct = stages.forward_dct_islow(shifted) if plan.dct == "islow" else stages.forward_dct_exact(shifted)
+    dct = FORWARD_DCT[plan.dct](shifted)
     table = plan.quant_tables[luma.quant_index].reshape(8, 8).astype(np.int64)
-    quantized = stages.quantize(dct, table, plan.dct)
+    quantized = quantize(dct, table, plan.dct)
     zigzag = quantized.reshape(64)[ZIGZAG].astype(np.int64)
     predictor = _previous_dc(image, plan, block_row, block_col)
 
@@ -335,12 +337,12 @@ def trace_block(pixels: np.ndarray, block_row: int, block_col: int, **options: A
     codes = [format(c.code, f"0{c.code_length}b") for c in coded]
     bits = "".join(code + s.amplitude for s, code in zip(symbols, codes))
     return BlockTrace(block_row, block_col, rgb[:, :, 0] if channels == 1 else rgb[:, :, :3], y, shifted,
-                      dct, 8 if plan.dct == "islow" else 1, table, quantized, zigzag, predictor,
+                      dct, DCT_SCALE[plan.dct], table, quantized, zigzag, predictor,
                       symbols, codes, bits)
 
 
 def _symbol(coded: Any) -> Symbol:
-    """A :class:`Symbol` from one of :func:`~stripjpeg.backends.numpy_huffman.encode_block`'s
+    """A :class:`Symbol` from one of :func:`~stripjpeg.stages.huffman.encode_block`'s
     coded symbols: RRRR is the high four bits of an AC symbol (15 for ZRL), none for DC."""
     run = 0 if coded.kind == "DC" else coded.symbol >> 4
     amplitude = format(coded.amplitude, f"0{coded.size}b") if coded.size else ""
@@ -350,7 +352,8 @@ def _symbol(coded: Any) -> Symbol:
 def _previous_dc(image: np.ndarray, plan: Any, block_row: int, block_col: int) -> int:
     """The DC of the Y block coded just before this one, or 0 at the start of a restart
     interval (T.81 F.1.1.5.1). Blocks go MCU by MCU, each MCU's Y blocks row by row."""
-    from .backends.numpy_backend import NumpyBackend
+    from .stages.quantize import quantized_blocks
+    from .stages.samples import prepare_samples
 
     luma = plan.components[0]
     h, v = luma.mcu_h, luma.mcu_v
@@ -368,7 +371,8 @@ def _previous_dc(image: np.ndarray, plan: Any, block_row: int, block_col: int) -
     # The previous block may be a dummy block: take it from a real transform of its strip.
     strip = mcu_row // plan.strip_mcu_rows
     first = strip * plan.strip_height
-    blocks = NumpyBackend().transform(image[first:first + plan.strip_height], plan)[0]
+    pixels = image[first:first + plan.strip_height]
+    blocks = quantized_blocks(prepare_samples(pixels, plan), plan, pixels.shape[0])[0]
     return int(blocks[row - strip * plan.strip_mcu_rows * v, col, 0, 0])
 
 

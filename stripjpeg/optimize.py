@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from .backends import Backend, EntropyState
+from .backends import EntropyState, StageTable
 from .plan import Plan
 from .sources import materialize
 from .spool import CoefficientSpool
@@ -149,14 +149,14 @@ class SymbolCounts:
                                 tuple(optimal_huffman_spec(c) for c in self.ac))
 
 
-def count_strip_task(backend: Backend, pixels: np.ndarray, plan: Plan) -> SymbolCounts:
+def count_strip_task(backend: StageTable, pixels: np.ndarray, plan: Plan) -> SymbolCounts:
     """First-pass work for one independent strip (restart interval): transform and count."""
     blocks = backend.transform(materialize(pixels), plan)
     dc, ac, _ = backend.count_symbols(blocks, plan, EntropyState.start(plan).dc_predictors)
     return SymbolCounts(dc, ac)
 
 
-def count_strips(strips: Iterable[np.ndarray], plan: Plan, backend: Backend,
+def count_strips(strips: Iterable[np.ndarray], plan: Plan, backend: StageTable,
                  scheduler: Any) -> SymbolCounts:
     """The first pass over strips that can be read again: symbol counts only.
 
@@ -203,7 +203,7 @@ class SpoolingEncoder:
 
         self.core = core  # a StripEncoder for the second pass; its plan is replaced there
         self.plan: Plan = core.plan
-        self.backend: Backend = core.backend
+        self.backend: StageTable = core.backend
         self._buffer = StripBuffer(self.plan)
         self._counts = SymbolCounts.zeros(self.plan)
         self._predictors = EntropyState.start(self.plan).dc_predictors

@@ -7,7 +7,7 @@ A strip is ``plan.strip_height`` pixel rows (whole MCU rows), the last one possi
 shorter. Pieces that already hold whole strips are cut into views, not copied; only
 rows that straddle a strip boundary are gathered into a new array. Edge replication is the
 backend's first stage, not done here, because its order relative to downsampling matters
-(see ``numpy_backend.component_samples``).
+(see ``stages.samples.component_samples``).
 """
 
 from __future__ import annotations

@@ -305,3 +305,35 @@ def huffman_encode(blocks_in_order: list[tuple[int, np.ndarray]], dc_tables: lis
         if run > 0:
             writer.write(int(codes[0x00]), int(lengths[0x00]))
     return writer.to_bytes()
+
+
+def count_symbols(blocks_in_order: list[tuple[int, np.ndarray]], table_of: list[int],
+                  n_tables: int) -> tuple[list[list[int]], list[list[int]]]:
+    """jchuff.c's htest_one_block for every block: how often each DC size category and each
+    AC symbol (RRRRSSSS, ZRL 0xF0, EOB 0x00) would be coded, per Huffman table.
+
+    Args:
+        blocks_in_order: ``(component index, 8x8 natural-order block)`` in coding order.
+        table_of: the Huffman table of each component index.
+    """
+    dc = [[0] * 256 for _ in range(n_tables)]
+    ac = [[0] * 256 for _ in range(n_tables)]
+    predictor = [0] * len(table_of)
+    for component, block in blocks_in_order:
+        zz = [int(block.reshape(64)[ZIGZAG[k]]) for k in range(64)]
+        table = table_of[component]
+        dc[table][abs(zz[0] - predictor[component]).bit_length()] += 1
+        predictor[component] = zz[0]
+        run = 0
+        for k in range(1, 64):
+            if zz[k] == 0:
+                run += 1
+                continue
+            while run > 15:
+                ac[table][0xF0] += 1
+                run -= 16
+            ac[table][(run << 4) | abs(zz[k]).bit_length()] += 1
+            run = 0
+        if run > 0:
+            ac[table][0x00] += 1
+    return dc, ac

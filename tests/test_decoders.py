@@ -6,9 +6,10 @@ import pytest
 from oracle import djpeg_decode, ffmpeg_decode, have, jpeginfo_check, photo, psnr
 
 import stripjpeg
-from stripjpeg.backends.numpy_backend import forward_dct_exact, split_into_blocks
 from stripjpeg.options import EncodeOptions
 from stripjpeg.plan import make_plan
+from stripjpeg.stages.dct import forward_dct_exact
+from stripjpeg.stages.quantize import split_into_blocks
 
 
 def needs(*tools: str) -> pytest.MarkDecorator:

@@ -276,7 +276,7 @@ def test_group_dct_equals_numpy_on_extreme_and_random_blocks() -> None:
     import numba
 
     from stripjpeg.backends.numba_dct import LANES, fdct_islow_group
-    from stripjpeg.backends.numpy_backend import forward_dct_islow
+    from stripjpeg.stages.dct import forward_dct_islow
 
     @numba.njit
     def group_dct(plane, first):

@@ -124,18 +124,18 @@ def test_stream_cores_refuse_pieces_without_aborting(pixels) -> None:
 
 @pytest.fixture
 def broken_backend(monkeypatch) -> RuntimeError:
-    """The numpy backend transforms the first strip, then raises on the second."""
+    """The numpy backend's DCT stage quantizes the first strip, then raises on the second."""
     error = RuntimeError("backend broke")
-    real = NumpyBackend.transform
+    real = NumpyBackend.forward_dct
     calls = []
 
-    def transform(self, strip, plan):
+    def forward_dct(self, samples, plan, rows):
         calls.append(1)
         if len(calls) > 1:
             raise error
-        return real(self, strip, plan)
+        return real(self, samples, plan, rows)
 
-    monkeypatch.setattr(NumpyBackend, "transform", transform)
+    monkeypatch.setattr(NumpyBackend, "forward_dct", forward_dct)
     return error
 
 

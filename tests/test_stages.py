@@ -1,38 +1,27 @@
-"""Each vectorized stage against the slow reference written from the standard's text
-(tests/reference.py), on every backend where the backend exposes the stage."""
+"""The NumPy stages' own parts (colour, downsampling, DCTs, dummy blocks, encode_block, the
+optimal tables) against the slow reference written from the standard's text
+(tests/reference.py). Every backend's implementation of each whole stage is checked in
+tests/test_backend_stages.py."""
 
 import numpy as np
 import pytest
 import reference as twin
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis.extra.numpy import arrays
-from reference import downsample_plane, exact_dct, huffman_encode, ycbcr_pixel
-from strategies import coefficient_blocks, images
+from reference import downsample_plane, exact_dct, ycbcr_pixel
+from strategies import images
 
-import stripjpeg
-from stripjpeg.backends import EntropyState
-from stripjpeg.backends.numpy_backend import (
-    convert_to_ycbcr,
-    downsample,
-    forward_dct_exact,
-    forward_dct_islow,
-)
-from stripjpeg.backends.numpy_huffman import encode_block, huffman_events
 from stripjpeg.optimize import optimal_huffman_spec
 from stripjpeg.options import EncodeOptions
 from stripjpeg.plan import make_plan
+from stripjpeg.stages.dct import descale, forward_dct_exact, forward_dct_islow, islow_butterfly
+from stripjpeg.stages.huffman import encode_block, huffman_events
+from stripjpeg.stages.samples import convert_to_ycbcr, downsample
 
 # The backend fixture is only a name: nothing in it needs resetting between examples.
 settings.register_profile("stages", max_examples=120, deadline=None,
                           suppress_health_check=[HealthCheck.function_scoped_fixture])
 settings.load_profile("stages")
-
-
-def dense(dtype, shape, low: int, high: int):
-    """Arrays with every element drawn independently: arrays()' default fill makes most
-    elements one repeated value, which hides nearly every bug of a vectorized stage."""
-    return arrays(dtype, shape, elements=st.integers(low, high), fill=st.nothing())
 
 
 def test_colour_conversion_every_grey_and_corner():
@@ -75,69 +64,6 @@ def test_islow_dct_is_within_rounding_of_the_formula(pixels):
     assert np.abs(islow - exact_dct(block)).max() < 0.25  # 0.19 worst seen in 400k blocks
 
 
-@settings(max_examples=40, deadline=None)
-@given(st.data())
-def test_entropy_coder_matches_bit_by_bit_reference(backend, data):
-    subsampling = data.draw(st.sampled_from(["4:4:4", "4:2:2", "4:2:0"]))
-    plan = make_plan(24, 16, 3, EncodeOptions(subsampling=subsampling))
-    magnitude = data.draw(st.sampled_from([1, 3, 40, 1023]))
-    layouts = plan.strip_layout(16)
-    blocks = []
-    for layout in layouts:
-        shape = (layout.block_rows, layout.block_cols, 8, 8)
-        # Of a drawn density: sparse blocks give long zero runs (ZRL) and EOBs.
-        blocks.append(data.draw(coefficient_blocks(shape, magnitude)))
-    ours, _ = stripjpeg.backends.get(backend).entropy_encode(blocks, plan, EntropyState.start(plan),
-                                                            final=True)
-
-    sampling = [(c.mcu_h, c.mcu_v) for c in plan.components]
-    in_order = twin.blocks_in_coding_order([b.tolist() for b in blocks], sampling)
-    in_order = [(index, np.array(block)) for index, block in in_order]
-    dc = [plan.dc_codes[c.huffman_index] for c in plan.components]
-    ac = [plan.ac_codes[c.huffman_index] for c in plan.components]
-    assert ours == huffman_encode(in_order, dc, ac, 3)
-
-
-def twin_transform(pixels: np.ndarray, plan) -> list[list]:
-    """The transform stage from the twins alone: colour, edges, downsampling, islow DCT,
-    quantization, dummy blocks; per component a grid of 64-coefficient natural-order blocks."""
-    out = []
-    planes = twin.convert_to_ycbcr(pixels)
-    for plane, component, layout in zip(planes, plan.components, plan.strip_layout(pixels.shape[0])):
-        h_ratio, v_ratio = plan.hmax // component.h, plan.vmax // component.v
-        samples = twin.expand_edges(plane, layout.input_rows, layout.input_cols)
-        if (h_ratio, v_ratio) != (1, 1):
-            samples = downsample_plane(samples, h_ratio, v_ratio)
-        # libjpeg replicates the last downsampled row (not pixel row) down to whole blocks.
-        samples = twin.expand_edges(samples, 8 * layout.real_block_rows, 8 * layout.real_block_cols)
-        table = [int(q) for q in plan.quant_tables[component.quant_index]]
-        grid = []
-        for r in range(layout.real_block_rows):
-            row = []
-            for c in range(layout.real_block_cols):
-                shifted = [[samples[8 * r + y][8 * c + x] - 128 for x in range(8)] for y in range(8)]
-                quantized = twin.quantize(twin.forward_dct_islow(shifted), table)
-                row.append([value for line in quantized for value in line])
-            grid.append(row)
-        out.append(twin.add_dummy_blocks(grid, component.mcu_h, component.mcu_v))
-    return out
-
-
-@settings(max_examples=25, deadline=None)
-@given(st.data())
-def test_transform_equals_the_twin_pipeline(backend, data):
-    channels = data.draw(st.sampled_from([1, 3, 4]))
-    subsampling = data.draw(st.sampled_from(["4:4:4", "4:2:2", "4:2:0"]))
-    quality = data.draw(st.sampled_from([10, 75, 95, 100]))
-    width, height = data.draw(st.integers(1, 40)), data.draw(st.integers(1, 24))
-    plan = make_plan(width, height, channels, EncodeOptions(subsampling=subsampling, quality=quality))
-    rows = min(height, plan.strip_height)  # the first strip; partial MCU rows when height is small
-    pixels = data.draw(dense(np.uint8, (rows, width, channels), 0, 255))
-    ours = stripjpeg.backends.get(backend).transform(pixels, plan)
-    expected = twin_transform(pixels, plan)
-    assert [b.reshape(b.shape[0], b.shape[1], 64).tolist() for b in ours] == expected
-
-
 def test_dummy_blocks_copy_the_dc_libjpeg_copies():
     # One real block of an MCU that is 2x2 blocks: every dummy takes its DC, AC zero.
     real = [[[5] + [3] * 63]]
@@ -151,7 +77,6 @@ def test_dummy_blocks_copy_the_dc_libjpeg_copies():
 
 
 def test_islow_dct_in_32_bits_equals_64_bits_on_extreme_blocks():
-    from stripjpeg.backends.numpy_backend import descale, islow_butterfly
     from stripjpeg.tables import CONST_BITS, PASS1_BITS
 
     rng = np.random.default_rng(11)

@@ -18,6 +18,7 @@ from oracle import photo, pillow_jpeg
 
 import stripjpeg
 from stripjpeg import backends
+from stripjpeg.backends import StageTable
 from stripjpeg.backends.numpy_backend import NumpyBackend
 
 
@@ -116,9 +117,9 @@ class SpyBackend(NumpyBackend):
     def __init__(self) -> None:
         self.seen: list[np.ndarray] = []
 
-    def encode_strip(self, pixels: np.ndarray, plan) -> bytes:
+    def prepare_samples(self, pixels: np.ndarray, plan) -> list[np.ndarray]:
         self.seen.append(pixels)
-        return super().encode_strip(pixels, plan)
+        return super().prepare_samples(pixels, plan)
 
 
 def test_threads_get_views_not_copies(picture: np.ndarray, monkeypatch) -> None:
@@ -299,13 +300,13 @@ def test_inline_encoding_of_an_array_batches_strips(picture: np.ndarray, monkeyp
     the backend in batches (one kernel call each for numba); pushed rows, which the caller
     may reuse, go one strip at a time."""
     seen: list[int] = []
-    real = NumpyBackend.encode_strips
+    real = StageTable.encode_strips
 
     def spy(self, strips, plan):
         seen.append(len(strips))
         return real(self, strips, plan)
 
-    monkeypatch.setattr(NumpyBackend, "encode_strips", spy)
+    monkeypatch.setattr(StageTable, "encode_strips", spy)
     expected = pillow_jpeg(picture, 85)
     assert stripjpeg.encode(picture, 85, backend="numpy", workers=1) == expected
     assert sum(seen) == -(-picture.shape[0] // 8) and max(seen) > 1

@@ -9,6 +9,10 @@
 Third-party backends register under the entry-point group ``stripjpeg.backends``; the entry
 point must name a :class:`~stripjpeg.backends.base.Backend` subclass.
 
+A backend is a set of stage implementations over the NumPy stages of :mod:`stripjpeg.stages`;
+``get(name).stage_table(plan)`` picks, once per encode, which one runs for each stage (see
+:mod:`.base`; ``$STRIPJPEG_FALLBACK`` forces the NumPy stage for some or all of them).
+
 Importing this module imports no backend and compiles nothing.
 """
 
@@ -19,12 +23,15 @@ import importlib.metadata
 import importlib.util
 import os
 
-from .base import Backend, EntropyState, final_byte
+from .base import FALLBACK_VARIABLE, STAGES, Backend, EntropyState, StageTable, final_byte
 
 __all__ = [
     "ENVIRONMENT_VARIABLE",
+    "FALLBACK_VARIABLE",
+    "STAGES",
     "Backend",
     "EntropyState",
+    "StageTable",
     "available",
     "default_name",
     "final_byte",

@@ -1,20 +1,28 @@
-"""The backend contract: what every engine must do, and nothing about files.
+"""The backend contract: a backend is a set of stage implementations, chosen once per encode.
 
-A backend turns the pixels of one strip (whole MCU rows, the last strip possibly shorter)
-into the entropy-coded bytes of that strip, given a frozen :class:`~stripjpeg.plan.Plan`.
-It writes no markers and keeps no state between calls; the orchestrator places RSTn
-markers between strips, or, without restart markers, hands each strip the
-:class:`EntropyState` the previous one ended with.
+A strip goes through four stages (:data:`STAGES`), each a pure function of (data, plan)::
 
-The work splits in two halves, which backends expose separately for teaching,
-coefficient I/O and two-pass (optimized Huffman) encoding:
+    prepare_samples   pixels -> samples per component   (stages.samples.prepare_samples)
+    forward_dct       samples -> quantized blocks       (stages.quantize.quantized_blocks)
+    entropy_encode    blocks -> bytes, from a state     (stages.huffman.entropy_encode)
+    count_symbols     blocks -> symbol counts           (stages.huffman.count_symbols)
 
-* :meth:`Backend.transform`: pixels -> quantized coefficient blocks (colour conversion,
-  downsampling, edge padding, DCT, quantization, dummy blocks);
-* :meth:`Backend.entropy_encode`: coefficient blocks -> bytes (DC prediction, run-length
-  symbols, Huffman codes, bit packing with 0xFF stuffing).
+The default of every stage is the NumPy stage of :mod:`stripjpeg.stages`. A backend
+overrides only the stages it speeds up (a method of the same name), may decline one of them
+for a given plan (:meth:`Backend.declines`), and may add *fused* paths (:data:`FUSED`) that
+run several stages in a row in one call: ``transform_fused`` (prepare_samples and
+forward_dct) and ``encode_strips_fused`` with ``encode_strip_continued_fused`` (all three
+stages a strip needs, pixels to bytes).
 
-Coefficient blocks are, per component, an int16 array of shape
+:meth:`Backend.stage_table` resolves this once per encode into a frozen, picklable
+:class:`StageTable`, as libjpeg-turbo's method table picks SIMD or plain C per function
+(jsimd.c) with the plain version always there: each stage is the backend's own, unless it
+declines it for this plan or ``$STRIPJPEG_FALLBACK`` forces the NumPy stage; a fused path is
+used only when every stage it covers is the backend's own. The orchestrator calls only the
+table. Since every override must write what the NumPy stage writes (tests/test_backend_stages.py
+checks each one), every backend writes the same bytes for every option.
+
+Blocks, the currency between stages, are per component an int16 array of shape
 ``(block_rows, block_cols, 8, 8)`` in natural order ``[v][u]``, covering every block of the
 strip's MCUs, dummy blocks included: ``block_rows = mcu_rows_in_strip * V`` and
 ``block_cols = mcus_per_row * H``.
@@ -22,48 +30,131 @@ strip's MCUs, dummy blocks included: ``block_rows = mcu_rows_in_strip * V`` and
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..plan import Plan
+from ..stages import huffman
+from ..stages.entropy import EntropyState, final_byte
+from ..stages.quantize import quantized_blocks
+from ..stages.samples import prepare_samples
+
+__all__ = ["FALLBACK_VARIABLE", "FUSED", "STAGES", "Backend", "EntropyState", "StageTable",
+           "final_byte", "forced_fallbacks"]
+
+#: The stages a backend may override, in the order a strip goes through them.
+STAGES = ("prepare_samples", "forward_dct", "entropy_encode", "count_symbols")
+
+#: Fused paths -> the stages each runs in one call; used only when all are the backend's own.
+FUSED = {
+    "transform": ("prepare_samples", "forward_dct"),
+    "encode_strips": ("prepare_samples", "forward_dct", "entropy_encode"),
+}
+
+#: The NumPy stage of each name: every backend's default.
+NUMPY_STAGES: dict[str, Callable] = {
+    "prepare_samples": prepare_samples,
+    "forward_dct": quantized_blocks,
+    "entropy_encode": huffman.entropy_encode,
+    "count_symbols": huffman.count_symbols,
+}
+
+#: Set to ``all``, or to stage names separated by commas (from :data:`STAGES` and
+#: :data:`FUSED`), to force the NumPy stage for them: read when a table is built.
+FALLBACK_VARIABLE = "STRIPJPEG_FALLBACK"
+
+
+def forced_fallbacks() -> frozenset[str]:
+    """The stages ``$STRIPJPEG_FALLBACK`` forces to the NumPy stage (empty when unset).
+
+    Raises:
+        ValueError: a name that is neither ``all`` nor a stage, naming the known ones.
+    """
+    value = os.environ.get(FALLBACK_VARIABLE, "")
+    names = {name.strip() for name in value.split(",")} - {""}
+    if "all" in names:
+        return frozenset(STAGES) | frozenset(FUSED)
+    known = (*STAGES, *FUSED)
+    unknown = sorted(names - set(known))
+    if unknown:
+        raise ValueError(f"${FALLBACK_VARIABLE} names unknown stage(s) {', '.join(unknown)}; "
+                         f"known: all, {', '.join(known)}")
+    return frozenset(names)
 
 
 @dataclass(frozen=True)
-class EntropyState:
-    """What the entropy coder carries from one strip to the next when there are no
-    restart markers (serial mode).
+class StageTable:
+    """The stage implementations one encode uses, resolved once (:meth:`Backend.stage_table`).
+
+    Frozen and picklable (functions by name, a backend's methods through the backend's
+    name), so a process pool or a Dask worker runs the very same choice.
 
     Attributes:
-        dc_predictors: last DC value coded per component (T.81 F.1.1.5.1), Y first.
-        pending_bits: bits not yet forming a whole byte, right-aligned.
-        pending_count: how many bits are pending (0..7).
+        name: the backend's name.
+        threads_help: the backend's :attr:`Backend.threads_help`.
+        prepare_samples, forward_dct, entropy_encode, count_symbols: each stage, as the
+            backend's method or the NumPy function of :data:`NUMPY_STAGES`.
+        transform_fused, encode_strips_fused, encode_strip_continued_fused: the backend's
+            fused paths, or None where it has none or a stage they cover fell back.
+        fallbacks: the stages (and fused paths) the backend offers but this table replaced by
+            NumPy's, because the backend declined them for the plan or they were forced.
     """
 
-    dc_predictors: tuple[int, ...]
-    pending_bits: int = 0
-    pending_count: int = 0
+    name: str
+    threads_help: bool
+    prepare_samples: Callable
+    forward_dct: Callable
+    entropy_encode: Callable
+    count_symbols: Callable
+    transform_fused: Callable | None = None
+    encode_strips_fused: Callable | None = None
+    encode_strip_continued_fused: Callable | None = None
+    fallbacks: frozenset[str] = frozenset()
 
-    @classmethod
-    def start(cls, plan: Plan) -> EntropyState:
-        """The state at the start of a scan or restart interval: every predictor 0 (F.1.1.5.1)."""
-        return cls(dc_predictors=(0,) * len(plan.components))
+    def transform(self, pixels: np.ndarray, plan: Plan) -> list[np.ndarray]:
+        """Pixels of one strip -> quantized coefficient blocks, one array per component.
+
+        Args:
+            pixels: uint8, shape ``(rows, plan.width, plan.input_channels)``; ``rows`` is
+                ``plan.strip_height`` except for the last strip, which may be shorter.
+        """
+        if self.transform_fused is not None:
+            return self.transform_fused(pixels, plan)
+        return self.forward_dct(self.prepare_samples(pixels, plan), plan, pixels.shape[0])
+
+    def encode_strip(self, pixels: np.ndarray, plan: Plan) -> bytes:
+        """Pixels of one strip -> one complete restart interval of entropy-coded bytes:
+        DC predictors start at 0, 0xFF is stuffed, the last byte is padded with 1-bits."""
+        return self.encode_strip_continued(pixels, plan, EntropyState.start(plan), final=True)[0]
+
+    def encode_strips(self, strips: Sequence[np.ndarray], plan: Plan) -> list[bytes]:
+        """Several independent strips, each as :meth:`encode_strip` (a fused path may do them
+        in one call: the orchestrator hands batches of strips to each task)."""
+        if self.encode_strips_fused is not None:
+            return self.encode_strips_fused(strips, plan)
+        return [self.encode_strip(strip, plan) for strip in strips]
+
+    def encode_strip_continued(self, pixels: np.ndarray, plan: Plan, state: EntropyState,
+                               final: bool = False) -> tuple[bytes, EntropyState]:
+        """Pixels of one strip of a scan without restart markers, continuing from ``state``.
+
+        The partial last byte is not padded but returned in the new state (with ``final``,
+        it is padded, as :meth:`encode_strip` needs)."""
+        if self.encode_strip_continued_fused is not None:
+            return self.encode_strip_continued_fused(pixels, plan, state, final)
+        return self.entropy_encode(self.transform(pixels, plan), plan, state, final)
 
 
-def final_byte(state: EntropyState) -> bytes:
-    """Close a scan: pad the pending bits with 1-bits to a byte (T.81 F.1.2.3), stuffed."""
-    if state.pending_count == 0:
-        return b""
-    pad = 8 - state.pending_count
-    byte = (state.pending_bits << pad) | ((1 << pad) - 1)
-    return bytes([byte, 0]) if byte == 0xFF else bytes([byte])
+class Backend:
+    """An encoding engine: the NumPy stages, with any of them overridden by a subclass.
 
-
-class Backend(ABC):
-    """An encoding engine. Subclasses implement the two halves; the whole-strip calls
-    compose them, and a fast backend may override those with a fused kernel."""
+    Override a stage by defining the method of its name (same signature and result as the
+    NumPy stage); add a fused path by defining ``transform_fused``, or ``encode_strips_fused``
+    and ``encode_strip_continued_fused`` together. :meth:`stage_table` picks what is used.
+    """
 
     #: Name in the registry (``stripjpeg.backends.get(name)``).
     name: str = ""
@@ -71,31 +162,28 @@ class Backend(ABC):
     #: does not, ``workers=None`` means one thread: a second one only adds contention.
     threads_help: bool = True
 
-    @abstractmethod
-    def transform(self, pixels: np.ndarray, plan: Plan) -> list[np.ndarray]:
-        """Pixels of one strip -> quantized coefficient blocks, one array per component.
+    #: Fused paths (see :data:`FUSED`); None: the table composes the stages.
+    transform_fused: Callable[[np.ndarray, Plan], list[np.ndarray]] | None = None
+    encode_strips_fused: Callable[[Sequence[np.ndarray], Plan], list[bytes]] | None = None
+    encode_strip_continued_fused: Callable[..., tuple[bytes, EntropyState]] | None = None
 
-        Args:
-            pixels: uint8, shape ``(rows, plan.width, plan.input_channels)``; ``rows`` is
-                ``plan.strip_height`` except for the last strip, which may be shorter.
-            plan: the image's plan.
-        """
+    #: Every method a table may take from the backend.
+    _NAMES = (*STAGES, *(f"{path}_fused" for path in FUSED), "encode_strip_continued_fused")
 
-    @abstractmethod
+    # -- the stages: each default is the NumPy stage ---------------------------------------------
+
+    def prepare_samples(self, pixels: np.ndarray, plan: Plan) -> list[np.ndarray]:
+        """Pixels of one strip -> samples per component (see :func:`.samples.prepare_samples`)."""
+        return prepare_samples(pixels, plan)
+
+    def forward_dct(self, samples: list[np.ndarray], plan: Plan, rows: int) -> list[np.ndarray]:
+        """Samples -> quantized blocks per component (see :func:`.quantize.quantized_blocks`)."""
+        return quantized_blocks(samples, plan, rows)
+
     def entropy_encode(self, blocks: list[np.ndarray], plan: Plan,
                        state: EntropyState, final: bool) -> tuple[bytes, EntropyState]:
-        """Huffman-code coefficient blocks, MCU by MCU, starting from ``state``.
-
-        Args:
-            blocks: per component, int16 ``(block_rows, block_cols, 8, 8)``, natural order.
-            plan: the image's plan (Huffman tables, sampling factors).
-            state: DC predictors and pending bits to start from.
-            final: pad the last byte with 1-bits (end of a restart interval or of the scan)
-                and return a state with nothing pending.
-
-        Returns:
-            ``(data, state)``: whole bytes with 0xFF stuffed, and the state to continue from.
-        """
+        """Huffman-code blocks, MCU by MCU, from ``state`` (see :func:`.huffman.entropy_encode`)."""
+        return huffman.entropy_encode(blocks, plan, state, final)
 
     def count_symbols(self, blocks: list[np.ndarray], plan: Plan, predictors: tuple[int, ...]
                       ) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
@@ -103,32 +191,81 @@ class Backend(ABC):
 
         Returns:
             ``(dc, ac, predictors)``: int64 ``(n_tables, 256)`` counts, and the DC
-            predictors after the last block. The default is the NumPy implementation.
+            predictors after the last block (see :func:`.huffman.count_symbols`).
         """
-        from .numpy_huffman import count_symbols
+        return huffman.count_symbols(blocks, plan, predictors)
 
-        return count_symbols(blocks, plan, predictors)
+    def declines(self, stage: str, plan: Plan) -> bool:
+        """Whether this backend's own ``stage`` cannot serve ``plan`` (the NumPy stage then
+        does). The default accepts everything."""
+        return False
+
+    # -- choosing, once per encode ----------------------------------------------------------------
+
+    def own_stages(self) -> frozenset[str]:
+        """The stages and fused paths this backend implements itself (overrides)."""
+        own = {stage for stage in STAGES
+               if getattr(type(self), stage) is not getattr(Backend, stage)}
+        own |= {path for path in FUSED if getattr(self, f"{path}_fused") is not None}
+        return frozenset(own)
+
+    def stage_table(self, plan: Plan) -> StageTable:
+        """The implementation of every stage for encoding with ``plan``; reads
+        ``$STRIPJPEG_FALLBACK`` (see :func:`forced_fallbacks`).
+
+        Raises:
+            ValueError: ``$STRIPJPEG_FALLBACK`` names an unknown stage.
+        """
+        own = self.own_stages()
+        declined = frozenset(stage for stage in own if self.declines(stage, plan))
+        # Tables are cached by what decides them (the implementations themselves included, which
+        # a subclass or a test may replace), so that choosing costs a few µs an encode.
+        implementations = tuple(getattr(type(self), name) for name in self._NAMES)
+        key = (implementations, declined, os.environ.get(FALLBACK_VARIABLE, ""))
+        cache = self.__dict__.setdefault("_stage_tables", {})
+        table = cache.get(key)
+        if table is None:
+            table = cache[key] = self._resolve(own, declined)
+        return table
+
+    def _resolve(self, own: frozenset[str], declined: frozenset[str]) -> StageTable:
+        """The table for these own and declined stages, with the forced fallbacks."""
+        fallbacks = set(own & forced_fallbacks() | declined)
+        chosen = {stage: getattr(self, stage) if stage in own and stage not in fallbacks
+                  else NUMPY_STAGES[stage] for stage in STAGES}
+        fused = {}
+        for path, covered in FUSED.items():
+            fused[path] = path in own and path not in fallbacks and not fallbacks.intersection(covered)
+            if path in own and not fused[path]:
+                fallbacks.add(path)  # offered, but a stage it covers is not the backend's own
+        return StageTable(
+            self.name, self.threads_help, **chosen,
+            transform_fused=self.transform_fused if fused["transform"] else None,
+            encode_strips_fused=self.encode_strips_fused if fused["encode_strips"] else None,
+            encode_strip_continued_fused=(self.encode_strip_continued_fused
+                                          if fused["encode_strips"] else None),
+            fallbacks=frozenset(fallbacks))
+
+    # -- the whole-strip calls, through the table (for direct use: notebooks, benchmarks) ------
+
+    def transform(self, pixels: np.ndarray, plan: Plan) -> list[np.ndarray]:
+        """:meth:`StageTable.transform` of this backend's table for ``plan``."""
+        return self.stage_table(plan).transform(pixels, plan)
 
     def encode_strip(self, pixels: np.ndarray, plan: Plan) -> bytes:
-        """Pixels of one strip -> one complete restart interval of entropy-coded bytes:
-        DC predictors start at 0, 0xFF is stuffed, the last byte is padded with 1-bits."""
-        data, _ = self.entropy_encode(self.transform(pixels, plan), plan,
-                                      EntropyState.start(plan), final=True)
-        return data
+        """:meth:`StageTable.encode_strip` of this backend's table for ``plan``."""
+        return self.stage_table(plan).encode_strip(pixels, plan)
 
     def encode_strips(self, strips: Sequence[np.ndarray], plan: Plan) -> list[bytes]:
-        """Several independent strips, each as :meth:`encode_strip`; a backend may do them in
-        one call (the orchestrator hands batches of strips to each task)."""
-        return [self.encode_strip(strip, plan) for strip in strips]
+        """:meth:`StageTable.encode_strips` of this backend's table for ``plan``."""
+        return self.stage_table(plan).encode_strips(strips, plan)
 
-    def encode_strip_continued(self, pixels: np.ndarray, plan: Plan,
-                               state: EntropyState) -> tuple[bytes, EntropyState]:
-        """Pixels of one strip of a scan without restart markers, continuing from ``state``.
-
-        The partial last byte is not padded but returned in the new state."""
-        return self.entropy_encode(self.transform(pixels, plan), plan, state, final=False)
+    def encode_strip_continued(self, pixels: np.ndarray, plan: Plan, state: EntropyState,
+                               final: bool = False) -> tuple[bytes, EntropyState]:
+        """:meth:`StageTable.encode_strip_continued` of this backend's table for ``plan``."""
+        return self.stage_table(plan).encode_strip_continued(pixels, plan, state, final)
 
     def __reduce__(self) -> tuple:
-        # Backends pickle by name, so a process pool or a Dask worker gets its own instance.
-        from . import get
-        return (get, (self.name,))
+        # A process pool or a Dask worker gets a fresh instance of the class (the tables it
+        # caches are rebuilt there, not pickled along).
+        return (type(self), ())

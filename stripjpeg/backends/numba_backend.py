@@ -1,8 +1,8 @@
 """The fast backend: the islow path as numba kernels over whole strips, in stage order.
 
 The kernels live in one module per stage, in the order a strip goes through them, and mirror
-the NumPy backend's stages (read :mod:`.numpy_backend` to learn JPEG; the kernels only
-reorganise the loops so that they run at C speed):
+the NumPy stages (read :mod:`stripjpeg.stages` to learn JPEG; the kernels only reorganise
+the loops so that they run at C speed):
 
 * :mod:`.numba_colour`   colour conversion and downsampling
 * :mod:`.numba_dct`      forward DCT (islow), quantization into zigzag order, dummy blocks
@@ -10,10 +10,12 @@ reorganise the loops so that they run at C speed):
 * :mod:`.numba_strip`    the fused kernels: a strip, or a batch of strips, pixels to bytes
 * :mod:`.numba_jit`      the decorators, and the cache version that keeps them in step
 
-This module holds the per-plan tables and :class:`NumbaBackend`, which picks the fused
-kernel for ``dct="islow"`` and, for ``dct="exact"``, the NumPy stage's transform with its
-own coder (so both backends write the same bytes). Each kernel call writes only into arrays
-it is given, so concurrent strips share nothing mutable.
+This module holds the per-plan tables and :class:`NumbaBackend`, which overrides every stage
+of :data:`~.base.STAGES` and adds the fused paths (pixels to blocks, pixels to bytes in one
+kernel call). It declines ``forward_dct`` for ``dct="exact"``: the stage table then takes the
+NumPy stage (SciPy's DCT) for it, composes the stages instead of the fused kernels, and both
+backends write the same bytes. Each kernel call writes only into arrays it is given, so
+concurrent strips share nothing mutable.
 
 Importing this module compiles nothing; the first encode compiles (or loads) the kernels.
 With ``NUMBA_DISABLE_JIT=1`` the same functions run as plain Python (slowly), which the
@@ -31,12 +33,13 @@ from typing import NamedTuple
 import numpy as np
 
 from ..plan import Plan
+from ..stages.entropy import EntropyState
 from ..tables import ZIGZAG
-from .base import Backend, EntropyState
-from .numba_dct import LANES, NATURAL, TO_ZIGZAG, transform_strip
+from .base import Backend
+from .numba_colour import convert_to_ycbcr, downsample
+from .numba_dct import LANES, NATURAL, TO_ZIGZAG, transform_blocks, transform_strip
 from .numba_huffman import MAX_BYTES_PER_BLOCK, MAX_EXTRA_BYTES, code_blocks, count_blocks
 from .numba_strip import encode_strip_kernel, encode_strips_kernel, stacked_strips
-from .numpy_backend import strip_blocks
 
 # --- Per-plan tables ---------------------------------------------------------------------------
 
@@ -108,9 +111,8 @@ class NumbaBackend(Backend):
 
     Internally a strip's blocks are one array ``(n_components, rows, groups, 64, LANES)``
     in zigzag order, LANES blocks side by side (components padded to the largest block
-    grid; see :func:`transform_strip`), which is what :func:`code_blocks` reads;
-    :meth:`transform` and :meth:`entropy_encode` convert to and from the contract's
-    per-component natural-order arrays.
+    grid; see :func:`transform_strip`), which is what :func:`code_blocks` reads; the stages
+    convert to and from the contract's per-component natural-order arrays.
     """
 
     name = "numba"
@@ -120,13 +122,69 @@ class NumbaBackend(Backend):
             # transform_blocks reads 8 samples as one uint64 word, byte x being sample x.
             raise ValueError("the numba backend needs a little-endian machine; use backend='numpy'")
 
-    def transform(self, pixels: np.ndarray, plan: Plan) -> list[np.ndarray]:
-        """Pixels of one strip -> quantized blocks per component (see :class:`Backend`).
+    def declines(self, stage: str, plan: Plan) -> bool:
+        """The DCT kernel is islow only: the exact DCT is the NumPy stage's (SciPy's), since a
+        second float DCT would round a coefficient on a tie differently and write other bytes."""
+        return stage == "forward_dct" and plan.dct != "islow"
 
-        The exact DCT is the NumPy stage's (SciPy's), not a kernel of its own: a second
-        float DCT would round a coefficient on a tie differently and write other bytes."""
-        if plan.dct != "islow":
-            return strip_blocks(pixels, plan)
+    # -- the stages, one by one -----------------------------------------------------------------
+
+    def prepare_samples(self, pixels: np.ndarray, plan: Plan) -> list[np.ndarray]:
+        """Pixels of one strip -> samples per component (see :class:`~.base.Backend`), as
+        uint8 views of the planes the kernels fill."""
+        shape = kernel_tables(plan).shape(pixels.shape[0])
+        planes = np.empty((len(plan.components), shape.plane_rows, shape.plane_cols), np.uint8)
+        convert_to_ycbcr(np.ascontiguousarray(pixels), planes)
+        samples = []
+        for plane, component, layout in zip(planes, plan.components, plan.strip_layout(pixels.shape[0])):
+            rows, cols = 8 * layout.real_block_rows, 8 * layout.real_block_cols
+            h_ratio, v_ratio = plan.hmax // component.h, plan.vmax // component.v
+            if (h_ratio, v_ratio) != (1, 1):
+                reduced = np.empty((rows, cols), np.uint8)
+                downsample(plane, v_ratio, layout.input_rows, cols, reduced)
+                plane = reduced
+            samples.append(plane[:rows, :cols])
+        return samples
+
+    def forward_dct(self, samples: list[np.ndarray], plan: Plan, rows: int) -> list[np.ndarray]:
+        """Samples -> quantized blocks per component (see :class:`~.base.Backend`); islow only."""
+        tables = kernel_tables(plan)
+        result = []
+        for plane, component, layout in zip(samples, plan.components, plan.strip_layout(rows)):
+            groups = -(-layout.real_block_cols // LANES)
+            # transform_blocks reads whole groups of LANES blocks as 64-bit words.
+            padded = np.zeros((8 * layout.real_block_rows, 8 * LANES * groups), np.uint8)
+            padded[:, :plane.shape[1]] = plane
+            out = np.empty((layout.block_rows, -(-layout.block_cols // LANES), 64, LANES), np.int16)
+            q = component.quant_index
+            transform_blocks(padded, layout.real_block_rows, layout.real_block_cols, layout.block_cols,
+                             component.mcu_h, tables.divisors[q], tables.reciprocals[q], NATURAL, out)
+            # (row, group, k, lane) -> (row, col, k), col = group * LANES + lane
+            side_by_side = out.transpose(0, 1, 3, 2).reshape(layout.block_rows, -1, 64)
+            result.append(side_by_side[:, :layout.block_cols].reshape(
+                layout.block_rows, layout.block_cols, 8, 8))
+        return result
+
+    def entropy_encode(self, blocks: list[np.ndarray], plan: Plan,
+                       state: EntropyState, final: bool) -> tuple[bytes, EntropyState]:
+        """Huffman-code the strip's blocks (see :class:`~.base.Backend`)."""
+        return self._code(self._stack_zigzag(blocks), plan, state, final)
+
+    def count_symbols(self, blocks: list[np.ndarray], plan: Plan, predictors: tuple[int, ...]
+                      ) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+        """Count the Huffman symbols coding ``blocks`` would use (see :class:`~.base.Backend`)."""
+        n_tables = len(plan.dc_tables)
+        dc, ac = np.zeros((n_tables, 256), np.int64), np.zeros((n_tables, 256), np.int64)
+        predictor_array = np.array(predictors, dtype=np.int64)
+        blocks = self._stack_zigzag(blocks)
+        count_blocks(blocks, kernel_tables(plan).components, plan.mcus_per_row,
+                     blocks.shape[1] // plan.components[0].mcu_v, predictor_array, dc, ac)
+        return dc, ac, tuple(int(p) for p in predictor_array)
+
+    # -- the fused paths (islow) ------------------------------------------------------------------
+
+    def transform_fused(self, pixels: np.ndarray, plan: Plan) -> list[np.ndarray]:
+        """prepare_samples and forward_dct in one kernel call (:func:`transform_strip`)."""
         blocks = self._transform(pixels, plan, NATURAL)
         n_components, rows, groups = blocks.shape[:3]
         # (c, row, group, k, lane) -> (c, row, col, k), col = group * LANES + lane
@@ -136,27 +194,16 @@ class NumbaBackend(Backend):
                     layout.block_rows, layout.block_cols, 8, 8)
                 for i, layout in enumerate(layouts)]
 
-    def entropy_encode(self, blocks: list[np.ndarray], plan: Plan,
-                       state: EntropyState, final: bool) -> tuple[bytes, EntropyState]:
-        """Huffman-code the strip's blocks (see :class:`Backend`)."""
-        return self._code(self._stack_zigzag(blocks), plan, state, final)
-
-    def encode_strip(self, pixels: np.ndarray, plan: Plan) -> bytes:
-        """Pixels of one strip -> one restart interval's bytes, in one kernel call (islow)."""
-        return self.encode_strip_continued(pixels, plan, EntropyState.start(plan), final=True)[0]
-
-    def encode_strips(self, strips: Sequence[np.ndarray], plan: Plan) -> list[bytes]:
-        """Several independent strips, in one kernel call when they lie one after another in
-        memory (consecutive row ranges of one array, as the orchestrator cuts them from an
-        image in memory); otherwise one call per strip."""
-        if plan.dct != "islow":
-            return [self.encode_strip(strip, plan) for strip in strips]
+    def encode_strips_fused(self, strips: Sequence[np.ndarray], plan: Plan) -> list[bytes]:
+        """Several independent strips, pixels to bytes, in one kernel call when they lie one
+        after another in memory (consecutive row ranges of one array, as the orchestrator cuts
+        them from an image in memory); otherwise one call per strip."""
         if len(strips) > 1 and strips[-1].shape[0] != plan.strip_height:
             # The image's last strip is shorter: the others can still go together.
-            return [*self.encode_strips(strips[:-1], plan), self.encode_strip(strips[-1], plan)]
+            return [*self.encode_strips_fused(strips[:-1], plan), self._encode_strip(strips[-1], plan)]
         tall = stacked_strips(strips, plan.strip_height)
         if tall is None:
-            return [self.encode_strip(strip, plan) for strip in strips]
+            return [self._encode_strip(strip, plan) for strip in strips]
         tables = kernel_tables(plan)
         shape = tables.shape(plan.strip_height)
         out = np.empty(len(strips) * shape.n_blocks * MAX_BYTES_PER_BLOCK + MAX_EXTRA_BYTES, np.uint8)
@@ -169,12 +216,10 @@ class NumbaBackend(Backend):
         starts = [0, *ends[:-1].tolist()]
         return [out[start:end].tobytes() for start, end in zip(starts, ends.tolist())]
 
-    def encode_strip_continued(self, pixels: np.ndarray, plan: Plan, state: EntropyState,
-                               final: bool = False) -> tuple[bytes, EntropyState]:
-        """Pixels of one strip of a scan without restart markers, continuing from ``state``;
-        with ``final``, the last byte is padded (as :meth:`encode_strip` needs)."""
-        if plan.dct != "islow":
-            return self._code(self._stack_zigzag(strip_blocks(pixels, plan)), plan, state, final)
+    def encode_strip_continued_fused(self, pixels: np.ndarray, plan: Plan, state: EntropyState,
+                                     final: bool = False) -> tuple[bytes, EntropyState]:
+        """Pixels of one strip to bytes in one kernel call, continuing from ``state``; with
+        ``final``, the last byte is padded (a whole restart interval)."""
         tables = kernel_tables(plan)
         shape = tables.shape(pixels.shape[0])
         out, predictors, bit_state = self._coder_arrays(shape.n_blocks, state)
@@ -184,18 +229,11 @@ class NumbaBackend(Backend):
                                      tables.ac_table, predictors, bit_state, final, out)
         return self._finish(status, out, predictors, bit_state)
 
-    def count_symbols(self, blocks: list[np.ndarray], plan: Plan, predictors: tuple[int, ...]
-                      ) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
-        """Count the Huffman symbols coding ``blocks`` would use (see :class:`Backend`)."""
-        n_tables = len(plan.dc_tables)
-        dc, ac = np.zeros((n_tables, 256), np.int64), np.zeros((n_tables, 256), np.int64)
-        predictor_array = np.array(predictors, dtype=np.int64)
-        blocks = self._stack_zigzag(blocks)
-        count_blocks(blocks, kernel_tables(plan).components, plan.mcus_per_row,
-                     blocks.shape[1] // plan.components[0].mcu_v, predictor_array, dc, ac)
-        return dc, ac, tuple(int(p) for p in predictor_array)
-
     # -- internals ----------------------------------------------------------------------------
+
+    def _encode_strip(self, pixels: np.ndarray, plan: Plan) -> bytes:
+        """One strip as one restart interval, in one kernel call."""
+        return self.encode_strip_continued_fused(pixels, plan, EntropyState.start(plan), final=True)[0]
 
     @staticmethod
     def _transform(pixels: np.ndarray, plan: Plan, order: np.ndarray) -> np.ndarray:

@@ -1,8 +1,8 @@
 """The fast path, stage 1: colour conversion and downsampling, as numba kernels.
 
-The same arithmetic as :func:`.numpy_backend.convert_to_ycbcr` and
-:func:`.numpy_backend.downsample` (read those to learn the stage), with the loops arranged to
-vectorize:
+The same arithmetic as :func:`stripjpeg.stages.samples.convert_to_ycbcr` and
+:func:`stripjpeg.stages.samples.downsample` (read those to learn the stage), with the loops
+arranged to vectorize:
 
 * :func:`convert_to_ycbcr`  pixels -> 8-bit Y, Cb, Cr planes, edges replicated (one pass)
 * :func:`downsample`        2x1 / 2x2 averaging with libjpeg's alternating bias
@@ -96,7 +96,7 @@ def downsample(plane, v_ratio, input_rows, out_cols, out):
         v_ratio: 1 (4:2:2) or 2 (4:2:0).
         input_rows: pixel rows to use (the strip's rows rounded up to a multiple of
             ``v_ratio``); output rows beyond ``input_rows // v_ratio`` repeat the last one,
-            as libjpeg replicates the last *downsampled* row (see numpy_backend).
+            as libjpeg replicates the last *downsampled* row (see stages.samples).
         out_cols: output columns to compute (those of whole blocks); later ones are left as
             they are.
         out: uint8 ``(rows, >= out_cols)`` to fill.

@@ -1,8 +1,8 @@
 """The fast path, stage 2: forward DCT, quantization and dummy blocks of a strip.
 
 libjpeg's integer DCT (jfdctint.c) and quantization (jcdctmgr.c) as in
-:mod:`.numpy_backend` (``forward_dct_islow``, ``quantize``, ``add_dummy_blocks``), LANES
-blocks at a time:
+:mod:`stripjpeg.stages.dct` (``forward_dct_islow``) and :mod:`stripjpeg.stages.quantize`
+(``quantize``, ``add_dummy_blocks``), LANES blocks at a time:
 
 * :func:`transform_blocks`  one component's blocks: level shift and forward DCT
                             (:func:`fdct_islow_group`), quantization by reciprocal
@@ -11,7 +11,8 @@ blocks at a time:
 * :func:`transform_strip`   a strip's pixels -> the quantized blocks of every component
                             (colour conversion and downsampling from :mod:`.numba_colour`)
 
-``dct="exact"`` has no kernel here: the backend calls the NumPy stage for it.
+``dct="exact"`` has no kernel here: the backend declines that stage, and the stage table
+takes the NumPy stage instead.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ LANES = 32
 @inline_kernel
 def islow_1d(d0, d1, d2, d3, d4, d5, d6, d7, shift):
     """One 8-point pass of libjpeg's integer DCT (jfdctint.c) on int32 values; every
-    output is descaled (rounded) by ``shift`` bits. See numpy_backend.islow_butterfly for
+    output is descaled (rounded) by ``shift`` bits. See stages.dct.islow_butterfly for
     the factorization.
 
     Each step is cast back to int32: numba widens int32 arithmetic to int64, which would
@@ -206,7 +207,7 @@ def transform_blocks(plane, real_rows, real_cols, block_cols, mcu_h, divisors, r
 
 @kernel
 def fill_dummy_blocks(out, real_rows, real_cols, block_cols, mcu_h):
-    """libjpeg's dummy blocks (see numpy_backend.add_dummy_blocks): zero AC; a right-edge
+    """libjpeg's dummy blocks (see stages.quantize.add_dummy_blocks): zero AC; a right-edge
     dummy copies the DC to its left, a bottom dummy that of the right-most block of the MCU's
     previous block row. ``out``: int16 ``(block_rows, groups, 64, LANES)`` (see
     :func:`transform_blocks`), DC first."""

@@ -1,6 +1,6 @@
 """The fast path, stage 3: Huffman coding of a strip's blocks, as numba kernels.
 
-The same symbols and bits as :mod:`.numpy_huffman` (read that one to learn the coder):
+The same symbols and bits as :mod:`stripjpeg.stages.huffman` (read that one to learn the coder):
 
 * :func:`code_blocks`   per block, in MCU order: DC difference, run/size symbols, Huffman
                         codes into a 64-bit bit buffer written 8 bytes at a time

@@ -1,4 +1,8 @@
-"""Huffman entropy coding of baseline JPEG (T.81 Annex F.1.2), vectorized in NumPy.
+"""Sequential Huffman coding (T.81 Annex F.1.2), the entropy coder of baseline JPEG, in NumPy.
+
+One module per entropy coder: progressive Huffman (Annex G), arithmetic coding (F.1.4) and
+lossless prediction (Annex H) come as siblings of this one, each with the same three entry
+points (``entropy_encode``, ``count_symbols``, and a one-block definition).
 
 The entropy coder turns quantized blocks into a list of *events*, each a run of bits
 ``(value, length)`` to be written most significant bit first, then packs all events into
@@ -31,7 +35,7 @@ import numpy as np
 
 from ..plan import Plan
 from ..tables import EOB, ZIGZAG, ZRL
-from .base import EntropyState
+from .entropy import EntropyState
 
 #: A Huffman table as lookup arrays indexed by symbol: ``(codes, lengths)``; length 0 means
 #: the table has no code for that symbol (see ``tables.huffman_codes``).
@@ -379,7 +383,19 @@ def count_symbols(blocks: list[np.ndarray], plan: Plan, predictors: tuple[int, .
 
 def entropy_encode(blocks: list[np.ndarray], plan: Plan, state: EntropyState,
                    final: bool) -> tuple[bytes, EntropyState]:
-    """Huffman-code a strip's blocks, continuing from ``state`` (see Backend.entropy_encode)."""
+    """Huffman-code a strip's blocks, MCU by MCU, continuing from ``state``: the
+    ``entropy_encode`` stage.
+
+    Args:
+        blocks: per component, int16 ``(block_rows, block_cols, 8, 8)``, natural order.
+        plan: the image's plan (Huffman tables, sampling factors).
+        state: DC predictors and pending bits to start from.
+        final: pad the last byte with 1-bits (end of a restart interval or of the scan)
+            and return a state with nothing pending.
+
+    Returns:
+        ``(data, state)``: whole bytes with 0xFF stuffed, and the state to continue from.
+    """
     zigzag, component = blocks_in_coding_order(blocks, plan)
     values, lengths, predictors = huffman_events(zigzag, component, plan, state.dc_predictors)
     # The bits the previous strip left pending come first...

@@ -1,0 +1,114 @@
+"""Quantization (T.81 A.3.4) and the blocks of whole MCUs (A.2.4): samples -> coefficient
+blocks, the second stage of a strip.
+
+Blocks are the currency between the stages: per component an int16 array of shape
+``(block_rows, block_cols, 8, 8)``, natural order ``[v][u]``, covering every block of the
+strip's MCUs, dummy blocks included (``block_rows = mcu_rows_in_strip * V``,
+``block_cols = mcus_per_row * H``). In stage order::
+
+    per component, samples (8 * R, 8 * C)
+      -> split_into_blocks    8x8 blocks, (R, C, 8, 8), minus 128 (level shift, A.3.1)
+      -> FORWARD_DCT[dct]     the DCT (see .dct)
+      -> quantize             divide and round (A.3.4, libjpeg's rounding)
+      -> add_dummy_blocks     fill the last MCU (A.2.4; libjpeg's jccoefct)
+    = quantized_blocks        the ``forward_dct`` stage (libjpeg's forward_DCT method in
+                              jcdctmgr.c, too, both transforms and quantizes)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..plan import Plan, StripLayout
+from .dct import FORWARD_DCT
+
+
+def split_into_blocks(samples: np.ndarray) -> np.ndarray:
+    """Cut a ``(8*R, 8*C)`` plane into blocks, shape ``(R, C, 8, 8)`` (T.81 A.2.4)."""
+    rows, cols = samples.shape
+    return samples.reshape(rows // 8, 8, cols // 8, 8).swapaxes(1, 2)
+
+
+# --- Quantization --------------------------------------------------------------------------
+
+def quantize(coefficients: np.ndarray, table: np.ndarray, dct: str) -> np.ndarray:
+    """Divide each coefficient by its quantization step and round (T.81 A.3.4).
+
+    islow: the coefficients are 8x scaled, so the divisor is ``d = 8 * Q``, and libjpeg
+    rounds half away from zero in integers: ``sign(x) * ((|x| + d // 2) // d)``.
+    (libjpeg-turbo multiplies by a reciprocal instead, with identical results; a float
+    multiply by 1/d would not be.)
+    exact: ``sign(x) * floor(|x| / Q + 1/2)``, the same rule on exact coefficients.
+
+    Args:
+        coefficients: shape ``(..., 8, 8)`` from the forward DCT.
+        table: 64 steps Q, natural order.
+
+    Returns:
+        int16, shape ``(..., 8, 8)``.
+    """
+    steps = np.asarray(table, dtype=np.int64).reshape(8, 8)
+    if dct == "islow":
+        divisors = 8 * steps
+        magnitude = (np.abs(coefficients) + divisors // 2) // divisors
+    else:
+        magnitude = np.floor(np.abs(coefficients) / steps + 0.5)
+    return (np.sign(coefficients) * magnitude).astype(np.int16)
+
+
+# --- Filling the MCUs ----------------------------------------------------------------------
+
+def add_dummy_blocks(blocks: np.ndarray, layout: StripLayout, h: int) -> np.ndarray:
+    """Extend a component's real blocks to the strip's whole MCUs with dummy blocks.
+
+    When the image is not a whole number of MCUs, the last MCUs of a subsampled component
+    need blocks beyond the image (T.81 A.2.4 leaves their content to the encoder). libjpeg
+    (jccoefct.c) zeroes them and copies a DC value, so that they cost only a zero DC
+    difference and an EOB:
+
+    * a dummy block on the right takes the DC of the block to its left in the same MCU;
+    * a dummy row at the bottom takes the DC of the last block of the MCU's previous row of
+      blocks (the right-most one, which may itself be a right-edge dummy).
+
+    Args:
+        blocks: int16, ``(real_block_rows, real_block_cols, 8, 8)``.
+        layout: the strip layout of this component.
+        h: the blocks of this component across one MCU (``Component.mcu_h``).
+
+    Returns:
+        int16, ``(block_rows, block_cols, 8, 8)``.
+    """
+    real_rows, real_cols = layout.real_block_rows, layout.real_block_cols
+    out = np.zeros((layout.block_rows, layout.block_cols, 8, 8), dtype=np.int16)
+    out[:real_rows, :real_cols] = blocks
+    for col in range(real_cols, layout.block_cols):
+        out[:real_rows, col, 0, 0] = out[:real_rows, col - 1, 0, 0]
+    for row in range(real_rows, layout.block_rows):
+        right_most = out[row - 1, h - 1::h, 0, 0]
+        out[row, :, 0, 0] = np.repeat(right_most, h)
+    return out
+
+
+# --- The stage ---------------------------------------------------------------------------------
+
+def quantized_blocks(samples: list[np.ndarray], plan: Plan, rows: int) -> list[np.ndarray]:
+    """Each component's samples -> its quantized blocks: the ``forward_dct`` stage.
+
+    Args:
+        samples: per component, integer samples 0..255 ``(8 * real_block_rows,
+            8 * real_block_cols)``, as :func:`.samples.prepare_samples` returns them.
+        plan: the image's plan; ``plan.dct`` picks the forward DCT (:data:`.dct.FORWARD_DCT`).
+        rows: the strip's pixel rows (they fix its MCU rows, so its dummy block rows).
+
+    Returns:
+        Per component, int16 ``(block_rows, block_cols, 8, 8)``, natural order, dummy
+        blocks included.
+    """
+    forward_dct = FORWARD_DCT[plan.dct]
+    result = []
+    for plane, component, layout in zip(samples, plan.components, plan.strip_layout(rows)):
+        shifted = split_into_blocks(np.asarray(plane, dtype=np.int32)) - 128  # level shift, A.3.1
+        coefficients = forward_dct(shifted)
+        quantized = quantize(coefficients, plan.quant_tables[component.quant_index], plan.dct)
+        result.append(add_dummy_blocks(quantized, layout, component.mcu_h))
+    return result

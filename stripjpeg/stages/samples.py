@@ -1,0 +1,116 @@
+"""Sample preparation, the first stage of a strip: pixels -> each component's samples.
+
+What libjpeg's preprocessing controller does before the forward DCT (jcprepct.c, with
+jccolor.c and jcsample.c), in the order a strip goes through it::
+
+    strip of RGB(A) or grey pixels, uint8 (rows, width, channels)
+      -> convert_to_ycbcr     colour conversion (JFIF; libjpeg's fixed-point jccolor)
+      -> expand_edges         replicate the last row/column (T.81 A.2.4 leaves it open)
+      -> downsample           2:1 averaging with libjpeg's alternating bias (jcsample)
+      -> expand_edges         the downsampled plane out to whole 8x8 blocks
+    = prepare_samples         per component, samples 0..255, (8 * R, 8 * C)
+
+(Smoothing, libjpeg's ``smoothing_factor``, would be one more function here, before
+``downsample``.) Every function works on whole planes with NumPy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..plan import Component, Plan, StripLayout
+from ..tables import RGB_TO_YCBCR, SCALEBITS, YCBCR_OFFSETS
+
+# --- Colour conversion -----------------------------------------------------------------
+
+def convert_to_ycbcr(pixels: np.ndarray) -> list[np.ndarray]:
+    """Convert RGB(A) pixels to Y, Cb, Cr sample planes; grayscale passes through.
+
+    Args:
+        pixels: uint8, shape ``(rows, cols, channels)`` with 1, 3 or 4 channels (alpha ignored).
+
+    Returns:
+        One int32 plane of shape ``(rows, cols)`` per component (1 or 3), values 0..255.
+    """
+    if pixels.shape[2] == 1:
+        return [pixels[:, :, 0].astype(np.int32)]
+    # int32 holds every sum: at most 65536 * 255 + 2**23 in magnitude.
+    red, green, blue = (pixels[:, :, channel].astype(np.int32) for channel in range(3))
+    planes = []
+    for (w_red, w_green, w_blue), offset in zip(RGB_TO_YCBCR.tolist(), YCBCR_OFFSETS.tolist()):
+        planes.append((w_red * red + w_green * green + w_blue * blue + offset) >> SCALEBITS)
+    return planes
+
+
+# --- Edges and downsampling ----------------------------------------------------------------
+
+def expand_edges(plane: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """Replicate the last row and column of ``plane`` out to ``rows x cols``.
+
+    T.81 A.2.4 leaves the padding of partial blocks to the encoder; libjpeg replicates the
+    edge samples (jcsample.c ``expand_right_edge``, jcprepct.c ``expand_bottom_edge``),
+    which keeps edge blocks smooth and so cheap to code.
+    """
+    return np.pad(plane, ((0, rows - plane.shape[0]), (0, cols - plane.shape[1])), mode="edge")
+
+
+def downsample(plane: np.ndarray, h_ratio: int, v_ratio: int) -> np.ndarray:
+    """Average ``h_ratio x v_ratio`` groups of samples, as libjpeg does without smoothing.
+
+    libjpeg adds an alternating bias before the shift so that rounding errors do not all
+    go the same way (jcsample.c): for 2x1 groups ``(a + b + bias) >> 1`` with bias 0, 1, 0,
+    1... along each row; for 2x2 groups ``(a + b + c + d + bias) >> 2`` with bias 1, 2, 1,
+    2... The bias restarts at the left of every output row.
+
+    Args:
+        plane: int32 samples, shape ``(rows, cols)``, both multiples of the ratios.
+        h_ratio, v_ratio: Hmax / H and Vmax / V of the component (1 or 2).
+    """
+    if (h_ratio, v_ratio) == (1, 1):
+        return plane
+    # The sum of each group: one strided slice per position in the group.
+    groups = sum(plane[dy::v_ratio, dx::h_ratio] for dy in range(v_ratio) for dx in range(h_ratio))
+    if (h_ratio, v_ratio) == (2, 1):
+        bias, shift = np.array([0, 1]), 1
+    elif (h_ratio, v_ratio) == (2, 2):
+        bias, shift = np.array([1, 2]), 2
+    else:
+        raise ValueError(f"unsupported downsampling ratio {h_ratio}x{v_ratio}")
+    column_bias = np.resize(bias, groups.shape[1])
+    return ((groups + column_bias) >> shift).astype(np.int32)
+
+
+def component_samples(plane: np.ndarray, component: Component, layout: StripLayout,
+                      plan: Plan) -> np.ndarray:
+    """One component's samples for a strip: edges expanded, downsampled, padded to blocks.
+
+    libjpeg's order matters at the bottom edge of a subsampled component: first replicate
+    the last pixel row only to a multiple of Vmax (so row pairs exist), downsample, and only
+    then replicate the last *downsampled* row down to whole blocks (jcprepct.c). Replicating
+    pixel rows all the way down first would average a different pair of rows.
+    """
+    expanded = expand_edges(plane, layout.input_rows, layout.input_cols)
+    reduced = downsample(expanded, plan.hmax // component.h, plan.vmax // component.v)
+    return expand_edges(reduced, layout.real_block_rows * 8, layout.real_block_cols * 8)
+
+
+# --- The stage ---------------------------------------------------------------------------------
+
+def prepare_samples(pixels: np.ndarray, plan: Plan) -> list[np.ndarray]:
+    """Pixels of one strip -> each component's samples, ready to be cut into blocks: the
+    ``prepare_samples`` stage.
+
+    Args:
+        pixels: uint8 ``(rows, plan.width, plan.input_channels)``, whole MCU rows (the last
+            strip may be shorter).
+        plan: the image's plan (sampling factors).
+
+    Returns:
+        Per component (Y first), int32 samples 0..255 of shape ``(8 * real_block_rows,
+        8 * real_block_cols)`` of its :class:`~stripjpeg.plan.StripLayout`: the blocks that
+        hold image samples (the dummy blocks that complete the MCUs come after the DCT).
+    """
+    planes = convert_to_ycbcr(pixels)
+    layouts = plan.strip_layout(pixels.shape[0])
+    return [component_samples(plane, component, layout, plan)
+            for plane, component, layout in zip(planes, plan.components, layouts)]
