@@ -306,11 +306,11 @@ def trace_block(pixels: np.ndarray, block_row: int, block_col: int, **options: A
     """
     from .options import make_options
     from .plan import make_plan
+    from .sources import whole_image
     from .stages.dct import DCT_SCALE, FORWARD_DCT
     from .stages.huffman import encode_block
     from .stages.quantize import quantize
     from .stages.samples import convert_to_ycbcr
-    from .sources import whole_image
     from .tables import ZIGZAG
 
     image = whole_image(pixels)
