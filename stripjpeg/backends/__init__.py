@@ -72,7 +72,8 @@ def default_name() -> str:
     if forced:
         return forced
     # Built-in backends come first in available(), and numpy's always works, so the
-    # installed packages' entry points need not be scanned: that took 4 ms of every encode.
+    # installed packages' entry points need not be scanned (a cost on every encode:
+    # docs/performance.md).
     return next(name for name in _BUILTIN if _builtin_usable(name))
 
 

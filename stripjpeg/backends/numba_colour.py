@@ -36,7 +36,7 @@ I32 = np.int32
 def split_channels(line, red, green, blue):
     """De-interleave one row of RGB(A) pixels (flat uint8, ``channels * width``) into int32
     rows. Kept apart from the arithmetic: strided loads in the same loop stop LLVM from
-    vectorizing it (the colour conversion of a 2048 x 8 strip took 51 µs that way, 7 µs so)."""
+    vectorizing it (docs/performance.md has the timings)."""
     if line.shape[0] == 3 * red.shape[0]:  # a constant stride in each loop, so it vectorizes
         for j in range(red.shape[0]):
             red[j], green[j], blue[j] = line[3 * j], line[3 * j + 1], line[3 * j + 2]

@@ -14,7 +14,6 @@ class NumpyBackend(Backend):
 
     name = "numpy"
     #: NumPy holds the GIL between its many small array operations, so a second thread
-    #: mostly waits (benchmarks/executors.py: 2048² q90, 9.3 MP/s on one thread, 7.7 on
-    #: two). On 4096-wide q100 strips, where the arrays are larger, two threads gain a
-    #: little (9.1 against 9.9 MP/s). The default is one.
+    #: mostly waits; on wide strips, where the arrays are larger, two threads gain a little
+    #: (benchmarks/executors.py prints both; docs/performance.md). The default is one.
     threads_help = False
