@@ -6,6 +6,7 @@ compares them under the same conditions. Both versions must write the same bytes
 
     python benchmarks/revisions.py HEAD~1             # the previous commit against the work tree
     python benchmarks/revisions.py 1c72e74 --rounds 30
+    python benchmarks/revisions.py 87ee75a --whole    # whole encodes (default workers), MP/s
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ SETTINGS = {"q100 4:4:4": dict(quality=100, subsampling="4:4:4"),
 
 def load(revision: str | None, name: str, folder: Path):
     """Import the ``stripjpeg`` package of ``revision`` (None: the work tree) as a package of
-    its own, ``name``, and return its numba backend module. The whole package is copied, so
+    its own, ``name``, and return it. The whole package is copied, so
     kernels split over several modules (numba_colour, numba_dct, ...) come along; the package
     imports itself only relatively, so the copy needs no rewriting."""
     target = folder / name
@@ -49,7 +50,9 @@ def load(revision: str | None, name: str, folder: Path):
         shutil.move(folder / f"{name}_tree" / "stripjpeg", target)
     sys.path.insert(0, str(folder))
     try:
-        return importlib.import_module(f"{name}.backends.numba_backend")
+        package = importlib.import_module(name)
+        importlib.import_module(f"{name}.backends.numba_backend")
+        return package
     finally:
         sys.path.remove(str(folder))
 
@@ -59,12 +62,18 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("revision", help="a git revision, e.g. HEAD~1")
     parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--whole", action="store_true",
+                        help="time whole encodes of a 2048² mosaic (numba, default workers) instead")
     args = parser.parse_args()
     print(f"machine: {machine()}; {args.revision} (A) against the work tree (B)")
     mosaic = photo_mosaic(2048)
     with tempfile.TemporaryDirectory() as folder:
-        versions = {"A": load(args.revision, "stripjpeg_a", Path(folder)),
+        packages = {"A": load(args.revision, "stripjpeg_a", Path(folder)),
                     "B": load(None, "stripjpeg_b", Path(folder))}
+        if args.whole:
+            time_whole_encodes(packages, mosaic, args.rounds)
+            return
+        versions = {name: package.backends.numba_backend for name, package in packages.items()}
         for label, setting in SETTINGS.items():
             plan = make_plan(2048, 2048, 3, make_options(**setting))
             height = plan.strip_height
@@ -93,6 +102,25 @@ def main() -> None:
             for name, (coding, whole) in best.items():
                 print(f"{label} {name}: Huffman coding {coding * 1e6:6.1f} µs, whole strip "
                       f"{whole * 1e6:6.1f} µs (2048 x {height}, {len(strips)} strips)")
+
+
+def time_whole_encodes(packages: dict, mosaic: np.ndarray, rounds: int) -> None:
+    """Whole ``encode`` calls of both versions in turn (the orchestrator, table and threads
+    included), best of ``rounds``; both must write the same bytes."""
+    megapixels = mosaic.shape[0] * mosaic.shape[1] / 1e6
+    for label, setting in SETTINGS.items():
+        outputs = {name: package.encode(mosaic, backend="numba", **setting)
+                   for name, package in packages.items()}
+        assert outputs["A"] == outputs["B"], label
+        best = dict.fromkeys(packages, float("inf"))
+        for round_ in range(rounds):
+            order = list(packages) if round_ % 2 == 0 else list(reversed(packages))
+            for name in order:
+                begin = time.perf_counter()
+                packages[name].encode(mosaic, backend="numba", **setting)
+                best[name] = min(best[name], time.perf_counter() - begin)
+        print(f"{label}: " + ", ".join(f"{name} {megapixels / seconds:.1f} MP/s"
+                                       for name, seconds in best.items()))
 
 
 if __name__ == "__main__":
