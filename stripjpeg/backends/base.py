@@ -219,7 +219,8 @@ class Backend:
         own = self.own_stages()
         declined = frozenset(stage for stage in own if self.declines(stage, plan))
         # Tables are cached by what decides them (the implementations themselves included, which
-        # a subclass or a test may replace), so that choosing costs a few µs an encode.
+        # a subclass or a test may replace), so that choosing costs little per encode
+        # (docs/performance.md).
         implementations = tuple(getattr(type(self), name) for name in self._NAMES)
         key = (implementations, declined, os.environ.get(FALLBACK_VARIABLE, ""))
         cache = self.__dict__.setdefault("_stage_tables", {})
