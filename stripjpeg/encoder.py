@@ -232,6 +232,8 @@ class StripEncoder:
         if self.bytes_out or self._strips_out:
             raise RuntimeError("the plan can only be replaced before encoding starts")
         self.plan = plan
+        # The stage table is chosen for a plan (a backend may decline a stage for some plans).
+        self.backend = backends.get(self.options.backend).stage_table(plan)
         self._state = EntropyState.start(plan)
 
     # -- internals ----------------------------------------------------------------------------

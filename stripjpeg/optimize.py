@@ -35,6 +35,7 @@ from .backends import EntropyState, StageTable
 from .plan import Plan
 from .sources import materialize
 from .spool import CoefficientSpool
+from .strips import StripBuffer
 from .tables import HuffmanSpec
 
 #: Longest code length the merge procedure may produce before Adjust_BITS (Figure K.3): libjpeg's
@@ -199,8 +200,6 @@ class SpoolingEncoder:
     """
 
     def __init__(self, core: Any) -> None:
-        from .strips import StripBuffer  # the orchestrator's own row buffering
-
         self.core = core  # a StripEncoder for the second pass; its plan is replaced there
         self.plan: Plan = core.plan
         self.backend: StageTable = core.backend
