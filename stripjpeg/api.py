@@ -5,14 +5,15 @@ once (:func:`stripjpeg.options.make_options`), builds a core, and runs the file'
 (:func:`stripjpeg.encoder.encode_chunks`) into bytes, a path (atomically) or a stream.
 ``encode_async`` is in :mod:`stripjpeg.aio`.
 
-Two options change when output appears, and say so in every signature that takes them:
+Two options need saying in every signature that takes them:
 
 * ``quality=None`` means 100 (every quantization step 1), or with ``qtables``, 50: the
   tables exactly as given (IJG scaling at 50 leaves them unchanged).
 * ``optimize=True`` on a one-pass stream (``Encoder``, ``iter_encode``, ``encode_async``)
   emits nothing until the last row: the Huffman tables come first in the file and depend on
-  the whole image, so its quantized coefficients are spooled first (``spool_dir``); a whole
-  array (``encode``, ``save``) is read twice instead.
+  the whole image, so its quantized coefficients are spooled first (in memory up to
+  ``spool_budget``, the rest in ``spool_dir``); a whole array (``encode``, ``save``) is read
+  twice instead.
 """
 
 from __future__ import annotations
