@@ -225,8 +225,9 @@ def encode(pixels: Any, quality: int | None = None, subsampling: str = "4:4:4", 
            icc_profile: bytes | None = None, exif: bytes | None = None,
            comment: bytes | str | None = None, optimize: bool = False,
            spool_dir: str | os.PathLike | None = None,
-           spool_budget: int = DEFAULT_SPOOL_BUDGET) -> bytes:
-    """Encode a whole image to baseline JPEG bytes.
+           spool_budget: int = DEFAULT_SPOOL_BUDGET, progressive: bool = False,
+           scans: Any = None, progression: bool | None = None) -> bytes:
+    """Encode a whole image to JPEG bytes: baseline, or progressive.
 
     Args:
         pixels: uint8 array, ``(H, W)`` grayscale, ``(H, W, 3)`` RGB or ``(H, W, 4)`` RGBA
@@ -258,6 +259,12 @@ def encode(pixels: Any, quality: int | None = None, subsampling: str = "4:4:4", 
         spool_budget: bytes of that spool kept in memory before the rest goes to
             ``spool_dir``; 0 = all on disk; default 64 MiB (``options.DEFAULT_SPOOL_BUDGET``).
             Only checked here.
+        progressive: write a progressive JPEG with libjpeg's default scan script (Pillow's
+            ``progressive=True``); ``progression`` is Pillow's other name for it. Its quantized
+            blocks go through the spool (``spool_budget``, ``spool_dir``), and each scan's
+            Huffman tables are optimized, as libjpeg always does for progressive files.
+        scans: a custom scan script, which implies ``progressive``: cjpeg's ``-scans`` text,
+            or a list of ``(component indices, Ss, Se, Ah, Al)`` tuples (:mod:`stripjpeg.scans`).
 
     Returns:
         The JPEG file as bytes: the same bytes Pillow writes with the same options
@@ -267,7 +274,8 @@ def encode(pixels: Any, quality: int | None = None, subsampling: str = "4:4:4", 
                            restart_rows=restart_rows, workers=workers, executor=executor,
                            progress=progress, qtables=qtables, dpi=dpi, icc_profile=icc_profile,
                            exif=exif, comment=comment, optimize=optimize, spool_dir=spool_dir,
-                           spool_budget=spool_budget)
+                           spool_budget=spool_budget, progressive=progressive, scans=scans,
+                           **({} if progression is None else {"progression": progression}))
     _, chunks = image_chunks(whole_image(pixels), options)
     return b"".join(chunks)
 

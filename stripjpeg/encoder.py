@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, Union
 
 import numpy as np
 
@@ -28,9 +28,13 @@ from .backends import EntropyState, StageTable, final_byte
 from .optimize import SpoolingEncoder, count_strip_task, count_strips
 from .options import EncodeOptions, check_dimensions, check_mode
 from .plan import Plan, make_plan
+from .progressive_encoder import ProgressiveEncoder
 from .scheduler import OrderedScheduler, make_executor
 from .sources import image_mode, image_strips, materialize, materialize_all
 from .strips import StripBuffer
+
+#: Any push core: what the doors build and the spine runs.
+Core = Union["StripEncoder", SpoolingEncoder, ProgressiveEncoder]
 
 #: What a StripEncoder can be fed, by the method that takes it.
 INPUT_KINDS = {"feed": "rows", "feed_strip": "whole strips", "feed_blocks": "transformed strips"}
@@ -320,17 +324,23 @@ def _progress_bar(total_rows: int) -> Any:
 # --- Building the core ---------------------------------------------------------------------
 
 def stream_core(width: int, height: int, mode: str, options: EncodeOptions,
-                copy_strips: bool = True) -> StripEncoder | SpoolingEncoder:
+                copy_strips: bool = True) -> Core:
     """The push core for rows that arrive once: a StripEncoder, or with ``optimize=True``
-    one behind a SpoolingEncoder (first pass to a spool file, output at the end)."""
+    one behind a SpoolingEncoder (first pass to a spool file, output at the end), or for a
+    progressive file a ProgressiveEncoder (blocks to the spool, every scan at the end)."""
+    if options.progressive:
+        return ProgressiveEncoder(width, height, mode, options, copy_strips=copy_strips)
     core = StripEncoder(width, height, mode, options, copy_strips=copy_strips)
     return SpoolingEncoder(core) if options.optimize else core
 
 
-def array_core(pixels: np.ndarray, options: EncodeOptions) -> StripEncoder:
+def array_core(pixels: np.ndarray, options: EncodeOptions) -> StripEncoder | ProgressiveEncoder:
     """The push core for a whole array, ``(H, W, C)``: with ``optimize=True`` the first
-    pass counts symbols over the array itself, so nothing is spooled."""
+    pass counts symbols over the array itself, so nothing is spooled; a progressive file
+    spools its blocks (transforming the array once, not once per scan)."""
     height, width, _ = pixels.shape
+    if options.progressive:
+        return ProgressiveEncoder(width, height, image_mode(pixels), options, copy_strips=False)
     # The whole array is the caller's until the encode returns: strips can be views.
     core = StripEncoder(width, height, image_mode(pixels), options, copy_strips=False)
     if options.optimize:
@@ -345,7 +355,7 @@ def array_core(pixels: np.ndarray, options: EncodeOptions) -> StripEncoder:
     return core
 
 
-def image_chunks(pixels: np.ndarray, options: EncodeOptions) -> tuple[StripEncoder, Iterator[bytes]]:
+def image_chunks(pixels: np.ndarray, options: EncodeOptions) -> tuple[Core, Iterator[bytes]]:
     """The core for a whole image ``(H, W, C)`` and the iterator of its output chunks.
 
     Whole strips go straight to the scheduler without row buffering: views of an array
@@ -359,7 +369,6 @@ def image_chunks(pixels: np.ndarray, options: EncodeOptions) -> tuple[StripEncod
 
 # --- The spine: one image, in the file's order ---------------------------------------------
 
-Core = StripEncoder | SpoolingEncoder
 Feed = Callable[[Any], list[bytes]]
 
 

@@ -25,6 +25,7 @@ APP1 = 0xE1
 APP2 = 0xE2
 DQT = 0xDB
 SOF0 = 0xC0
+SOF2 = 0xC2
 DHT = 0xC4
 DRI = 0xDD
 SOS = 0xDA
@@ -99,15 +100,16 @@ def write_dqt(table_index: int, table: np.ndarray) -> bytes:
     return segment(DQT, bytes([table_index]) + values.astype(np.uint8).tobytes())
 
 
-def write_sof0(plan: Plan) -> bytes:
-    """SOF0, baseline frame header (T.81 B.2.2).
+def write_sof0(plan: Plan, marker: int = SOF0) -> bytes:
+    """SOF0, baseline frame header (T.81 B.2.2); SOF2 (``marker``) for a progressive frame,
+    with the same layout.
 
     Layout: ``FF C0 | Lf | P=8 | Y (height) | X (width) | Nf | Nf x (Ci, Hi<<4|Vi, Tqi)``.
     """
     payload = struct.pack(">BHHB", 8, plan.height, plan.width, len(plan.components))
     for c in plan.components:
         payload += struct.pack(">BBB", c.id, (c.h << 4) | c.v, c.quant_index)
-    return segment(SOF0, payload)
+    return segment(marker, payload)
 
 
 def write_dht(table_class: int, table_index: int, spec: HuffmanSpec) -> bytes:
@@ -178,4 +180,39 @@ def write_headers(plan: Plan, options: EncodeOptions | None = None) -> bytes:
         parts.append(write_dri(plan.restart_interval))
     # One scan: the sequential process's (a multi-scan process writes each SOS before its scan).
     parts.append(write_sos(plan, plan.scans[0]))
+    return b"".join(parts)
+
+
+def write_frame_headers(plan: Plan, options: EncodeOptions | None = None) -> bytes:
+    """Everything before the first scan of a progressive file: SOI, APP0 (JFIF), [APP1,
+    APP2..., COM], DQT per table, SOF2. Each scan's tables come before it
+    (:func:`write_scan_headers`)."""
+    parts = [write_metadata(options if options is not None else EncodeOptions())]
+    parts += [write_dqt(i, table) for i, table in enumerate(plan.quant_tables)]
+    parts.append(write_sof0(plan, SOF2))
+    return b"".join(parts)
+
+
+def write_scan_headers(plan: Plan, scan: Scan, tables: dict[int, HuffmanSpec],
+                       restart_interval: int, previous_interval: int) -> bytes:
+    """The segments before one scan of a progressive file, in libjpeg's order (jcmarker.c
+    write_scan_header): a DHT for each table the scan codes with, in component order, each
+    once (DC tables in a DC first scan, AC tables in an AC scan, none in a DC refinement);
+    DRI when the restart interval differs from the previous scan's (each scan counts its own
+    MCUs); SOS.
+
+    Args:
+        tables: the scan's Huffman tables by table index (optimized for this scan).
+        restart_interval, previous_interval: this scan's DRI value and the one in force.
+    """
+    parts, written = [], set()
+    table_class = 0 if scan.ss == 0 else 1
+    for index in scan.components:
+        table = plan.components[index].huffman_index
+        if table in tables and table not in written:
+            parts.append(write_dht(table_class, table, tables[table]))
+            written.add(table)
+    if restart_interval != previous_interval:
+        parts.append(write_dri(restart_interval))
+    parts.append(write_sos(plan, scan))
     return b"".join(parts)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .notices import warn_user
+from .scans import ScriptEntry, normalize_script
 from .tables import ICC_CHUNK, MAX_ICC_SEGMENTS, MAX_SEGMENT_PAYLOAD
 
 #: Chroma subsampling name -> (H, V) sampling factors of the luma component (T.81 A.1.1).
@@ -83,7 +84,14 @@ class EncodeOptions:
             Normalized to a str; must name an existing writable directory.
         spool_budget: bytes of that spool held in memory (as arrays) before the rest goes to
             the file in ``spool_dir``; 0 = all of it on disk. An int >= 0; default
-            :data:`DEFAULT_SPOOL_BUDGET` (64 MiB).
+            :data:`DEFAULT_SPOOL_BUDGET`.
+        progressive: write a progressive JPEG (SOF2) with libjpeg's default scan script
+            (``jpeg_simple_progression``); Pillow's ``progression`` is the same option. Its
+            Huffman tables are always optimized, per scan, as libjpeg's are, and its quantized
+            blocks always go through the spool (the first scan needs the last row's).
+        scans: a custom scan script (implies ``progressive``): cjpeg's ``-scans`` text, or
+            ``(components, Ss, Se, Ah, Al)`` tuples; normalized to a tuple of such tuples and
+            checked against the frame when the plan is built (:mod:`stripjpeg.scans`).
     """
 
     quality: int | None = None
@@ -102,6 +110,8 @@ class EncodeOptions:
     optimize: bool = False
     spool_dir: str | os.PathLike | None = None
     spool_budget: int = DEFAULT_SPOOL_BUDGET
+    progressive: bool = False
+    scans: tuple[ScriptEntry, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.quality is not None:
@@ -122,7 +132,7 @@ class EncodeOptions:
         if self.executor is not None and not isinstance(self.executor, concurrent.futures.Executor):
             raise TypeError("executor must be a concurrent.futures.Executor (or None), "
                             f"got {type(self.executor).__name__}")
-        for flag in ("progress", "optimize"):
+        for flag in ("progress", "optimize", "progressive"):
             if not isinstance(getattr(self, flag), bool):
                 raise TypeError(f"{flag} must be True or False, got {getattr(self, flag)!r}")
         # Normalize the Pillow-style metadata options to canonical, hashable values.
@@ -134,6 +144,9 @@ class EncodeOptions:
         comment = self.comment.encode("utf-8") if isinstance(self.comment, str) else self.comment
         set_field(self, "comment", _as_bytes("comment", comment))
         set_field(self, "spool_dir", _check_directory("spool_dir", self.spool_dir))
+        if self.scans is not None:
+            set_field(self, "scans", normalize_script(self.scans))
+            set_field(self, "progressive", True)
         _check_int("spool_budget", self.spool_budget, 0, 2**63 - 1)
         set_field(self, "spool_budget", int(self.spool_budget))
         self._check_segment_sizes()
@@ -232,8 +245,18 @@ def _check_int(name: str, value: Any, low: int, high: int) -> None:
         raise ValueError(f"{name} must be from {low} to {high}, got {value}")
 
 
+#: Pillow's names for options that have another name here: Pillow name -> ours.
+PILLOW_ALIASES = {"progression": "progressive"}
+
+
 def make_options(**options: Any) -> EncodeOptions:
-    """Build :class:`EncodeOptions` from keyword options, rejecting unknown names."""
+    """Build :class:`EncodeOptions` from keyword options, rejecting unknown names; Pillow's
+    names of :data:`PILLOW_ALIASES` are taken for ours (giving both is a TypeError)."""
+    for alias, name in PILLOW_ALIASES.items():
+        if alias in options:
+            if name in options:
+                raise TypeError(f"{alias!r} is Pillow's name for {name!r}: give one of them")
+            options[name] = options.pop(alias)
     known = EncodeOptions.__dataclass_fields__
     unknown = sorted(set(options) - set(known))
     if unknown:

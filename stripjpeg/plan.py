@@ -23,6 +23,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .options import SUBSAMPLING_FACTORS, EncodeOptions
+from .scans import (
+    ScriptEntry,
+    check_progressive_script,
+    is_progressive_script,
+    simple_progression,
+    warn_incomplete_script,
+)
 from .tables import (
     AC_CHROMINANCE,
     AC_LUMINANCE,
@@ -197,6 +204,18 @@ def check_sequential_scans(scans: tuple[Scan, ...], components: tuple[Component,
                          f"components' Huffman tables {tables}, which the sequential coders use")
 
 
+def progressive_scan(entry: ScriptEntry, components: tuple[Component, ...]) -> Scan:
+    """The Scan of one progressive script entry, with the table selectors libjpeg writes
+    (jcmarker.c emit_sos): a scan uses only DC tables (Ss = 0) or only AC tables, a DC
+    refinement none at all, and the selector of a table not used is written as 0."""
+    indices, ss, se, ah, al = entry
+    tables = tuple(components[i].huffman_index for i in indices)
+    zeros = (0,) * len(indices)
+    if ss == 0:
+        return Scan(indices, ss, se, ah, al, td=tables if ah == 0 else zeros, ta=zeros)
+    return Scan(indices, ss, se, ah, al, td=zeros, ta=tables)
+
+
 @dataclass(frozen=True, eq=False)
 class Plan:
     """Frozen geometry and tables for one image.
@@ -238,13 +257,31 @@ class Plan:
     def __post_init__(self) -> None:
         for number, scan in enumerate(self.scans):
             check_scan(number, scan, self.components, len(self.dc_tables), len(self.ac_tables))
-        check_sequential_scans(self.scans, self.components)
+        if self.progressive:
+            entries = tuple((scan.components, scan.ss, scan.se, scan.ah, scan.al)
+                            for scan in self.scans)
+            check_progressive_script(entries, len(self.components))
+            for number, (scan, entry) in enumerate(zip(self.scans, entries)):
+                expected = progressive_scan(entry, self.components)
+                if (scan.td, scan.ta) != (expected.td, expected.ta):
+                    raise ValueError(f"scan {number} ({scan}): Td {scan.td} and Ta {scan.ta} must "
+                                     f"be {expected.td} and {expected.ta}, the tables the "
+                                     "progressive coders use (0 where none is used)")
+        else:
+            check_sequential_scans(self.scans, self.components)
         # Code lookup tables are derived data: computed here so a Plan cannot disagree
         # with its own BITS/HUFFVAL.
         object.__setattr__(self, "dc_codes", tuple(_frozen_codes(t) for t in self.dc_tables))
         object.__setattr__(self, "ac_codes", tuple(_frozen_codes(t) for t in self.ac_tables))
         for table in self.quant_tables:
             table.flags.writeable = False
+
+    @property
+    def progressive(self) -> bool:
+        """True for the progressive process (SOF2): the scans split the coefficients (G.1).
+        As libjpeg decides (jcmaster.c validate_script): by the first scan, which in a
+        sequential process sends every coefficient (Ss=0, Se=63)."""
+        return bool(self.scans) and (self.scans[0].ss, self.scans[0].se) != (0, 63)
 
     @property
     def mcu_width(self) -> int:
@@ -389,9 +426,51 @@ def make_plan(width: int, height: int, input_channels: int, options: EncodeOptio
         strip_mcu_rows = max(1, SERIAL_STRIP_PIXELS // (width * mcu_height))
     strip_mcu_rows = min(strip_mcu_rows, mcu_rows)
 
+    scans = make_scans(options, components, color)
+    if len(scans) > 1 and restart_rows:
+        _check_scan_restart_intervals(scans, components, mcus_per_row, mcu_rows, restart_rows)
     return Plan(width=width, height=height, input_channels=input_channels,
                 components=components, hmax=hmax, vmax=vmax, mcus_per_row=mcus_per_row,
                 mcu_rows=mcu_rows, restart_rows=restart_rows, restart_interval=restart_interval,
                 strip_mcu_rows=strip_mcu_rows, quant_tables=quant_tables,
-                dc_tables=dc_tables, ac_tables=ac_tables, dct=options.dct,
-                scans=(Scan.sequential(components),))
+                dc_tables=dc_tables, ac_tables=ac_tables, dct=options.dct, scans=scans)
+
+
+def make_scans(options: EncodeOptions, components: tuple[Component, ...],
+               ycbcr: bool) -> tuple[Scan, ...]:
+    """The scans the options ask for: one sequential scan; with ``progressive``, libjpeg's
+    default script (:func:`stripjpeg.scans.simple_progression`); or the script ``scans``.
+
+    Raises:
+        ValueError: a script that breaks a rule of :func:`stripjpeg.scans.check_progressive_script`,
+            or a sequential script of more than one scan (not implemented).
+    """
+    if options.scans is None and not options.progressive:
+        return (Scan.sequential(components),)
+    entries = options.scans if options.scans is not None else \
+        simple_progression(len(components), ycbcr)
+    if not is_progressive_script(entries):
+        if entries == ((tuple(range(len(components))), 0, 63, 0, 0),):
+            return (Scan.sequential(components),)
+        raise ValueError(f"scans: a sequential script (its first scan has Ss=0, Se=63) other than "
+                         f"one scan of every component is not implemented; got {entries}")
+    check_progressive_script(entries, len(components))
+    warn_incomplete_script(entries, len(components))
+    return tuple(progressive_scan(entry, components) for entry in entries)
+
+
+def _check_scan_restart_intervals(scans: tuple[Scan, ...], components: tuple[Component, ...],
+                                  mcus_per_row: int, mcu_rows: int, restart_rows: int) -> None:
+    """Refuse restart intervals libjpeg would cap at 65535 MCUs mid-row (jcmaster.c), unless
+    one interval then holds the whole scan: each scan counts its own MCUs (a block, for a scan
+    of one component), so the same ``restart_rows`` gives each scan its own interval."""
+    for number, scan in enumerate(scans):
+        if len(scan.components) > 1:
+            across, down = mcus_per_row, mcu_rows
+        else:
+            component = components[scan.components[0]]
+            across, down = component.width_in_blocks, component.height_in_blocks
+        if restart_rows * across > 65535 and across * down > 65535:
+            raise ValueError(f"restart_rows={restart_rows} gives scan {number} ({scan}) a restart "
+                             f"interval of {restart_rows * across} MCUs, over the 65535 a DRI "
+                             f"segment holds; use restart_rows <= {65535 // across}")

@@ -116,13 +116,19 @@ def test_plan_refuses_a_bad_scan() -> None:
 @pytest.mark.parametrize("scans", [
     (),
     (_scan(components=(0,)), _scan(components=(1, 2), td=(1, 1), ta=(1, 1))),
-    (_scan(ss=1),),
     (_scan(al=1),),
-], ids=["none", "two scans", "Ss=1", "Al=1"])
+], ids=["none", "two scans", "Al=1"])
 def test_plan_refuses_scans_the_sequential_coders_cannot_write(scans: tuple) -> None:
     with pytest.raises(ValueError, match=r"the sequential process codes one scan of components "
                                          r"\(0, 1, 2\) with Ss=0, Se=63, Ah=0, Al=0; the plan has"):
         dataclasses.replace(_rgb(), scans=scans)
+
+
+def test_a_first_scan_without_every_coefficient_makes_the_plan_progressive() -> None:
+    # libjpeg's rule: the first scan decides the process; this one is an invalid progressive one.
+    with pytest.raises(ValueError, match=r"^scan 0 \(components \(0, 1, 2\), Ss=1, Se=63, Ah=0, "
+                                         r"Al=0\): an AC scan \(Ss>0\) has exactly one component"):
+        dataclasses.replace(_rgb(), scans=(_scan(ss=1),))
 
 
 def test_plan_refuses_table_selectors_other_than_the_coders_use() -> None:

@@ -7,6 +7,11 @@ A strip goes through four stages (:data:`STAGES`), each a pure function of (data
     entropy_encode    blocks -> bytes, from a state     (stages.huffman.entropy_encode)
     count_symbols     blocks -> symbol counts           (stages.huffman.count_symbols)
 
+and a progressive scan (several per image) codes its part of every strip's blocks with two more::
+
+    progressive_encode  blocks of a scan -> bytes         (stages.progressive.progressive_encode)
+    progressive_count   blocks of a scan -> symbol counts (stages.progressive.progressive_count)
+
 The default of every stage is the NumPy stage of :mod:`stripjpeg.stages`. A backend
 overrides only the stages it speeds up (a method of the same name), may decline one of them
 for a given plan (:meth:`Backend.declines`), and may add *fused* paths (:data:`FUSED`) that
@@ -36,8 +41,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..plan import Plan
-from ..stages import huffman
+from ..plan import Plan, Scan
+from ..stages import huffman, progressive
 from ..stages.entropy import EntropyState, final_byte
 from ..stages.quantize import quantized_blocks
 from ..stages.samples import prepare_samples
@@ -46,7 +51,8 @@ __all__ = ["FALLBACK_VARIABLE", "FUSED", "STAGES", "Backend", "EntropyState", "S
            "final_byte", "forced_fallbacks"]
 
 #: The stages a backend may override, in the order a strip goes through them.
-STAGES = ("prepare_samples", "forward_dct", "entropy_encode", "count_symbols")
+STAGES = ("prepare_samples", "forward_dct", "entropy_encode", "count_symbols",
+          "progressive_encode", "progressive_count")
 
 #: Fused paths -> the stages each runs in one call; used only when all are the backend's own.
 FUSED = {
@@ -60,6 +66,8 @@ NUMPY_STAGES: dict[str, Callable] = {
     "forward_dct": quantized_blocks,
     "entropy_encode": huffman.entropy_encode,
     "count_symbols": huffman.count_symbols,
+    "progressive_encode": progressive.progressive_encode,
+    "progressive_count": progressive.progressive_count,
 }
 
 #: Set to ``all``, or to stage names separated by commas (from :data:`STAGES` and
@@ -95,8 +103,9 @@ class StageTable:
     Attributes:
         name: the backend's name.
         threads_help: the backend's :attr:`Backend.threads_help`.
-        prepare_samples, forward_dct, entropy_encode, count_symbols: each stage, as the
-            backend's method or the NumPy function of :data:`NUMPY_STAGES`.
+        prepare_samples, forward_dct, entropy_encode, count_symbols, progressive_encode,
+        progressive_count: each stage, as the backend's method or the NumPy function of
+            :data:`NUMPY_STAGES`.
         transform_fused, encode_strips_fused, encode_strip_continued_fused: the backend's
             fused paths, or None where it has none or a stage they cover fell back.
         fallbacks: the stages (and fused paths) the backend offers but this table replaced by
@@ -109,6 +118,8 @@ class StageTable:
     forward_dct: Callable
     entropy_encode: Callable
     count_symbols: Callable
+    progressive_encode: Callable
+    progressive_count: Callable
     transform_fused: Callable | None = None
     encode_strips_fused: Callable | None = None
     encode_strip_continued_fused: Callable | None = None
@@ -194,6 +205,20 @@ class Backend:
             predictors after the last block (see :func:`.huffman.count_symbols`).
         """
         return huffman.count_symbols(blocks, plan, predictors)
+
+    def progressive_encode(self, blocks: list[np.ndarray], rows: int, scan: Scan, plan: Plan,
+                           codes: np.ndarray, lengths: np.ndarray,
+                           state: progressive.ScanState | None
+                           ) -> tuple[list[bytes], progressive.ScanState | None]:
+        """Code one strip of a progressive scan (see :func:`.progressive.progressive_encode`)."""
+        return progressive.progressive_encode(blocks, rows, scan, plan, codes, lengths, state)
+
+    def progressive_count(self, blocks: list[np.ndarray], rows: int, scan: Scan, plan: Plan,
+                          state: progressive.ScanState | None
+                          ) -> tuple[np.ndarray, progressive.ScanState | None]:
+        """Count one strip's symbols of a progressive scan (see
+        :func:`.progressive.progressive_count`)."""
+        return progressive.progressive_count(blocks, rows, scan, plan, state)
 
     def declines(self, stage: str, plan: Plan) -> bool:
         """Whether this backend's own ``stage`` cannot serve ``plan`` (the NumPy stage then

@@ -1,0 +1,378 @@
+"""The progressive orchestrator: rows in, a progressive JPEG (SOF2) out, scan by scan.
+
+A progressive file sends the image several times over, one scan per part of the coefficients
+(:mod:`stripjpeg.scans`), and the first scan already needs the last row's blocks. So it works
+in two phases, like libjpeg's multi-pass compression (jcmaster.c, jccoefct.c's full buffer):
+
+1. **Rows in** (:meth:`ProgressiveEncoder.feed`): strips are transformed into quantized
+   blocks (in parallel, as for a sequential file), kept in the coefficient spool (in memory up
+   to ``spool_budget`` bytes, the rest on disk in ``spool_dir``), and the Huffman symbols each
+   scan will code are counted as they come (progressive Huffman tables are always optimized,
+   per scan: libjpeg sets ``optimize_coding`` for progressive mode). Nothing is output.
+2. **File out** (:meth:`ProgressiveEncoder.finish`), in the file's order::
+
+       SOI, APPn, DQT, SOF2                                    markers.write_frame_headers
+       per scan:  DHT (its tables), [DRI], SOS                  markers.write_scan_headers
+                  its data, read back from the spool strip by strip, with RSTn between
+                  restart intervals (coded in parallel), or one continuing bit stream
+       EOI
+
+Each scan counts its own restart intervals: ``restart_rows`` MCU rows of *that* scan, and a
+scan of one component has one block per MCU (T.81 A.2.2), so at 4:2:0 the luma AC scans have
+twice as many intervals as the DC scan, each of one block row (8 pixel rows). The DRI segment
+changes between scans accordingly, as libjpeg writes it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from . import backends, markers, scheduler
+from .backends import StageTable
+from .optimize import optimal_huffman_spec
+from .options import EncodeOptions, check_dimensions, check_mode
+from .plan import Plan, Scan, make_plan
+from .scheduler import OrderedScheduler, make_executor
+from .sources import materialize
+from .spool import CoefficientSpool
+from .stages.progressive import (
+    ScanState,
+    close_count,
+    close_scan,
+    scan_interval_mcus,
+    scan_mcus_per_row,
+)
+from .strips import StripBuffer
+from .tables import huffman_codes
+
+
+def scan_has_restarts(plan: Plan, scan: Scan) -> bool:
+    """Whether ``scan``'s restart intervals fall on strip boundaries, so each strip holds
+    whole intervals and they can be coded independently. Not when there are no restart
+    markers, nor when libjpeg's cap of 65535 MCUs makes one interval the whole scan (the
+    plan refuses any other capped interval)."""
+    interval = scan_interval_mcus(plan, scan)
+    return bool(interval) and interval == plan.restart_rows * scan_mcus_per_row(plan, scan)
+
+
+def codes_the_data(scan: Scan) -> bool:
+    """Whether ``scan`` codes Huffman symbols: all but a DC refinement scan (raw bits only)."""
+    return not (scan.ss == 0 and scan.ah > 0)
+
+
+def transform_task(backend: StageTable, strips: list[Any], plan: Plan,
+                   counted: tuple[int, ...]) -> list[tuple[list[np.ndarray], list[np.ndarray]]]:
+    """Phase-1 work for a batch of strips: transform each, and count the symbols of the scans
+    ``counted`` (those whose restart intervals are whole strips); module level, so process
+    pools can unpickle it."""
+    out = []
+    for strip in strips:
+        pixels = materialize(strip)
+        blocks = backend.transform(pixels, plan)
+        counts = [backend.progressive_count(blocks, pixels.shape[0], plan.scans[n], plan, None)[0]
+                  for n in counted]
+        out.append((blocks, counts))
+    return out
+
+
+def encode_scan_task(backend: StageTable, items: list[tuple[list[np.ndarray], int]], scan: Scan,
+                     plan: Plan, codes: np.ndarray, lengths: np.ndarray) -> list[list[bytes]]:
+    """Phase-2 work for a batch of strips of one scan with restart markers: each strip's
+    restart intervals, coded independently."""
+    return [backend.progressive_encode(blocks, rows, scan, plan, codes, lengths, None)[0]
+            for blocks, rows in items]
+
+
+def scan_code_arrays(plan: Plan, tables: dict[int, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """The scan's Huffman tables as ``(n_tables, 256)`` code and code-length arrays (zero
+    length: no code), the form the coders take."""
+    n = len(plan.dc_tables)
+    codes, lengths = np.zeros((n, 256), np.uint32), np.zeros((n, 256), np.int64)
+    for index, spec in tables.items():
+        codes[index], lengths[index] = huffman_codes(spec)
+    return codes, lengths
+
+
+class ProgressiveEncoder:
+    """Push rows in, take a progressive JPEG out at the end. Not thread-safe; one per image.
+
+    The same interface as :class:`stripjpeg.encoder.StripEncoder`; nothing is output before
+    :meth:`finish`, since every scan needs the whole image (see the module doc). Memory: the
+    spool's budget, plus a few strips in flight.
+
+    Attributes:
+        plan: the frozen plan (``plan.scans`` is the scan script).
+        backend: the stage table chosen for it.
+        spool: the :class:`~stripjpeg.spool.CoefficientSpool` of quantized blocks.
+        restart_offsets: byte offset of the entropy-coded data of each restart interval,
+            scan after scan, in file order.
+    """
+
+    def __init__(self, width: int, height: int, mode: str, options: EncodeOptions,
+                 copy_strips: bool = True, plan: Plan | None = None) -> None:
+        check_dimensions(width, height)
+        self.channels = check_mode(mode)
+        self.options = options
+        self.plan = plan if plan is not None else make_plan(width, height, self.channels, options)
+        if not self.plan.progressive:
+            raise ValueError("a ProgressiveEncoder needs a progressive plan")
+        self.backend = backends.get(options.backend).stage_table(self.plan)
+        self._executor, parallelism, self._owns_executor = make_executor(
+            options.workers, options.executor, self.backend.threads_help, self.plan.strip_count)
+        self._window = scheduler.STRIPS_IN_FLIGHT_PER_WORKER * parallelism
+        self._batch_size = scheduler.batch_size(self.plan, self._executor, parallelism,
+                                                strips_stay_valid=not copy_strips)
+        self._copy_strips = copy_strips and self._executor is not None
+        self._transforms = OrderedScheduler(transform_task, self._executor, self._window)
+        self._batch: list[Any] = []
+        self._buffer = StripBuffer(self.plan)
+        self.spool = CoefficientSpool(options.spool_budget, options.spool_dir)
+        self._strip_rows: list[int] = []
+        scans = self.plan.scans
+        n_tables = len(self.plan.dc_tables)
+        # Scans whose intervals are whole strips are counted in the tasks; the others in
+        # order, here, carrying each one's state from strip to strip.
+        self._counted_in_tasks = tuple(n for n, scan in enumerate(scans)
+                                       if codes_the_data(scan) and scan_has_restarts(self.plan, scan))
+        self._count_states = {n: ScanState.start(scan) for n, scan in enumerate(scans)
+                              if codes_the_data(scan) and n not in self._counted_in_tasks}
+        self._counts = [np.zeros((n_tables, 256), np.int64) for _ in scans]
+        self._input: str | None = None
+        self.bytes_out = 0
+        self.restart_offsets: list[int] = []
+        self.closed = False
+        self._progress = _progress_bar(height) if options.progress else None
+
+    # -- what a caller may look at ------------------------------------------------------------
+
+    @property
+    def rows_received(self) -> int:
+        """Pixel rows accepted so far."""
+        return self._buffer.rows_received
+
+    @property
+    def buffered_rows(self) -> int:
+        """Rows accepted but not yet part of a strip."""
+        return self._buffer.buffered_rows
+
+    @property
+    def spool_bytes(self) -> int:
+        """Bytes of quantized blocks spooled so far, in memory and on disk."""
+        return self.spool.spool_bytes
+
+    @property
+    def spool_bytes_on_disk(self) -> int:
+        """Of :attr:`spool_bytes`, those that went over the budget to the spool's file."""
+        return self.spool.spool_bytes_on_disk
+
+    @property
+    def executor(self) -> Any:
+        return self._executor
+
+    @property
+    def parallelism(self) -> int:
+        return self._window
+
+    # -- phase 1: rows in -----------------------------------------------------------------------
+
+    def header(self) -> bytes:
+        """Nothing yet: the first scan's tables depend on the whole image."""
+        return b""
+
+    def check_rows(self, rows: Any) -> np.ndarray:
+        """Check a piece of rows as :meth:`StripEncoder.check_rows` does, changing nothing."""
+        if self.closed:
+            raise ValueError("the encoder is closed; no more rows can be written")
+        return self._buffer.check(rows, self.channels)
+
+    def feed(self, rows: Any) -> list[bytes]:
+        """Take rows ``(n, width[, channels])``; nothing is output before :meth:`finish`.
+
+        A piece that fails :meth:`check_rows` is refused and changes nothing; any other
+        failure aborts the encoder.
+        """
+        rows = self.check_rows(rows)
+        self._take_input("feed")
+        with self._aborting_on_failure():
+            for strip in self._buffer.add(rows):
+                self._dispatch(strip)
+        return []
+
+    def feed_strip(self, strip: Any) -> list[bytes]:
+        """Take one whole strip (``plan.strip_height`` rows, fewer for the last), possibly lazy."""
+        if self.closed:
+            raise ValueError("the encoder is closed; no more rows can be written")
+        expected = min(self.plan.strip_height, self.plan.height - self._buffer.rows_received)
+        if strip.shape[0] != expected:
+            raise ValueError(f"a strip must have {expected} rows here, got {strip.shape[0]}")
+        self._take_input("feed_strip")
+        self._buffer.rows_received += expected
+        with self._aborting_on_failure():
+            self._dispatch(strip)
+        return []
+
+    def feed_blocks(self, blocks: list[np.ndarray], rows: int) -> list[bytes]:
+        """Take one strip already transformed (quantized blocks per component, dummy blocks
+        included) covering ``rows`` pixel rows (:func:`stripjpeg.encode_coefficients`)."""
+        if self.closed:
+            raise ValueError("the encoder is closed; no more rows can be written")
+        self._take_input("feed_blocks")
+        self._buffer.rows_received += rows
+        with self._aborting_on_failure():
+            counts = [self.backend.progressive_count(blocks, rows, self.plan.scans[n], self.plan,
+                                                     None)[0] for n in self._counted_in_tasks]
+            self._keep(blocks, rows, counts)
+        return []
+
+    def _take_input(self, method: str) -> None:
+        if self._input not in (None, method):
+            raise ValueError(f"{method}() was called after {self._input}(): an image is fed "
+                             "either as rows, whole strips or transformed strips, never a mix")
+        self._input = method
+
+    def _dispatch(self, strip: Any) -> None:
+        if self._copy_strips and isinstance(strip, np.ndarray):
+            strip = strip.copy()
+        self._batch.append(strip)
+        if len(self._batch) == self._batch_size:
+            self._submit_batch()
+
+    def _submit_batch(self) -> None:
+        batch, self._batch = self._batch, []
+        for results in self._transforms.submit(self.backend, batch, self.plan,
+                                               self._counted_in_tasks):
+            self._keep_all(results)
+
+    def _keep_all(self, results: list[tuple[list[np.ndarray], list[np.ndarray]]]) -> None:
+        for blocks, counts in results:
+            rows = min(self.plan.strip_height,
+                       self.plan.height - len(self._strip_rows) * self.plan.strip_height)
+            self._keep(blocks, rows, counts)
+
+    def _keep(self, blocks: list[np.ndarray], rows: int, counts: list[np.ndarray]) -> None:
+        """Spool one transformed strip, adding its symbol counts (those not counted in the
+        task are counted here, in order)."""
+        for n, strip_counts in zip(self._counted_in_tasks, counts):
+            self._counts[n] += strip_counts
+        for n, state in self._count_states.items():
+            strip_counts, _ = self.backend.progressive_count(blocks, rows, self.plan.scans[n],
+                                                             self.plan, state)
+            self._counts[n] += strip_counts
+        self.spool.append(blocks)
+        self._strip_rows.append(rows)
+        if self._progress is not None:
+            self._progress.update(rows)
+
+    # -- phase 2: the file out ------------------------------------------------------------------
+
+    def finish(self) -> Iterator[bytes]:
+        """The whole file: headers, every scan (read back from the spool), EOI.
+
+        Raises:
+            ValueError: fewer rows were fed than the image height (the encoder is aborted).
+        """
+        self._buffer.check_finish(self.closed, self.abort)
+        return self._write_file()
+
+    def _write_file(self) -> Iterator[bytes]:
+        try:
+            if self._batch:
+                self._submit_batch()
+            for results in self._transforms.drain():
+                self._keep_all(results)
+            for n, state in self._count_states.items():
+                self._counts[n] += close_count(self.plan.scans[n], self.plan, state)
+            yield self._out(markers.write_frame_headers(self.plan, self.options))
+            previous_interval = 0
+            for number, scan in enumerate(self.plan.scans):
+                tables = self.scan_tables(number)
+                interval = scan_interval_mcus(self.plan, scan)
+                yield self._out(markers.write_scan_headers(self.plan, scan, tables, interval,
+                                                           previous_interval))
+                previous_interval = interval
+                yield from self._write_scan(scan, *scan_code_arrays(self.plan, tables))
+            yield self._out(markers.write_eoi())
+        finally:
+            self.abort()
+
+    def scan_tables(self, number: int) -> dict[int, Any]:
+        """The optimal Huffman tables of scan ``number`` by table index, from its counts
+        (jcphuff.c finish_pass_gather_phuff): none for a DC refinement scan."""
+        scan = self.plan.scans[number]
+        if not codes_the_data(scan):
+            return {}
+        used = sorted({self.plan.components[i].huffman_index for i in scan.components})
+        return {t: optimal_huffman_spec(self._counts[number][t]) for t in used}
+
+    def _write_scan(self, scan: Scan, codes: np.ndarray, lengths: np.ndarray) -> Iterator[bytes]:
+        strips = zip(self._strip_rows, self.spool.strips(), strict=True)
+        if not scan_has_restarts(self.plan, scan):
+            state = ScanState.start(scan)
+            for rows, blocks in strips:
+                data, state = self.backend.progressive_encode(blocks, rows, scan, self.plan,
+                                                              codes, lengths, state)
+                yield self._out(data[0])
+            yield self._out(close_scan(scan, self.plan, codes, lengths, state))
+            return
+        coder = OrderedScheduler(encode_scan_task, self._executor, self._window)
+        self._intervals_out = 0
+        batch: list[tuple[list[np.ndarray], int]] = []
+        for rows, blocks in strips:
+            batch.append((blocks, rows))
+            if len(batch) == self._batch_size:
+                yield from self._framed(coder.submit(self.backend, batch, scan, self.plan,
+                                                     codes, lengths))
+                batch = []
+        if batch:
+            yield from self._framed(coder.submit(self.backend, batch, scan, self.plan, codes, lengths))
+        yield from self._framed(coder.drain())
+
+    def _framed(self, results: list[list[list[bytes]]]) -> Iterator[bytes]:
+        """Each restart interval's bytes, with RSTn before all but the scan's first (T.81
+        B.2.1: n counts the scan's intervals modulo 8)."""
+        for strips in results:
+            for intervals in strips:
+                for data in intervals:
+                    prefix = markers.write_rst(self._intervals_out - 1) if self._intervals_out else b""
+                    self._intervals_out += 1
+                    self.restart_offsets.append(self.bytes_out + len(prefix))
+                    yield self._out(prefix + data)
+
+    def _out(self, chunk: bytes) -> bytes:
+        self.bytes_out += len(chunk)
+        return chunk
+
+    # -- ending -----------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _aborting_on_failure(self) -> Iterator[None]:
+        """Abort the encoder on any failure inside the block, and let the failure through."""
+        try:
+            yield
+        except BaseException:
+            self.abort()
+            raise
+
+    def abort(self) -> None:
+        """Stop: drop work in flight, release workers, delete the spool. Safe more than once."""
+        if not self.closed:
+            self.closed = True
+            self._transforms.cancel()
+            self.spool.close()
+            if self._owns_executor and self._executor is not None:
+                self._executor.shutdown(wait=True, cancel_futures=True)
+            if self._progress is not None:
+                self._progress.close()
+
+
+def _progress_bar(total_rows: int) -> Any:
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        raise ValueError("progress=True needs the tqdm package: pip install tqdm") from None
+    return tqdm(total=total_rows, unit="row", file=sys.stderr, desc="stripjpeg")
