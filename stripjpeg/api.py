@@ -274,8 +274,8 @@ def encode(pixels: Any, quality: int | None = None, subsampling: str = "4:4:4", 
                            restart_rows=restart_rows, workers=workers, executor=executor,
                            progress=progress, qtables=qtables, dpi=dpi, icc_profile=icc_profile,
                            exif=exif, comment=comment, optimize=optimize, spool_dir=spool_dir,
-                           spool_budget=spool_budget, progressive=progressive, scans=scans,
-                           **({} if progression is None else {"progression": progression}))
+                           spool_budget=spool_budget, scans=scans,
+                           **_progressive_option(progressive, progression))
     _, chunks = image_chunks(whole_image(pixels), options)
     return b"".join(chunks)
 
@@ -317,3 +317,11 @@ def save(target: str | os.PathLike | IO[bytes], pixels: Any, **options: Any) -> 
         sink.discard()
         raise
     return list(core.restart_offsets)
+
+
+def _progressive_option(progressive: bool, progression: bool | None) -> dict[str, Any]:
+    """``progressive``, or Pillow's name for it if that was given (both: a TypeError, from
+    :func:`stripjpeg.options.make_options`); ``progressive=False`` is the default, not a choice."""
+    if progression is None:
+        return {"progressive": progressive}
+    return {"progression": progression, **({"progressive": progressive} if progressive else {})}

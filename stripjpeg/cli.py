@@ -133,10 +133,16 @@ def _add_encode_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--exif", metavar="FILE", help="embed these EXIF bytes (APP1)")
     group.add_argument("--comment", help="a comment (COM segment)")
     group.add_argument("--optimize", action="store_true", help="optimal Huffman tables (two passes)")
+    group.add_argument("--progressive", action="store_true",
+                       help="progressive JPEG (SOF2) with libjpeg's default scan script, as cjpeg "
+                            "-progressive and Pillow's progressive=True write it")
+    group.add_argument("--scans", metavar="FILE",
+                       help="progressive JPEG with this scan script, in cjpeg's -scans format "
+                            "(e.g. '0 1 2: 0-0, 0, 1;' per scan; implies --progressive)")
     group.add_argument("--spool-dir", metavar="DIR",
-                       help="directory for the coefficient spool of --optimize on a stream (default: "
-                            "the system temporary directory); 'encode' reads its input as a whole "
-                            "array, which needs no spool")
+                       help="directory for the coefficient spool (default: the system temporary "
+                            "directory): of --progressive, and of --optimize on a stream ('encode' "
+                            "reads its input as a whole array, which --optimize does not spool)")
     group.add_argument("--spool-budget", type=int, default=DEFAULT_SPOOL_BUDGET, metavar="BYTES",
                        help="bytes of that spool kept in memory before the rest goes to --spool-dir "
                             f"(default {DEFAULT_SPOOL_BUDGET}, 64 MiB; 0 = all on disk)")
@@ -197,7 +203,11 @@ def encode_options(args: argparse.Namespace) -> dict[str, Any]:
         "workers": args.workers, "restart_rows": args.restart_rows, "dct": args.dct,
         "progress": progress, "dpi": args.dpi, "comment": args.comment, "optimize": args.optimize,
         "spool_dir": args.spool_dir, "spool_budget": args.spool_budget,
+        "progressive": args.progressive,
     }
+    if args.scans:
+        with open(args.scans, encoding="utf-8") as file:
+            options["scans"] = file.read()
     if args.qtables:
         options["qtables"] = read_qtables(args.qtables)
     for flag, option in (("icc", "icc_profile"), ("exif", "exif")):
@@ -283,6 +293,10 @@ def matches_pillow(path: str, pixels: np.ndarray, options: dict[str, Any]) -> bo
     pillow_options: dict[str, Any] = {"quality": options["quality"] or 100,
                                       "subsampling": options["subsampling"],
                                       "optimize": options["optimize"]}
+    if options.get("scans") is not None:
+        return None  # Pillow has no scan scripts
+    if options.get("progressive"):
+        pillow_options["progressive"] = True
     if options.get("qtables") is not None:
         pillow_options["qtables"] = options["qtables"]
         if options["quality"] is None:

@@ -17,6 +17,7 @@ from .encoder import StripEncoder
 from .optimize import SymbolCounts
 from .options import make_options
 from .plan import Plan, make_plan
+from .progressive_encoder import ProgressiveEncoder
 
 #: The ranges 8-bit baseline allows: DC values -1024..1023 (so that differences fit the 11
 #: bits of T.81 Table F.1) and AC values of at most 10 bits (Table F.2), as libjpeg enforces.
@@ -27,8 +28,9 @@ MAX_AC = 1023
 def encode_coefficients(coefficients: list[np.ndarray], quantization_tables: Any, *,
                         width: int | None = None, height: int | None = None,
                         subsampling: str = "4:4:4", restart_rows: int = 1, optimize: bool = False,
-                        backend: str | None = None, **metadata: Any) -> bytes:
-    """Write a baseline JPEG file holding exactly these quantized coefficients.
+                        backend: str | None = None, progressive: bool = False, scans: Any = None,
+                        **metadata: Any) -> bytes:
+    """Write a baseline (or progressive) JPEG file holding exactly these quantized coefficients.
 
     Args:
         coefficients: per component (Y, or Y Cb Cr), integer ``(block_rows, block_cols, 8, 8)``
@@ -41,7 +43,9 @@ def encode_coefficients(coefficients: list[np.ndarray], quantization_tables: Any
             means 50, the tables exactly as given.
         width, height: image size in pixels (default: 8 x the luma block grid).
         subsampling: "4:4:4", "4:2:2" or "4:2:0": the sampling factors the blocks follow.
-        restart_rows, optimize, backend: as for :func:`stripjpeg.encode`.
+        restart_rows, optimize, backend, progressive, scans: as for :func:`stripjpeg.encode`
+            (a progressive file holds every bit of the coefficients only if its script sends
+            them all, as libjpeg's default script does).
         **metadata: ``dpi``, ``icc_profile``, ``exif``, ``comment``, as for ``encode``.
 
     Raises:
@@ -53,14 +57,21 @@ def encode_coefficients(coefficients: list[np.ndarray], quantization_tables: Any
         width = width or blocks[0].shape[1] * 8
         height = height or blocks[0].shape[0] * 8
     options = make_options(quality=None, qtables=quantization_tables, subsampling=subsampling,
-                           restart_rows=restart_rows, optimize=optimize, backend=backend, **metadata)
+                           restart_rows=restart_rows, optimize=optimize, backend=backend,
+                           progressive=progressive, scans=scans, **metadata)
     plan = make_plan(width, height, 1 if len(blocks) == 1 else 3, options)
     for index, (component, array) in enumerate(zip(plan.components, blocks)):
         expected = (component.height_in_blocks, component.width_in_blocks)
         if array.shape[:2] != expected:
             raise ValueError(f"component {index} has {array.shape[0]}x{array.shape[1]} blocks; a "
                              f"{width}x{height} image at {subsampling} needs {expected[0]}x{expected[1]}")
-    core = StripEncoder(width, height, "L" if len(blocks) == 1 else "RGB", options, plan=plan)
+    mode = "L" if len(blocks) == 1 else "RGB"
+    if plan.progressive:
+        progressive_core = ProgressiveEncoder(width, height, mode, options, plan=plan)
+        for strip_blocks, rows in strips_of_blocks(plan, blocks):
+            progressive_core.feed_blocks(strip_blocks, rows)
+        return b"".join(progressive_core.finish())
+    core = StripEncoder(width, height, mode, options, plan=plan)
     if optimize:
         core.replace_plan(_optimized_plan(plan, blocks, core))
     chunks = [core.header()]

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .notices import warn_user
-from .scans import ScriptEntry, normalize_script
+from .scans import ScriptEntry, is_progressive_script, normalize_script
 from .tables import ICC_CHUNK, MAX_ICC_SEGMENTS, MAX_SEGMENT_PAYLOAD
 
 #: Chroma subsampling name -> (H, V) sampling factors of the luma component (T.81 A.1.1).
@@ -89,7 +89,8 @@ class EncodeOptions:
             (``jpeg_simple_progression``); Pillow's ``progression`` is the same option. Its
             Huffman tables are always optimized, per scan, as libjpeg's are, and its quantized
             blocks always go through the spool (the first scan needs the last row's).
-        scans: a custom scan script (implies ``progressive``): cjpeg's ``-scans`` text, or
+        scans: a custom scan script (``progressive`` is set from it, by its first scan, as
+            libjpeg decides): cjpeg's ``-scans`` text, or
             ``(components, Ss, Se, Ah, Al)`` tuples; normalized to a tuple of such tuples and
             checked against the frame when the plan is built (:mod:`stripjpeg.scans`).
     """
@@ -146,7 +147,10 @@ class EncodeOptions:
         set_field(self, "spool_dir", _check_directory("spool_dir", self.spool_dir))
         if self.scans is not None:
             set_field(self, "scans", normalize_script(self.scans))
-            set_field(self, "progressive", True)
+            if self.progressive and not is_progressive_script(self.scans):
+                raise ValueError("progressive=True with a sequential scan script (its first scan "
+                                 "has Ss=0, Se=63): a progressive script starts with a DC scan")
+            set_field(self, "progressive", is_progressive_script(self.scans))
         _check_int("spool_budget", self.spool_budget, 0, 2**63 - 1)
         set_field(self, "spool_budget", int(self.spool_budget))
         self._check_segment_sizes()
