@@ -4,7 +4,7 @@ Run: python benchmarks/optimize.py [--size 2048] [--repeats 3]
 
 Prints, for a mosaic of real photos: encode time with standard tables, with optimize=True on a
 whole array (two passes over the array), and with optimize=True from a stream of rows
-(``Encoder``: first pass to the spool, in memory up to the default 64 MiB budget), each
+(``Encoder``: first pass to the spool, in memory up to the default 32 MiB budget), each
 relative to Pillow's time for the same option measured in the same run; file sizes; and the
 spool's size.
 """

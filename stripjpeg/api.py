@@ -257,7 +257,7 @@ def encode(pixels: Any, quality: int | None = None, subsampling: str = "4:4:4", 
             4:4:4, 4 at 4:2:2, 3 at 4:2:0, 2 gray; None = ``tempfile.gettempdir()`` (a tmpfs,
             as /tmp often is, is RAM). An existing writable directory; only checked here.
         spool_budget: bytes of that spool kept in memory before the rest goes to
-            ``spool_dir``; 0 = all on disk; default 64 MiB (``options.DEFAULT_SPOOL_BUDGET``).
+            ``spool_dir``; 0 = all on disk; default 32 MiB (``options.DEFAULT_SPOOL_BUDGET``).
             Only checked here.
         progressive: write a progressive JPEG with libjpeg's default scan script (Pillow's
             ``progressive=True``); ``progression`` is Pillow's other name for it. Its quantized

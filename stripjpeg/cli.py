@@ -145,7 +145,7 @@ def _add_encode_options(parser: argparse.ArgumentParser) -> None:
                             "reads its input as a whole array, which --optimize does not spool)")
     group.add_argument("--spool-budget", type=int, default=DEFAULT_SPOOL_BUDGET, metavar="BYTES",
                        help="bytes of that spool kept in memory before the rest goes to --spool-dir "
-                            f"(default {DEFAULT_SPOOL_BUDGET}, 64 MiB; 0 = all on disk)")
+                            f"(default {DEFAULT_SPOOL_BUDGET}, 32 MiB; 0 = all on disk)")
 
 
 def _size(text: str) -> tuple[int, int]:

@@ -40,11 +40,12 @@ MAX_DIMENSION = 65535
 LIBJPEG_MAX_DIMENSION = 65500
 
 
-#: Default ``spool_budget``: 64 MiB of quantized blocks held in memory before the spool spills
-#: to disk. It keeps the whole spool in memory at common sizes (a 12-megapixel photo at 4:2:0
-#: is 36 MB of blocks, a 3840 x 2160 frame at 4:4:4 50 MB), and bounds what a very large
-#: stream holds to about the size of the rest of the process (Python, NumPy, the kernels).
-DEFAULT_SPOOL_BUDGET = 64 << 20
+#: Default ``spool_budget``: 32 MiB of quantized blocks held in memory before the spool spills
+#: to disk. It keeps the whole spool in memory at common sizes (an 8-megapixel photo at 4:2:0
+#: is 25 MB of blocks, a 1920 x 1080 frame at 4:4:4 12 MB), and keeps a streamed encode of any
+#: height, spool and working memory together, under 64 MB more than the process started with
+#: (tests/test_memory.py checks it for a progressive stream).
+DEFAULT_SPOOL_BUDGET = 32 << 20
 
 
 @dataclass(frozen=True)

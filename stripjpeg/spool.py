@@ -50,7 +50,7 @@ class CoefficientSpool:
 
     Args:
         budget: bytes of blocks to hold in memory before spilling to disk; 0 = always disk
-            (default :data:`stripjpeg.options.DEFAULT_SPOOL_BUDGET`, 64 MiB).
+            (default :data:`stripjpeg.options.DEFAULT_SPOOL_BUDGET`, 32 MiB).
         directory: where the temporary file goes (None: ``tempfile.gettempdir()``). A tmpfs
             directory keeps the spilled part in RAM too.
 

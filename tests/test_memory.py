@@ -24,7 +24,7 @@ worker): at ``workers=2`` and width 2048 that is about 6 MiB more at 16,384 rows
 
 A streaming ``optimize=True`` encode keeps every quantized block until the end, in its spool:
 what bounds its memory is the spool's budget (``spool_budget``; beyond it the blocks go to a
-file). With the default of 64 MiB the taller image (96 MiB of blocks) would hold 64 MiB, so
+file). With the default of 32 MiB the taller image (96 MiB of blocks) would hold 32 MiB, so
 the ``optimize`` case sets the budget to 0 explicitly, and ``optimize-budget`` checks that with
 a budget of 8 MiB memory rises by at most that budget more (:data:`SPOOL_BUDGET`).
 """

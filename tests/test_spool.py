@@ -132,7 +132,7 @@ STRIPS_420 = 13
 @pytest.mark.parametrize("budget, on_disk", [
     (0, STRIPS_420 * STRIP_420),                      # everything on disk
     (3 * STRIP_420, (STRIPS_420 - 3) * STRIP_420),    # three strips in memory, the rest on disk
-    (None, 0),                                        # the default 64 MiB: all in memory
+    (None, 0),                                        # the default 32 MiB: all in memory
 ])
 def test_stream_bytes_equal_pillow_whatever_the_budget(picture, budget, on_disk, tmp_path) -> None:
     expected = pillow_jpeg(picture, 80, "4:2:0", optimize=True)
