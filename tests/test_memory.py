@@ -27,6 +27,10 @@ what bounds its memory is the spool's budget (``spool_budget``; beyond it the bl
 file). With the default of 32 MiB the taller image (96 MiB of blocks) would hold 32 MiB, so
 the ``optimize`` case sets the budget to 0 explicitly, and ``optimize-budget`` checks that with
 a budget of 8 MiB memory rises by at most that budget more (:data:`SPOOL_BUDGET`).
+
+A progressive stream spools every block too, with the default budget (32 MiB): its memory may
+rise by that budget more than the short image's, and in all by less than
+:data:`PROGRESSIVE_BOUND` (64 MB), the bound docs/streaming.md promises for any height.
 """
 
 from __future__ import annotations
@@ -52,7 +56,10 @@ ALLOWED_GROWTH = 16 * 10**6
 #: "optimize" case sets it to 0 (all on disk, so the spool adds nothing to memory), the
 #: "optimize-budget" case to 8 MiB, which the taller image fills (its 1,024 rows hold 6 MiB),
 #: so its memory may rise by that budget more.
-SPOOL_BUDGET = {"optimize": 0, "optimize-budget": 8 << 20}
+SPOOL_BUDGET = {"optimize": 0, "optimize-budget": 8 << 20,
+                "progressive": stripjpeg.options.DEFAULT_SPOOL_BUDGET}
+#: A progressive stream's whole rise, with the default budget, at any height.
+PROGRESSIVE_BOUND = 64 * 10**6
 
 #: The measured process: ``python -c CHILD case width height folder``; prints JSON.
 CHILD = r"""
@@ -89,6 +96,8 @@ def encode(height, name):
         # The spool's budget is what bounds its memory: all on disk, or at most 8 MiB held.
         budget = 8 << 20 if case == "optimize-budget" else 0
         options = {"optimize": True, "spool_dir": folder, "spool_budget": budget}
+    if case == "progressive":
+        options = {"progressive": True, "spool_dir": folder}  # the default budget
     with stripjpeg.Encoder(target, width, height, mode="RGB", quality=90, workers=2,
                            **options) as encoder:
         for piece in rows(height):
@@ -128,7 +137,8 @@ print(json.dumps({"rise_kib": peak - baseline, "baseline_kib": baseline, "second
 #: case -> image width: wide enough that 16,384 rows clearly exceed ALLOWED_GROWTH, narrow
 #: enough for a few seconds per case. optimize=True is slower (every block goes to the spool
 #: and back), so it is narrower: 48 MiB of pixels, 96 MiB of coefficients.
-WIDTHS = {"rows": 2048, "memmap": 2048, "optimize": 1024, "optimize-budget": 1024}
+WIDTHS = {"rows": 2048, "memmap": 2048, "optimize": 1024, "optimize-budget": 1024,
+          "progressive": 1024}
 
 
 def tiled(pieces: np.ndarray, height: int) -> np.ndarray:
@@ -165,6 +175,8 @@ def test_peak_memory_does_not_grow_with_height(case: str, tmp_path: Path) -> Non
         rises[height] = measure(case, height, tmp_path)["rise_kib"] << 10
         # The encode did the whole work: the same bytes as the whole image in one call.
         options = {"optimize": True} if case.startswith("optimize") else {}
+        if case == "progressive":
+            options = {"progressive": True}
         expected = stripjpeg.encode(tiled(pieces, height), 90, **options)
         assert (tmp_path / "out.jpg").read_bytes() == expected
     assert width * TALL * 3 >= 3 * ALLOWED_GROWTH  # holding the image would show
@@ -172,3 +184,5 @@ def test_peak_memory_does_not_grow_with_height(case: str, tmp_path: Path) -> Non
     assert growth < ALLOWED_GROWTH + SPOOL_BUDGET.get(case, 0), (
         f"{case}: peak anonymous memory rose {rises[SHORT] / 2**20:.1f} MiB at {SHORT} rows and "
         f"{rises[TALL] / 2**20:.1f} MiB at {TALL} rows")
+    if case == "progressive":
+        assert rises[TALL] < PROGRESSIVE_BOUND, f"rose {rises[TALL] / 10**6:.1f} MB"
