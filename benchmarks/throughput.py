@@ -3,7 +3,11 @@
 Real photographs tiled (not scaled) into a mosaic; after a warm-up, stripjpeg and Pillow
 are timed interleaved, best of ``--repeats``, so ratios come from the same conditions.
 Each backend runs with default workers, with ``workers=1``, and serially (``restart_rows=0``:
-no restart markers, one core, the same bytes as Pillow's default layout). Also: first-call
+no restart markers, the same bytes as Pillow's default layout). The progressive settings
+compare with Pillow's ``progressive=True`` (libjpeg's default script, optimized tables); there
+"serial" is ``restart_rows=0``, Pillow's layout: strips are still transformed in parallel, but
+each scan is one bit stream, coded in order. The numpy backend's progressive coder is the
+readable one (a Python loop per block), so it is left out of those rows. Also: first-call
 latency of the numba backend in fresh processes, with a cold (empty) and a warm numba cache.
 
     python benchmarks/throughput.py                 # 2048² and 4096², numba and numpy
@@ -27,6 +31,8 @@ SETTINGS = {
     "q90 4:4:4": dict(quality=90, subsampling="4:4:4"),
     "q75 4:2:0": dict(quality=75, subsampling="4:2:0"),
     "q75 gray": dict(quality=75, subsampling="4:4:4", gray=True),
+    "q90 prog": dict(quality=90, subsampling="4:4:4", progressive=True),
+    "q75 4:2:0 prog": dict(quality=75, subsampling="4:2:0", progressive=True),
 }
 
 FIRST_CALL = """
@@ -69,7 +75,7 @@ def main() -> None:
         print(f"numba first call in a fresh process: cold cache (compiling) {cold[1]:.2f} s, "
               f"warm cache {warm[1]:.2f} s; import stripjpeg {warm[0]:.2f} s")
     print()
-    header = f"{'size':>5} {'setting':<11} {'Pillow MP/s':>11} " + " ".join(
+    header = f"{'size':>5} {'setting':<14} {'Pillow MP/s':>11} " + " ".join(
         f"{name + ' MP/s':>16} {'x Pillow':>8}" for name in _columns(args.backends))
     print(header)
     for size in args.sizes:
@@ -81,7 +87,7 @@ def main() -> None:
             pixels = gray if setting.pop("gray", False) else color
             runs = {"Pillow": lambda p=pixels, s=setting: pillow_encode(p, **s)}
             for name in args.backends:
-                if name == "numpy" and size > args.numpy_max_size:
+                if name == "numpy" and (size > args.numpy_max_size or setting.get("progressive")):
                     continue
                 runs[name] = lambda p=pixels, s=setting, n=name: stripjpeg.encode(p, backend=n, **s)
                 runs[name + " w=1"] = lambda p=pixels, s=setting, n=name: stripjpeg.encode(
@@ -103,7 +109,7 @@ def main() -> None:
                     cells.append(f"{rate:>16.1f} {rate / pillow:>7.2f}x")
                 else:
                     cells.append(f"{'-':>16} {'-':>8}")
-            print(f"{size:>5} {label:<11} {pillow:>11.1f} " + " ".join(cells), flush=True)
+            print(f"{size:>5} {label:<14} {pillow:>11.1f} " + " ".join(cells), flush=True)
 
 
 def _columns(backends: list[str]) -> list[str]:
