@@ -14,6 +14,9 @@ Two options need saying in every signature that takes them:
   the whole image, so its quantized coefficients are spooled first (in memory up to
   ``spool_budget``, the rest in ``spool_dir``); a whole array (``encode``, ``save``) is read
   twice instead.
+* ``progressive=True`` (or ``scans=``) emits nothing until the last row, whatever the source:
+  every scan needs the whole image, so the quantized blocks always go through the spool, and
+  the file is written scan by scan at the end (docs/progressive.md).
 """
 
 from __future__ import annotations

@@ -216,6 +216,8 @@ def test_dask_cluster_executor_gives_the_same_bytes(picture: np.ndarray, client)
     expected = pillow_jpeg(picture, 75, "4:2:0")
     executor = client.get_executor()
     assert stripjpeg.encode(picture, 75, "4:2:0", executor=executor) == expected
+    assert stripjpeg.encode(picture, 75, "4:2:0", executor=executor, progressive=True) == \
+        pillow_jpeg(picture, 75, "4:2:0", progressive=True)
 
 
 def test_dask_array_strips_are_computed_and_encoded_on_the_workers(picture: np.ndarray, client, dask_array,
@@ -229,10 +231,14 @@ def test_dask_array_strips_are_computed_and_encoded_on_the_workers(picture: np.n
     monkeypatch.setattr(stripjpeg.encoder, "materialize", not_here)
     monkeypatch.setattr(stripjpeg.encoder, "materialize_all", not_here)
     monkeypatch.setattr(stripjpeg.optimize, "materialize", not_here)
+    monkeypatch.setattr(stripjpeg.progressive_encoder, "materialize", not_here)
     expected = pillow_jpeg(picture, 75, "4:2:0")
     assert stripjpeg.encode(lazy, 75, "4:2:0", executor=client.get_executor()) == expected
     assert stripjpeg.encode(lazy, 75, "4:2:0", executor=client.get_executor(), optimize=True) == \
         pillow_jpeg(picture, 75, "4:2:0", optimize=True)
+    # Progressive: the workers transform the strips; only their blocks come back, to the spool.
+    assert stripjpeg.encode(lazy, 75, "4:2:0", executor=client.get_executor(), progressive=True) == \
+        pillow_jpeg(picture, 75, "4:2:0", progressive=True)
     with pytest.raises(AssertionError, match="client process"):
         stripjpeg.encode(lazy, 75, "4:2:0", workers=1)  # inline: would compute here
 
