@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from .reader import DecodedJpeg, as_jpeg_data, entropy_data_end, read_coefficients, read_jpeg
+from .reader import DecodedJpeg, as_jpeg_data, read_coefficients, read_jpeg
+from .scan_decoding import entropy_data_end
 
 __all__ = ["BlockTrace", "Comparison", "Segment", "Symbol", "compare", "read_coefficients", "read_jpeg",
            "read_markers", "trace_block"]

@@ -21,22 +21,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .scan_decoding import BitReader, FrameComponent, HuffmanTable, decode_symbol, extend, split_entropy_data
 from .tables import ZIGZAG
 
 #: Refuse frames larger than this unless asked (like Pillow's decompression-bomb guard).
 DEFAULT_MAX_PIXELS = 1 << 28
-
-
-@dataclass(frozen=True)
-class FrameComponent:
-    """One component of the frame header (B.2.2) and its block grid."""
-
-    id: int
-    h: int
-    v: int
-    quant_index: int
-    width_in_blocks: int
-    height_in_blocks: int
 
 
 @dataclass
@@ -126,7 +115,7 @@ class _Parser:
         self.data = data
         self.max_pixels = max_pixels
         self.quant: dict[int, np.ndarray] = {}
-        self.huffman: dict[tuple[int, int], _HuffmanTable] = {}
+        self.huffman: dict[tuple[int, int], HuffmanTable] = {}
         self.restart_interval = 0
         self.first_restart_interval: int | None = None
         self.frame: DecodedJpeg | None = None
@@ -213,7 +202,7 @@ class _Parser:
             if table_class > 1 or index > 3 or count > 256 or position + 17 + count > len(payload):
                 raise ValueError("malformed DHT segment")
             values = payload[position + 17:position + 17 + count]
-            self.huffman[(table_class, index)] = _HuffmanTable(bits, values)
+            self.huffman[(table_class, index)] = HuffmanTable(bits, values)
             position += 17 + count
 
     def _frame(self, marker: int, payload: bytes) -> None:
@@ -300,7 +289,7 @@ class _Parser:
                                   for c in frame.components]
         if self.first_restart_interval is None:
             self.first_restart_interval = self.restart_interval
-        segments, end = _split_entropy_data(self.data, start)
+        segments, end = split_entropy_data(self.data, start)
         self._decode_scan(members, segments)
         return end
 
@@ -327,7 +316,7 @@ class _Parser:
         output = frame.coefficients
         sizes = {index: output[index].shape[:2] for index, _, _ in members}
         for number, segment in enumerate(segments):
-            reader = _BitReader(segment)
+            reader = BitReader(segment)
             predictors = dict.fromkeys(sizes, 0)
             first = number * interval
             for mcu in range(first, min(first + interval, total_mcus)):
@@ -342,148 +331,18 @@ class _Parser:
                         output[index][row, col] = block
 
 
-def entropy_data_end(data: bytes, start: int) -> tuple[int, list[int]]:
-    """Find where the entropy-coded data that starts at ``start`` ends (B.1.1.5).
-
-    Returns the offset of the first marker that is neither a stuffed 0xFF00, an RSTn nor a
-    fill byte, and the offsets of the RSTn markers before it. The search looks at a window
-    that doubles until it finds that marker, so that finding a scan's end costs time in
-    proportion to the scan, not to the rest of the file (a file of many short scans would
-    otherwise take quadratic time).
-
-    Raises:
-        ValueError: no such marker before the end of the data.
-    """
-    buffer = np.frombuffer(data, np.uint8)
-    restarts: list[int] = []
-    begin, window = start, 1024
-    while True:
-        stop = min(len(buffer), begin + window)
-        # Every 0xFF in [begin, stop - 1) with the byte after it; the next window starts at
-        # stop - 1, so a pair that straddles the boundary is looked at exactly once.
-        ff = np.flatnonzero(buffer[begin:stop - 1] == 0xFF) + begin
-        following = buffer[ff + 1]
-        is_rst = (following >= 0xD0) & (following <= 0xD7)
-        is_end = (following != 0x00) & ~is_rst & (following != 0xFF)
-        if is_end.any():
-            end = int(ff[np.argmax(is_end)])
-            restarts += ff[is_rst & (ff < end)].tolist()
-            return end, restarts
-        if stop >= len(buffer):
-            raise ValueError(f"truncated JPEG: the entropy-coded data from byte {start} has no end marker")
-        restarts += ff[is_rst].tolist()
-        begin, window = stop - 1, 2 * window
-
-
-def _split_entropy_data(data: bytes, start: int) -> tuple[list[bytes], int]:
-    """Cut a scan's entropy-coded data at its RSTn markers, unstuffed (F.1.2.3, B.1.1.5).
-
-    Returns the restart intervals' bytes and the offset of the marker that ends the scan."""
-    end, rsts = entropy_data_end(data, start)
-    expected = 0
-    segments, begin = [], start
-    for offset in [*rsts, end]:
-        if offset < end:
-            if data[offset + 1] != 0xD0 + expected:
-                raise ValueError(f"restart marker RST{data[offset + 1] - 0xD0} at byte {offset}, "
-                                 f"expected RST{expected}")
-            expected = (expected + 1) % 8
-        segments.append(data[begin:offset].replace(b"\xff\x00", b"\xff"))
-        begin = offset + 2
-    return segments, end
-
-
-class _HuffmanTable:
-    """A DHT table, decodable as in T.81 F.2.2.3 with an 8-bit lookahead, as libjpeg does.
-
-    ``lookup[next 8 bits] = symbol << 5 | length`` for the codes of up to 8 bits (0 where no
-    such code starts with those bits); longer codes are found by the standard's DECODE
-    procedure: the first length whose largest code (``maxcode``) is at least the bits read.
-    A 16-bit lookahead would make every code one lookup, but building its 65,536 entries for
-    each DHT segment would let a file of many small DHT segments take seconds to parse.
-    """
-
-    def __init__(self, bits: list[int], values: bytes) -> None:
-        lookup = [0] * 256
-        self.values = values
-        self.maxcode = [-1] * 17  # by length: the largest code of that length, -1 if none
-        self.offset = [0] * 17  # by length: index in values of a code minus the code
-        code, position = 0, 0  # the canonical codes of Annex C, counted up length by length
-        for length in range(1, 17):
-            count = bits[length - 1]
-            if count and code + count > 1 << length:
-                raise ValueError("malformed DHT segment: more codes than the lengths allow")
-            if count:
-                self.offset[length] = position - code
-                self.maxcode[length] = code + count - 1
-            if length <= 8:
-                for k in range(count):
-                    first = (code + k) << (8 - length)
-                    lookup[first:first + (1 << (8 - length))] = \
-                        [(values[position + k] << 5) | length] * (1 << (8 - length))
-            code, position = (code + count) << 1, position + count
-        self.lookup = lookup
-
-
-class _BitReader:
-    """Reads bits MSB first from one restart interval's unstuffed bytes."""
-
-    def __init__(self, data: bytes) -> None:
-        self.data = data + b"\x00\x00\x00\x00"
-        self.limit = 8 * len(data)
-        self.position = 0
-
-    def peek16(self) -> int:
-        p = self.position
-        d = self.data
-        i = p >> 3
-        window = (d[i] << 16) | (d[i + 1] << 8) | d[i + 2]
-        return (window >> (8 - (p & 7))) & 0xFFFF
-
-    def take(self, count: int) -> int:
-        if count == 0:
-            return 0
-        p = self.position
-        d = self.data
-        i = p >> 3
-        window = (d[i] << 24) | (d[i + 1] << 16) | (d[i + 2] << 8) | d[i + 3]
-        self.position = p + count
-        if self.position > self.limit:
-            raise ValueError("truncated entropy-coded data: a block runs past its restart interval")
-        return (window >> (32 - (p & 7) - count)) & ((1 << count) - 1)
-
-
-def _decode_symbol(reader: _BitReader, table: _HuffmanTable) -> int:
-    bits = reader.peek16()
-    entry = table.lookup[bits >> 8]
-    if entry:
-        reader.take(entry & 31)
-        return entry >> 5
-    for length in range(9, 17):  # a code longer than 8 bits (F.2.2.3, DECODE)
-        code = bits >> (16 - length)
-        if code <= table.maxcode[length]:
-            reader.take(length)
-            return table.values[code + table.offset[length]]
-    raise ValueError(f"invalid Huffman code at bit {reader.position} of a restart interval")
-
-
-def _extend(bits: int, size: int) -> int:
-    """F.2.2.1 EXTEND: amplitude bits of a size-``size`` value back to the value."""
-    return bits - (1 << size) + 1 if bits < 1 << (size - 1) else bits
-
-
-def _decode_block(reader: _BitReader, dc: _HuffmanTable, ac: _HuffmanTable,
+def _decode_block(reader: BitReader, dc: HuffmanTable, ac: HuffmanTable,
                   predictor: int) -> tuple[np.ndarray, int]:
     """One block (F.2.2): the DC difference, then AC run/size symbols up to EOB."""
     zigzag = [0] * 64
-    size = _decode_symbol(reader, dc)
+    size = decode_symbol(reader, dc)
     if size > 11:
         raise ValueError(f"DC difference of size {size}: over the 11 bits of 8-bit JPEG")
-    value = predictor + (_extend(reader.take(size), size) if size else 0)
+    value = predictor + (extend(reader.take(size), size) if size else 0)
     zigzag[0] = value
     k = 1
     while k < 64:
-        symbol = _decode_symbol(reader, ac)
+        symbol = decode_symbol(reader, ac)
         run, size = symbol >> 4, symbol & 15
         if size == 0:
             if run != 15:
@@ -493,7 +352,7 @@ def _decode_block(reader: _BitReader, dc: _HuffmanTable, ac: _HuffmanTable,
         k += run
         if k > 63:
             raise ValueError("an AC run goes past the 64th coefficient of a block")
-        zigzag[k] = _extend(reader.take(size), size)
+        zigzag[k] = extend(reader.take(size), size)
         k += 1
     if k > 64:
         raise ValueError("zero runs go past the 64th coefficient of a block")

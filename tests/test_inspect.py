@@ -15,7 +15,7 @@ from oracle import photo, pillow_jpeg
 import stripjpeg
 from stripjpeg.cli import main
 from stripjpeg.inspect import compare, read_coefficients, read_jpeg, read_markers, trace_block
-from stripjpeg.reader import _split_entropy_data
+from stripjpeg.scan_decoding import split_entropy_data
 
 CASES = [  # (quality, subsampling, restart_rows, optimize, rows, cols, gray)
     (75, "4:2:0", 1, False, 101, 77, False),
@@ -180,7 +180,7 @@ def test_trace_block_quantized_equals_the_file(options: dict) -> None:
 def interval_bits(data: bytes) -> list[str]:
     sos = data.index(b"\xff\xda")
     start = sos + 2 + int.from_bytes(data[sos + 2:sos + 4], "big")
-    segments, _ = _split_entropy_data(data, start)
+    segments, _ = split_entropy_data(data, start)
     return ["".join(format(byte, "08b") for byte in segment) for segment in segments]
 
 
