@@ -1,16 +1,20 @@
-"""Reading quantized DCT coefficients back from any baseline JPEG file (T.81 Annex F.2).
+"""Reading quantized DCT coefficients back from any Huffman-coded 8-bit DCT JPEG file
+(T.81 Annexes F.2 and G.2).
 
-:func:`read_jpeg` parses the frame, the tables and every scan of a sequential Huffman-coded
-file (SOF0 or SOF1, 8-bit), and Huffman-decodes the coefficients of every block, as
+:func:`read_jpeg` parses the frame, the tables and every scan of a sequential (SOF0, SOF1) or
+progressive (SOF2) Huffman-coded file, and decodes the coefficients of every block, as
 libjpeg's coefficient API (``jpeg_read_coefficients``) returns them: one int16 array per
 component, ``(block_rows, block_cols, 8, 8)`` in natural order, covering the component's own
-blocks (not the blocks that only pad the last MCUs).
+blocks (not the blocks that only pad the last MCUs). Sequential scans are decoded here;
+progressive ones by :mod:`stripjpeg.progressive_reader`.
 
 It reads untrusted files. Every length is checked against the data; decoding stops with a
 ``ValueError`` at the first impossible bit pattern; and memory is bounded before anything
-is allocated: every block costs at least two bits (a DC code and either an EOB or an AC
-code, each at least one bit long, T.81 C), so a file cannot honestly declare more than four
-blocks per byte of entropy-coded data, and the pixel count is capped (``max_pixels``).
+is allocated. In a sequential file every block costs at least two bits (a DC code and either
+an EOB or an AC code, each at least one bit long, T.81 C), so a file cannot honestly declare
+more than four blocks per byte of entropy-coded data; in a progressive file a component's
+blocks are allocated at its DC first scan, which costs at least one bit per block (eight
+blocks per byte of that scan). The pixel count is capped too (``max_pixels``).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .progressive_reader import ProgressiveFrame, ProgressiveScan, ScanComponent
 from .scan_decoding import BitReader, FrameComponent, HuffmanTable, decode_symbol, extend, split_entropy_data
 from .tables import ZIGZAG
 
@@ -38,8 +43,9 @@ class DecodedJpeg:
         quant_tables: per component, its quantization table as 64 values in natural order
             (uint16), as the DQT in force when the frame header was read.
         coefficients: per component, int16 ``(height_in_blocks, width_in_blocks, 8, 8)``.
-        restart_interval: the DRI value in force for the first scan (0 = none).
-        process: "baseline" (SOF0) or "extended" (SOF1).
+        restart_interval: the DRI value in force for the first scan (0 = none; a progressive
+            file may change it between scans).
+        process: "baseline" (SOF0), "extended" (SOF1) or "progressive" (SOF2).
         tables: the quantization tables the components use, by table index (Tq), natural
             order: what :func:`stripjpeg.encode_coefficients` takes back.
     """
@@ -69,7 +75,7 @@ class DecodedJpeg:
 
 def read_coefficients(source: bytes | str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS
                       ) -> list[np.ndarray]:
-    """The quantized DCT coefficients of every component of a baseline JPEG file.
+    """The quantized DCT coefficients of every component of a sequential or progressive JPEG file.
 
     Args:
         source: the file's bytes, or a path.
@@ -79,15 +85,19 @@ def read_coefficients(source: bytes | str | os.PathLike, max_pixels: int = DEFAU
         Per component (frame order), int16 ``(block_rows, block_cols, 8, 8)``, natural order
         ``[v][u]``: exactly what libjpeg's ``jpeg_read_coefficients`` gives.
 
+        Coefficients that no scan of a progressive file sends are 0, as libjpeg leaves them.
+
     Raises:
-        ValueError: not a baseline/extended sequential Huffman JPEG (progressive, arithmetic,
-            lossless and hierarchical files are named as such), or a malformed file.
+        ValueError: not an 8-bit baseline, extended sequential or progressive Huffman JPEG
+            (arithmetic-coded, lossless and hierarchical files are named as such), or a
+            malformed file (a progressive scan that libjpeg refuses or warns about is named).
     """
     return read_jpeg(source, max_pixels).coefficients
 
 
 def read_jpeg(source: bytes | str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> DecodedJpeg:
-    """Parse a sequential Huffman JPEG file and decode its coefficients (see module doc)."""
+    """Parse a sequential or progressive Huffman JPEG file and decode its coefficients (see
+    :func:`read_coefficients` and the module doc)."""
     data = as_jpeg_data(source)
     return _Parser(data, max_pixels).run()
 
@@ -102,10 +112,13 @@ def as_jpeg_data(source: bytes | bytearray | memoryview | str | os.PathLike) -> 
     raise TypeError(f"expected JPEG bytes or a path, got {type(source).__name__}")
 
 
-_UNSUPPORTED = {0xC2: "progressive", 0xC3: "lossless", 0xC5: "hierarchical", 0xC6: "hierarchical",
+_UNSUPPORTED = {0xC3: "lossless", 0xC5: "hierarchical", 0xC6: "hierarchical",
                 0xC7: "hierarchical", 0xC9: "arithmetic-coded", 0xCA: "arithmetic-coded progressive",
                 0xCB: "arithmetic-coded lossless", 0xCD: "hierarchical", 0xCE: "hierarchical",
                 0xCF: "hierarchical"}
+
+
+_PROCESSES = {0xC0: "baseline", 0xC1: "extended", 0xC2: "progressive"}
 
 
 class _Parser:
@@ -119,6 +132,8 @@ class _Parser:
         self.restart_interval = 0
         self.first_restart_interval: int | None = None
         self.frame: DecodedJpeg | None = None
+        self.progressive: ProgressiveFrame | None = None
+        self.scans = 0
 
     def run(self) -> DecodedJpeg:
         data = self.data
@@ -152,6 +167,8 @@ class _Parser:
         if self.first_restart_interval is None:
             raise ValueError("the file has a frame but no scan")
         self.frame.restart_interval = self.first_restart_interval
+        if self.progressive is not None:
+            self.frame.coefficients = self.progressive.coefficients()
         return self.frame
 
     # -- table and frame segments -----------------------------------------------------------------
@@ -160,9 +177,10 @@ class _Parser:
         if marker in _UNSUPPORTED:
             process = _UNSUPPORTED[marker]
             article = "an" if process[0] in "aeiou" else "a"
-            raise ValueError(f"{article} {process} JPEG (SOF{marker - 0xC0}): only baseline and "
-                             "extended sequential Huffman files (SOF0, SOF1) can be read")
-        if marker in (0xC0, 0xC1):
+            raise ValueError(f"{article} {process} JPEG (SOF{marker - 0xC0}): only baseline, "
+                             "extended sequential and progressive Huffman files (SOF0, SOF1, SOF2) "
+                             "can be read")
+        if marker in (0xC0, 0xC1, 0xC2):
             self._frame(marker, payload)
         elif marker == 0xDB:
             self._dqt(payload)
@@ -244,8 +262,10 @@ class _Parser:
             raise ValueError(f"quantization table {missing[0]} is used before it is defined")
         self.frame = DecodedJpeg(width=width, height=height, components=components,
                                  quant_tables=[self.quant[c.quant_index].copy() for c in components],
-                                 coefficients=[], process="baseline" if marker == 0xC0 else "extended")
+                                 coefficients=[], process=_PROCESSES[marker])
         self.hmax, self.vmax = hmax, vmax
+        if marker == 0xC2:
+            self.progressive = ProgressiveFrame(components, width, height)
 
     # -- scans ------------------------------------------------------------------------------------
 
@@ -258,15 +278,23 @@ class _Parser:
         if len(header) < 1 or len(header) != 4 + 2 * header[0] or not 1 <= header[0] <= 4:
             raise ValueError("malformed scan header (SOS)")
         ids = {c.id: i for i, c in enumerate(frame.components)}
-        members = []
+        named: list[ScanComponent] = []
         for k in range(header[0]):
             cid, tables = header[1 + 2 * k], header[2 + 2 * k]
             if cid not in ids:
                 raise ValueError(f"the scan names component {cid}, which the frame does not have")
-            index = ids[cid]
-            if any(index == member[0] for member in members):
+            if any(ids[cid] == member.index for member in named):
                 raise ValueError(f"the scan names component {cid} twice")
-            dc, ac = self.huffman.get((0, tables >> 4)), self.huffman.get((1, tables & 15))
+            named.append(ScanComponent(ids[cid], cid, tables >> 4, tables & 15))
+        if self.first_restart_interval is None:
+            self.first_restart_interval = self.restart_interval
+        self.scans += 1
+        if self.progressive is not None:
+            return self._progressive_scan(named, header, start)
+        members = []
+        for member in named:
+            index, cid = member.index, member.id
+            dc, ac = self.huffman.get((0, member.dc_table)), self.huffman.get((1, member.ac_table))
             if dc is None or ac is None:
                 raise ValueError(f"component {cid} uses a Huffman table that is not defined")
             members.append((index, dc, ac))
@@ -277,8 +305,8 @@ class _Parser:
                              "are allowed")
         ss, se, a = header[-3], header[-2], header[-1]
         if (ss, se, a) != (0, 63, 0):
-            raise ValueError(f"scan with Ss={ss}, Se={se}, Ah/Al=0x{a:02X}: not a sequential scan "
-                             "(progressive files are not supported)")
+            raise ValueError(f"scan with Ss={ss}, Se={se}, Ah/Al=0x{a:02X} in a sequential frame: "
+                             "its scans code Ss=0..Se=63 with Ah=Al=0")
         if not frame.coefficients:
             # Allocate only once the data proves the blocks can be there (see module doc).
             total = sum(c.width_in_blocks * c.height_in_blocks for c in frame.components)
@@ -287,10 +315,18 @@ class _Parser:
                                  f"{4 * (len(self.data) - start)} blocks' worth of data")
             frame.coefficients = [np.zeros((c.height_in_blocks, c.width_in_blocks, 8, 8), np.int16)
                                   for c in frame.components]
-        if self.first_restart_interval is None:
-            self.first_restart_interval = self.restart_interval
         segments, end = split_entropy_data(self.data, start)
         self._decode_scan(members, segments)
+        return end
+
+    def _progressive_scan(self, named: list[ScanComponent], header: bytes, start: int) -> int:
+        """Check one scan of a progressive frame before its data, as libjpeg does, then
+        decode it (:mod:`stripjpeg.progressive_reader`); return where it ends."""
+        ss, se, a = header[-3], header[-2], header[-1]
+        scan = ProgressiveScan(self.scans - 1, tuple(named), ss, se, a >> 4, a & 15)
+        self.progressive.start_scan(scan)
+        segments, end = split_entropy_data(self.data, start)
+        self.progressive.decode_scan(scan, self.huffman, self.restart_interval, segments, end - start)
         return end
 
     def _decode_scan(self, members: list, segments: list[bytes]) -> None:
