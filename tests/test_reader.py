@@ -10,94 +10,27 @@ and requires each mutant either to read as a well-formed result or to fail with 
 
 from __future__ import annotations
 
-import io
 import math
 import subprocess
 import time
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
-from oracle import photo
+from other_encoders import assert_equals_libjpeg, cjpeg, crop, opencv, pillow, pillow_cmyk, sof
 
 from stripjpeg.cli import main
 from stripjpeg.inspect import read_coefficients, read_jpeg, read_markers
-from stripjpeg.reader import DecodedJpeg
-
-jpeglib = pytest.importorskip("jpeglib")
-cv2 = pytest.importorskip("cv2")
-
-
-def crop(rows: int, cols: int, name: str = "astronaut") -> np.ndarray:
-    """A few hundred pixels of a real photo (fast to read in pure Python)."""
-    return np.ascontiguousarray(photo(name)[100:100 + rows, 150:150 + cols])
-
-
-def ppm(pixels: np.ndarray, path: Path) -> Path:
-    """Write binary PPM/PGM for cjpeg."""
-    magic = b"P5" if pixels.ndim == 2 else b"P6"
-    path.write_bytes(magic + f"\n{pixels.shape[1]} {pixels.shape[0]}\n255\n".encode() + pixels.tobytes())
-    return path
-
-
-def cjpeg(pixels: np.ndarray, tmp_path: Path, *args: str) -> bytes:
-    """What libjpeg-turbo's cjpeg writes for these pixels with these switches."""
-    source = ppm(pixels, tmp_path / ("in.pgm" if pixels.ndim == 2 else "in.ppm"))
-    result = subprocess.run(["cjpeg", *args, str(source)], capture_output=True, check=True)
-    return result.stdout
-
-
-def pillow_cmyk(pixels: np.ndarray, quality: int) -> bytes:
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.fromarray(pixels).convert("CMYK").save(buffer, "JPEG", quality=quality)
-    return buffer.getvalue()
-
-
-def opencv(pixels: np.ndarray, *params: int) -> bytes:
-    ok, encoded = cv2.imencode(".jpg", pixels, list(params))
-    assert ok
-    return encoded.tobytes()
-
-
-def sof(data: bytes) -> tuple[int, bytes]:
-    """The first SOFn marker code and its payload, found with read_markers' offsets."""
-    for segment in read_markers(data):
-        if segment.name.startswith("SOF"):
-            start = segment.offset + 4
-            return segment.marker, data[start:start + segment.length - 2]
-    raise AssertionError("no SOF")
-
-
-def assert_equals_libjpeg(data: bytes, tmp_path: Path) -> DecodedJpeg:
-    """Every coefficient and table equal to libjpeg's (jpeglib.read_dct)."""
-    path = tmp_path / "oracle.jpg"
-    path.write_bytes(data)
-    theirs = jpeglib.read_dct(str(path))
-    ours = read_jpeg(data)
-    libjpeg_components = [theirs.Y]
-    if theirs.has_chrominance:
-        libjpeg_components += [theirs.Cb, theirs.Cr]
-    if theirs.has_black:
-        libjpeg_components.append(theirs.K)
-    assert len(ours.coefficients) == len(libjpeg_components) == theirs.num_components
-    for index, (a, b) in enumerate(zip(ours.coefficients, libjpeg_components)):
-        assert a.dtype == np.int16 and a.shape == b.shape, index
-        np.testing.assert_array_equal(a, b, err_msg=f"component {index}")
-        table = theirs.qt[theirs.quant_tbl_no[index]]
-        np.testing.assert_array_equal(ours.quant_tables[index].reshape(8, 8), table,
-                                      err_msg=f"table of component {index}")
-    # jpeglib lists sampling factors as (V, H).
-    assert [(c.v, c.h) for c in ours.components] == [tuple(f) for f in theirs.samp_factor.tolist()]
-    return ours
-
 
 # --- Files from other encoders against libjpeg ------------------------------------------------
 
 SEQUENTIAL_SCANS = "0: 0 63 0 0;\n1: 0 63 0 0;\n2: 0 63 0 0;\n"  # one full scan per component
 PARTLY_INTERLEAVED_SCANS = "0: 0 63 0 0;\n1 2: 0 63 0 0;\n"
-PROGRESSIVE_SCANS = "0 1 2: 0 0 0 0;\n0: 1 63 0 0;\n1: 1 63 0 0;\n2: 1 63 0 0;\n"
+# Successive approximation of every band and the DC, refined down to Al=0 (cjpeg -scans).
+SUCCESSIVE_SCANS = ("0 1 2: 0 0 0 2;\n0: 1 5 0 3;\n1: 1 63 0 1;\n2: 1 63 0 1;\n0: 6 63 0 2;\n"
+                    "0: 1 5 3 2;\n0 1 2: 0 0 2 1;\n0: 1 63 2 1;\n1: 1 63 1 0;\n2: 1 63 1 0;\n"
+                    "0: 1 63 1 0;\n0 1 2: 0 0 1 0;\n")
 
 CJPEG_CASES = {  # name: (rows, cols, gray, switches)
     "sample-1x2": (101, 77, False, ["-sample", "1x2", "-quality", "85"]),
@@ -141,14 +74,6 @@ def test_cjpeg_multi_scan_sequential_files(script: str, tmp_path: Path) -> None:
     assert sof(data)[0] == 0xC0
     assert [s.name for s in read_markers(data)].count("SOS") == script.count(";")
     assert_equals_libjpeg(data, tmp_path)
-
-
-def test_cjpeg_progressive_files_are_refused_by_name(tmp_path: Path) -> None:
-    (tmp_path / "scans.txt").write_text(PROGRESSIVE_SCANS)
-    data = cjpeg(crop(32, 32), tmp_path, "-scans", str(tmp_path / "scans.txt"))
-    assert sof(data)[0] == 0xC2
-    with pytest.raises(ValueError, match=r"progressive JPEG \(SOF2\)"):
-        read_coefficients(data)
 
 
 def test_cjpeg_16_bit_quantization_table(tmp_path: Path) -> None:
@@ -200,14 +125,6 @@ def test_opencv_grayscale(tmp_path: Path) -> None:
 
 # --- Fuzzing from seeds of every layout ---------------------------------------------------------
 
-def pillow(pixels: np.ndarray, **options) -> bytes:
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, "JPEG", **options)
-    return buffer.getvalue()
-
-
 @pytest.fixture(scope="module")
 def seeds(tmp_path_factory) -> dict[str, bytes]:
     """Small files (tens of blocks) of every layout the reader handles."""
@@ -218,6 +135,8 @@ def seeds(tmp_path_factory) -> dict[str, bytes]:
                                 for i in range(8)))
     scans = tmp_path / "scans.txt"
     scans.write_text(SEQUENTIAL_SCANS)
+    successive = tmp_path / "successive.txt"
+    successive.write_text(SUCCESSIVE_SCANS)
     return {
         "gray": pillow(pixels[:, :, 0], quality=80),
         "4:4:4": pillow(pixels, quality=90, subsampling="4:4:4"),
@@ -232,6 +151,11 @@ def seeds(tmp_path_factory) -> dict[str, bytes]:
         "sample-4x1": cjpeg(pixels[:, :33], tmp_path, "-sample", "4x1"),
         "tiny-1x1": pillow(pixels[:1, :1], quality=50),
         "odd-7x13": pillow(pixels[:7, :13], quality=50, subsampling="4:2:0", restart_marker_blocks=1),
+        "progressive-4:2:0": pillow(pixels, quality=75, progressive=True),
+        "progressive-gray-odd": pillow(pixels[:21, :19, 0], quality=90, progressive=True),
+        "progressive-cmyk": pillow_cmyk(pixels[:16, :24], 70, progressive=True),
+        "progressive-restart-rows": pillow(pixels, quality=85, progressive=True, restart_marker_rows=1),
+        "progressive-successive": cjpeg(pixels, tmp_path, "-scans", str(successive), "-restart", "2B"),
     }
 
 
@@ -246,7 +170,7 @@ def segment_spans(data: bytes) -> list[tuple[int, int]]:
 
 def mutate(data: bytes, rng: np.random.Generator) -> tuple[str, bytes]:
     """One random mutation of a seed, and a description that reproduces it."""
-    kind = rng.integers(10)
+    kind = rng.integers(11)
     out = bytearray(data)
     spans = segment_spans(data)
     if kind == 0:  # bit flips anywhere
@@ -288,8 +212,15 @@ def mutate(data: bytes, rng: np.random.Generator) -> tuple[str, bytes]:
         new %= 65536
         out[start + 2:start + 4] = new.to_bytes(2, "big")
         return f"length at {start}: {old} -> {new}", bytes(out)
+    if kind == 10:  # a scan header field: component, tables, Ss, Se or Ah/Al (a progression broken)
+        scans = [start for start, _ in spans if data[start + 1] == 0xDA]
+        start = scans[int(rng.integers(len(scans)))]
+        field = int(rng.integers(4 + 1, 2 + int.from_bytes(data[start + 2:start + 4], "big")))
+        value = int(rng.choice([0, 1, 2, 0x10, 0x21, 0x0E, 63, 64, 0xFF, int(rng.integers(256))]))
+        out[start + field] = value
+        return f"SOS byte {field} at {start} = {value}", bytes(out)
     # A frame header field set to an extreme: sizes, component count, sampling factors, tables.
-    sof_start = next(s for s, _ in spans if data[s + 1] in (0xC0, 0xC1))
+    sof_start = next(s for s, _ in spans if data[s + 1] in (0xC0, 0xC1, 0xC2))
     field = int(rng.integers(4 + 1, 4 + 6 + 3 * data[sof_start + 9]))
     value = int(rng.choice([0, 1, 0x11, 0x44, 0x45, 0x7F, 0xFF, int(rng.integers(256))]))
     out[sof_start + field] = value
@@ -332,6 +263,9 @@ def test_seeds_are_valid_and_varied(seeds: dict[str, bytes], tmp_path: Path) -> 
             assert markers.count("SOS") == 3
         if name == "dqt-16-bit":
             assert decoded.process == "extended"
+        assert (decoded.process == "progressive") == name.startswith("progressive"), name
+        if name == "progressive-successive":
+            assert markers.count("SOS") == SUCCESSIVE_SCANS.count(";") and decoded.restart_interval == 2
     assert {len(read_jpeg(d).components) for d in seeds.values()} == {1, 3, 4}
 
 
@@ -398,7 +332,7 @@ def test_a_file_of_many_huffman_tables_parses_quickly() -> None:
 @pytest.mark.parametrize(("marker", "message"), [
     (0xCB, r"^an arithmetic-coded lossless JPEG \(SOF11\)"),
     (0xC9, r"^an arithmetic-coded JPEG \(SOF9\)"),
-    (0xC2, r"^a progressive JPEG \(SOF2\)"), (0xC3, r"^a lossless JPEG \(SOF3\)")])
+    (0xCA, r"^an arithmetic-coded progressive JPEG \(SOF10\)"), (0xC3, r"^a lossless JPEG \(SOF3\)")])
 def test_other_processes_are_named_with_the_right_article(marker: int, message: str) -> None:
     data = bytearray(gray_8x8())
     data[data.index(b"\xff\xc0") + 1] = marker
