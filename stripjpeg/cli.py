@@ -5,7 +5,7 @@
     stripjpeg encode INPUT -o OUTPUT [options]   encode an image file (.npy/PGM/PPM/PAM streamed)
     stripjpeg example -o OUTPUT [--size WxH]      encode the built-in example, strip by strip
                                                   (exit 1 if its bytes differ from Pillow's)
-    stripjpeg info FILE [--json]                  list a JPEG file's marker segments
+    stripjpeg info FILE [--json]                  list a JPEG file's marker segments and scans
     stripjpeg compare A B [--heatmap PNG]         compare two JPEG files coefficient by coefficient
 
 Errors are one line on stderr and exit status 2, never a traceback; a failed encode leaves
@@ -28,9 +28,9 @@ import numpy as np
 from . import __version__, backends
 from .api import Encoder, encode, save
 from .examples import example_image, example_strips
-from .inspect import read_markers
 from .options import DCT_METHODS, DEFAULT_SPOOL_BUDGET, SUBSAMPLING_FACTORS, make_options
 from .plan import Plan, make_plan
+from .segments import ScanSummary, read_markers, read_scans
 from .sinks import check_destination
 from .sources import open_image
 
@@ -91,9 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_encode_options(example)
     example.set_defaults(run=run_example)
 
-    info = commands.add_parser("info", help="list a JPEG file's marker segments",
+    info = commands.add_parser("info", help="list a JPEG file's marker segments and scans",
                                description="List every marker segment of a JPEG file: offset, length "
-                                           "and key fields; RST markers are counted per scan.")
+                                           "and key fields; RST markers are counted per scan. Then one "
+                                           "line per scan: its components, band Ss..Se, Ah/Al, "
+                                           "entropy-coded bytes, and the DHT and DRI segments before it.")
     info.add_argument("file", help="a JPEG file")
     info.add_argument("--json", action="store_true", help="print JSON instead of a table")
     info.set_defaults(run=run_info)
@@ -331,7 +333,8 @@ def write_index(index_path: str, jpeg_path: str, plan: Plan, offsets: list[int])
 
 
 def run_info(args: argparse.Namespace) -> int:
-    """``stripjpeg info``: one line per marker segment, or JSON."""
+    """``stripjpeg info``: one line per marker segment, then one per scan; or JSON (the
+    segments only: each SOS carries its scan number)."""
     segments = read_markers(args.file)
     if args.json:
         print(json.dumps([{"name": s.name, "offset": s.offset, "length": s.length, **s.fields}
@@ -340,6 +343,11 @@ def run_info(args: argparse.Namespace) -> int:
     print(f"{'offset':>10}  {'name':<5} {'length':>6}  fields")
     for segment in segments:
         print(segment.describe())
+    scans = read_scans(segments)
+    print(f"\n{len(scans)} scan{'s' if len(scans) != 1 else ''}:")
+    print(ScanSummary.HEADER)
+    for scan in scans:
+        print(scan.describe())
     return 0
 
 
