@@ -60,7 +60,7 @@ class Segment:
     def describe(self) -> str:
         """One line: offset, name, length and the key fields."""
         details = ", ".join(f"{key}={value}" for key, value in self.fields.items())
-        return f"{self.offset:>10}  {self.name:<5} {self.length:>6}  {details}"
+        return f"{self.offset:>10}  {self.name:<5} {self.length:>6}  {details}".rstrip()
 
 
 def read_markers(source: bytes | str | os.PathLike) -> list[Segment]:
