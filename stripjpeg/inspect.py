@@ -301,7 +301,8 @@ class Comparison:
 
 
 def compare(a: bytes | str | os.PathLike, b: bytes | str | os.PathLike) -> Comparison:
-    """Compare two baseline JPEG files at the coefficient level (and decoded, with Pillow).
+    """Compare two JPEG files (sequential or progressive) at the coefficient level (and decoded,
+    with Pillow).
 
     Args:
         a, b: each file's bytes or path.

@@ -341,11 +341,11 @@ class ProgressiveFrame:
                     if size > 1:
                         raise ValueError(f"{scan}: a newly nonzero coefficient of size {size}: a "
                                          "refinement scan can only make a coefficient ±1 (G.1.2.3)")
-                    value = (p1 if reader.take(1) else -p1) if size else 0
+                    value = (p1 if reader.take_bit() else -p1) if size else 0
                     while k <= se:  # over the nonzero coefficients and `run` zero ones
                         coefficient = view[base + k]
                         if coefficient:
-                            if reader.take(1) and not coefficient & p1:
+                            if reader.take_bit() and not coefficient & p1:
                                 view[base + k] = coefficient + p1 if coefficient > 0 else coefficient - p1
                         elif run:
                             run -= 1
@@ -401,7 +401,7 @@ def _correct(view: memoryview, start: int, stop: int, p1: int, reader: BitReader
     it only if that bit is still clear; in a valid file it always is."""
     for position in range(start, stop):
         coefficient = view[position]
-        if coefficient and reader.take(1) and not coefficient & p1:
+        if coefficient and reader.take_bit() and not coefficient & p1:
             view[position] = coefficient + p1 if coefficient > 0 else coefficient - p1
 
 

@@ -146,6 +146,14 @@ class BitReader:
             raise ValueError("truncated entropy-coded data: a block runs past its restart interval")
         return (window >> (32 - (p & 7) - count)) & ((1 << count) - 1)
 
+    def take_bit(self) -> int:
+        """Read one bit (what a progressive refinement scan reads most, G.1.2.3)."""
+        p = self.position
+        if p >= self.limit:
+            raise ValueError("truncated entropy-coded data: a block runs past its restart interval")
+        self.position = p + 1
+        return (self.data[p >> 3] >> (7 - (p & 7))) & 1
+
     def take_bits(self, count: int) -> np.ndarray:
         """Read ``count`` bits, one uint8 (0 or 1) each, in the order they come."""
         p = self.position
