@@ -24,15 +24,16 @@ A restart interval counts the scan's MCUs; at each one the DC predictions and EO
 Coefficients that no scan sends stay 0, as libjpeg leaves them.
 
 Scan parameters are checked as libjpeg checks them (``JERR_BAD_PROGRESSION``). Where libjpeg
-only warns (``JWRN_BOGUS_PROGRESSION``: an AC scan before its component's DC scan, a band sent
-twice, a refinement of a bit already sent or of a band not yet sent, a bad code) this reader
-refuses the file. That strictness is also what bounds the work: every coefficient of every
-component can be in at most 14 scans (one first scan with ``Al <= 13``, then one refinement
-per bit), so a file holds at most 14 x 65 scans per component; and a component's blocks are
-allocated at its DC first scan, which costs at least one bit per block (its Huffman code),
-so they are bounded by eight per byte of that scan's data. Decoding costs Python work per
-bit read, except in EOBRUN runs: skipped outright in a first scan, handled as arrays in a
-refinement scan (a NumPy pass over the run's blocks, at most 14 per coefficient).
+only warns and decodes on (``JWRN_BOGUS_PROGRESSION``: an AC scan before its component's DC
+scan, a coefficient sent by two first scans, a refinement of a bit already sent or of a
+coefficient not yet sent; ``JWRN_HUFF_BAD_CODE``: a new refinement coefficient not of size 1)
+this reader refuses the file, naming the scan. That strictness is also what bounds the work:
+every coefficient of a component can be in at most 14 scans (one first scan with ``Al <= 13``,
+then one refinement per bit), so a file holds at most 14 x 64 scans per component. A
+component's blocks are allocated at its DC first scan, which costs at least one bit per block
+(its Huffman code), so they are bounded by eight per byte of that scan's data. Decoding costs
+Python work per bit read, except in EOBRUN runs: skipped outright in a first scan, handled as
+arrays in a refinement scan (a NumPy pass over the run's bands, at most 14 per coefficient).
 """
 
 from __future__ import annotations
@@ -127,16 +128,23 @@ class ProgressiveFrame:
         self.width, self.height = width, height
         self.zigzag: list[np.ndarray | None] = [None] * len(components)
         self.coef_bits = [[-1] * 64 for _ in components]
+        self.finished = False
 
     def coefficients(self) -> list[np.ndarray]:
-        """Per component, int16 ``(height_in_blocks, width_in_blocks, 8, 8)``, natural order."""
+        """Per component, int16 ``(height_in_blocks, width_in_blocks, 8, 8)``, natural order.
+
+        Called once, after the last scan: the zigzag arrays become the result, reordered in
+        place (a slice at a time, so the reordering needs no second copy of the image)."""
+        if self.finished:
+            raise RuntimeError("ProgressiveFrame.coefficients() was called already")
+        self.finished = True
         result = []
         for component, zigzag in zip(self.components, self.zigzag):
             shape = (component.height_in_blocks, component.width_in_blocks, 8, 8)
             if zigzag is None:  # no scan coded it
                 result.append(np.zeros(shape, np.int16))
                 continue
-            for first in range(0, len(zigzag), 4096):  # in place, a slice at a time
+            for first in range(0, len(zigzag), 4096):
                 rows = zigzag[first:first + 4096]
                 rows[:] = rows[:, NATURAL_TO_ZIGZAG]
             result.append(zigzag.reshape(shape))
