@@ -10,8 +10,9 @@ between scans) with the coefficients worked out by hand, and libjpeg agreeing. M
 must fail with a ``ValueError`` that names the scan, and bounds are checked (a frame too large
 for its data, thousands of scans).
 
-No jpegli encoder of progressive files is tested: none is installed with the test
-dependencies (the imagecodecs package is not one of them, and no ``cjpegli`` tool either).
+No jpegli encoder of progressive files is tested: none is among the test dependencies (no
+imagecodecs, no ``cjpegli`` tool), and the Python binding pyjpegli 0.3.2, tried aside, writes
+baseline files only.
 """
 
 from __future__ import annotations
