@@ -99,9 +99,10 @@ def ffmpeg_decode(data: bytes, gray: bool, tmp_path: Path, tiny: bool = False) -
     """Decode with ffmpeg's own JPEG decoder (an independent implementation), strict.
 
     Args:
-        tiny: the image is 1x1; ffmpeg 5's decoder then reports "EOI missing, emulating"
-            even for libjpeg-turbo's own file (the same bytes Pillow writes), so that one
-            message is allowed; that the file ends in EOI is asserted here instead.
+        tiny: the image is 1x1, or progressive with restart markers; ffmpeg 5's decoder then
+            reports "EOI missing, emulating" even for libjpeg-turbo's own file (the same bytes
+            Pillow writes), so that one message is allowed; that the file ends in EOI is
+            asserted here instead.
     """
     path = tmp_path / "in.jpg"
     path.write_bytes(data)

@@ -13,13 +13,14 @@ import sys
 import numpy as np
 import pytest
 from conftest import BACKENDS
+from oracle import ffmpeg_decode, jpeginfo_check
 from PIL import Image
 
 import stripjpeg
 from stripjpeg.examples import example_image
 from stripjpeg.options import EncodeOptions
 from stripjpeg.plan import make_plan
-from stripjpeg.reader import read_jpeg
+from stripjpeg.reader import read_coefficients, read_jpeg
 from stripjpeg.scans import check_progressive_script, parse_scan_script, simple_progression
 
 PILLOW_SUBSAMPLING = {"4:4:4": 0, "4:2:2": 1, "4:2:0": 2}
@@ -362,3 +363,29 @@ def test_the_cli_writes_cjpegs_bytes(tmp_path) -> None:
                        check=True, capture_output=True)
         expected = cjpeg(pixels, tmp_path, "-quality", "75", "-sample", "2x2", *cjpeg_flags)
         assert out.read_bytes() == expected
+
+
+# --- Read back ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("subsampling", "restart_rows", "scans"), [
+    ("4:4:4", 1, None), ("4:2:0", 0, None), ("4:2:2", 2, None),
+    ("4:2:0", 1, "0 1 2: 0-0, 0, 3; 0: 1-63, 0, 2; 1: 1-63, 0, 0; 2: 1-63, 0, 0; "
+                 "0 1 2: 0-0, 3, 2; 0: 1-63, 2, 1; 0 1 2: 0-0, 2, 1; 0 1 2: 0-0, 1, 0; 0: 1-63, 1, 0;"),
+])
+def test_the_file_holds_the_baseline_files_coefficients(tmp_path, subsampling, restart_rows, scans) -> None:
+    import jpeglib
+
+    pixels = example_image(75, 51)
+    progressive = stripjpeg.encode(pixels, 85, subsampling, restart_rows=restart_rows,
+                                   **({"scans": scans} if scans else {"progressive": True}))
+    baseline = stripjpeg.encode(pixels, 85, subsampling)
+    ours = read_coefficients(progressive)
+    assert all(np.array_equal(a, b) for a, b in zip(ours, read_coefficients(baseline)))
+    (tmp_path / "p.jpg").write_bytes(progressive)
+    libjpeg = jpeglib.read_dct(str(tmp_path / "p.jpg"))
+    assert all(np.array_equal(a, b) for a, b in zip(ours, (libjpeg.Y, libjpeg.Cb, libjpeg.Cr)))
+    # Strict, independent decoders accept it, and decode what they decode of the baseline file.
+    assert " P " in jpeginfo_check(progressive, tmp_path)  # P: progressive
+    # (ffmpeg 5 says "EOI missing" of a progressive file with restart markers, Pillow's too.)
+    assert np.array_equal(ffmpeg_decode(progressive, False, tmp_path, tiny=restart_rows > 0),
+                          ffmpeg_decode(baseline, False, tmp_path))
