@@ -12,6 +12,8 @@ Public API::
     stripjpeg.quantization_tables(quality) -> (luma, chroma)
     stripjpeg.backends.available() -> ["numba", "numpy"]
     stripjpeg.inspect.read_markers(jpeg_bytes)                       # the file, segment by segment
+    stripjpeg.inspect.trace_block(pixels, row, col, **options)       # one block, stage by stage
+    stripjpeg.trace_scans(pixels, row, col, **options)               # one block, scan by scan (progressive)
 
 Importing stripjpeg loads no backend and compiles nothing.
 """
@@ -23,6 +25,7 @@ from .coefficients import encode_coefficients
 from .engine import process_strip
 from .options import EncodeOptions
 from .tables import quantization_tables
+from .trace import trace_scans
 
 __version__ = "0.1.0"
 
@@ -39,4 +42,5 @@ __all__ = [
     "process_strip",
     "quantization_tables",
     "save",
+    "trace_scans",
 ]
