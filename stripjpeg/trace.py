@@ -43,7 +43,7 @@ from .stages.quantize import quantized_blocks
 from .stages.samples import prepare_samples
 from .tables import ZIGZAG, ZRL
 
-__all__ = ["CodedSymbol", "LaterEobrun", "ProgressiveTrace", "ScanStep", "trace_scans"]
+__all__ = ["CodedSymbol", "LaterEobrun", "ProgressiveTrace", "Recorder", "ScanStep", "trace_scans"]
 
 
 # --- What the trace holds ------------------------------------------------------------------------
