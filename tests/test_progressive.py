@@ -13,8 +13,11 @@ import sys
 import numpy as np
 import pytest
 from conftest import BACKENDS
-from oracle import ffmpeg_decode, jpeginfo_check
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from oracle import ffmpeg_decode, jpeginfo_check, pillow_jpeg
 from PIL import Image
+from strategies import images
 
 import stripjpeg
 from stripjpeg.examples import example_image
@@ -75,6 +78,19 @@ def test_the_bytes_are_pillows(backend, quality, subsampling, size, restart_rows
     expected = pillow_progressive(pixels, quality, subsampling, restart_rows)
     assert stripjpeg.encode(pixels, quality, subsampling, progressive=True,
                             restart_rows=restart_rows, backend=backend) == expected
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), height=st.integers(1, 40), width=st.integers(1, 40),
+       channels=st.sampled_from([1, 3, 4]), quality=st.integers(1, 100),
+       subsampling=st.sampled_from(list(PILLOW_SUBSAMPLING)), restart_rows=st.sampled_from([0, 1, 3]))
+def test_hypothesis_images_are_pillows(data, height, width, channels, quality, subsampling,
+                                       restart_rows) -> None:
+    image = data.draw(images(height, width, channels))
+    expected = pillow_jpeg(image, quality, subsampling, restart_rows, progressive=True)
+    for name in stripjpeg.backends.available():
+        assert stripjpeg.encode(image, quality, subsampling, restart_rows=restart_rows,
+                                progressive=True, backend=name) == expected
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
