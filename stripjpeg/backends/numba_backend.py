@@ -32,13 +32,29 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..plan import Plan
+from ..plan import Plan, Scan
 from ..stages.entropy import EntropyState
+from ..stages.progressive import ScanState, scan_interval_mcus
 from ..tables import ZIGZAG
 from .base import Backend
 from .numba_colour import convert_to_ycbcr, downsample
-from .numba_dct import LANES, NATURAL, TO_ZIGZAG, transform_blocks, transform_strip
+from .numba_dct import LANES, NATURAL, TO_ZIGZAG, transform_blocks, transform_strip, unstack_blocks
 from .numba_huffman import MAX_BYTES_PER_BLOCK, MAX_EXTRA_BYTES, code_blocks, count_blocks
+from .numba_progressive import (
+    BE_BITS,
+    BE_ENTRIES,
+    BUFFER,
+    CARRIED_EXTRA_BYTES,
+    CORRECTION_ENTRIES,
+    COUNT,
+    EOBRUN,
+    INTERVAL_EXTRA_BYTES,
+    POSITION,
+    STATE_SIZE,
+    TOO_LARGE,
+    code_ac_scan,
+    code_dc_scan,
+)
 from .numba_strip import encode_strip_kernel, encode_strips_kernel, stacked_strips
 
 # --- Per-plan tables ---------------------------------------------------------------------------
@@ -50,6 +66,49 @@ class StripShape(NamedTuple):
     plane_rows: int      #: full-resolution plane size (see transform_strip)
     plane_cols: int
     n_blocks: int        #: blocks coded, dummy blocks included
+
+
+class ScanShape(NamedTuple):
+    """What the progressive kernels need to know of one scan in a strip of a given height."""
+
+    members: tuple[int, ...]  #: the scan's components (indices into plan.components)
+    components: np.ndarray    #: int64 (n, 3): blocks across, down one MCU; Huffman table
+    mcu_rows: int             #: the strip's MCUs in the scan (one component: real blocks)
+    mcus_across: int
+    interval: int             #: MCUs per restart interval (0: none)
+    intervals: int            #: restart intervals in the strip (when it has them)
+    output_bytes: int         #: the most bytes the strip's part of the scan can take
+
+
+def _scan_shape(plan: Plan, scan: Scan, pixel_rows: int) -> ScanShape:
+    layouts = plan.strip_layout(pixel_rows)
+    members = scan.components
+    if len(members) == 1:
+        # One component: its real blocks, one per MCU (T.81 A.2.2).
+        layout = layouts[members[0]]
+        components = [[1, 1, plan.components[members[0]].huffman_index]]
+        mcu_rows, mcus_across = layout.real_block_rows, layout.real_block_cols
+    else:
+        components = [[plan.components[i].mcu_h, plan.components[i].mcu_v,
+                       plan.components[i].huffman_index] for i in members]
+        mcu_rows = layouts[members[0]].block_rows // plan.components[members[0]].mcu_v
+        mcus_across = plan.mcus_per_row
+    interval = scan_interval_mcus(plan, scan)
+    mcus = mcu_rows * mcus_across
+    blocks = mcus * sum(h * v for h, v, _ in components)
+    intervals = -(-mcus // interval) if interval else 1
+    # A DC scan codes at most 32 bits per block, an AC scan MAX_BYTES_PER_BLOCK; both stuffed.
+    per_block = 8 if scan.ss == 0 else MAX_BYTES_PER_BLOCK
+    return ScanShape(members, np.array(components, dtype=np.int64), mcu_rows, mcus_across, interval,
+                     intervals, blocks * per_block + intervals * INTERVAL_EXTRA_BYTES + CARRIED_EXTRA_BYTES)
+
+
+#: For the progressive kernels: each zigzag position's natural index (read-only: one
+#: compiled version of the kernels).
+ZIGZAG_INDEX = np.array(ZIGZAG, dtype=np.int64)
+ZIGZAG_INDEX.flags.writeable = False
+NO_ARRAY_U8 = np.empty(0, np.uint8)
+NO_CODES = np.zeros((0, 256), np.int64)
 
 
 class _KernelTables:
@@ -65,6 +124,7 @@ class _KernelTables:
         self.components = np.array([[c.mcu_h, c.mcu_v, c.huffman_index] for c in plan.components],
                                    dtype=np.int64)
         self._shapes: dict[int, StripShape] = {}
+        self._scans: dict[tuple[Scan, int], ScanShape] = {}
 
     def shape(self, pixel_rows: int) -> StripShape:
         """The :class:`StripShape` of a strip of ``pixel_rows`` rows (cached: a plan has at
@@ -87,6 +147,14 @@ class _KernelTables:
                                luma.block_rows // plan.components[0].mcu_v * plan.mcus_per_row
                                * plan.blocks_per_mcu)
             self._shapes[pixel_rows] = shape
+        return shape
+
+    def scan_shape(self, scan: Scan, pixel_rows: int) -> ScanShape:
+        """The :class:`ScanShape` of ``scan`` in a strip of ``pixel_rows`` rows (cached)."""
+        key = (scan, pixel_rows)
+        shape = self._scans.get(key)
+        if shape is None:
+            shape = self._scans[key] = _scan_shape(self.plan, scan, pixel_rows)
         return shape
 
 
@@ -181,18 +249,41 @@ class NumbaBackend(Backend):
                      blocks.shape[1] // plan.components[0].mcu_v, predictor_array, dc, ac)
         return dc, ac, tuple(int(p) for p in predictor_array)
 
+    def progressive_encode(self, blocks: list[np.ndarray], rows: int, scan: Scan, plan: Plan,
+                           codes: np.ndarray, lengths: np.ndarray, state: ScanState | None
+                           ) -> tuple[list[bytes], ScanState | None]:
+        """Code one strip of a progressive scan in one kernel call (see
+        :func:`.progressive.progressive_encode`; ``state`` is updated in place, as there)."""
+        shape = kernel_tables(plan).scan_shape(scan, rows)
+        out = np.empty(shape.output_bytes, np.uint8)
+        arrays = _ScanArrays(shape, scan, state, counts=np.zeros((0, 256), np.int64))
+        _check_scan_status(arrays.run(blocks, scan, shape, codes, lengths, False, out))
+        if state is None:
+            ends = arrays.ends.tolist()
+            return [out[start:end].tobytes() for start, end in zip([0, *ends[:-1]], ends)], None
+        return [out[:arrays.state[POSITION]].tobytes()], arrays.update(state)
+
+    def progressive_count(self, blocks: list[np.ndarray], rows: int, scan: Scan, plan: Plan,
+                          state: ScanState | None) -> tuple[np.ndarray, ScanState | None]:
+        """Count one strip's symbols of a progressive scan in one kernel call (see
+        :func:`.progressive.progressive_count`; ``state`` is updated in place, as there)."""
+        shape = kernel_tables(plan).scan_shape(scan, rows)
+        arrays = _ScanArrays(shape, scan, state, counts=np.zeros((len(plan.dc_tables), 256), np.int64))
+        _check_scan_status(arrays.run(blocks, scan, shape, NO_CODES, NO_CODES, True, NO_ARRAY_U8))
+        return arrays.counts, None if state is None else arrays.update(state)
+
     # -- the fused paths (islow) ------------------------------------------------------------------
 
     def transform_fused(self, pixels: np.ndarray, plan: Plan) -> list[np.ndarray]:
         """prepare_samples and forward_dct in one kernel call (:func:`transform_strip`)."""
         blocks = self._transform(pixels, plan, NATURAL)
-        n_components, rows, groups = blocks.shape[:3]
-        # (c, row, group, k, lane) -> (c, row, col, k), col = group * LANES + lane
-        side_by_side = blocks.transpose(0, 1, 2, 4, 3).reshape(n_components, rows, groups * LANES, 64)
-        layouts = plan.strip_layout(pixels.shape[0])
-        return [side_by_side[i, :layout.block_rows, :layout.block_cols].reshape(
-                    layout.block_rows, layout.block_cols, 8, 8)
-                for i, layout in enumerate(layouts)]
+        result = []
+        for i, layout in enumerate(plan.strip_layout(pixels.shape[0])):
+            # Each component's own array, C-contiguous (a spool keeps it without a copy).
+            out = np.empty((layout.block_rows, layout.block_cols, 64), np.int16)
+            unstack_blocks(blocks[i], layout.block_rows, layout.block_cols, out)
+            result.append(out.reshape(layout.block_rows, layout.block_cols, 8, 8))
+        return result
 
     def encode_strips_fused(self, strips: Sequence[np.ndarray], plan: Plan) -> list[bytes]:
         """Several independent strips, pixels to bytes, in one kernel call when they lie one
@@ -283,6 +374,69 @@ class NumbaBackend(Backend):
         _check_status(status)
         position, buffer, count = (int(v) for v in bit_state)
         return out[:position].tobytes(), EntropyState(tuple(int(p) for p in predictors), buffer, count)
+
+
+class _ScanArrays:
+    """The in/out arrays of a progressive kernel call, from a :class:`ScanState` (or fresh,
+    for whole restart intervals: ``state`` None) and back."""
+
+    def __init__(self, shape: ScanShape, scan: Scan, state: ScanState | None, counts: np.ndarray) -> None:
+        self.restarts = state is None
+        if self.restarts and not shape.interval:
+            raise ValueError("state=None codes whole restart intervals, but the plan has no restart markers")
+        self.counts = counts
+        self.ends = np.zeros(shape.intervals if self.restarts else 0, np.int64)
+        self.state = np.zeros(STATE_SIZE, np.int64)
+        self.correction = np.zeros((2, CORRECTION_ENTRIES), np.int64)
+        self.predictors = np.zeros(len(scan.components), np.int64)
+        if state is not None:
+            self.state[BUFFER], self.state[COUNT] = state.pending_bits, state.pending_count
+            self.state[EOBRUN] = state.eobrun
+            self.predictors[:] = state.predictors
+            bits = state.correction_bits
+            # Any grouping of the waiting bits codes the same; 32 bits to an entry.
+            for entry, first in enumerate(range(0, len(bits), 32)):
+                group = bits[first:first + 32]
+                self.correction[0, entry] = int("".join(map(str, group)), 2)
+                self.correction[1, entry] = len(group)
+            self.state[BE_ENTRIES], self.state[BE_BITS] = -(-len(bits) // 32), len(bits)
+
+    def run(self, blocks: list[np.ndarray], scan: Scan, shape: ScanShape, codes: np.ndarray,
+            lengths: np.ndarray, counting: bool, out: np.ndarray) -> int:
+        """Run the kernel of ``scan``'s kind on the strip's ``blocks``; returns its status."""
+        codes, lengths = np.asarray(codes, np.int64), np.asarray(lengths, np.int64)
+        interval = shape.interval if self.restarts else 0
+        if scan.ss == 0:
+            grids = [blocks[i] for i in shape.members]
+            grids += [grids[0]] * (4 - len(grids))
+            return code_dc_scan(*grids, shape.components, shape.mcu_rows, shape.mcus_across, scan.ah,
+                                scan.al, codes, lengths, interval, self.state, self.predictors, counting,
+                                self.counts, out, self.ends)
+        grid = blocks[shape.members[0]]
+        if grid.strides[2:] != (16, 2):
+            grid = np.ascontiguousarray(grid)  # zigzag_mask reads each block's 64 values at once
+        return code_ac_scan(grid, shape.mcu_rows, shape.mcus_across, scan.ss, scan.se, scan.ah, scan.al,
+                            int(shape.components[0, 2]), codes, lengths, ZIGZAG_INDEX, interval, self.state,
+                            self.correction, counting, self.counts, out, self.ends)
+
+    def update(self, state: ScanState) -> ScanState:
+        """Put the kernel's state after the strip into ``state`` (and return it)."""
+        state.predictors = self.predictors.tolist()
+        state.eobrun = int(self.state[EOBRUN])
+        state.correction_bits = [int(bit) for word, length in self.correction[:, :self.state[BE_ENTRIES]].T
+                                 for bit in format(int(word), f"0{int(length)}b")]
+        state.pending_bits, state.pending_count = int(self.state[BUFFER]), int(self.state[COUNT])
+        return state
+
+
+def _check_scan_status(status: int) -> None:
+    """Raise a progressive kernel's error, if ``status`` (see :func:`code_ac_scan`) is one,
+    as the NumPy stage words it."""
+    if status == TOO_LARGE:
+        raise ValueError("a coefficient is too large for a progressive AC scan (more than 15 bits)")
+    if status < 0:
+        table, symbol = divmod(-1 - status, 256)
+        raise ValueError(f"Huffman table {table} has no code for symbol 0x{symbol:02X}")
 
 
 def _check_status(status: int) -> None:

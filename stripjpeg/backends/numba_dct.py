@@ -267,3 +267,20 @@ def transform_strip(pixels, layout, plane_rows, plane_cols, divisors, reciprocal
                          blocks[c, :layout[c, BLOCK_ROWS]])
     return blocks
 
+
+
+@kernel
+def unstack_blocks(blocks, block_rows, block_cols, out):
+    """One component's blocks from side by side (``[row, col // LANES, k, col % LANES]``, as
+    :func:`transform_strip` leaves them) to one after another, ``out[row, col, k]``: the
+    contract's layout, written straight into an array of its own (no padding lanes).
+
+    Args:
+        blocks: int16 ``(>= block_rows, groups, 64, LANES)``.
+        out: int16 ``(block_rows, block_cols, 64)``, C-contiguous.
+    """
+    for row in range(block_rows):
+        for col in range(block_cols):
+            group, lane = col // LANES, col % LANES
+            for k in range(64):
+                out[row, col, k] = blocks[row, group, k, lane]

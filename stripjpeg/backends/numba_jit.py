@@ -32,7 +32,8 @@ import numba
 from numba.core.caching import CompileResultCacheImpl, FunctionCache
 
 #: The modules whose kernels call one another: a change to any one recompiles all.
-KERNEL_MODULES = ("numba_jit", "numba_colour", "numba_dct", "numba_huffman", "numba_strip")
+KERNEL_MODULES = ("numba_jit", "numba_colour", "numba_dct", "numba_huffman", "numba_strip",
+                  "numba_progressive")
 
 
 @functools.cache
