@@ -66,26 +66,38 @@ def codes_the_data(scan: Scan) -> bool:
 
 
 def transform_task(backend: StageTable, strips: list[Any], plan: Plan,
-                   counted: tuple[int, ...]) -> list[tuple[list[np.ndarray], list[np.ndarray]]]:
-    """Phase-1 work for a batch of strips: transform each, and count the symbols of the scans
-    ``counted`` (those whose restart intervals are whole strips); module level, so process
-    pools can unpickle it."""
-    out = []
+                   counted: tuple[int, ...]) -> tuple[list[np.ndarray], int, list[np.ndarray]]:
+    """Phase-1 work for a batch of strips (module level, so process pools can unpickle it):
+    transform each, put their blocks one after another as one *unit* (one array per
+    component, as if the batch were one tall strip), and count the symbols of the scans
+    ``counted`` (those whose restart intervals are whole strips) in it.
+
+    A unit codes as its strips would one by one: the strips start on MCU rows, so every
+    scan's blocks, and its restart intervals, are those of the strips in a row. Spooled as
+    units, each scan then costs one stage call per unit rather than per strip.
+
+    Returns:
+        ``(blocks, rows, counts)``: the unit's blocks, its pixel rows, and one count array
+        per scan of ``counted``.
+    """
+    pieces, rows = [], 0
     for strip in strips:
         pixels = materialize(strip)
-        blocks = backend.transform(pixels, plan)
-        counts = [backend.progressive_count(blocks, pixels.shape[0], plan.scans[n], plan, None)[0]
-                  for n in counted]
-        out.append((blocks, counts))
-    return out
+        pieces.append(backend.transform(pixels, plan))
+        rows += pixels.shape[0]
+    # A unit of its own arrays, C-contiguous: the spool keeps them without another copy, and
+    # the numba coder reads them fastest so.
+    blocks = [np.concatenate(grids) if len(grids) > 1 else np.ascontiguousarray(grids[0])
+              for grids in zip(*pieces)]
+    counts = [backend.progressive_count(blocks, rows, plan.scans[n], plan, None)[0] for n in counted]
+    return blocks, rows, counts
 
 
-def encode_scan_task(backend: StageTable, items: list[tuple[list[np.ndarray], int]], scan: Scan,
-                     plan: Plan, codes: np.ndarray, lengths: np.ndarray) -> list[list[bytes]]:
-    """Phase-2 work for a batch of strips of one scan with restart markers: each strip's
-    restart intervals, coded independently."""
-    return [backend.progressive_encode(blocks, rows, scan, plan, codes, lengths, None)[0]
-            for blocks, rows in items]
+def encode_scan_task(backend: StageTable, blocks: list[np.ndarray], rows: int, scan: Scan,
+                     plan: Plan, codes: np.ndarray, lengths: np.ndarray) -> list[bytes]:
+    """Phase-2 work for one unit of a scan with restart markers: its restart intervals,
+    each coded independently."""
+    return backend.progressive_encode(blocks, rows, scan, plan, codes, lengths, None)[0]
 
 
 def scan_code_arrays(plan: Plan, tables: dict[int, Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -132,7 +144,7 @@ class ProgressiveEncoder:
         self._batch: list[Any] = []
         self._buffer = StripBuffer(self.plan)
         self.spool = CoefficientSpool(options.spool_budget, options.spool_dir)
-        self._strip_rows: list[int] = []
+        self._unit_rows: list[int] = []  # pixel rows of each unit spooled
         scans = self.plan.scans
         n_tables = len(self.plan.dc_tables)
         # Scans whose intervals are whole strips are counted in the tasks; the others in
@@ -244,27 +256,20 @@ class ProgressiveEncoder:
 
     def _submit_batch(self) -> None:
         batch, self._batch = self._batch, []
-        for results in self._transforms.submit(self.backend, batch, self.plan,
-                                               self._counted_in_tasks):
-            self._keep_all(results)
-
-    def _keep_all(self, results: list[tuple[list[np.ndarray], list[np.ndarray]]]) -> None:
-        for blocks, counts in results:
-            rows = min(self.plan.strip_height,
-                       self.plan.height - len(self._strip_rows) * self.plan.strip_height)
-            self._keep(blocks, rows, counts)
+        for unit in self._transforms.submit(self.backend, batch, self.plan, self._counted_in_tasks):
+            self._keep(*unit)
 
     def _keep(self, blocks: list[np.ndarray], rows: int, counts: list[np.ndarray]) -> None:
-        """Spool one transformed strip, adding its symbol counts (those not counted in the
-        task are counted here, in order)."""
-        for n, strip_counts in zip(self._counted_in_tasks, counts):
-            self._counts[n] += strip_counts
+        """Spool one transformed unit (one strip, or a task's strips in a row), adding its
+        symbol counts (those not counted in the task are counted here, in order)."""
+        for n, unit_counts in zip(self._counted_in_tasks, counts):
+            self._counts[n] += unit_counts
         for n, state in self._count_states.items():
-            strip_counts, _ = self.backend.progressive_count(blocks, rows, self.plan.scans[n],
-                                                             self.plan, state)
-            self._counts[n] += strip_counts
+            unit_counts, self._count_states[n] = self.backend.progressive_count(
+                blocks, rows, self.plan.scans[n], self.plan, state)
+            self._counts[n] += unit_counts
         self.spool.append(blocks)
-        self._strip_rows.append(rows)
+        self._unit_rows.append(rows)
         if self._progress is not None:
             self._progress.update(rows)
 
@@ -283,8 +288,8 @@ class ProgressiveEncoder:
         try:
             if self._batch:
                 self._submit_batch()
-            for results in self._transforms.drain():
-                self._keep_all(results)
+            for unit in self._transforms.drain():
+                self._keep(*unit)
             for n, state in self._count_states.items():
                 self._counts[n] += close_count(self.plan.scans[n], self.plan, state)
             yield self._out(markers.write_frame_headers(self.plan, self.options))
@@ -310,38 +315,38 @@ class ProgressiveEncoder:
         return {t: optimal_huffman_spec(self._counts[number][t]) for t in used}
 
     def _write_scan(self, scan: Scan, codes: np.ndarray, lengths: np.ndarray) -> Iterator[bytes]:
-        strips = zip(self._strip_rows, self.spool.strips(), strict=True)
+        units = zip(self._unit_rows, self.spool.strips(), strict=True)
         if not scan_has_restarts(self.plan, scan):
             state = ScanState.start(scan)
-            for rows, blocks in strips:
+            for rows, blocks in units:
                 data, state = self.backend.progressive_encode(blocks, rows, scan, self.plan,
                                                               codes, lengths, state)
                 yield self._out(data[0])
             yield self._out(close_scan(scan, self.plan, codes, lengths, state))
             return
+        # One unit per task: a unit is already a task's batch of strips.
         coder = OrderedScheduler(encode_scan_task, self._executor, self._window)
         self._intervals_out = 0
-        batch: list[tuple[list[np.ndarray], int]] = []
-        for rows, blocks in strips:
-            batch.append((blocks, rows))
-            if len(batch) == self._batch_size:
-                yield from self._framed(coder.submit(self.backend, batch, scan, self.plan,
-                                                     codes, lengths))
-                batch = []
-        if batch:
-            yield from self._framed(coder.submit(self.backend, batch, scan, self.plan, codes, lengths))
+        for rows, blocks in units:
+            yield from self._framed(coder.submit(self.backend, blocks, rows, scan, self.plan, codes, lengths))
         yield from self._framed(coder.drain())
 
-    def _framed(self, results: list[list[list[bytes]]]) -> Iterator[bytes]:
-        """Each restart interval's bytes, with RSTn before all but the scan's first (T.81
-        B.2.1: n counts the scan's intervals modulo 8)."""
-        for strips in results:
-            for intervals in strips:
-                for data in intervals:
-                    prefix = markers.write_rst(self._intervals_out - 1) if self._intervals_out else b""
-                    self._intervals_out += 1
-                    self.restart_offsets.append(self.bytes_out + len(prefix))
-                    yield self._out(prefix + data)
+    def _framed(self, results: list[list[bytes]]) -> Iterator[bytes]:
+        """Each unit's restart intervals as one chunk, with RSTn before every interval but
+        the scan's first (T.81 B.2.1: n counts the scan's intervals modulo 8)."""
+        for intervals in results:
+            pieces = []
+            offset = self.bytes_out
+            for data in intervals:
+                if self._intervals_out:
+                    marker = markers.write_rst(self._intervals_out - 1)
+                    pieces.append(marker)
+                    offset += len(marker)
+                self._intervals_out += 1
+                self.restart_offsets.append(offset)
+                pieces.append(data)
+                offset += len(data)
+            yield self._out(b"".join(pieces))
 
     def _out(self, chunk: bytes) -> bytes:
         self.bytes_out += len(chunk)
