@@ -25,6 +25,7 @@ is gone when the encoder closes, also on failure.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -52,60 +53,52 @@ def optimal_huffman_spec(frequencies: np.ndarray) -> HuffmanSpec:
     Returns:
         BITS and HUFFVAL of the optimal length-limited code.
     """
-    freq = np.zeros(257, dtype=np.int64)
-    freq[:256] = frequencies
-    freq[256] = 1  # the pseudo-symbol that reserves the all-ones code point
-    code_size = np.zeros(257, dtype=np.int64)
+    freq = [int(f) for f in frequencies] + [1]  # 256: the pseudo-symbol reserving all-ones
+    # Python lists, not arrays: the loops below touch one element at a time.
+    code_size = [0] * 257
     # others[s]: the next symbol in the chain of symbols merged into the same subtree as s.
-    others = np.full(257, -1, dtype=np.int64)
-
-    while True:
-        c1 = _least_frequent(freq, exclude=-1)
-        c2 = _least_frequent(freq, exclude=c1)
-        if c2 < 0:
-            break
-        freq[c1] += freq[c2]
-        freq[c2] = 0
+    others = [-1] * 257
+    # The entries still to merge, least frequent first, ties: the larger symbol first (libjpeg
+    # scans for the smallest count with <=, so the last of equal counts wins); a heap finds
+    # the next two as Figure K.1's search through all 257 entries would.
+    entries = [(count, -symbol) for symbol, count in enumerate(freq) if count > 0]
+    heapq.heapify(entries)
+    while len(entries) > 1:
+        count1, c1 = heapq.heappop(entries)
+        count2, c2 = heapq.heappop(entries)
+        c1, c2 = -c1, -c2
+        heapq.heappush(entries, (count1 + count2, -c1))  # c2's count joins c1's entry
         # Every symbol under both merged nodes moves one level deeper.
         last = _deepen_chain(c1, code_size, others)
         others[last] = c2
         _deepen_chain(c2, code_size, others)
 
-    bits = np.bincount(code_size[code_size > 0], minlength=MAX_CODE_LENGTH + 1)
-    if len(bits) > MAX_CODE_LENGTH + 1:
+    if max(code_size) > MAX_CODE_LENGTH:
         raise ValueError("Huffman code lengths exceed 32 bits")
+    bits = [0] * (MAX_CODE_LENGTH + 1)
+    for size in code_size:
+        if size:
+            bits[size] += 1
     _limit_code_lengths(bits)
     longest = max(i for i in range(1, 17) if bits[i] > 0)
     bits[longest] -= 1  # drop the pseudo-symbol 256, which has a longest code
 
-    symbols = [s for s in np.lexsort((np.arange(256), code_size[:256])) if code_size[s] > 0]
-    return HuffmanSpec(bits=tuple(int(b) for b in bits[1:17]),
-                       huffval=tuple(int(s) for s in symbols))
+    # HUFFVAL (Figure K.4): by code length before Adjust_BITS, then by symbol value.
+    symbols = sorted((s for s in range(256) if code_size[s]), key=lambda s: code_size[s])
+    return HuffmanSpec(bits=tuple(bits[1:17]), huffval=tuple(symbols))
 
 
-def _least_frequent(freq: np.ndarray, exclude: int) -> int:
-    """The symbol with the smallest non-zero count (ties: the larger symbol), or -1."""
-    candidates = freq.copy()
-    if exclude >= 0:
-        candidates[exclude] = 0
-    nonzero = np.flatnonzero(candidates)
-    if nonzero.size == 0:
-        return -1
-    smallest = candidates[nonzero].min()
-    return int(nonzero[candidates[nonzero] == smallest][-1])
-
-
-def _deepen_chain(symbol: int, code_size: np.ndarray, others: np.ndarray) -> int:
+def _deepen_chain(symbol: int, code_size: list[int], others: list[int]) -> int:
     """Add one bit to the code length of ``symbol`` and every symbol chained to it;
     return the last symbol of the chain."""
     code_size[symbol] += 1
     while others[symbol] >= 0:
-        symbol = int(others[symbol])
+        symbol = others[symbol]
         code_size[symbol] += 1
     return symbol
 
 
-def _limit_code_lengths(bits: np.ndarray) -> None:
+def _limit_code_lengths(bits: list[int]) -> None:
     """T.81 Figure K.3 (Adjust_BITS): move codes longer than 16 bits up the tree, in place.
 
     Two symbols of the longest length i leave it: one takes their former prefix (length
