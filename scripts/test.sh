@@ -10,7 +10,7 @@ STRIPJPEG_NO_SKIP=1 .venv/bin/python -m pytest "$@"
 # The stage tests, each backend's stages and the kernel-vs-reference tests again with the Numba
 # kernels run as plain Python (as stumpy measures coverage): JIT on = JIT off. Left out: the
 # tests of compilation itself, and the whole-image encodes, which take minutes without the JIT
-# (about 35 s in all).
+# (about 45 s in all).
 STRIPJPEG_NO_SKIP=1 NUMBA_DISABLE_JIT=1 .venv/bin/python -m pytest -q tests/test_stages.py tests/test_numba.py \
-    tests/test_backend_stages.py \
-    -k "not compiles and not workers_give and not worst_case_buffer and not on_every_backend"
+    tests/test_backend_stages.py tests/test_progressive_coder.py \
+    -k "not compiles and not workers_give and not worst_case_buffer and not on_every_backend and not whole_file"

@@ -89,6 +89,8 @@ def transform_task(backend: StageTable, strips: list[Any], plan: Plan,
     # the numba coder reads them fastest so.
     blocks = [np.concatenate(grids) if len(grids) > 1 else np.ascontiguousarray(grids[0])
               for grids in zip(*pieces)]
+    for grid in blocks:
+        grid.flags.writeable = False  # as the spool hands them out for phase 2
     counts = [backend.progressive_count(blocks, rows, plan.scans[n], plan, None)[0] for n in counted]
     return blocks, rows, counts
 

@@ -337,3 +337,167 @@ def count_symbols(blocks_in_order: list[tuple[int, np.ndarray]], table_of: list[
         if run > 0:
             ac[table][0x00] += 1
     return dc, ac
+
+
+# --- Progressive Huffman coding (T.81 G.1.2), coefficient by coefficient -----------------------
+
+#: jcphuff.c: EOBRUN is sent when it reaches 0x7FFF, the most EOB14 with 14 bits can hold ...
+EOBRUN_LIMIT = 0x7FFF
+#: ... and libjpeg buffers at most MAX_CORR_BITS = 1000 correction bits: an EOBRUN is sent as
+#: soon as more than MAX_CORR_BITS - DCTSIZE2 + 1 wait, before a block could overflow it.
+BE_LIMIT = 1000 - 64 + 1
+
+
+class ProgressiveTwin:
+    """T.81 G.1.2's procedures for one restart interval (or a whole scan without them), as
+    the flow charts draw them, with libjpeg's choices (jcphuff.c): each block is coded as it
+    comes, one coefficient at a time, and what is coded is kept as a list of events,
+    ``("symbol", table, value)`` or ``("bits", value, length)``.
+
+    State: the DC predictors, EOBRUN, and BE, the correction bits waiting for EOBRUN.
+    """
+
+    def __init__(self, n_components: int) -> None:
+        self.events: list[tuple] = []
+        self.predictors = [0] * n_components
+        self.eobrun = 0
+        self.be: list[int] = []
+
+    def symbol(self, table: int, value: int) -> None:
+        self.events.append(("symbol", table, value))
+
+    def bits(self, value: int, length: int) -> None:
+        if length:
+            self.events.append(("bits", value & ((1 << length) - 1), length))
+
+    def dc_first(self, member: int, table: int, dc: int, al: int) -> None:
+        """G.1.2.1: the point transform (an arithmetic shift, rounding down), then the
+        difference coded as in a sequential scan (F.1.2.1)."""
+        value = dc >> al
+        diff = value - self.predictors[member]
+        self.predictors[member] = value
+        size = abs(diff).bit_length()
+        self.symbol(table, size)
+        self.bits(diff if diff >= 0 else diff - 1, size)
+
+    def dc_refine(self, dc: int, al: int) -> None:
+        """G.1.2.1: the bit Al of the DC coefficient (two's complement), unmodified."""
+        self.bits((dc >> al) & 1, 1)
+
+    def encode_eobrun(self, table: int) -> None:
+        """Figure G.4 (Encode_EOBRUN) and G.6 (Append_BE_bits): EOBn, n = floor(log2 EOBRUN),
+        the n low bits of EOBRUN; then the correction bits buffered meanwhile."""
+        if self.eobrun > 0:
+            n = self.eobrun.bit_length() - 1
+            self.symbol(table, n << 4)
+            self.bits(self.eobrun, n)
+            self.eobrun = 0
+            for bit in self.be:
+                self.bits(bit, 1)
+            self.be = []
+
+    def ac_first(self, table: int, zz: list[int], ss: int, se: int, al: int) -> None:
+        """Figure G.3: coefficients Ss..Se, each point-transformed (its magnitude shifted, so
+        rounding towards zero); a band ending in zeros counts one more EOBRUN."""
+        run = 0
+        for k in range(ss, se + 1):
+            value = abs(zz[k]) >> al
+            if zz[k] < 0:
+                value = -value
+            if value == 0:
+                run += 1
+                if k == se:
+                    self.eobrun += 1
+                    if self.eobrun == EOBRUN_LIMIT:
+                        self.encode_eobrun(table)
+                continue
+            self.encode_eobrun(table)
+            while run > 15:
+                self.symbol(table, 0xF0)
+                run -= 16
+            size = abs(value).bit_length()
+            self.symbol(table, (run << 4) | size)
+            self.bits(value if value > 0 else value - 1, size)
+            run = 0
+
+    def ac_refine(self, table: int, zz: list[int], ss: int, se: int, al: int) -> None:
+        """Figure G.7: the next bit of every coefficient of the band. A coefficient that
+        becomes non-zero (magnitude 1 at Al) is a run/size symbol (size 1) and its sign,
+        then the correction bits (BR) of the already non-zero ones passed since the last
+        symbol; a ZRL only if another newly non-zero coefficient is still to come."""
+        run = 0
+        br: list[int] = []
+        for k in range(ss, se + 1):
+            magnitude = abs(zz[k]) >> al
+            if magnitude == 0:
+                run += 1
+                continue
+            newly_nonzero_ahead = any(abs(zz[j]) >> al == 1 for j in range(k, se + 1))
+            while run > 15 and newly_nonzero_ahead:
+                self.encode_eobrun(table)
+                self.symbol(table, 0xF0)
+                run -= 16
+                for bit in br:
+                    self.bits(bit, 1)
+                br = []
+            if magnitude > 1:
+                br.append(magnitude & 1)
+                continue
+            self.encode_eobrun(table)
+            self.symbol(table, (run << 4) | 1)
+            self.bits(1 if zz[k] > 0 else 0, 1)
+            for bit in br:
+                self.bits(bit, 1)
+            br = []
+            run = 0
+        if run > 0 or br:
+            self.eobrun += 1
+            self.be += br
+            if self.eobrun == EOBRUN_LIMIT or len(self.be) > BE_LIMIT:
+                self.encode_eobrun(table)
+
+
+def progressive_interval(blocks_in_order: list[tuple[int, list[int]]], tables: list[int], ss: int,
+                         se: int, ah: int, al: int) -> list[tuple]:
+    """The events coding one restart interval of a progressive scan (or a whole scan
+    without restart markers): its blocks ``(scan member, 64 zigzag coefficients)`` in order,
+    then the last EOBRUN (jcphuff.c finish_pass).
+
+    Args:
+        tables: the Huffman table of each scan member.
+    """
+    twin = ProgressiveTwin(len(tables))
+    for member, zz in blocks_in_order:
+        if ss == 0 and ah == 0:
+            twin.dc_first(member, tables[member], zz[0], al)
+        elif ss == 0:
+            twin.dc_refine(zz[0], al)
+        elif ah == 0:
+            twin.ac_first(tables[member], zz, ss, se, al)
+        else:
+            twin.ac_refine(tables[member], zz, ss, se, al)
+    if ss > 0:
+        twin.encode_eobrun(tables[0])
+    return twin.events
+
+
+def events_to_bytes(events: list[tuple], codes: list, lengths: list) -> bytes:
+    """Write events with Huffman tables ``codes[t][s]``, ``lengths[t][s]``; pad, stuff."""
+    writer = BitWriter()
+    for event in events:
+        if event[0] == "symbol":
+            _, table, value = event
+            assert lengths[table][value] > 0, f"no code for 0x{value:02X} in table {table}"
+            writer.write(int(codes[table][value]), int(lengths[table][value]))
+        else:
+            writer.write(event[1], event[2])
+    return writer.to_bytes()
+
+
+def events_to_counts(events: list[tuple], n_tables: int) -> list[list[int]]:
+    """How often each Huffman symbol occurs among events, per table."""
+    counts = [[0] * 256 for _ in range(n_tables)]
+    for event in events:
+        if event[0] == "symbol":
+            counts[event[1]][event[2]] += 1
+    return counts

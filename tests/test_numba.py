@@ -77,23 +77,29 @@ def test_import_compiles_nothing() -> None:
 def test_each_kernel_compiles_once_per_process(tmp_path: Path) -> None:
     """Images of every kind and setting reuse one compiled version of each kernel (the
     argument types do not depend on sizes, qualities, subsampling or channels), and the
-    fused path and the two-pass (optimize) path share one compiled transform. With an empty
+    fused path and the two-pass (optimize) path share one compiled transform; a progressive
+    scan's kernel is the same for counting and for coding. With an empty
     cache: kernels loaded from a cache do not list the versions their callees were compiled
     for, which would hide a second compilation."""
     out = run_python(
         "import numpy as np, stripjpeg\n"
-        "from stripjpeg.backends import numba_dct, numba_strip\n"
+        "from stripjpeg.backends import numba_dct, numba_progressive, numba_strip\n"
         "rng = np.random.default_rng(0)\n"
         "for shape, quality, subsampling in [((40, 50, 3), 75, '4:2:0'), ((17, 9), 100, '4:4:4'),\n"
         "        ((33, 70, 4), 50, '4:2:2'), ((8, 8, 3), 90, '4:4:4')]:\n"
         "    pixels = rng.integers(0, 256, shape, dtype=np.uint8)\n"
         "    for restart_rows in (0, 1):\n"
         "        stripjpeg.encode(pixels, quality, subsampling, backend='numba', restart_rows=restart_rows)\n"
+        "        stripjpeg.encode(pixels, quality, subsampling, backend='numba', restart_rows=restart_rows,\n"
+        "                         progressive=True)\n"
         "    stripjpeg.encode(pixels, quality, subsampling, backend='numba', optimize=True)\n"
         "stripjpeg.encode(rng.integers(0, 256, (512, 64, 3), dtype=np.uint8), backend='numba', workers=2)\n"
         "print(len(numba_strip.encode_strip_kernel.signatures), len(numba_dct.transform_strip.signatures),\n"
-        "      len(numba_strip.encode_strips_kernel.signatures))", NUMBA_CACHE_DIR=str(tmp_path))
-    assert out.split() == ["1", "1", "1"]
+        "      len(numba_strip.encode_strips_kernel.signatures),\n"
+        "      len(numba_progressive.code_ac_scan.signatures),\n"
+        "      len(numba_progressive.code_dc_scan.signatures))",
+        NUMBA_CACHE_DIR=str(tmp_path))
+    assert out.split() == ["1", "1", "1", "1", "1"]
 
 
 @needs_numba
@@ -265,6 +271,12 @@ def test_the_kernels_literal_constants_equal_tables() -> None:
     assert weights == tables.RGB_TO_YCBCR.tolist()
     offsets = [colour.Y_OFFSET, colour.CBCR_OFFSET_ROUNDED, colour.CBCR_OFFSET_ROUNDED]
     assert offsets == tables.YCBCR_OFFSETS.tolist()
+    from stripjpeg.backends import numba_progressive as fast
+    from stripjpeg.stages import progressive
+
+    assert (fast.MAX_EOBRUN, fast.CORRECTION_BITS_LIMIT) == (progressive.MAX_EOBRUN,
+                                                            progressive.CORRECTION_BITS_LIMIT)
+    assert list(fast.ZIGZAG) == tables.ZIGZAG.tolist()
 
 
 # --- The kernels' own tricks, each against the plain version ------------------------------------

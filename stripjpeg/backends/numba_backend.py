@@ -108,7 +108,7 @@ def _scan_shape(plan: Plan, scan: Scan, pixel_rows: int) -> ScanShape:
 ZIGZAG_INDEX = np.array(ZIGZAG, dtype=np.int64)
 ZIGZAG_INDEX.flags.writeable = False
 NO_ARRAY_U8 = np.empty(0, np.uint8)
-NO_CODES = np.zeros((0, 256), np.int64)
+NO_CODES, NO_LENGTHS = np.zeros((0, 256), np.uint32), np.zeros((0, 256), np.int64)
 
 
 class _KernelTables:
@@ -269,7 +269,7 @@ class NumbaBackend(Backend):
         :func:`.progressive.progressive_count`; ``state`` is updated in place, as there)."""
         shape = kernel_tables(plan).scan_shape(scan, rows)
         arrays = _ScanArrays(shape, scan, state, counts=np.zeros((len(plan.dc_tables), 256), np.int64))
-        _check_scan_status(arrays.run(blocks, scan, shape, NO_CODES, NO_CODES, True, NO_ARRAY_U8))
+        _check_scan_status(arrays.run(blocks, scan, shape, NO_CODES, NO_LENGTHS, True, NO_ARRAY_U8))
         return arrays.counts, None if state is None else arrays.update(state)
 
     # -- the fused paths (islow) ------------------------------------------------------------------
@@ -404,7 +404,8 @@ class _ScanArrays:
     def run(self, blocks: list[np.ndarray], scan: Scan, shape: ScanShape, codes: np.ndarray,
             lengths: np.ndarray, counting: bool, out: np.ndarray) -> int:
         """Run the kernel of ``scan``'s kind on the strip's ``blocks``; returns its status."""
-        codes, lengths = np.asarray(codes, np.int64), np.asarray(lengths, np.int64)
+        # The orchestrator's types (scan_code_arrays): one compiled version of each kernel.
+        codes, lengths = np.asarray(codes, np.uint32), np.asarray(lengths, np.int64)
         interval = shape.interval if self.restarts else 0
         if scan.ss == 0:
             grids = [blocks[i] for i in shape.members]
