@@ -261,16 +261,32 @@ def code_ac_scan(blocks, block_rows, block_cols, ss, se, ah, al, table, codes, l
     for row in range(block_rows):
         for col in range(block_cols):
             nonzero = zigzag_at_least(blocks, row, col, low) & band
+            earlier = zigzag_at_least(blocks, row, col, low << 1) & band if ah else U64(0)
+            # The pending EOBRUN goes out before the block's first symbol, if it has any: a
+            # non-zero coefficient (first scan) or a newly non-zero one (refinement: a ZRL,
+            # too, comes only before one). Written out here (the common case, a run of one
+            # block); the rare runs that must go out at the end of a block are sent below.
+            if eobrun > 0 and (nonzero & ~earlier) != 0:
+                n = bit_length(eobrun) - 1  # EOBn and n bits (T.81 Table G.1)
+                if counting:
+                    counts[table, n << 4] += 1
+                else:
+                    length = lengths[table, n << 4]
+                    if length == 0:
+                        return no_code(table, n << 4)
+                    bits = (U64(codes[table, n << 4]) << U64(n)) | U64(eobrun & ((1 << n) - 1))
+                    buffer, count, word, full = put_bits(buffer, count, bits, length + n)
+                    if full:
+                        position = put_word(out, position, word)
+                    for i in range(entries):  # then the correction bits that waited (BE)
+                        buffer, count, word, full = put_bits(buffer, count, correction[0, i],
+                                                             correction[1, i])
+                        if full:
+                            position = put_word(out, position, word)
+                eobrun = entries = waiting_total = 0
             previous = ss - 1  # the last coefficient dealt with
             if ah == 0:
                 # AC first (G.1.2.2, Figure G.3, with libjpeg's EOBRUN rules).
-                if nonzero and eobrun:
-                    status, position, buffer, count = emit_eobrun(eobrun, entries, table, codes, lengths,
-                                                                  correction, counting, counts, out,
-                                                                  position, buffer, count)
-                    if status:
-                        return status
-                    eobrun = entries = waiting_total = 0
                 mask = nonzero
                 while mask:
                     k = lowest_set_bit(mask)
@@ -317,7 +333,6 @@ def code_ac_scan(blocks, block_rows, block_cols, ss, se, ah, al, table, codes, l
                 # those passed since the symbol before. So only the newly non-zero ones are
                 # visited: the block's correction bits are put in a row once (``row_bits``,
                 # the first most significant), and each symbol takes the next ones from it.
-                earlier = zigzag_at_least(blocks, row, col, low << 1) & band
                 ones = zigzag_bit_set(blocks, row, col, low)
                 negative = zigzag_negative(blocks, row, col)
                 row_bits = U64(0)
@@ -356,13 +371,6 @@ def code_ac_scan(blocks, block_rows, block_cols, ss, se, ah, al, table, codes, l
                             run += j - walked - 1
                             walked = j
                             while run > 15:
-                                if eobrun:
-                                    status, position, buffer, count = emit_eobrun(
-                                        eobrun, entries, table, codes, lengths, correction, counting, counts,
-                                        out, position, buffer, count)
-                                    if status:
-                                        return status
-                                    eobrun = entries = waiting_total = 0
                                 if counting:
                                     counts[table, ZRL] += 1
                                 else:
@@ -382,13 +390,6 @@ def code_ac_scan(blocks, block_rows, block_cols, ss, se, ah, al, table, codes, l
                                 waiting_bits += 1
                     sent += taken
                     previous = k
-                    if eobrun:
-                        status, position, buffer, count = emit_eobrun(eobrun, entries, table, codes, lengths,
-                                                                      correction, counting, counts, out,
-                                                                      position, buffer, count)
-                        if status:
-                            return status
-                        eobrun = entries = waiting_total = 0
                     symbol = (run << 4) | 1
                     if counting:
                         counts[table, symbol] += 1
@@ -418,31 +419,26 @@ def code_ac_scan(blocks, block_rows, block_cols, ss, se, ah, al, table, codes, l
                         correction[1, entries] = waiting_bits
                         entries += 1
                         waiting_total += waiting_bits
-            if eobrun == MAX_EOBRUN or waiting_total > CORRECTION_BITS_LIMIT:
+            # The end of a restart interval (the last may be shorter) sends the EOBRUN, as
+            # libjpeg does at EOBRUN's cap and with more than 937 correction bits waiting.
+            closing = interval > 0 and (left == 1 or (row == block_rows - 1 and col == block_cols - 1))
+            if eobrun > 0 and (eobrun == MAX_EOBRUN or waiting_total > CORRECTION_BITS_LIMIT or closing):
                 status, position, buffer, count = emit_eobrun(eobrun, entries, table, codes, lengths,
                                                               correction, counting, counts, out, position,
                                                               buffer, count)
                 if status:
                     return status
                 eobrun = entries = waiting_total = 0
-            if interval:
+            if closing:
+                # Its padded last byte; the next interval starts afresh.
+                if not counting:
+                    position = pad_interval(out, position, buffer, count)
+                buffer, count = U64(0), 0
+                ends[intervals] = position
+                intervals += 1
+                left = interval
+            elif interval:
                 left -= 1
-                if left == 0 or (row == block_rows - 1 and col == block_cols - 1):
-                    # The end of a restart interval (the last may be shorter): its EOBRUN, its
-                    # padded last byte; the next starts afresh.
-                    if eobrun:
-                        status, position, buffer, count = emit_eobrun(eobrun, entries, table, codes, lengths,
-                                                                      correction, counting, counts, out,
-                                                                      position, buffer, count)
-                        if status:
-                            return status
-                        eobrun = entries = waiting_total = 0
-                    if not counting:
-                        position = pad_interval(out, position, buffer, count)
-                    buffer, count = U64(0), 0
-                    ends[intervals] = position
-                    intervals += 1
-                    left = interval
     if not (interval or counting):
         position, buffer, count = flush_bytes(out, position, buffer, count)
     state[POSITION], state[BUFFER], state[COUNT] = position, np.int64(buffer), count
