@@ -47,7 +47,7 @@ from .stages.progressive import (
     scan_interval_mcus,
     scan_mcus_per_row,
 )
-from .strips import StripBuffer
+from .strips import StripBuffer, joined_rows
 from .tables import huffman_codes
 
 
@@ -68,9 +68,9 @@ def codes_the_data(scan: Scan) -> bool:
 def transform_task(backend: StageTable, strips: list[Any], plan: Plan,
                    counted: tuple[int, ...]) -> tuple[list[np.ndarray], int, list[np.ndarray]]:
     """Phase-1 work for a batch of strips (module level, so process pools can unpickle it):
-    transform each, put their blocks one after another as one *unit* (one array per
-    component, as if the batch were one tall strip), and count the symbols of the scans
-    ``counted`` (those whose restart intervals are whole strips) in it.
+    transform them as one *unit* (one tall strip: their blocks one after another, one array
+    per component), and count the symbols of the scans ``counted`` (those whose restart
+    intervals are whole strips) in it.
 
     A unit codes as its strips would one by one: the strips start on MCU rows, so every
     scan's blocks, and its restart intervals, are those of the strips in a row. Spooled as
@@ -80,15 +80,13 @@ def transform_task(backend: StageTable, strips: list[Any], plan: Plan,
         ``(blocks, rows, counts)``: the unit's blocks, its pixel rows, and one count array
         per scan of ``counted``.
     """
-    pieces, rows = [], 0
-    for strip in strips:
-        pixels = materialize(strip)
-        pieces.append(backend.transform(pixels, plan))
-        rows += pixels.shape[0]
+    # One transform of the batch's rows together (a view of them, when they are consecutive
+    # rows of one array): a tall strip transforms as its strips would one by one.
+    pixels = joined_rows([materialize(strip) for strip in strips])
+    rows = pixels.shape[0]
     # A unit of its own arrays, C-contiguous: the spool keeps them without another copy, and
     # the numba coder reads them fastest so.
-    blocks = [np.concatenate(grids) if len(grids) > 1 else np.ascontiguousarray(grids[0])
-              for grids in zip(*pieces)]
+    blocks = [np.ascontiguousarray(grid) for grid in backend.transform(pixels, plan)]
     for grid in blocks:
         grid.flags.writeable = False  # as the spool hands them out for phase 2
     counts = [backend.progressive_count(blocks, rows, plan.scans[n], plan, None)[0] for n in counted]

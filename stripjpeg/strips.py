@@ -115,3 +115,21 @@ class StripBuffer:
     def complete(self) -> bool:
         """True once all ``plan.height`` rows have been received."""
         return self.rows_received == self.plan.height
+
+
+def joined_rows(pieces: list[np.ndarray]) -> np.ndarray:
+    """Consecutive pieces of rows as one array: a view, without a copy, when they are
+    C-contiguous and lie one after another in memory (consecutive row ranges of one array,
+    as the strips of an image in memory are); else a copy."""
+    first = pieces[0]
+    if len(pieces) == 1:
+        return first
+    address = first.ctypes.data
+    for piece in pieces:
+        if (piece.dtype != first.dtype or piece.shape[1:] != first.shape[1:]
+                or not piece.flags.c_contiguous or piece.ctypes.data != address):
+            return np.concatenate(pieces)
+        address += piece.nbytes
+    rows = sum(piece.shape[0] for piece in pieces)
+    # Writeable as the pieces are (a read-only view would compile a kernel once more).
+    return np.lib.stride_tricks.as_strided(first, (rows, *first.shape[1:]), first.strides)

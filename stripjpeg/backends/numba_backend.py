@@ -107,6 +107,9 @@ def _scan_shape(plan: Plan, scan: Scan, pixel_rows: int) -> ScanShape:
 #: compiled version of the kernels).
 ZIGZAG_INDEX = np.array(ZIGZAG, dtype=np.int64)
 ZIGZAG_INDEX.flags.writeable = False
+#: Pixels transformed per kernel call by :meth:`NumbaBackend.transform_fused` (its scratch
+#: arrays then fit in a core's L2 cache).
+TRANSFORM_PIXELS = 1 << 18
 NO_ARRAY_U8 = np.empty(0, np.uint8)
 NO_CODES, NO_LENGTHS = np.zeros((0, 256), np.uint32), np.zeros((0, 256), np.int64)
 
@@ -275,15 +278,23 @@ class NumbaBackend(Backend):
     # -- the fused paths (islow) ------------------------------------------------------------------
 
     def transform_fused(self, pixels: np.ndarray, plan: Plan) -> list[np.ndarray]:
-        """prepare_samples and forward_dct in one kernel call (:func:`transform_strip`)."""
-        blocks = self._transform(pixels, plan, NATURAL)
-        result = []
-        for i, layout in enumerate(plan.strip_layout(pixels.shape[0])):
-            # Each component's own array, C-contiguous (a spool keeps it without a copy).
-            out = np.empty((layout.block_rows, layout.block_cols, 64), np.int16)
-            unstack_blocks(blocks[i], layout.block_rows, layout.block_cols, out)
-            result.append(out.reshape(layout.block_rows, layout.block_cols, 8, 8))
-        return result
+        """prepare_samples and forward_dct in one kernel call (:func:`transform_strip`) per
+        piece of about :data:`TRANSFORM_PIXELS` pixels (whole MCU rows): a tall strip (a
+        progressive encode's unit) goes through in pieces whose scratch arrays stay in the
+        cache, each written straight into the component's own C-contiguous array."""
+        layouts = plan.strip_layout(pixels.shape[0])
+        out = [np.empty((layout.block_rows, layout.block_cols, 8, 8), np.int16) for layout in layouts]
+        step = max(1, TRANSFORM_PIXELS // (plan.width * plan.mcu_height)) * plan.mcu_height
+        for top in range(0, pixels.shape[0], step):
+            piece = pixels[top:top + step]
+            blocks = self._transform(piece, plan, NATURAL)
+            mcu_row = top // plan.mcu_height
+            for grid, component, layout, part in zip(out, plan.components,
+                                                     plan.strip_layout(piece.shape[0]), blocks):
+                first = mcu_row * component.mcu_v
+                unstack_blocks(part, layout.block_rows, layout.block_cols,
+                               grid[first:first + layout.block_rows].reshape(layout.block_rows, -1, 64))
+        return out
 
     def encode_strips_fused(self, strips: Sequence[np.ndarray], plan: Plan) -> list[bytes]:
         """Several independent strips, pixels to bytes, in one kernel call when they lie one
