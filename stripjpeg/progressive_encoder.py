@@ -5,15 +5,16 @@ A progressive file sends the image several times over, one scan per part of the 
 in two phases, like libjpeg's multi-pass compression (jcmaster.c, jccoefct.c's full buffer):
 
 1. **Rows in** (:meth:`ProgressiveEncoder.feed`): strips are transformed into quantized
-   blocks (in parallel, as for a sequential file), kept in the coefficient spool (in memory up
-   to ``spool_budget`` bytes, the rest on disk in ``spool_dir``), and the Huffman symbols each
-   scan will code are counted as they come (progressive Huffman tables are always optimized,
-   per scan: libjpeg sets ``optimize_coding`` for progressive mode). Nothing is output.
+   blocks (in parallel, as for a sequential file), each task's batch of strips as one *unit*
+   (:func:`transform_task`), kept in the coefficient spool (in memory up to ``spool_budget``
+   bytes, the rest on disk in ``spool_dir``), and the Huffman symbols each scan will code are
+   counted as they come (progressive Huffman tables are always optimized, per scan: libjpeg
+   sets ``optimize_coding`` for progressive mode). Nothing is output.
 2. **File out** (:meth:`ProgressiveEncoder.finish`), in the file's order::
 
        SOI, APPn, DQT, SOF2                                    markers.write_frame_headers
        per scan:  DHT (its tables), [DRI], SOS                  markers.write_scan_headers
-                  its data, read back from the spool strip by strip, with RSTn between
+                  its data, read back from the spool unit by unit, with RSTn between
                   restart intervals (coded in parallel), or one continuing bit stream
        EOI
 

@@ -412,3 +412,15 @@ def test_whole_file_restart_offsets_point_after_each_rst() -> None:
     scan_starts = [i + 2 + int.from_bytes(data[i + 2:i + 4], "big") for i in scans]
     assert offsets == sorted([m + 2 for m in markers] + scan_starts)
     assert Image.open(io.BytesIO(data)).size == (200, 120)
+
+
+@needs_numba
+def test_huffman_codes_over_16_bits_are_refused_by_the_kernels() -> None:
+    """The kernels' output bound counts on codes of at most 16 bits (T.81 C)."""
+    plan = plan_for(16, 16, 1, restart_rows=1)
+    blocks = image_blocks(np.random.default_rng(2), plan, "mixed")
+    codes, lengths = complete_codes(plan)
+    lengths[0, 1] = 17
+    with pytest.raises(ValueError, match=r"Huffman code lengths must be 0\.\.16 bits, got \d+\.\.17"):
+        numba_backend().progressive_encode(blocks, 16, make_scan(((0,), 1, 63, 0, 0)), plan, codes, lengths,
+                                           None)

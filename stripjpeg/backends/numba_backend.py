@@ -8,6 +8,7 @@ the loops so that they run at C speed):
 * :mod:`.numba_dct`      forward DCT (islow), quantization into zigzag order, dummy blocks
 * :mod:`.numba_huffman`  the bit writer, Huffman coding or symbol counting of blocks
 * :mod:`.numba_strip`    the fused kernels: a strip, or a batch of strips, pixels to bytes
+* :mod:`.numba_progressive` progressive scans (T.81 G.1.2): coding or counting one scan of a strip
 * :mod:`.numba_jit`      the decorators, and the cache version that keeps them in step
 
 This module holds the per-plan tables and :class:`NumbaBackend`, which overrides every stage
@@ -398,7 +399,7 @@ class _ScanArrays:
         self.counts = counts
         self.ends = np.zeros(shape.intervals if self.restarts else 0, np.int64)
         self.state = np.zeros(STATE_SIZE, np.int64)
-        self.correction = np.zeros((2, CORRECTION_ENTRIES), np.int64)
+        self.correction = np.empty((2, CORRECTION_ENTRIES), np.int64)  # entries < BE_ENTRIES used
         self.predictors = np.zeros(len(scan.components), np.int64)
         if state is not None:
             self.state[BUFFER], self.state[COUNT] = state.pending_bits, state.pending_count
@@ -417,6 +418,9 @@ class _ScanArrays:
         """Run the kernel of ``scan``'s kind on the strip's ``blocks``; returns its status."""
         # The orchestrator's types (scan_code_arrays): one compiled version of each kernel.
         codes, lengths = np.asarray(codes, np.uint32), np.asarray(lengths, np.int64)
+        if lengths.size and not 0 <= lengths.min() <= lengths.max() <= 16:
+            # The output buffer's bound (and T.81 C) counts on codes of at most 16 bits.
+            raise ValueError(f"Huffman code lengths must be 0..16 bits, got {lengths.min()}..{lengths.max()}")
         interval = shape.interval if self.restarts else 0
         if scan.ss == 0:
             grids = [blocks[i] for i in shape.members]
@@ -426,7 +430,7 @@ class _ScanArrays:
                                 self.counts, out, self.ends)
         grid = blocks[shape.members[0]]
         if grid.strides[2:] != (16, 2):
-            grid = np.ascontiguousarray(grid)  # zigzag_mask reads each block's 64 values at once
+            grid = np.ascontiguousarray(grid)  # the kernel reads each block's 64 values at once
         return code_ac_scan(grid, shape.mcu_rows, shape.mcus_across, scan.ss, scan.se, scan.ah, scan.al,
                             int(shape.components[0, 2]), codes, lengths, ZIGZAG_INDEX, interval, self.state,
                             self.correction, counting, self.counts, out, self.ends)

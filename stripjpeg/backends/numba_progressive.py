@@ -5,9 +5,11 @@ coders, with libjpeg's EOBRUN and correction-bit rules); these only reorganise t
 
 * :func:`code_ac_scan`  AC first and AC refinement scans (one component): per block, the
                         band's non-zero coefficients as a 64-bit mask in zigzag order
-                        (:func:`zigzag_mask`), so that only they are visited, lowest bit first
+                        (:func:`zigzag_at_least`, a few vector instructions), so that only
+                        they are visited, lowest bit first; a refinement visits only the
+                        newly non-zero ones, taking the correction bits between them at once
 * :func:`code_dc_scan`  DC first and DC refinement scans, one component or interleaved (MCU
-                        order, T.81 A.2.3)
+                        order, T.81 A.2.3): the DC values gathered first, then coded
 
 Both read the blocks where the transform stage put them (per component ``(block_rows,
 block_cols, 8, 8)``, natural order) and either write bytes (the bit writer of
