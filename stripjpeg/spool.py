@@ -133,7 +133,7 @@ class CoefficientSpool:
         Every call starts again from the first strip, so a multi-pass encode calls it once
         per pass; iterators may even be interleaved (each reads at its own offset). Arrays
         held in memory are handed out themselves, read-only: a pass must not change them for
-        the next. Arrays read from the file are new.
+        the next. Arrays read from the file are new, and read-only too.
         """
         self._check_open()
         for strip in self._strips:
@@ -152,7 +152,9 @@ class CoefficientSpool:
             array = np.fromfile(self._file, dtype=DTYPE, count=count)
             if array.size != count:
                 raise OSError(f"the spool file ended early: {array.size} of {count} coefficients")
-            arrays.append(array.reshape(shape))
+            array = array.reshape(shape)
+            array.flags.writeable = False  # as the arrays held in memory (and one type for numba)
+            arrays.append(array)
         return arrays
 
     def close(self) -> None:

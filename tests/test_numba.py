@@ -91,7 +91,7 @@ def test_each_kernel_compiles_once_per_process(tmp_path: Path) -> None:
         "    for restart_rows in (0, 1):\n"
         "        stripjpeg.encode(pixels, quality, subsampling, backend='numba', restart_rows=restart_rows)\n"
         "        stripjpeg.encode(pixels, quality, subsampling, backend='numba', restart_rows=restart_rows,\n"
-        "                         progressive=True)\n"
+        "                         progressive=True, spool_budget=restart_rows * 2**20)\n"
         "    stripjpeg.encode(pixels, quality, subsampling, backend='numba', optimize=True)\n"
         "stripjpeg.encode(rng.integers(0, 256, (512, 64, 3), dtype=np.uint8), backend='numba', workers=2)\n"
         "print(len(numba_strip.encode_strip_kernel.signatures), len(numba_dct.transform_strip.signatures),\n"
