@@ -17,9 +17,12 @@ import stripjpeg
 from stripjpeg import backends
 from stripjpeg.backends import FALLBACK_VARIABLE, STAGES, EntropyState
 from stripjpeg.backends.base import FUSED, NUMPY_STAGES
+from stripjpeg.optimize import optimal_huffman_spec
 from stripjpeg.options import EncodeOptions
 from stripjpeg.plan import make_plan
-from stripjpeg.stages import huffman
+from stripjpeg.progressive_encoder import scan_code_arrays
+from stripjpeg.stages import huffman, progressive
+from stripjpeg.stages.progressive import ScanState
 from stripjpeg.stages.quantize import quantized_blocks
 from stripjpeg.stages.samples import prepare_samples
 
@@ -202,6 +205,31 @@ def test_encode_strips(backend, data):
     assert table.encode_strips(pieces, plan) == [numpy_strip(p, start, True)[0] for p in pieces]
     state = EntropyState((9, -4, 2)[:channels], 0b101, 3)
     assert table.encode_strip_continued(pieces[0], plan, state) == numpy_strip(pieces[0], state, False)
+
+
+@settings(max_examples=30)
+@given(st.data())
+def test_progressive_stages(backend, data):
+    """progressive_encode and progressive_count (tests/test_progressive_coder.py checks the
+    NumPy stages against the twin of T.81 G.1.2, and the numba ones on purpose-made blocks):
+    whole restart intervals, and a scan continued from a state."""
+    subsampling = data.draw(st.sampled_from(["4:4:4", "4:2:0"]))
+    plan = make_plan(24, 16, 3, EncodeOptions(subsampling=subsampling, progressive=True))
+    scan = data.draw(st.sampled_from([s for s in plan.scans]))
+    blocks = random_blocks(data, plan, 16)
+    table = table_of(backend, plan)
+    spec = optimal_huffman_spec(np.ones(256, np.int64))
+    codes, lengths = scan_code_arrays(plan, {0: spec, 1: spec})
+    assert table.progressive_encode(blocks, 16, scan, plan, codes, lengths, None) == \
+        progressive.progressive_encode(blocks, 16, scan, plan, codes, lengths, None)
+    counts, _ = table.progressive_count(blocks, 16, scan, plan, None)
+    assert counts.tolist() == progressive.progressive_count(blocks, 16, scan, plan, None)[0].tolist()
+    state = ScanState([3, -2, 1][:len(scan.components)], data.draw(st.integers(0, 40)), [1, 0, 1], 0b10, 2)
+    if scan.ss == 0:
+        state.eobrun, state.correction_bits = 0, []
+    copy = ScanState(list(state.predictors), state.eobrun, list(state.correction_bits), 0b10, 2)
+    ours = table.progressive_encode(blocks, 16, scan, plan, codes, lengths, state)
+    assert ours == progressive.progressive_encode(blocks, 16, scan, plan, codes, lengths, copy)
 
 
 # --- choosing the stages, and forcing the fallback ---------------------------------------------
