@@ -26,6 +26,7 @@ changes between scans accordingly, as libjpeg writes it.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import sys
 from collections.abc import Iterator
@@ -50,6 +51,17 @@ from .stages.progressive import (
 )
 from .strips import StripBuffer, joined_rows
 from .tables import huffman_codes
+
+#: Units (a task's batch of strips) in flight per worker, in both phases. Fewer than a
+#: sequential encode's strips in flight (scheduler.STRIPS_IN_FLIGHT_PER_WORKER): each holds a
+#: unit's blocks (up to 3 MB at 4:4:4), and with the spool's budget they make up the memory a
+#: progressive stream holds, which must stay under 64 MB (tests/test_memory.py).
+UNITS_IN_FLIGHT_PER_WORKER = 2
+#: At most this many pixels per unit on threads or inline (half a sequential batch,
+#: scheduler.THREAD_BATCH_PIXELS): a unit in flight holds its pixels and its blocks (up to
+#: 1.5 MB at 4:4:4), few enough that the units in flight and the spool's budget together stay
+#: under that bound; each scan still costs only a few stage calls per megapixel.
+UNIT_PIXELS = 1 << 18
 
 
 def scan_has_restarts(plan: Plan, scan: Scan) -> bool:
@@ -137,9 +149,12 @@ class ProgressiveEncoder:
         self.backend = backends.get(options.backend).stage_table(self.plan)
         self._executor, parallelism, self._owns_executor = make_executor(
             options.workers, options.executor, self.backend.threads_help, self.plan.strip_count)
-        self._window = scheduler.STRIPS_IN_FLIGHT_PER_WORKER * parallelism
+        self._window = UNITS_IN_FLIGHT_PER_WORKER * parallelism
         self._batch_size = scheduler.batch_size(self.plan, self._executor, parallelism,
                                                 strips_stay_valid=not copy_strips)
+        if self._executor is None or isinstance(self._executor, concurrent.futures.ThreadPoolExecutor):
+            strip_pixels = self.plan.width * self.plan.strip_height
+            self._batch_size = min(self._batch_size, max(1, UNIT_PIXELS // strip_pixels))
         self._copy_strips = copy_strips and self._executor is not None
         self._transforms = OrderedScheduler(transform_task, self._executor, self._window)
         self._batch: list[Any] = []
