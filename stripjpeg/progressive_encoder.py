@@ -150,12 +150,16 @@ class ProgressiveEncoder:
         self._executor, parallelism, self._owns_executor = make_executor(
             options.workers, options.executor, self.backend.threads_help, self.plan.strip_count)
         self._window = UNITS_IN_FLIGHT_PER_WORKER * parallelism
+        # Strips are batched into units even when the caller may reuse its rows: then they are
+        # copied into the unit's own rows (one copy, and the unit is a view of them).
         self._batch_size = scheduler.batch_size(self.plan, self._executor, parallelism,
-                                                strips_stay_valid=not copy_strips)
+                                                strips_stay_valid=True)
         if self._executor is None or isinstance(self._executor, concurrent.futures.ThreadPoolExecutor):
             strip_pixels = self.plan.width * self.plan.strip_height
             self._batch_size = min(self._batch_size, max(1, UNIT_PIXELS // strip_pixels))
-        self._copy_strips = copy_strips and self._executor is not None
+        self._copy_strips = copy_strips
+        self._unit_rows_buffer: np.ndarray | None = None
+        self._unit_fill = 0
         self._transforms = OrderedScheduler(transform_task, self._executor, self._window)
         self._batch: list[Any] = []
         self._buffer = StripBuffer(self.plan)
@@ -265,10 +269,22 @@ class ProgressiveEncoder:
 
     def _dispatch(self, strip: Any) -> None:
         if self._copy_strips and isinstance(strip, np.ndarray):
-            strip = strip.copy()
+            strip = self._copied_into_unit(strip)
         self._batch.append(strip)
         if len(self._batch) == self._batch_size:
             self._submit_batch()
+
+    def _copied_into_unit(self, strip: np.ndarray) -> np.ndarray:
+        """``strip``'s rows copied into the rows of the unit being gathered (a new array for
+        each unit, since the one before may still be in flight); returns the view."""
+        if not self._batch:
+            shape = (self._batch_size * self.plan.strip_height, *strip.shape[1:])
+            self._unit_rows_buffer, self._unit_fill = np.empty(shape, strip.dtype), 0
+        assert self._unit_rows_buffer is not None
+        view = self._unit_rows_buffer[self._unit_fill:self._unit_fill + strip.shape[0]]
+        view[...] = strip
+        self._unit_fill += strip.shape[0]
+        return view
 
     def _submit_batch(self) -> None:
         batch, self._batch = self._batch, []
