@@ -106,11 +106,12 @@ def transform_task(backend: StageTable, strips: list[Any], plan: Plan,
     return blocks, rows, counts
 
 
-def encode_scan_task(backend: StageTable, blocks: list[np.ndarray], rows: int, scan: Scan,
+def encode_scan_task(backend: StageTable, units: list[tuple[list[np.ndarray], int]], scan: Scan,
                      plan: Plan, codes: np.ndarray, lengths: np.ndarray) -> list[bytes]:
-    """Phase-2 work for one unit of a scan with restart markers: its restart intervals,
-    each coded independently."""
-    return backend.progressive_encode(blocks, rows, scan, plan, codes, lengths, None)[0]
+    """Phase-2 work for some units of a scan with restart markers: their restart intervals,
+    each coded independently, in order."""
+    return [data for blocks, rows in units
+            for data in backend.progressive_encode(blocks, rows, scan, plan, codes, lengths, None)[0]]
 
 
 def scan_code_arrays(plan: Plan, tables: dict[int, Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -356,11 +357,23 @@ class ProgressiveEncoder:
                 yield self._out(data[0])
             yield self._out(close_scan(scan, self.plan, codes, lengths, state))
             return
-        # One unit per task: a unit is already a task's batch of strips.
+        # Units held in memory cost nothing more when several go to one task: then each
+        # worker gets a few tasks per scan, not one per unit (a task's hand-off costs more
+        # than a small unit's coding). Units read back from the spool's file go one by one,
+        # since each one read is memory (UNITS_IN_FLIGHT_PER_WORKER).
         coder = OrderedScheduler(encode_scan_task, self._executor, self._window)
         self._intervals_out = 0
+        group = 1
+        if self._executor is not None and self.spool.spool_bytes_on_disk == 0:
+            group = max(1, len(self._unit_rows) // self._window)
+        batch: list[tuple[list[np.ndarray], int]] = []
         for rows, blocks in units:
-            yield from self._framed(coder.submit(self.backend, blocks, rows, scan, self.plan, codes, lengths))
+            batch.append((blocks, rows))
+            if len(batch) == group:
+                yield from self._framed(coder.submit(self.backend, batch, scan, self.plan, codes, lengths))
+                batch = []
+        if batch:
+            yield from self._framed(coder.submit(self.backend, batch, scan, self.plan, codes, lengths))
         yield from self._framed(coder.drain())
 
     def _framed(self, results: list[list[bytes]]) -> Iterator[bytes]:
