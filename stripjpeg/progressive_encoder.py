@@ -114,6 +114,23 @@ def encode_scan_task(backend: StageTable, units: list[tuple[list[np.ndarray], in
             for data in backend.progressive_encode(blocks, rows, scan, plan, codes, lengths, None)[0]]
 
 
+def code_scan_task(backend: StageTable, units: list[tuple[list[np.ndarray], int]], scan: Scan,
+                   plan: Plan, codes: np.ndarray, lengths: np.ndarray) -> list[bytes]:
+    """Phase-2 work of one whole scan: its data, as the bytes of each restart interval (the
+    RSTn markers between them are the orchestrator's), or, without restart markers, the pieces
+    of its one bit stream, closed."""
+    if scan_has_restarts(plan, scan):
+        return encode_scan_task(backend, units, scan, plan, codes, lengths)
+    state: ScanState | None = ScanState.start(scan)
+    pieces = []
+    for blocks, rows in units:
+        data, state = backend.progressive_encode(blocks, rows, scan, plan, codes, lengths, state)
+        pieces += data
+    assert state is not None
+    pieces.append(close_scan(scan, plan, codes, lengths, state))
+    return pieces
+
+
 def scan_code_arrays(plan: Plan, tables: dict[int, Any]) -> tuple[np.ndarray, np.ndarray]:
     """The scan's Huffman tables as ``(n_tables, 256)`` code and code-length arrays (zero
     length: no code), the form the coders take."""
@@ -326,17 +343,57 @@ class ProgressiveEncoder:
             for n, state in self._count_states.items():
                 self._counts[n] += close_count(self.plan.scans[n], self.plan, state)
             yield self._out(markers.write_frame_headers(self.plan, self.options))
-            previous_interval = 0
-            for number, scan in enumerate(self.plan.scans):
-                tables = self.scan_tables(number)
-                interval = scan_interval_mcus(self.plan, scan)
-                yield self._out(markers.write_scan_headers(self.plan, scan, tables, interval,
-                                                           previous_interval))
-                previous_interval = interval
-                yield from self._write_scan(scan, *scan_code_arrays(self.plan, tables))
+            if self._scans_in_parallel():
+                yield from self._write_scans_in_parallel()
+            else:
+                previous_interval = 0
+                for number, scan in enumerate(self.plan.scans):
+                    tables = self.scan_tables(number)
+                    yield self._out(self._scan_headers(number, tables, previous_interval))
+                    previous_interval = scan_interval_mcus(self.plan, scan)
+                    yield from self._write_scan(scan, *scan_code_arrays(self.plan, tables))
             yield self._out(markers.write_eoi())
         finally:
             self.abort()
+
+    def _scan_headers(self, number: int, tables: dict[int, Any], previous_interval: int) -> bytes:
+        scan = self.plan.scans[number]
+        return markers.write_scan_headers(self.plan, scan, tables, scan_interval_mcus(self.plan, scan),
+                                          previous_interval)
+
+    def _scans_in_parallel(self) -> bool:
+        """Whether the scans go to the workers whole, several at once: when the workers are
+        threads (they share the spool, nothing is copied) and every block is in memory. Each
+        scan is then one task, coded while the ones before it are written, and the bytes of
+        at most the window's scans wait in memory, fewer than the blocks, which fit the
+        budget. This also codes scans without restart markers in parallel (each is one bit
+        stream, coded in order within its task). Otherwise each scan is coded unit by unit,
+        its restart intervals in parallel."""
+        return (isinstance(self._executor, concurrent.futures.ThreadPoolExecutor)
+                and self.spool.spool_bytes_on_disk == 0)
+
+    def _write_scans_in_parallel(self) -> Iterator[bytes]:
+        units = [(blocks, rows) for rows, blocks in zip(self._unit_rows, self.spool.strips(), strict=True)]
+        coder = OrderedScheduler(code_scan_task, self._executor, self._window)
+        waiting = list(enumerate(self.plan.scans))  # scans submitted, in order, not yet written
+        previous_interval = 0
+
+        def write(results: list[list[bytes]]) -> Iterator[bytes]:
+            nonlocal previous_interval
+            for pieces in results:
+                number, scan = waiting.pop(0)
+                yield self._out(self._scan_headers(number, self.scan_tables(number), previous_interval))
+                previous_interval = scan_interval_mcus(self.plan, scan)
+                if scan_has_restarts(self.plan, scan):
+                    self._intervals_out = 0
+                    yield from self._framed([pieces])
+                else:
+                    yield self._out(b"".join(pieces))
+
+        for number, scan in enumerate(self.plan.scans):
+            codes = scan_code_arrays(self.plan, self.scan_tables(number))
+            yield from write(coder.submit(self.backend, units, scan, self.plan, *codes))
+        yield from write(coder.drain())
 
     def scan_tables(self, number: int) -> dict[int, Any]:
         """The optimal Huffman tables of scan ``number`` by table index, from its counts

@@ -259,7 +259,7 @@ class NumbaBackend(Backend):
         """Code one strip of a progressive scan in one kernel call (see
         :func:`.progressive.progressive_encode`; ``state`` is updated in place, as there)."""
         shape = kernel_tables(plan).scan_shape(scan, rows)
-        out = np.empty(shape.output_bytes, np.uint8)
+        out = _output_buffer(shape.output_bytes)
         arrays = _ScanArrays(shape, scan, state, counts=np.zeros((0, 256), np.int64))
         _check_scan_status(arrays.run(blocks, scan, shape, codes, lengths, False, out))
         if state is None:
@@ -386,6 +386,24 @@ class NumbaBackend(Backend):
         _check_status(status)
         position, buffer, count = (int(v) for v in bit_state)
         return out[:position].tobytes(), EntropyState(tuple(int(p) for p in predictors), buffer, count)
+
+
+#: Each thread's output buffer for the progressive kernels, kept from call to call.
+_THREAD_BUFFERS = threading.local()
+
+
+def _output_buffer(size: int) -> np.ndarray:
+    """A uint8 buffer of at least ``size`` bytes, this thread's own, reused from call to call.
+
+    The bound a call needs (every coefficient coded at its longest) is megabytes for a unit,
+    of which a few percent are written. A new array each call would be mapped and unmapped
+    each time (glibc serves such sizes with mmap), and with two threads each unmapping stalls
+    the other core too (a TLB shootdown): two threads then coded slower than one.
+    """
+    buffer = getattr(_THREAD_BUFFERS, "buffer", None)
+    if buffer is None or buffer.size < size:
+        buffer = _THREAD_BUFFERS.buffer = np.empty(max(size, 1 << 20), np.uint8)
+    return buffer
 
 
 class _ScanArrays:
