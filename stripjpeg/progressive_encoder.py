@@ -192,6 +192,7 @@ class ProgressiveEncoder:
         self._count_states = {n: ScanState.start(scan) for n, scan in enumerate(scans)
                               if codes_the_data(scan) and n not in self._counted_in_tasks}
         self._counts = [np.zeros((n_tables, 256), np.int64) for _ in scans]
+        self._tables: dict[int, dict[int, Any]] = {}  # scan_tables, built once each
         self._input: str | None = None
         self.bytes_out = 0
         self.restart_offsets: list[int] = []
@@ -398,11 +399,12 @@ class ProgressiveEncoder:
     def scan_tables(self, number: int) -> dict[int, Any]:
         """The optimal Huffman tables of scan ``number`` by table index, from its counts
         (jcphuff.c finish_pass_gather_phuff): none for a DC refinement scan."""
-        scan = self.plan.scans[number]
-        if not codes_the_data(scan):
-            return {}
-        used = sorted({self.plan.components[i].huffman_index for i in scan.components})
-        return {t: optimal_huffman_spec(self._counts[number][t]) for t in used}
+        if number not in self._tables:
+            scan = self.plan.scans[number]
+            used = sorted({self.plan.components[i].huffman_index for i in scan.components})
+            self._tables[number] = {t: optimal_huffman_spec(self._counts[number][t]) for t in used
+                                    } if codes_the_data(scan) else {}
+        return self._tables[number]
 
     def _write_scan(self, scan: Scan, codes: np.ndarray, lengths: np.ndarray) -> Iterator[bytes]:
         units = zip(self._unit_rows, self.spool.strips(), strict=True)
