@@ -405,3 +405,23 @@ def test_the_file_holds_the_baseline_files_coefficients(tmp_path, subsampling, r
     # (ffmpeg 5 says "EOI missing" of a progressive file with restart markers, Pillow's too.)
     assert np.array_equal(ffmpeg_decode(progressive, False, tmp_path, tiny=restart_rows > 0),
                           ffmpeg_decode(baseline, False, tmp_path))
+
+
+def test_every_other_option_goes_along(tmp_path) -> None:
+    pixels = example_image(45, 33)
+    tables = [list(range(1, 65)), [7] * 64]
+    metadata = {"dpi": (300, 300), "icc_profile": bytes(range(256)) * 3,
+                "exif": b"Exif\x00\x00" + bytes(40), "comment": "scan 42"}
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "JPEG", progressive=True, subsampling=2, qtables=tables,
+                                 restart_marker_rows=1, **metadata)
+    assert stripjpeg.encode(pixels, None, "4:2:0", progressive=True, qtables=tables,
+                            **metadata) == buffer.getvalue()
+    # optimize changes nothing: progressive tables are always optimized.
+    assert stripjpeg.encode(pixels, 80, progressive=True, optimize=True) == \
+        stripjpeg.encode(pixels, 80, progressive=True) == pillow_progressive(pixels, 80, "4:4:4", 1)
+    # The exact DCT: the same coefficients as its baseline file.
+    exact = stripjpeg.encode(pixels, 90, progressive=True, dct="exact")
+    baseline = stripjpeg.encode(pixels, 90, dct="exact")
+    assert all(np.array_equal(a, b) for a, b in zip(read_coefficients(exact),
+                                                     read_coefficients(baseline)))
