@@ -425,3 +425,15 @@ def test_every_other_option_goes_along(tmp_path) -> None:
     baseline = stripjpeg.encode(pixels, 90, dct="exact")
     assert all(np.array_equal(a, b) for a, b in zip(read_coefficients(exact),
                                                      read_coefficients(baseline)))
+
+
+def test_the_cli_refuses_a_bad_script_in_one_line_and_writes_nothing(tmp_path) -> None:
+    Image.fromarray(example_image(16, 16)).save(tmp_path / "in.png")
+    (tmp_path / "scans.txt").write_text("0: 1-63, 0, 0;\n")
+    result = subprocess.run([sys.executable, "-m", "stripjpeg", "encode", str(tmp_path / "in.png"),
+                             "-o", str(tmp_path / "out.jpg"), "--scans", str(tmp_path / "scans.txt")],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr == ("stripjpeg: error: scan 0 (components (0,), Ss=1, Se=63, Ah=0, Al=0): an "
+                             "AC scan of component 0 comes before any DC scan of it\n")
+    assert not (tmp_path / "out.jpg").exists()
