@@ -17,7 +17,6 @@ into it (``encode``, ``save``, ``Encoder``, ``iter_encode`` in :mod:`stripjpeg.a
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Union
 
@@ -25,6 +24,7 @@ import numpy as np
 
 from . import backends, markers, scheduler
 from .backends import EntropyState, StageTable, final_byte
+from .notices import progress_bar
 from .optimize import SpoolingEncoder, count_strip_task, count_strips
 from .options import EncodeOptions, check_dimensions, check_mode
 from .plan import Plan, make_plan
@@ -104,7 +104,7 @@ class StripEncoder:
         self.bytes_out = 0
         self.restart_offsets: list[int] = []
         self.closed = False
-        self._progress = _progress_bar(height) if options.progress else None
+        self._progress = progress_bar(height) if options.progress else None
 
     # -- the file, in order ---------------------------------------------------------------
 
@@ -312,13 +312,6 @@ class StripEncoder:
         if self._progress is not None:
             self._progress.close()
 
-
-def _progress_bar(total_rows: int) -> Any:
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        raise ValueError("progress=True needs the tqdm package: pip install tqdm") from None
-    return tqdm(total=total_rows, unit="row", file=sys.stderr, desc="stripjpeg")
 
 
 # --- Building the core ---------------------------------------------------------------------

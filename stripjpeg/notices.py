@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 import warnings
 from types import FrameType
+from typing import Any
 
 #: The package whose frames are skipped: "stripjpeg".
 PACKAGE = __name__.rpartition(".")[0]
@@ -37,3 +38,16 @@ def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
 def _in_package(frame: FrameType) -> bool:
     module = frame.f_globals.get("__name__", "")
     return module == PACKAGE or module.startswith(PACKAGE + ".")
+
+
+def progress_bar(total_rows: int) -> Any:
+    """A tqdm bar on stderr counting rows encoded, for ``progress=True``.
+
+    Raises:
+        ValueError: tqdm is not installed.
+    """
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        raise ValueError("progress=True needs the tqdm package: pip install tqdm") from None
+    return tqdm(total=total_rows, unit="row", file=sys.stderr, desc="stripjpeg")

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -36,6 +35,7 @@ import numpy as np
 
 from . import backends, markers, scheduler
 from .backends import StageTable
+from .notices import progress_bar
 from .optimize import optimal_huffman_spec
 from .options import EncodeOptions, check_dimensions, check_mode
 from .plan import Plan, Scan, make_plan
@@ -197,7 +197,7 @@ class ProgressiveEncoder:
         self.bytes_out = 0
         self.restart_offsets: list[int] = []
         self.closed = False
-        self._progress = _progress_bar(height) if options.progress else None
+        self._progress = progress_bar(height) if options.progress else None
 
     # -- what a caller may look at ------------------------------------------------------------
 
@@ -478,10 +478,3 @@ class ProgressiveEncoder:
             if self._progress is not None:
                 self._progress.close()
 
-
-def _progress_bar(total_rows: int) -> Any:
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        raise ValueError("progress=True needs the tqdm package: pip install tqdm") from None
-    return tqdm(total=total_rows, unit="row", file=sys.stderr, desc="stripjpeg")
