@@ -98,8 +98,8 @@ MAX_COMPONENTS_IN_SCAN = 4
 #: At most ten blocks in the MCU of an interleaved scan (T.81 B.2.3; libjpeg's C_MAX_BLOCKS_IN_MCU).
 MAX_BLOCKS_IN_MCU = 10
 #: Ah and Al are 4-bit fields given the range 0..13 (T.81 B.2.3, Table B.3). libjpeg allows only
-#: 0..10 in a progressive scan of 8-bit samples (jcmaster.c's validate_script); the progressive
-#: process will add that limit.
+#: 0..10 in a progressive scan of 8-bit samples (jcmaster.c's validate_script), the limit
+#: scans.check_progressive_script adds for the progressive process.
 MAX_SUCCESSIVE_APPROXIMATION = 13
 
 
