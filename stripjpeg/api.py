@@ -239,8 +239,9 @@ def encode(pixels: Any, quality: int | None = None, subsampling: str = "4:4:4", 
             ``qtables``, 50: those tables exactly as given.
         subsampling: "4:4:4" (default), "4:2:2" or "4:2:0".
         backend: engine name (see ``stripjpeg.backends.available()``); None picks the fastest.
-        dct: "islow" (libjpeg's integer DCT: the same bytes as libjpeg-turbo) or "exact" (the
-            float64 DCT-II of T.81 A.3.3, the same bytes on every backend).
+        dct: "islow" (libjpeg's integer DCT: the same bytes as libjpeg-turbo), "ifast"
+            (libjpeg's fast integer DCT: the same bytes as ``cjpeg -dct fast``) or "exact"
+            (the float64 DCT-II of T.81 A.3.3, the same bytes on every backend).
         restart_rows: a restart marker after every this many MCU rows (default 1); 0 for none.
         workers: threads for independent strips; None = all cores (one for the numpy
             backend, which holds the GIL).
@@ -271,7 +272,8 @@ def encode(pixels: Any, quality: int | None = None, subsampling: str = "4:4:4", 
 
     Returns:
         The JPEG file as bytes: the same bytes Pillow writes with the same options
-        (``restart_rows`` is Pillow's ``restart_marker_rows``) when ``dct="islow"``.
+        (``restart_rows`` is Pillow's ``restart_marker_rows``) when ``dct="islow"``; with
+        ``dct="ifast"``, those of ``cjpeg -dct fast`` (Pillow has no ifast option).
     """
     options = make_options(quality=quality, subsampling=subsampling, backend=backend, dct=dct,
                            restart_rows=restart_rows, workers=workers, executor=executor,

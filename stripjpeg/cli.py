@@ -282,7 +282,8 @@ def _report(path: str, width: int, height: int, seconds: float, what: str = "enc
 
 def matches_pillow(path: str, pixels: np.ndarray, options: dict[str, Any]) -> bool | None:
     """Whether the file holds the bytes Pillow writes for the same pixels and options; None
-    when that cannot be checked (no Pillow; ``dct="exact"``; a side over 65500, which
+    when that cannot be checked (no Pillow; a dct other than islow, which Pillow cannot ask
+    for; a side over 65500, which
     Pillow refuses)."""
     try:
         import io

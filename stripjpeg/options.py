@@ -22,9 +22,10 @@ from .tables import ICC_CHUNK, MAX_ICC_SEGMENTS, MAX_SEGMENT_PAYLOAD
 #: Chroma components always have factors (1, 1), as libjpeg sets them.
 SUBSAMPLING_FACTORS = {"4:4:4": (1, 1), "4:2:2": (2, 1), "4:2:0": (2, 2)}
 
-#: DCT methods: libjpeg's accurate integer DCT (jfdctint.c), and the exact float64
-#: orthonormal DCT-II of T.81 A.3.3 (through SciPy).
-DCT_METHODS = ("islow", "exact")
+#: DCT methods: libjpeg's accurate integer DCT (jfdctint.c), its fast integer DCT
+#: (jfdctfst.c, ``cjpeg -dct fast``), and the exact float64 orthonormal DCT-II of T.81 A.3.3
+#: (through SciPy).
+DCT_METHODS = ("islow", "ifast", "exact")
 #: Names kept for methods to come: "float" will be libjpeg's float DCT (jfdctflt.c), whose
 #: bytes differ from the exact DCT's, so the name is not given to the exact one meanwhile.
 RESERVED_DCT_METHODS = ("float",)
@@ -56,8 +57,9 @@ class EncodeOptions:
         quality: IJG quality 1..100, or None: 100 (all quantization steps 1), or with
             ``qtables``, the tables exactly as given.
         subsampling: ``"4:4:4"``, ``"4:2:2"`` or ``"4:2:0"`` (ignored for grayscale).
-        dct: ``"islow"`` (libjpeg's integer DCT, bit-exact with libjpeg-turbo) or ``"exact"``
-            (the float64 DCT-II of T.81 A.3.3; the same bytes on every backend).
+        dct: ``"islow"`` (libjpeg's integer DCT, bit-exact with libjpeg-turbo), ``"ifast"``
+            (libjpeg's fast integer DCT, bit-exact with ``cjpeg -dct fast``; less accurate)
+            or ``"exact"`` (the float64 DCT-II of T.81 A.3.3; the same bytes on every backend).
             ``"float"`` is reserved for libjpeg's float DCT and not implemented yet.
         restart_rows: a restart marker after every this many MCU rows; 0 = no restart markers.
         backend: backend name, or None for the default (see :mod:`stripjpeg.backends`).

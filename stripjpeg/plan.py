@@ -232,7 +232,7 @@ class Plan:
         quant_tables: one uint16 table of 64 divisors per table index, natural order.
         dc_tables, ac_tables: Huffman tables per table index, as BITS/HUFFVAL.
         dc_codes, ac_codes: per table index, ``(codes, lengths)`` lookup arrays by symbol.
-        dct: ``"islow"`` or ``"exact"``.
+        dct: ``"islow"``, ``"ifast"`` or ``"exact"``.
     """
 
     width: int

@@ -312,6 +312,31 @@ FIX_2_053119869 = fix(2.053119869, CONST_BITS)
 FIX_2_562915447 = fix(2.562915447, CONST_BITS)
 FIX_3_072711026 = fix(3.072711026, CONST_BITS)
 
+#: jfdctfst.c (the fast AA&N DCT, JDCT_IFAST): its constants' fraction bits. Only 8, so that
+#: every product fits 16 bits; the products are truncated (jfdctfst.c's DESCALE is a plain
+#: right shift unless USE_ACCURATE_ROUNDING, which libjpeg-turbo does not define).
+IFAST_CONST_BITS = 8
+#: jfdctfst.c's four multipliers of the Arai-Agui-Nakajima flowgraph.
+IFAST_FIX_0_382683433 = fix(0.382683433, IFAST_CONST_BITS)   # 98: sin(pi/8)
+IFAST_FIX_0_541196100 = fix(0.541196100, IFAST_CONST_BITS)   # 139: cos(3pi/8) * sqrt(2)
+IFAST_FIX_0_707106781 = fix(0.707106781, IFAST_CONST_BITS)   # 181: cos(pi/4)
+IFAST_FIX_1_306562965 = fix(1.306562965, IFAST_CONST_BITS)   # 334: cos(pi/8) * sqrt(2)
+
+
+def _aan_scales() -> np.ndarray:
+    """jcdctmgr.c's ``aanscales``: ``s[v] * s[u]`` with 14 fraction bits, where ``s[0] = 1``
+    and ``s[k] = cos(k pi / 16) * sqrt(2)``: how much larger than the true DCT's the AA&N
+    DCT leaves coefficient ``[v][u]`` (besides the factor 8 of both integer DCTs)."""
+    s = np.array([1.0] + [np.cos(k * np.pi / 16) * np.sqrt(2) for k in range(1, 8)])
+    return np.floor(np.outer(s, s) * (1 << AAN_SCALE_BITS) + 0.5).astype(np.int64).reshape(64)
+
+
+#: The fraction bits of :data:`AAN_SCALES` (jcdctmgr.c's CONST_BITS for JDCT_IFAST).
+AAN_SCALE_BITS = 14
+#: jcdctmgr.c's ``aanscales``, natural order (tests/test_ifast.py checks the values).
+AAN_SCALES = _aan_scales()
+AAN_SCALES.flags.writeable = False
+
 
 # --- Huffman symbols with a meaning of their own -------------------------------------------
 

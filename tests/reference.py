@@ -120,6 +120,74 @@ def forward_dct_islow(block: list[list[int]]) -> list[list[int]]:
     return [[columns[u][v] for u in range(8)] for v in range(8)]
 
 
+def _ifast_1d(d: list[int]) -> list[int]:
+    """One pass of jfdctfst.c's jpeg_fdct_ifast as written there: MULTIPLY(v, FIX(c)) with
+    CONST_BITS = 8 and a truncating shift; the outputs stay AA&N-scaled."""
+    def multiply(v: int, c: float) -> int:
+        return (v * int(c * 256 + 0.5)) >> 8
+
+    tmp0, tmp7 = d[0] + d[7], d[0] - d[7]
+    tmp1, tmp6 = d[1] + d[6], d[1] - d[6]
+    tmp2, tmp5 = d[2] + d[5], d[2] - d[5]
+    tmp3, tmp4 = d[3] + d[4], d[3] - d[4]
+    out = [0] * 8
+    tmp10, tmp13, tmp11, tmp12 = tmp0 + tmp3, tmp0 - tmp3, tmp1 + tmp2, tmp1 - tmp2
+    out[0], out[4] = tmp10 + tmp11, tmp10 - tmp11
+    z1 = multiply(tmp12 + tmp13, 0.707106781)
+    out[2], out[6] = tmp13 + z1, tmp13 - z1
+    tmp10, tmp11, tmp12 = tmp4 + tmp5, tmp5 + tmp6, tmp6 + tmp7
+    z5 = multiply(tmp10 - tmp12, 0.382683433)
+    z2 = multiply(tmp10, 0.541196100) + z5
+    z4 = multiply(tmp12, 1.306562965) + z5
+    z3 = multiply(tmp11, 0.707106781)
+    z11, z13 = tmp7 + z3, tmp7 - z3
+    out[5], out[3], out[1], out[7] = z13 + z2, z13 - z2, z11 + z4, z11 - z4
+    return out
+
+
+def forward_dct_ifast(block: list[list[int]]) -> list[list[int]]:
+    """libjpeg's jpeg_fdct_ifast on one level-shifted block, in Python ints: rows, then
+    columns, no shifts between; coefficients 8 x s[v] x s[u] x T.81 A.3.3's (roughly)."""
+    rows = [_ifast_1d(row) for row in block]
+    columns = [_ifast_1d([rows[y][x] for y in range(8)]) for x in range(8)]
+    return [[columns[u][v] for u in range(8)] for v in range(8)]
+
+
+def ifast_divisor(q: int, v: int, u: int) -> int:
+    """jcdctmgr.c, JDCT_IFAST: DESCALE(q * aanscales[8v + u], 14 - 3), aanscales being
+    s[v] s[u] in 14-bit fixed point, s[0] = 1, s[k] = cos(k pi / 16) sqrt(2)."""
+    s = [1.0] + [math.cos(k * math.pi / 16) * math.sqrt(2) for k in range(1, 8)]
+    scale = int(s[v] * s[u] * (1 << 14) + 0.5)
+    return descale(q * scale, 11)
+
+
+def divide_by_reciprocal(x: int, divisor: int) -> int:
+    """libjpeg-turbo's quantize() (jcdctmgr.c, compute_reciprocal, 16-bit DCTELEM as in its
+    SIMD builds): round(|x| / divisor) half up, by a 16-bit reciprocal and a correction."""
+    if divisor == 1:
+        return x
+    b = divisor.bit_length() - 1
+    r = 16 + b
+    reciprocal, remainder = divmod(1 << r, divisor)
+    correction = divisor // 2
+    if remainder == 0:          # a power of two
+        reciprocal >>= 1
+        r -= 1
+    elif remainder <= divisor // 2:
+        correction += 1
+    else:
+        reciprocal += 1
+    magnitude = ((abs(x) + correction) * reciprocal) >> r
+    return magnitude if x >= 0 else -magnitude
+
+
+def quantize_ifast(coefficients: list[list[int]], table: list[int]) -> list[list[int]]:
+    """jcdctmgr.c's forward_DCT for ifast: divide by :func:`ifast_divisor` with libjpeg-turbo's
+    reciprocal multiplication (not the plain division stripjpeg's quantize uses)."""
+    return [[divide_by_reciprocal(coefficients[v][u], ifast_divisor(int(table[8 * v + u]), v, u))
+             for u in range(8)] for v in range(8)]
+
+
 def quantize(coefficients: list[list[int]], table: list[int]) -> list[list[int]]:
     """jcdctmgr.c's forward_DCT for islow: divide by q = 8 x the table step (islow's
     output is 8x scaled), rounding the magnitude half up: ``(|x| + q >> 1) // q``, sign restored."""

@@ -2,10 +2,12 @@
 
 * :func:`forward_dct_islow`  libjpeg's accurate integer DCT (jfdctint.c, JDCT_ISLOW): the
                              default, and what Pillow and cjpeg use;
+* :func:`forward_dct_ifast`  libjpeg's fast integer DCT (jfdctfst.c, JDCT_IFAST, ``cjpeg
+                             -dct fast``): the Arai-Agui-Nakajima scaled DCT, less accurate;
 * :func:`forward_dct_exact`  the exact DCT-II in float64 (SciPy), for cross-checking.
 
-:data:`FORWARD_DCT` maps each ``dct=`` name to its function; libjpeg's ifast and float DCTs
-would be two more entries. Each takes level-shifted blocks ``(..., 8, 8)`` (samples minus
+:data:`FORWARD_DCT` maps each ``dct=`` name to its function; libjpeg's float DCT would be
+one more entry. Each takes level-shifted blocks ``(..., 8, 8)`` (samples minus
 128) and returns coefficients ``[v][u]`` at the scale :data:`DCT_SCALE` gives, which the
 quantizer (:mod:`.quantize`) divides out.
 """
@@ -30,6 +32,11 @@ from ..tables import (
     FIX_2_053119869,
     FIX_2_562915447,
     FIX_3_072711026,
+    IFAST_CONST_BITS,
+    IFAST_FIX_0_382683433,
+    IFAST_FIX_0_541196100,
+    IFAST_FIX_0_707106781,
+    IFAST_FIX_1_306562965,
     PASS1_BITS,
 )
 
@@ -105,6 +112,84 @@ def forward_dct_islow(blocks: np.ndarray) -> np.ndarray:
     return descale(columns, CONST_BITS + PASS1_BITS).swapaxes(-1, -2)
 
 
+def ifast_multiply(x: np.ndarray, constant: int) -> np.ndarray:
+    """jfdctfst.c's MULTIPLY: ``x * constant / 2**8``, truncated toward minus infinity (an
+    arithmetic shift; libjpeg-turbo does not define USE_ACCURATE_ROUNDING)."""
+    return (x * constant) >> IFAST_CONST_BITS
+
+
+def ifast_butterfly(x: np.ndarray) -> np.ndarray:
+    """One 8-point pass of libjpeg's fast integer DCT (jfdctfst.c).
+
+    Arai, Agui and Nakajima's flowgraph (Trans. IEICE E-71(11), 1988; Pennebaker and
+    Mitchell's figure 4-8): 5 multiplies and 29 adds, with the outputs left *scaled*, each
+    frequency k by ``s[k] = cos(k pi / 16) * sqrt(2)`` (``s[0] = 1``) times the 8-point
+    DCT's usual factor; the quantizer folds those factors into its divisors
+    (:func:`stripjpeg.stages.quantize.ifast_divisors`). Nothing is kept in extra bits: each
+    of the 5 products is truncated to an integer at once, which is where ifast loses
+    accuracy against islow.
+
+    Args:
+        x: int32, shape ``(..., 8)``: the values along one row or column of each block.
+
+    Returns:
+        int32, shape ``(..., 8)``: scaled frequency 0..7 along that axis.
+    """
+    d = [x[..., k] for k in range(8)]
+    # Stage 1: sums and differences of mirrored samples.
+    tmp0, tmp7 = d[0] + d[7], d[0] - d[7]
+    tmp1, tmp6 = d[1] + d[6], d[1] - d[6]
+    tmp2, tmp5 = d[2] + d[5], d[2] - d[5]
+    tmp3, tmp4 = d[3] + d[4], d[3] - d[4]
+    out = [None] * 8
+
+    # Even part: a 4-point scaled DCT of the sums, one multiply (by cos(pi/4)).
+    tmp10, tmp13 = tmp0 + tmp3, tmp0 - tmp3
+    tmp11, tmp12 = tmp1 + tmp2, tmp1 - tmp2
+    out[0] = tmp10 + tmp11
+    out[4] = tmp10 - tmp11
+    z1 = ifast_multiply(tmp12 + tmp13, IFAST_FIX_0_707106781)
+    out[2] = tmp13 + z1
+    out[6] = tmp13 - z1
+
+    # Odd part: the differences, summed in pairs, then the rotation by pi/8 shared as z5
+    # (4 multiplies), then a last butterfly.
+    tmp10 = tmp4 + tmp5
+    tmp11 = tmp5 + tmp6
+    tmp12 = tmp6 + tmp7
+    z5 = ifast_multiply(tmp10 - tmp12, IFAST_FIX_0_382683433)
+    z2 = ifast_multiply(tmp10, IFAST_FIX_0_541196100) + z5
+    z4 = ifast_multiply(tmp12, IFAST_FIX_1_306562965) + z5
+    z3 = ifast_multiply(tmp11, IFAST_FIX_0_707106781)
+    z11, z13 = tmp7 + z3, tmp7 - z3
+    out[5] = z13 + z2
+    out[3] = z13 - z2
+    out[1] = z11 + z4
+    out[7] = z11 - z4
+    return np.stack(out, axis=-1)
+
+
+def forward_dct_ifast(blocks: np.ndarray) -> np.ndarray:
+    """libjpeg's fast integer forward DCT (JDCT_IFAST, jfdctfst.c) of level-shifted blocks.
+
+    Rows, then columns, with no rounding shift between or after the passes (unlike islow).
+    Coefficient ``[v][u]`` comes out as 8 times T.81 A.3.3's, times ``s[v] * s[u]`` (see
+    :func:`ifast_butterfly`), up to the truncations; quantization divides both out
+    (:func:`stripjpeg.stages.quantize.ifast_divisors`).
+
+    Args:
+        blocks: int, shape ``(..., 8, 8)``, samples minus 128.
+
+    Returns:
+        int32, shape ``(..., 8, 8)``: scaled coefficients ``[v][u]``.
+    """
+    # int32 is ample: for 8-bit samples libjpeg-turbo computes this in 16-bit lanes
+    # (jfdctfst-sse2.asm, bit-exact with the C code), so no value reaches 2**15.
+    x = blocks.astype(np.int32)
+    rows_done = ifast_butterfly(x)
+    return ifast_butterfly(rows_done.swapaxes(-1, -2)).swapaxes(-1, -2)
+
+
 def forward_dct_exact(blocks: np.ndarray) -> np.ndarray:
     """The exact 2-D DCT-II of T.81 A.3.3 in float64 (the orthonormal DCT of each axis).
 
@@ -123,8 +208,10 @@ def forward_dct_exact(blocks: np.ndarray) -> np.ndarray:
 #: The forward DCT of each ``dct=`` method: level-shifted blocks -> coefficients.
 FORWARD_DCT: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "islow": forward_dct_islow,
+    "ifast": forward_dct_ifast,
     "exact": forward_dct_exact,
 }
 
-#: How much larger than T.81's coefficients each method's are (islow keeps a factor of 8).
-DCT_SCALE: dict[str, int] = {"islow": 8, "exact": 1}
+#: How much larger than T.81's coefficients each method's are (islow keeps a factor of 8;
+#: ifast too, times a further AA&N factor per coefficient, tables.AAN_SCALES / 2**14).
+DCT_SCALE: dict[str, int] = {"islow": 8, "ifast": 8, "exact": 1}

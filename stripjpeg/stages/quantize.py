@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..plan import Plan, StripLayout
+from ..tables import AAN_SCALE_BITS, AAN_SCALES
 from .dct import FORWARD_DCT
 
 
@@ -31,13 +32,40 @@ def split_into_blocks(samples: np.ndarray) -> np.ndarray:
 
 # --- Quantization --------------------------------------------------------------------------
 
+def ifast_divisors(table: np.ndarray) -> np.ndarray:
+    """The divisors of the ifast DCT's coefficients (jcdctmgr.c, start_pass_fdctmgr, JDCT_IFAST).
+
+    Each step Q is scaled by the AA&N factor its coefficient carries and by the 8 both
+    integer DCTs keep: ``Q * AAN_SCALES / 2**11`` (14 fraction bits less the 3 of the
+    factor 8), rounded half up, as libjpeg's DESCALE does. At Q = 1 the smallest is 1.
+
+    Args:
+        table: 64 steps Q (1..255), natural order.
+
+    Returns:
+        int64, shape ``(8, 8)``.
+    """
+    steps = np.asarray(table, dtype=np.int64).reshape(64)
+    bits = AAN_SCALE_BITS - 3
+    return ((steps * AAN_SCALES + (1 << (bits - 1))) >> bits).reshape(8, 8)
+
+
+def integer_divisors(table: np.ndarray, dct: str) -> np.ndarray:
+    """The divisor of each coefficient of an integer DCT (islow or ifast), int64 ``(8, 8)``."""
+    if dct == "ifast":
+        return ifast_divisors(table)
+    return 8 * np.asarray(table, dtype=np.int64).reshape(8, 8)  # islow: 8 times T.81's
+
+
 def quantize(coefficients: np.ndarray, table: np.ndarray, dct: str) -> np.ndarray:
     """Divide each coefficient by its quantization step and round (T.81 A.3.4).
 
-    islow: the coefficients are 8x scaled, so the divisor is ``d = 8 * Q``, and libjpeg
-    rounds half away from zero in integers: ``sign(x) * ((|x| + d // 2) // d)``.
-    (libjpeg-turbo multiplies by a reciprocal instead, with identical results; a float
-    multiply by 1/d would not be.)
+    islow and ifast: the coefficients are scaled (see :func:`integer_divisors`), so the
+    divisor is ``d = 8 * Q`` (islow) or :func:`ifast_divisors` (ifast), and libjpeg rounds
+    half away from zero in integers: ``sign(x) * ((|x| + d // 2) // d)``.
+    (libjpeg-turbo multiplies by a reciprocal instead, jcdctmgr.c's compute_reciprocal,
+    with identical results for every ``|x| < 2**15`` and ``d < 2**15``, which
+    tests/test_ifast.py checks; a float multiply by 1/d would not be.)
     exact: ``sign(x) * floor(|x| / Q + 1/2)``, the same rule on exact coefficients.
 
     Args:
@@ -47,11 +75,11 @@ def quantize(coefficients: np.ndarray, table: np.ndarray, dct: str) -> np.ndarra
     Returns:
         int16, shape ``(..., 8, 8)``.
     """
-    steps = np.asarray(table, dtype=np.int64).reshape(8, 8)
-    if dct == "islow":
-        divisors = 8 * steps
+    if dct in ("islow", "ifast"):
+        divisors = integer_divisors(table, dct)
         magnitude = (np.abs(coefficients) + divisors // 2) // divisors
     else:
+        steps = np.asarray(table, dtype=np.int64).reshape(8, 8)
         magnitude = np.floor(np.abs(coefficients) / steps + 0.5)
     return (np.sign(coefficients) * magnitude).astype(np.int16)
 
