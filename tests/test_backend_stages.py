@@ -73,7 +73,9 @@ def twin_samples(pixels: np.ndarray, plan) -> list[list[list[int]]]:
 
 
 def twin_blocks(samples: list, plan, rows: int) -> list[list]:
-    """forward_dct (islow) from the twins: per component a grid of natural-order blocks."""
+    """forward_dct (islow or ifast) from the twins: per component a grid of natural-order blocks."""
+    dct, quantize = ((twin.forward_dct_ifast, twin.quantize_ifast) if plan.dct == "ifast"
+                     else (twin.forward_dct_islow, twin.quantize))
     out = []
     for plane, component, layout in zip(samples, plan.components, plan.strip_layout(rows)):
         table = [int(q) for q in plan.quant_tables[component.quant_index]]
@@ -82,7 +84,7 @@ def twin_blocks(samples: list, plan, rows: int) -> list[list]:
             row = []
             for c in range(layout.real_block_cols):
                 shifted = [[int(plane[8 * r + y][8 * c + x]) - 128 for x in range(8)] for y in range(8)]
-                quantized = twin.quantize(twin.forward_dct_islow(shifted), table)
+                quantized = quantize(dct(shifted), table)
                 row.append([value for line in quantized for value in line])
             grid.append(row)
         out.append(twin.add_dummy_blocks(grid, component.mcu_h, component.mcu_v))
@@ -103,9 +105,10 @@ def test_prepare_samples(backend, strip):
     assert [s.tolist() for s in ours] == [s.tolist() for s in numpy] == twin_samples(pixels, plan)
 
 
+@pytest.mark.parametrize("dct", ["islow", "ifast"])
 @given(st.data())
-def test_forward_dct(backend, data):
-    plan, pixels = data.draw(strips())
+def test_forward_dct(backend, dct, data):
+    plan, pixels = data.draw(strips(dct))
     rows = pixels.shape[0]
     samples = [data.draw(dense(np.uint8, s.shape, 0, 255)) for s in prepare_samples(pixels, plan)]
     ours = table_of(backend, plan).forward_dct(samples, plan, rows)
@@ -236,7 +239,8 @@ def test_progressive_stages(backend, data):
 
 PICTURE = np.random.default_rng(5).integers(0, 256, (37, 29, 3), dtype=np.uint8)
 CASES = [dict(quality=90), dict(quality=75, subsampling="4:2:0", restart_rows=0),
-         dict(quality=80, subsampling="4:2:2", optimize=True), dict(quality=85, dct="exact")]
+         dict(quality=80, subsampling="4:2:2", optimize=True), dict(quality=85, dct="exact"),
+         dict(quality=70, subsampling="4:2:0", dct="ifast")]
 
 
 @pytest.mark.parametrize("forced", [*STAGES, *FUSED, "all", "entropy_encode,forward_dct"])
@@ -264,6 +268,10 @@ def test_numba_table_uses_its_own_stages_and_declines_the_exact_dct():
     for stage in STAGES:
         assert getattr(islow, stage) == getattr(numba, stage)
     assert islow.encode_strips_fused == numba.encode_strips_fused and islow.fallbacks == frozenset()
+    ifast = numba.stage_table(make_plan(29, 37, 3, EncodeOptions(dct="ifast")))
+    for stage in STAGES:
+        assert getattr(ifast, stage) == getattr(numba, stage)
+    assert ifast.encode_strips_fused == numba.encode_strips_fused and ifast.fallbacks == frozenset()
     exact = numba.stage_table(make_plan(29, 37, 3, EncodeOptions(dct="exact")))
     assert exact.forward_dct is quantized_blocks and exact.prepare_samples == numba.prepare_samples
     assert exact.transform_fused is None and exact.encode_strips_fused is None

@@ -183,12 +183,16 @@ def test_noise_at_quality_100_fits_the_worst_case_buffer() -> None:
 
 
 def test_reciprocal_quantization_is_exact_for_every_baseline_divisor() -> None:
-    # The kernel divides n = |x| + d/2 by d = 8 * Q as (n * ceil(2**32 / d)) >> 32.
+    # The kernel divides n = |x| + d/2 by d as (n * ceil(2**32 / d)) >> 32: d = 8 * Q for
+    # islow, and every divisor ifast's AA&N scaling gives a baseline step Q.
+    from stripjpeg.stages.quantize import ifast_divisors
+
     n = np.arange(1 << 17, dtype=np.int64)
-    for q in range(1, 256):
-        d = 8 * q
+    divisors = {8 * q for q in range(1, 256)}
+    divisors |= {int(d) for q in range(1, 256) for d in ifast_divisors(np.full(64, q)).ravel()}
+    for d in sorted(divisors):
         reciprocal = -(-(1 << 32) // d)
-        assert np.array_equal((n * reciprocal) >> 32, n // d), q
+        assert np.array_equal((n * reciprocal) >> 32, n // d), d
 
 
 @needs_numba
@@ -261,8 +265,9 @@ def test_the_kernels_literal_constants_equal_tables() -> None:
 
     copies = {"SCALEBITS": colour, "CONST_BITS": numba_dct, "PASS1_BITS": numba_dct,
               "EOB": numba_huffman, "ZRL": numba_huffman,
-              **{name: numba_dct for name in dir(tables) if name.startswith("FIX_")}}
-    assert len(copies) == 17
+              "IFAST_CONST_BITS": numba_dct,
+              **{name: numba_dct for name in dir(tables) if name.startswith(("FIX_", "IFAST_FIX_"))}}
+    assert len(copies) == 22
     for name, module in copies.items():
         assert getattr(module, name) == getattr(tables, name), name
     weights = [[colour.Y_RED, colour.Y_GREEN, colour.Y_BLUE],
@@ -305,6 +310,35 @@ def test_group_dct_equals_numpy_on_extreme_and_random_blocks() -> None:
     samples = np.concatenate([extreme, random]).astype(np.uint8)        # (blocks, y, x)
     plane = np.ascontiguousarray(samples.transpose(1, 0, 2).reshape(8, n_blocks * 8))
     expected = forward_dct_islow(samples.astype(np.int32) - 128).reshape(n_blocks, 64)
+    for first in range(0, n_blocks, LANES):
+        ours = group_dct(plane, first)                                 # (64, LANES)
+        np.testing.assert_array_equal(ours.T, expected[first:first + LANES])
+
+
+@needs_numba
+def test_group_ifast_dct_equals_numpy_on_extreme_and_random_blocks() -> None:
+    """The side-by-side int32 fast DCT (fdct_ifast_group) equals the NumPy stage's, on every
+    sign pattern of -128/127 (jfdctfst's largest values) and on random blocks."""
+    import numba
+
+    from stripjpeg.backends.numba_dct import LANES, fdct_ifast_group
+    from stripjpeg.stages.dct import forward_dct_ifast
+
+    @numba.njit
+    def group_dct(plane, first):
+        words = plane.view(np.uint64)
+        work = np.empty((64, LANES), np.int32)
+        coefficients = np.empty((64, LANES), np.int32)
+        fdct_ifast_group(words, 0, first, work, coefficients)
+        return coefficients
+
+    rng = np.random.default_rng(13)
+    n_blocks = 40 * LANES
+    extreme = np.where(rng.random((n_blocks // 2, 8, 8)) < 0.5, 0, 255)
+    random = rng.integers(0, 256, (n_blocks // 2, 8, 8))
+    samples = np.concatenate([extreme, random]).astype(np.uint8)        # (blocks, y, x)
+    plane = np.ascontiguousarray(samples.transpose(1, 0, 2).reshape(8, n_blocks * 8))
+    expected = forward_dct_ifast(samples.astype(np.int32) - 128).reshape(n_blocks, 64)
     for first in range(0, n_blocks, LANES):
         ours = group_dct(plane, first)                                 # (64, LANES)
         np.testing.assert_array_equal(ours.T, expected[first:first + LANES])

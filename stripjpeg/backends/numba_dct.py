@@ -1,11 +1,12 @@
 """The fast path, stage 2: forward DCT, quantization and dummy blocks of a strip.
 
-libjpeg's integer DCT (jfdctint.c) and quantization (jcdctmgr.c) as in
-:mod:`stripjpeg.stages.dct` (``forward_dct_islow``) and :mod:`stripjpeg.stages.quantize`
-(``quantize``, ``add_dummy_blocks``), LANES blocks at a time:
+libjpeg's integer DCTs (jfdctint.c, jfdctfst.c) and quantization (jcdctmgr.c) as in
+:mod:`stripjpeg.stages.dct` (``forward_dct_islow``, ``forward_dct_ifast``) and
+:mod:`stripjpeg.stages.quantize` (``quantize``, ``add_dummy_blocks``), LANES blocks at a time:
 
 * :func:`transform_blocks`  one component's blocks: level shift and forward DCT
-                            (:func:`fdct_islow_group`), quantization by reciprocal
+                            (:func:`fdct_islow_group` or :func:`fdct_ifast_group`, as the
+                            ``fast`` argument says), quantization by reciprocal
                             multiplication written straight into zigzag order
                             (:func:`quantize_group`), dummy blocks
 * :func:`transform_strip`   a strip's pixels -> the quantized blocks of every component
@@ -43,6 +44,12 @@ FIX_1_961570560 = 16069
 FIX_2_053119869 = 16819
 FIX_2_562915447 = 20995
 FIX_3_072711026 = 25172
+#: jfdctfst.c (tables.IFAST_CONST_BITS, IFAST_FIX_*).
+IFAST_CONST_BITS = 8
+IFAST_FIX_0_382683433 = 98
+IFAST_FIX_0_541196100 = 139
+IFAST_FIX_0_707106781 = 181
+IFAST_FIX_1_306562965 = 334
 
 #: Where coefficient k (natural order) is stored: in place, or at its zigzag position.
 #: Both read-only (as the tables' zigzag order is), so that numba compiles one version of the
@@ -109,6 +116,34 @@ def islow_1d(d0, d1, d2, d3, d4, d5, d6, d7, shift):
 
 
 @inline_kernel
+def ifast_multiply(x, constant):
+    """jfdctfst.c's MULTIPLY: ``x * constant >> 8``, truncated, in int32."""
+    return I32(I32(x * constant) >> IFAST_CONST_BITS)
+
+
+@inline_kernel
+def ifast_1d(d0, d1, d2, d3, d4, d5, d6, d7):
+    """One 8-point pass of libjpeg's fast integer DCT (jfdctfst.c, the AA&N flowgraph) on
+    int32 values, outputs left scaled; see stages.dct.ifast_butterfly for the steps."""
+    tmp0, tmp7 = I32(d0 + d7), I32(d0 - d7)
+    tmp1, tmp6 = I32(d1 + d6), I32(d1 - d6)
+    tmp2, tmp5 = I32(d2 + d5), I32(d2 - d5)
+    tmp3, tmp4 = I32(d3 + d4), I32(d3 - d4)
+    tmp10, tmp13 = I32(tmp0 + tmp3), I32(tmp0 - tmp3)
+    tmp11, tmp12 = I32(tmp1 + tmp2), I32(tmp1 - tmp2)
+    z1 = ifast_multiply(I32(tmp12 + tmp13), IFAST_FIX_0_707106781)
+    out0, out4 = I32(tmp10 + tmp11), I32(tmp10 - tmp11)
+    out2, out6 = I32(tmp13 + z1), I32(tmp13 - z1)
+    tmp10, tmp11, tmp12 = I32(tmp4 + tmp5), I32(tmp5 + tmp6), I32(tmp6 + tmp7)
+    z5 = ifast_multiply(I32(tmp10 - tmp12), IFAST_FIX_0_382683433)
+    z2 = I32(ifast_multiply(tmp10, IFAST_FIX_0_541196100) + z5)
+    z4 = I32(ifast_multiply(tmp12, IFAST_FIX_1_306562965) + z5)
+    z3 = ifast_multiply(tmp11, IFAST_FIX_0_707106781)
+    z11, z13 = I32(tmp7 + z3), I32(tmp7 - z3)
+    return (out0, I32(z11 + z4), out2, I32(z13 - z2), out4, I32(z13 + z2), out6, I32(z11 - z4))
+
+
+@inline_kernel
 def level_shifted(word, x):
     """Sample x of a block row packed in a little-endian uint64 word, minus 128 (the level
     shift of T.81 A.3.1), as int32."""
@@ -155,16 +190,45 @@ def fdct_islow_group(words, top, first, work, coefficients):
 
 
 @inline_kernel
+def fdct_ifast_group(words, top, first, work, coefficients):
+    """libjpeg's fast integer DCT (rows, then columns, no rounding shifts) of LANES blocks
+    side by side; the arguments and layouts are those of :func:`fdct_islow_group`, the
+    coefficients scaled as stages.dct.forward_dct_ifast leaves them."""
+    lanes = work.shape[1]  # not the constant LANES (see fdct_islow_group)
+    for y in range(8):
+        line = words[top + y]
+        for b in range(lanes):
+            word = line[first + b]
+            o0, o1, o2, o3, o4, o5, o6, o7 = ifast_1d(
+                level_shifted(word, 0), level_shifted(word, 1), level_shifted(word, 2),
+                level_shifted(word, 3), level_shifted(word, 4), level_shifted(word, 5),
+                level_shifted(word, 6), level_shifted(word, 7))
+            work[y, b], work[8 + y, b], work[16 + y, b], work[24 + y, b] = o0, o1, o2, o3
+            work[32 + y, b], work[40 + y, b], work[48 + y, b], work[56 + y, b] = o4, o5, o6, o7
+    for u in range(8):
+        column = 8 * u
+        for b in range(lanes):
+            o0, o1, o2, o3, o4, o5, o6, o7 = ifast_1d(
+                work[column, b], work[column + 1, b], work[column + 2, b], work[column + 3, b],
+                work[column + 4, b], work[column + 5, b], work[column + 6, b], work[column + 7, b])
+            coefficients[u, b], coefficients[8 + u, b] = o0, o1
+            coefficients[16 + u, b], coefficients[24 + u, b] = o2, o3
+            coefficients[32 + u, b], coefficients[40 + u, b] = o4, o5
+            coefficients[48 + u, b], coefficients[56 + u, b] = o6, o7
+
+
+@inline_kernel
 def quantize_group(coefficients, divisors, reciprocals, order, out):
     """Quantize LANES blocks side by side: round half away from zero, ``(|x| + d/2) // d``
     with the sign put back (jcdctmgr.c), by reciprocal multiplication.
 
     Args:
-        coefficients: int32 ``(64, LANES)`` islow coefficients (times 8).
-        divisors, reciprocals: int64 (64,), natural order: ``8 * Q`` and
-            ``ceil(2**32 / (8 * Q))``; ``(n * reciprocal) >> 32 == n // divisor`` for every
-            ``n < 2**21`` (the error term ``n * (reciprocal * divisor - 2**32) / 2**32``
-            stays below ``1 / divisor``), so no division is needed.
+        coefficients: int32 ``(64, LANES)`` islow or ifast coefficients.
+        divisors, reciprocals: int64 (64,), natural order: ``d`` (``8 * Q`` for islow,
+            stages.quantize.ifast_divisors for ifast, at most 4095 either way for Q <= 255)
+            and ``ceil(2**32 / d)``; ``(n * reciprocal) >> 32 == n // d`` whenever
+            ``n * (reciprocal * d - 2**32) < 2**32``, which holds for every ``n < 2**20``
+            as ``reciprocal * d - 2**32 < d < 2**12``, so no division is needed.
         order: int64 (64,): the row of ``out`` coefficient ``k`` goes to: ``k`` itself, or
             its zigzag position (quantization and zigzag fused).
         out: int16 ``(64, LANES)``.
@@ -180,8 +244,8 @@ def quantize_group(coefficients, divisors, reciprocals, order, out):
 
 
 @kernel
-def transform_blocks(plane, real_rows, real_cols, block_cols, mcu_h, divisors, reciprocals, order,
-                     out):
+def transform_blocks(plane, real_rows, real_cols, block_cols, mcu_h, fast, divisors, reciprocals,
+                     order, out):
     """One component's quantized blocks for a strip, dummy blocks included.
 
     Args:
@@ -190,7 +254,8 @@ def transform_blocks(plane, real_rows, real_cols, block_cols, mcu_h, divisors, r
         real_rows, real_cols: blocks holding image samples.
         block_cols: blocks across the strip, dummy blocks included.
         mcu_h: blocks across one MCU (dummy blocks copy DCs within an MCU).
-        divisors, reciprocals: int64 (64,), see :func:`quantize_group`.
+        fast: True for the ifast DCT (jfdctfst.c), False for islow (jfdctint.c).
+        divisors, reciprocals: int64 (64,), the DCT's, see :func:`quantize_group`.
         order: int64 (64,), see :func:`quantize_group`.
         out: int16 ``(block_rows, groups, 64, LANES)`` to fill: block ``(row, col)`` is
             ``out[row, col // LANES, :, col % LANES]``.
@@ -200,7 +265,10 @@ def transform_blocks(plane, real_rows, real_cols, block_cols, mcu_h, divisors, r
     coefficients = np.empty((64, LANES), np.int32)
     for row in range(real_rows):
         for group in range((real_cols + LANES - 1) // LANES):
-            fdct_islow_group(words, 8 * row, group * LANES, work, coefficients)
+            if fast:
+                fdct_ifast_group(words, 8 * row, group * LANES, work, coefficients)
+            else:
+                fdct_islow_group(words, 8 * row, group * LANES, work, coefficients)
             quantize_group(coefficients, divisors, reciprocals, order, out[row, group])
     fill_dummy_blocks(out, real_rows, real_cols, block_cols, mcu_h)
 
@@ -231,7 +299,7 @@ H_RATIO, V_RATIO, REAL_ROWS, REAL_COLS, BLOCK_ROWS, BLOCK_COLS, INPUT_ROWS, MCU_
 
 
 @kernel
-def transform_strip(pixels, layout, plane_rows, plane_cols, divisors, reciprocals, order):
+def transform_strip(pixels, layout, plane_rows, plane_cols, fast, divisors, reciprocals, order):
     """One strip's pixels -> the quantized blocks of every component.
 
     Args:
@@ -239,7 +307,8 @@ def transform_strip(pixels, layout, plane_rows, plane_cols, divisors, reciprocal
         layout: int64 ``(n_components, 9)``, the columns named above (H_RATIO...).
         plane_rows, plane_cols: size of the full-resolution planes (every luma block, and
             every sample the downsampling reads; ``plane_cols`` a multiple of ``8 * LANES``).
-        divisors, reciprocals: ``(n_tables, 64)``, see :func:`transform_blocks`.
+        fast, divisors, reciprocals: the DCT (ifast or islow) and its ``(n_tables, 64)``
+            tables, see :func:`transform_blocks`.
         order: see :func:`transform_blocks`.
 
     Returns:
@@ -263,7 +332,7 @@ def transform_strip(pixels, layout, plane_rows, plane_cols, divisors, reciprocal
             downsample(planes[c], layout[c, V_RATIO], layout[c, INPUT_ROWS], real_cols * 8, plane)
         q = layout[c, QUANT]
         transform_blocks(plane, layout[c, REAL_ROWS], layout[c, REAL_COLS], layout[c, BLOCK_COLS],
-                         layout[c, MCU_H], divisors[q], reciprocals[q], order,
+                         layout[c, MCU_H], fast, divisors[q], reciprocals[q], order,
                          blocks[c, :layout[c, BLOCK_ROWS]])
     return blocks
 
