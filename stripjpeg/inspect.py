@@ -64,7 +64,10 @@ class BlockTrace:
         y: the Y samples, ``(8, 8)`` (libjpeg's fixed-point conversion).
         shifted: ``y - 128`` (level shift, T.81 A.3.1).
         dct: the forward DCT, ``(8, 8)`` ``[v][u]``; islow gives integers 8 times the
-            T.81 A.3.3 values (``dct_scale`` = 8), exact the exact values (scale 1).
+            T.81 A.3.3 values (``dct_scale`` = 8), ifast integers 8 times them further
+            scaled by AA&N's ``s[v] * s[u]`` (``dct_scale`` = 8; see
+            stages.quantize.ifast_divisors, which folds that factor into the divisors
+            made from ``table``), exact the exact values (scale 1).
         table: the quantization steps, ``(8, 8)``.
         quantized: the coefficients written to the file, ``(8, 8)`` natural order.
         zigzag: the same 64 values in zigzag order (T.81 Figure A.6).
