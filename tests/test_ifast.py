@@ -15,6 +15,7 @@ from PIL import Image
 
 import stripjpeg
 from stripjpeg import tables
+from stripjpeg.cli import main
 from stripjpeg.examples import example_image
 from stripjpeg.inspect import read_coefficients, trace_block
 from stripjpeg.stages.dct import DCT_SCALE, FORWARD_DCT, forward_dct_ifast
@@ -185,3 +186,12 @@ def test_trace_block_is_the_files_block(quality) -> None:
         trace = trace_block(pixels, row, col, quality=quality, subsampling="4:2:0", dct="ifast")
         assert trace.quantized.tolist() == luma[row, col].tolist()
         assert trace.dct_scale == 8
+
+
+def test_the_cli_writes_cjpegs_bytes(tmp_path) -> None:
+    pixels = example_image(45, 29)
+    source = tmp_path / "in.ppm"
+    Image.fromarray(pixels).save(source)
+    assert main(["encode", str(source), "-o", str(tmp_path / "out.jpg"), "-q", "80",
+                 "--subsampling", "4:2:0", "--restart-rows", "0", "--dct", "ifast"]) == 0
+    assert (tmp_path / "out.jpg").read_bytes() == cjpeg_fast(pixels, tmp_path, 80, "-sample", "2x2")
