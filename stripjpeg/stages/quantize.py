@@ -64,8 +64,9 @@ def quantize(coefficients: np.ndarray, table: np.ndarray, dct: str) -> np.ndarra
     divisor is ``d = 8 * Q`` (islow) or :func:`ifast_divisors` (ifast), and libjpeg rounds
     half away from zero in integers: ``sign(x) * ((|x| + d // 2) // d)``.
     (libjpeg-turbo multiplies by a reciprocal instead, jcdctmgr.c's compute_reciprocal,
-    with identical results for every ``|x| < 2**15`` and ``d < 2**15``, which
-    tests/test_ifast.py checks; a float multiply by 1/d would not be.)
+    with identical results for every ``|x| < 2**15`` and every divisor either DCT uses with
+    baseline steps, as tests/test_ifast.py checks exhaustively; a float multiply by 1/d
+    would not be.)
     exact: ``sign(x) * floor(|x| / Q + 1/2)``, the same rule on exact coefficients.
 
     Args:
