@@ -221,38 +221,52 @@ def iter_encode(strips: Iterable[Any], *, width: int, height: int, mode: str = "
     return encode_chunks(core, strips)
 
 
-def encode(pixels: Any, quality: int | None = None, subsampling: str = "4:4:4", *,
-           backend: str | None = None, dct: str = "islow", restart_rows: int = 1,
+def encode(pixels: Any, quality: int | str | None = None, subsampling: str | int | None = None, *,
+           backend: str | None = None, dct: str = "islow", restart_rows: int | None = None,
            workers: int | None = None, executor: Any = None, progress: bool = False,
            qtables: Any = None, dpi: tuple[float, float] | None = None,
-           icc_profile: bytes | None = None, exif: bytes | None = None,
+           icc_profile: bytes | None = None, exif: Any = None,
            comment: bytes | str | None = None, optimize: bool = False,
            spool_dir: str | os.PathLike | None = None,
            spool_budget: int = DEFAULT_SPOOL_BUDGET, progressive: bool = False,
-           scans: Any = None, progression: bool | None = None) -> bytes:
+           scans: Any = None, progression: bool | None = None,
+           xmp: bytes | str | None = None, extra: bytes | None = None,
+           restart_marker_rows: int | None = None, keep_rgb: bool | None = None,
+           smooth: int | None = None, streamtype: int | None = None,
+           restart_marker_blocks: int | None = None) -> bytes:
     """Encode a whole image to JPEG bytes: baseline, or progressive.
 
     Args:
         pixels: uint8 array, ``(H, W)`` grayscale, ``(H, W, 3)`` RGB or ``(H, W, 4)`` RGBA
             (alpha is dropped); any memory layout.
         quality: IJG quality 1..100; None means 100 (every quantization step 1), or with
-            ``qtables``, 50: those tables exactly as given.
-        subsampling: "4:4:4" (default), "4:2:2" or "4:2:0".
+            ``qtables``, 50: those tables exactly as given. Pillow's values mean what they
+            mean in Pillow: 0 is 1 and over 100 is 100 (libjpeg clamps them), -1 is
+            libjpeg's default (75; with ``qtables``, the tables as given), and a preset name
+            of ``PIL.JpegPresets`` ("web_low" ... "maximum") sets the preset's subsampling
+            and tables (a different ``subsampling`` or ``qtables`` with it is a ValueError).
+        subsampling: "4:4:4" (the default, also for None), "4:2:2" or "4:2:0"; Pillow's 0, 1,
+            2, -1 (libjpeg's default, 4:2:0), "4:1:1" (Pillow's old name of 4:2:0) or a
+            preset name.
         backend: engine name (see ``stripjpeg.backends.available()``); None picks the fastest.
         dct: "islow" (libjpeg's integer DCT: the same bytes as libjpeg-turbo), "ifast"
             (libjpeg's fast integer DCT: the same bytes as ``cjpeg -dct fast``) or "exact"
             (the float64 DCT-II of T.81 A.3.3, the same bytes on every backend).
-        restart_rows: a restart marker after every this many MCU rows (default 1); 0 for none.
+        restart_rows: a restart marker after every this many MCU rows (None: the default,
+            1); 0 for none.
         workers: threads for independent strips; None = all cores (one for the numpy
             backend, which holds the GIL).
         executor: a ``concurrent.futures.Executor`` to run strips on instead.
         progress: show a progress bar on stderr.
         qtables: custom quantization tables as Pillow takes them: a list of 1 to 4 tables
             of 64 values in natural (row-major) order, or a dict {index: table}; table i
-            serves component i (Y, Cb, Cr), the last table the components after it.
+            serves component i (Y, Cb, Cr), the last table the components after it. Also
+            as Pillow's text (64 integers per table, whitespace between, '#' comments) or a
+            preset name of ``PIL.JpegPresets``.
         dpi: ``(x, y)`` resolution in dots per inch for the JFIF header.
         icc_profile: ICC profile bytes (APP2 segments, split as needed).
-        exif: EXIF bytes (one APP1 segment, at most 65533 bytes).
+        exif: EXIF bytes (one APP1 segment, at most 65533 bytes), or a ``PIL.Image.Exif``
+            (its ``tobytes()``, as Pillow writes it).
         comment: a comment (COM segment); str is encoded as UTF-8.
         optimize: optimal Huffman tables for this image (two passes), as libjpeg builds them.
             A whole array is read twice (a dask array computed twice), nothing spooled.
@@ -269,6 +283,15 @@ def encode(pixels: Any, quality: int | None = None, subsampling: str = "4:4:4", 
             Huffman tables are optimized, as libjpeg always does for progressive files.
         scans: a custom scan script, which implies ``progressive``: cjpeg's ``-scans`` text,
             or a list of ``(component indices, Ss, Se, Ah, Al)`` tuples (:mod:`stripjpeg.scans`).
+        xmp: an XMP packet (bytes, or str as UTF-8): one APP1 segment after the namespace URI
+            ``http://ns.adobe.com/xap/1.0/``, at most 65504 bytes, as Pillow writes it.
+        extra: Pillow's ``extra``: whole APPn or COM segments (``FF En``, a length, data)
+            written as given, after the EXIF segment and before XMP and ICC.
+        restart_marker_rows: Pillow's name for ``restart_rows`` (Pillow's default is 0 there,
+            ours 1): given alone it sets ``restart_rows``; both, disagreeing, is a ValueError.
+        keep_rgb, smooth, streamtype, restart_marker_blocks: Pillow's options that are not
+            implemented yet: only their default (False, 0, 0, 0) or None is accepted; any
+            other value is a ValueError saying so.
 
     Returns:
         The JPEG file as bytes: the same bytes Pillow writes with the same options
@@ -279,7 +302,10 @@ def encode(pixels: Any, quality: int | None = None, subsampling: str = "4:4:4", 
                            restart_rows=restart_rows, workers=workers, executor=executor,
                            progress=progress, qtables=qtables, dpi=dpi, icc_profile=icc_profile,
                            exif=exif, comment=comment, optimize=optimize, spool_dir=spool_dir,
-                           spool_budget=spool_budget, scans=scans,
+                           spool_budget=spool_budget, scans=scans, xmp=xmp, extra=extra,
+                           restart_marker_rows=restart_marker_rows, keep_rgb=keep_rgb,
+                           smooth=smooth, streamtype=streamtype,
+                           restart_marker_blocks=restart_marker_blocks,
                            **_progressive_option(progressive, progression))
     _, chunks = image_chunks(whole_image(pixels), options)
     return b"".join(chunks)

@@ -133,6 +133,7 @@ def _add_encode_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--dpi", type=_dpi, metavar="X[,Y]", help="resolution for the JFIF header")
     group.add_argument("--icc", metavar="FILE", help="embed this ICC profile (APP2)")
     group.add_argument("--exif", metavar="FILE", help="embed these EXIF bytes (APP1)")
+    group.add_argument("--xmp", metavar="FILE", help="embed this XMP packet (APP1, as Pillow's xmp)")
     group.add_argument("--comment", help="a comment (COM segment)")
     group.add_argument("--optimize", action="store_true", help="optimal Huffman tables (two passes)")
     group.add_argument("--progressive", action="store_true",
@@ -197,6 +198,9 @@ def _qtables_from_text(text: str, path: str) -> list[list[int]]:
 
 def encode_options(args: argparse.Namespace) -> dict[str, Any]:
     """The keyword options for :func:`stripjpeg.encode` that the flags ask for."""
+    # The library takes Pillow's quality 0 and over 100 (clamped); the command line is strict.
+    if args.quality is not None and not 1 <= args.quality <= 100:
+        raise ValueError(f"quality must be from 1 to 100, got {args.quality}")
     progress = args.progress
     if progress is None:
         progress = sys.stderr.isatty() and _has_tqdm()
@@ -212,7 +216,7 @@ def encode_options(args: argparse.Namespace) -> dict[str, Any]:
             options["scans"] = file.read()
     if args.qtables:
         options["qtables"] = read_qtables(args.qtables)
-    for flag, option in (("icc", "icc_profile"), ("exif", "exif")):
+    for flag, option in (("icc", "icc_profile"), ("exif", "exif"), ("xmp", "xmp")):
         if getattr(args, flag):
             with open(getattr(args, flag), "rb") as file:
                 options[option] = file.read()
@@ -306,7 +310,7 @@ def matches_pillow(path: str, pixels: np.ndarray, options: dict[str, Any]) -> bo
             del pillow_options["quality"]
     if options["restart_rows"]:
         pillow_options["restart_marker_rows"] = options["restart_rows"]
-    for key in ("dpi", "icc_profile", "exif", "comment"):
+    for key in ("dpi", "icc_profile", "exif", "comment", "xmp"):
         if options.get(key) is not None:
             pillow_options[key] = options[key]
     buffer = io.BytesIO()

@@ -16,7 +16,15 @@ import numpy as np
 
 from .options import EncodeOptions
 from .plan import Plan, Scan
-from .tables import ICC_CHUNK, ICC_SIGNATURE, MAX_SEGMENT_PAYLOAD, ZIGZAG, HuffmanSpec
+from .tables import (
+    ICC_CHUNK,
+    ICC_SIGNATURE,
+    MAX_SEGMENT_PAYLOAD,
+    MAX_XMP,
+    XMP_SIGNATURE,
+    ZIGZAG,
+    HuffmanSpec,
+)
 
 SOI = 0xD8
 EOI = 0xD9
@@ -64,6 +72,15 @@ def write_app1_exif(exif: bytes) -> bytes:
         raise ValueError(f"exif is {len(exif)} bytes; one APP1 segment holds at most "
                          f"{MAX_SEGMENT_PAYLOAD}")
     return segment(APP1, exif)
+
+
+def write_app1_xmp(xmp: bytes) -> bytes:
+    """APP1 holding an XMP packet: ``FF E1 | length | "http://ns.adobe.com/xap/1.0/\\0" | packet``
+    (XMP Specification Part 3, 1.1.3), as Pillow writes it."""
+    if len(xmp) > MAX_XMP:
+        raise ValueError(f"xmp is {len(xmp)} bytes; one APP1 segment holds at most {MAX_XMP} "
+                         "after the XMP namespace")
+    return segment(APP1, XMP_SIGNATURE + xmp)
 
 
 def write_app2_icc(profile: bytes) -> bytes:
@@ -151,13 +168,18 @@ def write_eoi() -> bytes:
 
 def write_metadata(options: EncodeOptions) -> bytes:
     """SOI and the application segments, in the order Pillow has libjpeg write them:
-    APP0 JFIF (with the dpi if given), APP1 EXIF, APP2 ICC profile, COM."""
+    APP0 JFIF (with the dpi if given), APP1 EXIF, then Pillow's ``extra`` buffer (the caller's
+    ``extra`` segments as given, APP1 XMP, APP2 ICC profile), COM (libImaging/JpegEncode.c)."""
     if options.dpi is not None:
         parts = [write_soi(), write_app0_jfif(options.dpi, units=1)]
     else:
         parts = [write_soi(), write_app0_jfif()]
     if options.exif:
         parts.append(write_app1_exif(options.exif))
+    if options.extra:
+        parts.append(options.extra)
+    if options.xmp:
+        parts.append(write_app1_xmp(options.xmp))
     if options.icc_profile:
         parts.append(write_app2_icc(options.icc_profile))
     if options.comment:

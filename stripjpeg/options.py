@@ -15,12 +15,17 @@ from typing import Any
 import numpy as np
 
 from .notices import warn_user
+from .pillow_keywords import check_extra, translate_pillow_keywords
 from .scans import ScriptEntry, is_progressive_script, normalize_script
-from .tables import ICC_CHUNK, MAX_ICC_SEGMENTS, MAX_SEGMENT_PAYLOAD
+from .tables import ICC_CHUNK, MAX_ICC_SEGMENTS, MAX_SEGMENT_PAYLOAD, MAX_XMP
 
 #: Chroma subsampling name -> (H, V) sampling factors of the luma component (T.81 A.1.1).
 #: Chroma components always have factors (1, 1), as libjpeg sets them.
 SUBSAMPLING_FACTORS = {"4:4:4": (1, 1), "4:2:2": (2, 1), "4:2:0": (2, 2)}
+#: libjpeg's own choice, Pillow's subsampling -1 (its default): jcparam.c jpeg_set_colorspace
+#: gives YCbCr luma 2x2 (4:2:0), and a grayscale frame's one component 1x1, where a named
+#: subsampling gives it the named factors (see :func:`luma_factors`).
+LIBJPEG_DEFAULT_SUBSAMPLING = "default"
 
 #: DCT methods: libjpeg's accurate integer DCT (jfdctint.c), its fast integer DCT
 #: (jfdctfst.c, ``cjpeg -dct fast``), and the exact float64 orthonormal DCT-II of T.81 A.3.3
@@ -56,7 +61,9 @@ class EncodeOptions:
     Attributes:
         quality: IJG quality 1..100, or None: 100 (all quantization steps 1), or with
             ``qtables``, the tables exactly as given.
-        subsampling: ``"4:4:4"``, ``"4:2:2"`` or ``"4:2:0"`` (ignored for grayscale).
+        subsampling: ``"4:4:4"``, ``"4:2:2"`` or ``"4:2:0"`` (for grayscale only the factors
+            in the frame header), or ``"default"``: libjpeg's, 4:2:0 for colour and 1x1
+            for grayscale (Pillow's -1; see :data:`LIBJPEG_DEFAULT_SUBSAMPLING`).
         dct: ``"islow"`` (libjpeg's integer DCT, bit-exact with libjpeg-turbo), ``"ifast"``
             (libjpeg's fast integer DCT, bit-exact with ``cjpeg -dct fast``; less accurate)
             or ``"exact"`` (the float64 DCT-II of T.81 A.3.3; the same bytes on every backend).
@@ -75,6 +82,10 @@ class EncodeOptions:
         icc_profile: an ICC profile, written as APP2 ICC_PROFILE segments.
         exif: raw EXIF data (starting ``b"Exif\\0\\0"``), written as one APP1 segment.
         comment: a COM segment (str is encoded as UTF-8).
+        xmp: an XMP packet (str is encoded as UTF-8), written as Pillow writes it: one APP1
+            segment, the XMP namespace URI first; at most 65504 bytes.
+        extra: Pillow's ``extra``: whole APPn or COM marker segments, written as given after
+            the EXIF segment (before XMP and ICC, where Pillow puts them).
         optimize: build optimal Huffman tables for this image (two passes), as libjpeg does.
             A one-pass stream (``Encoder``, ``iter_encode``, ``encode_async``) keeps its
             quantized blocks in a spool between the passes (in memory up to ``spool_budget``,
@@ -116,13 +127,16 @@ class EncodeOptions:
     spool_budget: int = DEFAULT_SPOOL_BUDGET
     progressive: bool = False
     scans: tuple[ScriptEntry, ...] | None = None
+    xmp: bytes | str | None = None
+    extra: bytes | None = None
 
     def __post_init__(self) -> None:
         if self.quality is not None:
             _check_int("quality", self.quality, 1, 100)
-        if not isinstance(self.subsampling, str) or self.subsampling not in SUBSAMPLING_FACTORS:
-            raise ValueError(f"subsampling must be one of {', '.join(SUBSAMPLING_FACTORS)}; "
-                             f"got {self.subsampling!r}")
+        if not isinstance(self.subsampling, str) or self.subsampling not in \
+                (*SUBSAMPLING_FACTORS, LIBJPEG_DEFAULT_SUBSAMPLING):
+            raise ValueError(f"subsampling must be one of {', '.join(SUBSAMPLING_FACTORS)} "
+                             f"(or Pillow's 0, 1, 2, -1 or a preset name); got {self.subsampling!r}")
         if self.dct in RESERVED_DCT_METHODS:
             raise ValueError("dct='float' is reserved for libjpeg's float DCT (jfdctflt.c), which "
                              "is not implemented yet; the exact float64 DCT is dct='exact'")
@@ -147,6 +161,11 @@ class EncodeOptions:
         set_field(self, "exif", _as_bytes("exif", self.exif))
         comment = self.comment.encode("utf-8") if isinstance(self.comment, str) else self.comment
         set_field(self, "comment", _as_bytes("comment", comment))
+        xmp = self.xmp.encode("utf-8") if isinstance(self.xmp, str) else self.xmp
+        set_field(self, "xmp", _as_bytes("xmp", xmp))
+        set_field(self, "extra", _as_bytes("extra", self.extra))
+        if self.extra is not None:
+            check_extra(self.extra)
         set_field(self, "spool_dir", _check_directory("spool_dir", self.spool_dir))
         if self.scans is not None:
             set_field(self, "scans", normalize_script(self.scans))
@@ -166,6 +185,9 @@ class EncodeOptions:
             if value is not None and len(value) > MAX_SEGMENT_PAYLOAD:
                 raise ValueError(f"{name} is {len(value)} bytes; {carrier} holds at most "
                                  f"{MAX_SEGMENT_PAYLOAD}")
+        if self.xmp is not None and len(self.xmp) > MAX_XMP:
+            raise ValueError(f"xmp is {len(self.xmp)} bytes; one APP1 segment holds at most "
+                             f"{MAX_XMP} after the XMP namespace")
         if self.icc_profile is not None and len(self.icc_profile) > MAX_ICC_SEGMENTS * ICC_CHUNK:
             raise ValueError(f"icc_profile is {len(self.icc_profile)} bytes; at most "
                              f"{MAX_ICC_SEGMENTS} APP2 segments of {ICC_CHUNK} bytes "
@@ -178,6 +200,14 @@ class EncodeOptions:
         if self.quality is not None:
             return self.quality
         return 50 if self.qtables is not None else 100
+
+
+def luma_factors(subsampling: str, color: bool) -> tuple[int, int]:
+    """(H, V) sampling factors of the first component for ``subsampling`` (see
+    :data:`LIBJPEG_DEFAULT_SUBSAMPLING` for "default")."""
+    if subsampling == LIBJPEG_DEFAULT_SUBSAMPLING:
+        return SUBSAMPLING_FACTORS["4:2:0"] if color else (1, 1)
+    return SUBSAMPLING_FACTORS[subsampling]
 
 
 def _normalize_qtables(qtables: Any) -> tuple[tuple[int, ...], ...] | None:
@@ -258,7 +288,10 @@ PILLOW_ALIASES = {"progression": "progressive"}
 
 def make_options(**options: Any) -> EncodeOptions:
     """Build :class:`EncodeOptions` from keyword options, rejecting unknown names; Pillow's
-    names of :data:`PILLOW_ALIASES` are taken for ours (giving both is a TypeError)."""
+    names of :data:`PILLOW_ALIASES` are taken for ours (giving both is a TypeError), and
+    Pillow's keywords and values are translated by
+    :func:`stripjpeg.pillow_keywords.translate_pillow_keywords`."""
+    options = translate_pillow_keywords(options)
     for alias, name in PILLOW_ALIASES.items():
         if alias in options:
             if name in options:
@@ -284,6 +317,9 @@ def check_dimensions(width: Any, height: Any) -> None:
 
 def check_mode(mode: Any) -> int:
     """Return the channel count of a stream ``mode`` ("L", "RGB" or "RGBA")."""
+    if mode == "CMYK":
+        raise ValueError("mode 'CMYK' (Pillow's CMYK JPEG) is not implemented yet; "
+                         f"modes are {', '.join(MODES)}")
     if not isinstance(mode, str) or mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
     return MODES[mode]

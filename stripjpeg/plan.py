@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .options import SUBSAMPLING_FACTORS, EncodeOptions
+from .options import EncodeOptions, luma_factors
 from .scans import (
     ScriptEntry,
     check_progressive_script,
@@ -375,7 +375,7 @@ def make_plan(width: int, height: int, input_channels: int, options: EncodeOptio
     quant_tables = tuple(np.asarray(t, dtype=np.uint16).reshape(64).copy()
                          for t in quant_tables[:n_components])
 
-    h, v = SUBSAMPLING_FACTORS[options.subsampling]
+    h, v = luma_factors(options.subsampling, color)
     if color:
         factors = [(1, h, v), (2, 1, 1), (3, 1, 1)]
         dc_tables, ac_tables = (DC_LUMINANCE, DC_CHROMINANCE), (AC_LUMINANCE, AC_CHROMINANCE)

@@ -360,3 +360,9 @@ ICC_SIGNATURE = b"ICC_PROFILE\0"
 ICC_CHUNK = MAX_SEGMENT_PAYLOAD - len(ICC_SIGNATURE) - 2
 #: ICC.1 Annex B.4: the segment count is one byte, so at most 255 segments.
 MAX_ICC_SEGMENTS = 255
+
+#: XMP Specification Part 3, 1.1.3: an XMP packet in JPEG is one APP1 segment starting with
+#: this namespace URI and a NUL (29 bytes), the packet after it.
+XMP_SIGNATURE = b"http://ns.adobe.com/xap/1.0/\0"
+#: Packet bytes one APP1 XMP segment holds (65504, the limit Pillow checks).
+MAX_XMP = MAX_SEGMENT_PAYLOAD - len(XMP_SIGNATURE)

@@ -178,7 +178,7 @@ def test_qtables_over_255_are_clamped_when_quality_is_given():
 
 def test_qtables_wrong_type():
     with pytest.raises(TypeError, match="qtables"):
-        stripjpeg.encode(np.zeros((8, 8, 3), np.uint8), qtables="web_high")
+        stripjpeg.encode(np.zeros((8, 8, 3), np.uint8), qtables=5)
 
 
 @pytest.mark.parametrize("options,error,match", [
