@@ -141,7 +141,8 @@ def _subsampling(value: Any) -> Any:
             raise ValueError(f"subsampling as a number must be Pillow's 0 (4:4:4), 1 (4:2:2), "
                              f"2 (4:2:0) or -1 (libjpeg's default, 4:2:0); got {value}")
         return PILLOW_SUBSAMPLING[int(value)]
-    if not isinstance(value, str) or (value.startswith("4:") and value not in PILLOW_SUBSAMPLING_NAMES):
+    if not isinstance(value, str) or value == PILLOW_SUBSAMPLING[-1] or \
+            (value.startswith("4:") and value not in PILLOW_SUBSAMPLING_NAMES):
         return value  # ours, or a bad value EncodeOptions names
     if value in PILLOW_SUBSAMPLING_NAMES:
         return PILLOW_SUBSAMPLING_NAMES[value]

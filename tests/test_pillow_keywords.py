@@ -74,6 +74,9 @@ def test_quality_minus_one_is_pillows_default():
     ours = stripjpeg.encode(pixels, quality=-1, subsampling=-1, restart_marker_rows=0)
     assert ours == pillow(pixels)
     assert ours == stripjpeg.encode(pixels, quality=75, subsampling="4:2:0", restart_rows=0)
+    assert make_options(subsampling=-1).subsampling == "default"
+    gray = _pixels(1)
+    assert stripjpeg.encode(gray, quality=75, subsampling="default", restart_rows=0) == pillow(gray)
     # With tables, -1 is "the tables as given" (Pillow scales them at 50 and allows 16 bits).
     keywords = dict(quality=-1, qtables=[[3] * 64, list(range(1, 65))], subsampling=0,
                     restart_marker_rows=0)
