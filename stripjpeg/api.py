@@ -221,7 +221,8 @@ def iter_encode(strips: Iterable[Any], *, width: int, height: int, mode: str = "
     return encode_chunks(core, strips)
 
 
-def encode(pixels: Any, quality: int | str | None = None, subsampling: str | int | None = None, *,
+def encode(pixels: Any, quality: int | str | tuple[int, ...] | None = None,
+           subsampling: str | int | None = None, *,
            backend: str | None = None, dct: str = "islow", restart_rows: int | None = None,
            workers: int | None = None, executor: Any = None, progress: bool = False,
            qtables: Any = None, dpi: tuple[float, float] | None = None,
@@ -233,7 +234,7 @@ def encode(pixels: Any, quality: int | str | None = None, subsampling: str | int
            xmp: bytes | str | None = None, extra: bytes | None = None,
            restart_marker_rows: int | None = None, keep_rgb: bool | None = None,
            smooth: int | None = None, streamtype: int | None = None,
-           restart_marker_blocks: int | None = None) -> bytes:
+           restart_marker_blocks: int | None = None, grayscale: bool = False) -> bytes:
     """Encode a whole image to JPEG bytes: baseline, or progressive.
 
     Args:
@@ -245,6 +246,9 @@ def encode(pixels: Any, quality: int | str | None = None, subsampling: str | int
             libjpeg's default (75; with ``qtables``, the tables as given), and a preset name
             of ``PIL.JpegPresets`` ("web_low" ... "maximum") sets the preset's subsampling
             and tables (a different ``subsampling`` or ``qtables`` with it is a ValueError).
+            Or one quality per quantization table, cjpeg's ``-quality 90,70``: a tuple of 1
+            to 4, table i scaled with the i-th, the last repeating (table 0 serves Y, table
+            1 Cb and Cr).
         subsampling: "4:4:4" (the default, also for None), "4:2:2" or "4:2:0"; Pillow's 0, 1,
             2, -1 (libjpeg's default, 4:2:0), "4:1:1" (Pillow's old name of 4:2:0) or a
             preset name.
@@ -289,9 +293,15 @@ def encode(pixels: Any, quality: int | str | None = None, subsampling: str | int
             written as given, after the EXIF segment and before XMP and ICC.
         restart_marker_rows: Pillow's name for ``restart_rows`` (Pillow's default is 0 there,
             ours 1): given alone it sets ``restart_rows``; both, disagreeing, is a ValueError.
-        keep_rgb, smooth, streamtype, restart_marker_blocks: Pillow's options that are not
-            implemented yet: only their default (False, 0, 0, 0) or None is accepted; any
-            other value is a ValueError saying so.
+        keep_rgb: Pillow's ``keep_rgb`` (cjpeg's ``-rgb``): RGB input stored as R, G, B
+            components, no YCbCr conversion, with an Adobe APP14 marker (and no JFIF APP0
+            unless ``dpi`` is given), all components on tables 0; only without subsampling
+            (4:4:4). A ValueError for grey input.
+        grayscale: cjpeg's ``-grayscale``: colour input coded as one Y component (YCbCr's
+            Y, libjpeg's rgb_gray_convert).
+        smooth, streamtype, restart_marker_blocks: Pillow's options that are not
+            implemented yet: only their default (0) or None is accepted; any other value is
+            a ValueError saying so.
 
     Returns:
         The JPEG file as bytes: the same bytes Pillow writes with the same options
@@ -304,7 +314,7 @@ def encode(pixels: Any, quality: int | str | None = None, subsampling: str | int
                            exif=exif, comment=comment, optimize=optimize, spool_dir=spool_dir,
                            spool_budget=spool_budget, scans=scans, xmp=xmp, extra=extra,
                            restart_marker_rows=restart_marker_rows, keep_rgb=keep_rgb,
-                           smooth=smooth, streamtype=streamtype,
+                           grayscale=grayscale, smooth=smooth, streamtype=streamtype,
                            restart_marker_blocks=restart_marker_blocks,
                            **_progressive_option(progressive, progression))
     _, chunks = image_chunks(whole_image(pixels), options)

@@ -31,6 +31,7 @@ EOI = 0xD9
 APP0 = 0xE0
 APP1 = 0xE1
 APP2 = 0xE2
+APP14 = 0xEE
 DQT = 0xDB
 SOF0 = 0xC0
 SOF2 = 0xC2
@@ -64,6 +65,24 @@ def write_app0_jfif(density: tuple[int, int] = (1, 1), units: int = 0) -> bytes:
     """
     payload = b"JFIF\0" + struct.pack(">BBBHHBB", 1, 1, units, density[0], density[1], 0, 0)
     return segment(APP0, payload)
+
+
+#: The Adobe marker's color transform code (jcmarker.c emit_adobe_app14): 0 = none (RGB,
+#: CMYK), 1 = YCbCr, 2 = YCCK.
+ADOBE_TRANSFORM = {"RGB": 0, "YCbCr": 1}
+
+
+def write_app14_adobe(color_space: str) -> bytes:
+    """APP14 Adobe marker, as libjpeg writes it for a colour space JFIF cannot name (RGB),
+    telling the decoder which colour transform the components went through.
+
+    Layout (Adobe Technical Note 5116; jcmarker.c emit_adobe_app14)::
+
+        FF EE | 00 0E | "Adobe" | 00 64 | 00 00 | 00 00 | transform
+                                version  flags0  flags1  0 = none (RGB), 1 = YCbCr
+    """
+    payload = b"Adobe" + struct.pack(">HHHB", 100, 0, 0, ADOBE_TRANSFORM[color_space])
+    return segment(APP14, payload)
 
 
 def write_app1_exif(exif: bytes) -> bytes:
@@ -166,14 +185,22 @@ def write_eoi() -> bytes:
     return bytes((0xFF, EOI))
 
 
-def write_metadata(options: EncodeOptions) -> bytes:
+def write_metadata(options: EncodeOptions, color_space: str = "YCbCr") -> bytes:
     """SOI and the application segments, in the order Pillow has libjpeg write them:
-    APP0 JFIF (with the dpi if given), APP1 EXIF, then Pillow's ``extra`` buffer (the caller's
-    ``extra`` segments as given, APP1 XMP, APP2 ICC profile), COM (libImaging/JpegEncode.c)."""
+    APP0 JFIF (with the dpi if given), APP14 Adobe for an RGB frame, APP1 EXIF, then Pillow's
+    ``extra`` buffer (the caller's ``extra`` segments as given, APP1 XMP, APP2 ICC profile),
+    COM (libImaging/JpegEncode.c).
+
+    An RGB frame has no JFIF header (jcparam.c jpeg_set_colorspace: JFIF names only YCbCr
+    and grayscale) unless a dpi is given: Pillow then turns it back on to carry the density.
+    """
+    parts = [write_soi()]
     if options.dpi is not None:
-        parts = [write_soi(), write_app0_jfif(options.dpi, units=1)]
-    else:
-        parts = [write_soi(), write_app0_jfif()]
+        parts.append(write_app0_jfif(options.dpi, units=1))
+    elif color_space != "RGB":
+        parts.append(write_app0_jfif())
+    if color_space == "RGB":
+        parts.append(write_app14_adobe(color_space))
     if options.exif:
         parts.append(write_app1_exif(options.exif))
     if options.extra:
@@ -193,7 +220,7 @@ def write_headers(plan: Plan, options: EncodeOptions | None = None) -> bytes:
     SOI, APP0 (JFIF), [APP1, APP2..., COM], DQT per table, SOF0, DHT per table (DC0, AC0,
     DC1, AC1), DRI when restart markers are on, SOS (the sequential process: one scan).
     """
-    parts = [write_metadata(options if options is not None else EncodeOptions())]
+    parts = [write_metadata(options if options is not None else EncodeOptions(), plan.color_space)]
     parts += [write_dqt(i, table) for i, table in enumerate(plan.quant_tables)]
     parts.append(write_sof0(plan))
     for index, (dc, ac) in enumerate(zip(plan.dc_tables, plan.ac_tables)):
@@ -209,7 +236,7 @@ def write_frame_headers(plan: Plan, options: EncodeOptions | None = None) -> byt
     """Everything before the first scan of a progressive file: SOI, APP0 (JFIF), [APP1,
     APP2..., COM], DQT per table, SOF2. Each scan's tables come before it
     (:func:`write_scan_headers`)."""
-    parts = [write_metadata(options if options is not None else EncodeOptions())]
+    parts = [write_metadata(options if options is not None else EncodeOptions(), plan.color_space)]
     parts += [write_dqt(i, table) for i, table in enumerate(plan.quant_tables)]
     parts.append(write_sof0(plan, SOF2))
     return b"".join(parts)

@@ -60,7 +60,10 @@ class EncodeOptions:
 
     Attributes:
         quality: IJG quality 1..100, or None: 100 (all quantization steps 1), or with
-            ``qtables``, the tables exactly as given.
+            ``qtables``, the tables exactly as given. Or one quality per quantization table,
+            cjpeg's ``-quality N[,N...]``: 1 to 4 ints, table i scaled with the i-th (the
+            last repeating, as rdswitch.c set_quality_ratings does); normalized to a tuple.
+            The standard tables are 0 (luminance) and 1 (chrominance).
         subsampling: ``"4:4:4"``, ``"4:2:2"`` or ``"4:2:0"`` (for grayscale only the factors
             in the frame header), or ``"default"``: libjpeg's, 4:2:0 for colour and 1x1
             for grayscale (Pillow's -1; see :data:`LIBJPEG_DEFAULT_SUBSAMPLING`).
@@ -107,9 +110,15 @@ class EncodeOptions:
             libjpeg decides): cjpeg's ``-scans`` text, or
             ``(components, Ss, Se, Ah, Al)`` tuples; normalized to a tuple of such tuples and
             checked against the frame when the plan is built (:mod:`stripjpeg.scans`).
+        keep_rgb: Pillow's ``keep_rgb``, cjpeg's ``-rgb``: store RGB input as R, G, B
+            components without the YCbCr conversion (libjpeg's JCS_RGB: component ids 'R',
+            'G', 'B', all on tables 0, an Adobe APP14 marker instead of JFIF); colour input
+            only, and no subsampling (Pillow refuses it too).
+        grayscale: cjpeg's ``-grayscale``: code colour input as one Y component, computed
+            as YCbCr's Y (jccolor.c rgb_gray_convert); grey input is unchanged.
     """
 
-    quality: int | None = None
+    quality: int | tuple[int, ...] | None = None
     subsampling: str = "4:4:4"
     dct: str = "islow"
     restart_rows: int = 1
@@ -129,10 +138,11 @@ class EncodeOptions:
     scans: tuple[ScriptEntry, ...] | None = None
     xmp: bytes | str | None = None
     extra: bytes | None = None
+    keep_rgb: bool = False
+    grayscale: bool = False
 
     def __post_init__(self) -> None:
-        if self.quality is not None:
-            _check_int("quality", self.quality, 1, 100)
+        object.__setattr__(self, "quality", _normalize_quality(self.quality))
         if not isinstance(self.subsampling, str) or self.subsampling not in \
                 (*SUBSAMPLING_FACTORS, LIBJPEG_DEFAULT_SUBSAMPLING):
             raise ValueError(f"subsampling must be one of {', '.join(SUBSAMPLING_FACTORS)} "
@@ -150,7 +160,7 @@ class EncodeOptions:
         if self.executor is not None and not isinstance(self.executor, concurrent.futures.Executor):
             raise TypeError("executor must be a concurrent.futures.Executor (or None), "
                             f"got {type(self.executor).__name__}")
-        for flag in ("progress", "optimize", "progressive"):
+        for flag in ("progress", "optimize", "progressive", "keep_rgb", "grayscale"):
             if not isinstance(getattr(self, flag), bool):
                 raise TypeError(f"{flag} must be True or False, got {getattr(self, flag)!r}")
         # Normalize the Pillow-style metadata options to canonical, hashable values.
@@ -176,6 +186,19 @@ class EncodeOptions:
         _check_int("spool_budget", self.spool_budget, 0, 2**63 - 1)
         set_field(self, "spool_budget", int(self.spool_budget))
         self._check_segment_sizes()
+        self._check_color_space()
+
+    def _check_color_space(self) -> None:
+        """keep_rgb and grayscale choose the frame's colour space: one of them at most; and
+        RGB components are not subsampled (Pillow's JpegEncode.c refuses it: subsampling
+        G and B, as if they were chroma, makes no sense)."""
+        if self.keep_rgb and self.grayscale:
+            raise ValueError("keep_rgb=True and grayscale=True ask for two colour spaces "
+                             "(RGB and one Y component); give one of them")
+        if self.keep_rgb and self.subsampling not in ("4:4:4", LIBJPEG_DEFAULT_SUBSAMPLING):
+            raise ValueError(f"keep_rgb=True with subsampling={self.subsampling!r}: RGB "
+                             "components are not subsampled (G and B are no chroma; Pillow "
+                             "refuses it too); use subsampling='4:4:4'")
 
     def _check_segment_sizes(self) -> None:
         """Fail early, before any output exists, on metadata no segment can hold. The limits
@@ -195,8 +218,16 @@ class EncodeOptions:
 
     @property
     def effective_quality(self) -> int:
-        """The quality the tables are scaled with: as given, else 100 (50, i.e. unscaled,
-        for custom ``qtables``)."""
+        """The quality table 0 is scaled with: as given, else 100 (50, i.e. unscaled, for
+        custom ``qtables``)."""
+        return self.table_quality(0)
+
+    def table_quality(self, table: int) -> int:
+        """The quality quantization table ``table`` (0..3) is scaled with: ``quality``, or
+        its entry of a per-table ``quality``, the last one repeating (rdswitch.c
+        set_quality_ratings); without a quality, 100 (50, unscaled, for custom ``qtables``)."""
+        if isinstance(self.quality, tuple):
+            return self.quality[min(table, len(self.quality) - 1)]
         if self.quality is not None:
             return self.quality
         return 50 if self.qtables is not None else 100
@@ -208,6 +239,30 @@ def luma_factors(subsampling: str, color: bool) -> tuple[int, int]:
     if subsampling == LIBJPEG_DEFAULT_SUBSAMPLING:
         return SUBSAMPLING_FACTORS["4:2:0"] if color else (1, 1)
     return SUBSAMPLING_FACTORS[subsampling]
+
+
+#: Quantization table slots, the most values a per-table quality holds (libjpeg's NUM_QUANT_TBLS).
+QUANT_TABLE_SLOTS = 4
+
+
+def _normalize_quality(quality: Any) -> int | tuple[int, ...] | None:
+    """An int 1..100 or None as given; a sequence of 1..4 such ints -> a tuple (a one-entry
+    tuple is the same as its int, as cjpeg ``-quality 90`` is)."""
+    if quality is None or isinstance(quality, (bool, int, np.integer, str, float)):
+        if quality is not None:
+            _check_int("quality", quality, 1, 100)
+            quality = int(quality)
+        return quality
+    if not isinstance(quality, (tuple, list)):
+        raise TypeError("quality must be an int from 1 to 100, or a tuple of one per "
+                        f"quantization table (cjpeg's -quality N,N); got {type(quality).__name__}")
+    if not 1 <= len(quality) <= QUANT_TABLE_SLOTS:
+        raise ValueError(f"quality as a tuple holds 1 to {QUANT_TABLE_SLOTS} values, one per "
+                         f"quantization table (the last repeats); got {len(quality)}")
+    for index, value in enumerate(quality):
+        _check_int(f"quality[{index}]", value, 1, 100)
+    values = tuple(int(value) for value in quality)
+    return values[0] if len(values) == 1 else values
 
 
 def _normalize_qtables(qtables: Any) -> tuple[tuple[int, ...], ...] | None:

@@ -35,7 +35,6 @@ LIBJPEG_DEFAULT_QUALITY = 75
 #: Pillow keywords not implemented here yet -> (their default value, which changes nothing
 #: and is accepted; what the keyword does in Pillow).
 NOT_IMPLEMENTED = {
-    "keep_rgb": (False, "keep_rgb=True writes RGB without the YCbCr conversion"),
     "smooth": (0, "smooth=1..100 is libjpeg's input smoothing"),
     "streamtype": (0, "streamtype=1 or 2 writes an abbreviated (tables-only or image-only) "
                       "stream"),
@@ -60,6 +59,8 @@ def translate_pillow_keywords(options: dict[str, Any]) -> dict[str, Any]:
             that disagree, or a keyword not implemented yet.
     """
     options = dict(options)
+    if "keep_rgb" in options and options["keep_rgb"] is None:
+        del options["keep_rgb"]  # Pillow's default, False
     _refuse_not_implemented(options)
     _take_restart_marker_rows(options)
     _apply_quality_preset(options)

@@ -233,6 +233,9 @@ class Plan:
         dc_tables, ac_tables: Huffman tables per table index, as BITS/HUFFVAL.
         dc_codes, ac_codes: per table index, ``(codes, lengths)`` lookup arrays by symbol.
         dct: ``"islow"``, ``"ifast"`` or ``"exact"``.
+        scans: the scans, in file order (see :class:`Scan`).
+        color_space: the frame's colour space, libjpeg's ``jpeg_color_space``: ``"YCbCr"``,
+            ``"RGB"`` (``keep_rgb``) or ``"GRAYSCALE"`` (grey input, or ``grayscale``).
     """
 
     width: int
@@ -251,6 +254,7 @@ class Plan:
     ac_tables: tuple[HuffmanSpec, ...]
     dct: str
     scans: tuple[Scan, ...]
+    color_space: str = "YCbCr"
     dc_codes: tuple[tuple[np.ndarray, np.ndarray], ...] = field(init=False, repr=False)
     ac_codes: tuple[tuple[np.ndarray, np.ndarray], ...] = field(init=False, repr=False)
 
@@ -307,8 +311,17 @@ class Plan:
 
     @property
     def is_color(self) -> bool:
-        """True for a three-component YCbCr frame, False for grayscale."""
+        """True for a three-component frame (YCbCr or RGB), False for grayscale."""
         return len(self.components) == 3
+
+    @property
+    def color_convert(self) -> str:
+        """The colour conversion of sample preparation, named after jccolor.c's converters:
+        ``"rgb_ycc"``, ``"rgb_gray"`` (colour input, one Y component), ``"rgb_rgb"``
+        (``keep_rgb``: the samples as given) or ``"grayscale"`` (grey input, as given)."""
+        if self.input_channels == 1:
+            return "grayscale"
+        return {"YCbCr": "rgb_ycc", "RGB": "rgb_rgb", "GRAYSCALE": "rgb_gray"}[self.color_space]
 
     @property
     def blocks_per_mcu(self) -> int:
@@ -340,7 +353,7 @@ class Plan:
         return Plan(self.width, self.height, self.input_channels, self.components, self.hmax,
                     self.vmax, self.mcus_per_row, self.mcu_rows, self.restart_rows,
                     self.restart_interval, self.strip_mcu_rows, self.quant_tables, dc_tables,
-                    ac_tables, self.dct, self.scans)
+                    ac_tables, self.dct, self.scans, self.color_space)
 
 
 @functools.lru_cache(maxsize=64)
@@ -359,24 +372,30 @@ def make_plan(width: int, height: int, input_channels: int, options: EncodeOptio
 
     Args:
         width, height: image size in pixels, already checked to be 1..65535.
-        input_channels: 1 (grayscale) or 3/4 (RGB/RGBA, encoded as YCbCr).
+        input_channels: 1 (grayscale) or 3/4 (RGB/RGBA, encoded as YCbCr, or as the
+            options' ``keep_rgb`` or ``grayscale`` ask).
         options: validated encode options (quality, qtables, subsampling, restarts, dct).
         quant_tables: final natural-order tables to use as they are, overriding the
             options; table i serves component i, the last one the components after it.
     """
-    color = input_channels != 1
+    color_space = frame_color_space(input_channels, options)
+    color = color_space != "GRAYSCALE"
+    custom = quant_tables is not None or options.qtables is not None
     if quant_tables is None:
-        if options.qtables is not None:
-            quant_tables = custom_quant_tables(options.qtables, options.quality)
-        else:
-            quant_tables = quantization_tables(options.effective_quality)
-    n_components = 3 if color else 1
+        quant_tables = option_quant_tables(options)
+    # libjpeg's JCS_RGB puts every component on table 0 (jcparam.c jpeg_set_colorspace);
+    # only custom tables are assigned one per component (Pillow's JpegEncode.c).
+    n_tables = 3 if color and (custom or color_space == "YCbCr") else 1
     # Keep only the tables some component uses: they are the ones DQT segments carry.
     quant_tables = tuple(np.asarray(t, dtype=np.uint16).reshape(64).copy()
-                         for t in quant_tables[:n_components])
+                         for t in quant_tables[:n_tables])
 
     h, v = luma_factors(options.subsampling, color)
-    if color:
+    if color_space == "RGB":
+        # jcparam.c jpeg_set_colorspace(JCS_RGB): ids 'R', 'G', 'B', all 1x1, Huffman tables 0.
+        factors = [(0x52, 1, 1), (0x47, 1, 1), (0x42, 1, 1)]
+        dc_tables, ac_tables = (DC_LUMINANCE,), (AC_LUMINANCE,)
+    elif color:
         factors = [(1, h, v), (2, 1, 1), (3, 1, 1)]
         dc_tables, ac_tables = (DC_LUMINANCE, DC_CHROMINANCE), (AC_LUMINANCE, AC_CHROMINANCE)
     else:
@@ -392,7 +411,8 @@ def make_plan(width: int, height: int, input_channels: int, options: EncodeOptio
         Component(id=cid, h=ch, v=cv,
                   mcu_h=ch if interleaved else 1, mcu_v=cv if interleaved else 1,
                   quant_index=min(index, len(quant_tables) - 1),
-                  huffman_index=min(index, 1),  # Y: tables 0; Cb and Cr share tables 1
+                  # Y (and R, G, B): tables 0; Cb and Cr share tables 1
+                  huffman_index=min(index, len(dc_tables) - 1),
                   width_in_blocks=math.ceil(width * ch / (8 * hmax)),
                   height_in_blocks=math.ceil(height * cv / (8 * vmax)))
         for index, (cid, ch, cv) in enumerate(factors)
@@ -426,14 +446,47 @@ def make_plan(width: int, height: int, input_channels: int, options: EncodeOptio
         strip_mcu_rows = max(1, SERIAL_STRIP_PIXELS // (width * mcu_height))
     strip_mcu_rows = min(strip_mcu_rows, mcu_rows)
 
-    scans = make_scans(options, components, color)
+    scans = make_scans(options, components, color_space == "YCbCr")
     if len(scans) > 1 and restart_rows:
         _check_scan_restart_intervals(scans, components, mcus_per_row, mcu_rows, restart_rows)
     return Plan(width=width, height=height, input_channels=input_channels,
                 components=components, hmax=hmax, vmax=vmax, mcus_per_row=mcus_per_row,
                 mcu_rows=mcu_rows, restart_rows=restart_rows, restart_interval=restart_interval,
                 strip_mcu_rows=strip_mcu_rows, quant_tables=quant_tables,
-                dc_tables=dc_tables, ac_tables=ac_tables, dct=options.dct, scans=scans)
+                dc_tables=dc_tables, ac_tables=ac_tables, dct=options.dct, scans=scans,
+                color_space=color_space)
+
+
+def frame_color_space(input_channels: int, options: EncodeOptions) -> str:
+    """The frame's colour space for this input: "GRAYSCALE" for grey input or with
+    ``grayscale``, "RGB" with ``keep_rgb``, else "YCbCr" (jcparam.c jpeg_default_colorspace).
+
+    Raises:
+        ValueError: ``keep_rgb`` with grey input, which has no RGB to keep (Pillow
+            ignores the keyword there; stripjpeg says so rather than write grayscale).
+    """
+    if input_channels == 1:
+        if options.keep_rgb:
+            raise ValueError("keep_rgb=True needs RGB input; a grayscale image has no RGB to "
+                             "keep (Pillow ignores keep_rgb for mode L): leave it False")
+        return "GRAYSCALE"
+    if options.grayscale:
+        return "GRAYSCALE"
+    return "RGB" if options.keep_rgb else "YCbCr"
+
+
+def option_quant_tables(options: EncodeOptions) -> tuple[np.ndarray, ...]:
+    """The quantization tables the options ask for, before the frame keeps those it uses:
+    libjpeg's standard tables (luminance, chrominance) or the custom ``qtables``, each
+    scaled with its table's quality (:meth:`EncodeOptions.table_quality`; cjpeg's
+    ``-quality N,N`` scales table 0 with the first, table 1 with the second)."""
+    if options.qtables is not None:
+        if not isinstance(options.quality, tuple):
+            return custom_quant_tables(options.qtables, options.quality)
+        return tuple(custom_quant_tables((table,), options.table_quality(index))[0]
+                     for index, table in enumerate(options.qtables))
+    return (quantization_tables(options.table_quality(0))[0],
+            quantization_tables(options.table_quality(1))[1])
 
 
 def make_scans(options: EncodeOptions, components: tuple[Component, ...],

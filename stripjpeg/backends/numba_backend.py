@@ -201,7 +201,11 @@ class NumbaBackend(Backend):
 
     def declines(self, stage: str, plan: Plan) -> bool:
         """The DCT kernels are islow and ifast: the exact DCT is the NumPy stage's (SciPy's), since
-        a second float DCT would round a coefficient on a tie differently and write other bytes."""
+        a second float DCT would round a coefficient on a tie differently and write other bytes.
+        The colour kernel converts RGB to YCbCr (or passes grey through): RGB kept as RGB
+        (``keep_rgb``) and Y alone from colour (``grayscale``) are the NumPy stage's."""
+        if stage == "prepare_samples":
+            return plan.color_convert not in ("rgb_ycc", "grayscale")
         return stage == "forward_dct" and plan.dct not in ("islow", "ifast")
 
     # -- the stages, one by one -----------------------------------------------------------------

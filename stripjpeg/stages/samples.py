@@ -4,7 +4,8 @@ What libjpeg's preprocessing controller does before the forward DCT (jcprepct.c,
 jccolor.c and jcsample.c), in the order a strip goes through it::
 
     strip of RGB(A) or grey pixels, uint8 (rows, width, channels)
-      -> convert_to_ycbcr     colour conversion (JFIF; libjpeg's fixed-point jccolor)
+      -> convert_colour       colour conversion (JFIF's YCbCr in libjpeg's fixed point,
+                              jccolor.c; or Y alone, or RGB as given)
       -> expand_edges         replicate the last row/column (T.81 A.2.4 leaves it open)
       -> downsample           2:1 averaging with libjpeg's alternating bias (jcsample)
       -> expand_edges         the downsampled plane out to whole 8x8 blocks
@@ -40,6 +41,33 @@ def convert_to_ycbcr(pixels: np.ndarray) -> list[np.ndarray]:
     for (w_red, w_green, w_blue), offset in zip(RGB_TO_YCBCR.tolist(), YCBCR_OFFSETS.tolist()):
         planes.append((w_red * red + w_green * green + w_blue * blue + offset) >> SCALEBITS)
     return planes
+
+
+def convert_to_gray(pixels: np.ndarray) -> np.ndarray:
+    """The Y plane of RGB(A) pixels alone: libjpeg's rgb_gray_convert (jccolor.c), which
+    uses the same fixed-point weights and rounding as YCbCr's Y (cjpeg ``-grayscale``).
+
+    Args:
+        pixels: uint8, shape ``(rows, cols, 3 or 4)`` (alpha ignored).
+
+    Returns:
+        An int32 plane of shape ``(rows, cols)``, values 0..255.
+    """
+    red, green, blue = (pixels[:, :, channel].astype(np.int32) for channel in range(3))
+    w_red, w_green, w_blue = RGB_TO_YCBCR[0].tolist()
+    return (w_red * red + w_green * green + w_blue * blue + int(YCBCR_OFFSETS[0])) >> SCALEBITS
+
+
+def convert_colour(pixels: np.ndarray, plan: Plan) -> list[np.ndarray]:
+    """Pixels -> one int32 plane per component of the frame, as ``plan.color_convert`` says:
+    YCbCr, Y alone, or the input channels as they are (grey, or RGB with ``keep_rgb``:
+    libjpeg's grayscale_convert and rgb_rgb_convert copy the samples)."""
+    convert = plan.color_convert
+    if convert == "rgb_ycc":
+        return convert_to_ycbcr(pixels)
+    if convert == "rgb_gray":
+        return [convert_to_gray(pixels)]
+    return [pixels[:, :, channel].astype(np.int32) for channel in range(len(plan.components))]
 
 
 # --- Edges and downsampling ----------------------------------------------------------------
@@ -110,7 +138,7 @@ def prepare_samples(pixels: np.ndarray, plan: Plan) -> list[np.ndarray]:
         8 * real_block_cols)`` of its :class:`~stripjpeg.plan.StripLayout`: the blocks that
         hold image samples (the dummy blocks that complete the MCUs come after the DCT).
     """
-    planes = convert_to_ycbcr(pixels)
+    planes = convert_colour(pixels, plan)
     layouts = plan.strip_layout(pixels.shape[0])
     return [component_samples(plane, component, layout, plan)
             for plane, component, layout in zip(planes, plan.components, layouts)]
