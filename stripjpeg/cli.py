@@ -114,9 +114,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_encode_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("encode options (as in stripjpeg.encode)")
-    group.add_argument("-q", "--quality", type=int, default=None,
-                       help="IJG quality 1..100 (default 100, or the --qtables as given)")
+    group.add_argument("-q", "--quality", type=_quality, default=None, metavar="N[,N...]",
+                       help="IJG quality 1..100 (default 100, or the --qtables as given); or one "
+                            "per quantization table, as cjpeg -quality 90,70 (the last repeats)")
     group.add_argument("-s", "--subsampling", choices=list(SUBSAMPLING_FACTORS), default="4:4:4")
+    group.add_argument("--rgb", action="store_true",
+                       help="store RGB as R, G, B, no YCbCr conversion (cjpeg -rgb; Pillow's "
+                            "keep_rgb=True); only with --subsampling 4:4:4")
+    group.add_argument("--grayscale", action="store_true",
+                       help="code colour input as one Y component (cjpeg -grayscale)")
     group.add_argument("--backend", choices=backends.available(), default=None,
                        help="engine (default: the fastest available)")
     group.add_argument("--workers", type=int, default=None,
@@ -196,11 +202,22 @@ def _qtables_from_text(text: str, path: str) -> list[list[int]]:
     return [numbers[start:start + 64] for start in range(0, len(numbers), 64)]
 
 
+def _quality(text: str) -> int | tuple[int, ...]:
+    """``-q`` as cjpeg's ``-quality N[,N...]``: one int, or one per quantization table."""
+    try:
+        values = tuple(int(word) for word in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"quality must be N or N,N,... (ints), got {text!r}") from None
+    return values[0] if len(values) == 1 else values
+
+
 def encode_options(args: argparse.Namespace) -> dict[str, Any]:
     """The keyword options for :func:`stripjpeg.encode` that the flags ask for."""
     # The library takes Pillow's quality 0 and over 100 (clamped); the command line is strict.
-    if args.quality is not None and not 1 <= args.quality <= 100:
-        raise ValueError(f"quality must be from 1 to 100, got {args.quality}")
+    qualities = args.quality if isinstance(args.quality, tuple) else (args.quality,)
+    for quality in qualities:
+        if quality is not None and not 1 <= quality <= 100:
+            raise ValueError(f"quality must be from 1 to 100, got {quality}")
     progress = args.progress
     if progress is None:
         progress = sys.stderr.isatty() and _has_tqdm()
@@ -209,7 +226,7 @@ def encode_options(args: argparse.Namespace) -> dict[str, Any]:
         "workers": args.workers, "restart_rows": args.restart_rows, "dct": args.dct,
         "progress": progress, "dpi": args.dpi, "comment": args.comment, "optimize": args.optimize,
         "spool_dir": args.spool_dir, "spool_budget": args.spool_budget,
-        "progressive": args.progressive,
+        "progressive": args.progressive, "keep_rgb": args.rgb, "grayscale": args.grayscale,
     }
     if args.scans:
         with open(args.scans, encoding="utf-8") as file:
@@ -297,9 +314,12 @@ def matches_pillow(path: str, pixels: np.ndarray, options: dict[str, Any]) -> bo
         return None
     if options["dct"] != "islow" or max(pixels.shape[:2]) > 65500:
         return None
+    if options.get("grayscale") or isinstance(options["quality"], tuple):
+        return None  # cjpeg's -grayscale and -quality N,N: Pillow has neither
     pillow_options: dict[str, Any] = {"quality": options["quality"] or 100,
                                       "subsampling": options["subsampling"],
-                                      "optimize": options["optimize"]}
+                                      "optimize": options["optimize"],
+                                      "keep_rgb": options.get("keep_rgb", False)}
     if options.get("scans") is not None:
         return None  # Pillow has no scan scripts
     if options.get("progressive"):
