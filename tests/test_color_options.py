@@ -15,6 +15,8 @@ from PIL import Image
 
 import stripjpeg
 from stripjpeg.cli import main
+from stripjpeg.options import make_options
+from stripjpeg.plan import make_plan
 from stripjpeg.reader import read_jpeg
 from stripjpeg.segments import read_markers
 
@@ -263,3 +265,20 @@ def test_cli_bad_quality(quality, message, tmp_path, capsys):
     assert status != 0
     assert message in capsys.readouterr().err
     assert not (tmp_path / "out.jpg").exists()
+
+
+# --- the backends ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("options, convert", [
+    (dict(), "rgb_ycc"), (dict(keep_rgb=True), "rgb_rgb"), (dict(grayscale=True), "rgb_gray"),
+])
+def test_numba_declines_the_conversions_it_has_no_kernel_for(options, convert):
+    """The numba colour kernel converts to YCbCr only: the NumPy stage prepares the samples
+    of the other conversions, and the fused paths are not used (backends/base.py)."""
+    if "numba" not in stripjpeg.backends.available():
+        pytest.fail("the numba backend is not available")
+    plan = make_plan(33, 47, 3, make_options(quality=75, **options))
+    assert plan.color_convert == convert
+    numba = stripjpeg.backends.get("numba")
+    assert numba.declines("prepare_samples", plan) == (convert != "rgb_ycc")
+    assert not numba.declines("forward_dct", plan)
