@@ -116,6 +116,16 @@ def test_keep_rgb_takes_rgba_as_rgb(backend):
         stripjpeg.encode(pixels, 75, keep_rgb=True, backend=backend)
 
 
+@pytest.mark.parametrize("restart_rows", [0, 1])
+def test_keep_rgb_optimized_is_pillows(restart_rows, backend, tmp_path):
+    """Optimal Huffman tables: a whole array is read twice, a stream spools its blocks."""
+    pixels = _pixels(33, 47)
+    ours = every_entry_point(pixels, tmp_path, quality=90, keep_rgb=True, optimize=True,
+                             restart_rows=restart_rows, backend=backend)
+    assert ours == pillow(pixels, quality=90, keep_rgb=True, optimize=True,
+                          restart_marker_rows=restart_rows)
+
+
 # --- grayscale: cjpeg -grayscale ---------------------------------------------------------------
 
 @pytest.mark.parametrize("size", SIZES)
@@ -128,6 +138,13 @@ def test_grayscale_is_cjpeg_grayscale(size, restart_rows, progressive, backend, 
     switches = ["-quality", "75", "-grayscale", *_restart_switches(restart_rows),
                 *(["-progressive"] if progressive else [])]
     assert ours == cjpeg(pixels, tmp_path, *switches)
+
+
+def test_grayscale_optimized_is_cjpegs(backend, tmp_path):
+    pixels = _pixels(33, 47)
+    ours = every_entry_point(pixels, tmp_path, quality=85, grayscale=True, optimize=True,
+                             restart_rows=0, backend=backend)
+    assert ours == cjpeg(pixels, tmp_path, "-quality", "85", "-grayscale", "-optimize")
 
 
 def test_grayscale_y_is_ycbcrs_y(backend):

@@ -16,8 +16,10 @@ This module holds the per-plan tables and :class:`NumbaBackend`, which overrides
 of :data:`~.base.STAGES` and adds the fused paths (pixels to blocks, pixels to bytes in one
 kernel call). It declines ``forward_dct`` for ``dct="exact"``: the stage table then takes the
 NumPy stage (SciPy's DCT) for it, composes the stages instead of the fused kernels, and both
-backends write the same bytes. Each kernel call writes only into arrays it is given, so
-concurrent strips share nothing mutable.
+backends write the same bytes. It declines ``prepare_samples`` likewise for the colour
+conversions its kernel does not do (``keep_rgb``'s RGB, ``grayscale``'s Y from colour).
+Each kernel call writes only into arrays it is given, so concurrent strips share nothing
+mutable.
 
 Importing this module compiles nothing; the first encode compiles (or loads) the kernels.
 With ``NUMBA_DISABLE_JIT=1`` the same functions run as plain Python (slowly), which the
