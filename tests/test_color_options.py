@@ -140,6 +140,15 @@ def test_grayscale_is_cjpeg_grayscale(size, restart_rows, progressive, backend, 
     assert ours == cjpeg(pixels, tmp_path, *switches)
 
 
+@pytest.mark.parametrize("sample, subsampling", [("1x1", "default"), ("2x2", "4:2:0")])
+def test_grayscale_sampling_factors_are_cjpegs(sample, subsampling, backend, tmp_path):
+    """The one component declares the requested factors in SOF0, as cjpeg -sample does."""
+    pixels = _pixels(33, 47)
+    assert stripjpeg.encode(pixels, 75, subsampling, grayscale=True, restart_rows=0,
+                            backend=backend) == \
+        cjpeg(pixels, tmp_path, "-quality", "75", "-grayscale", "-sample", sample)
+
+
 def test_grayscale_optimized_is_cjpegs(backend, tmp_path):
     pixels = _pixels(33, 47)
     ours = every_entry_point(pixels, tmp_path, quality=85, grayscale=True, optimize=True,
