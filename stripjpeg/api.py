@@ -249,9 +249,10 @@ def encode(pixels: Any, quality: int | str | tuple[int, ...] | None = None,
             Or one quality per quantization table, cjpeg's ``-quality 90,70``: a tuple of 1
             to 4, table i scaled with the i-th, the last repeating (table 0 serves Y, table
             1 Cb and Cr).
-        subsampling: "4:4:4" (the default, also for None), "4:2:2" or "4:2:0"; Pillow's 0, 1,
-            2, -1 (libjpeg's default, 4:2:0), "4:1:1" (Pillow's old name of 4:2:0) or a
-            preset name.
+        subsampling: "4:4:4" (the default, also for None), "4:2:2", "4:2:0" or "4:4:0";
+            cjpeg's ``-sample`` factors "HxV" (luma; "4x1" is libjpeg's 4:1:1) or
+            "HxV,HxV,HxV" (per component), factors 1..4; Pillow's 0, 1, 2, -1 (libjpeg's
+            default, 4:2:0), "4:1:1" (Pillow's old name of 4:2:0) or a preset name.
         backend: engine name (see ``stripjpeg.backends.available()``); None picks the fastest.
         dct: "islow" (libjpeg's integer DCT: the same bytes as libjpeg-turbo), "ifast"
             (libjpeg's fast integer DCT: the same bytes as ``cjpeg -dct fast``) or "exact"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,8 +21,15 @@ from .scans import ScriptEntry, is_progressive_script, normalize_script
 from .tables import ICC_CHUNK, MAX_ICC_SEGMENTS, MAX_SEGMENT_PAYLOAD, MAX_XMP
 
 #: Chroma subsampling name -> (H, V) sampling factors of the luma component (T.81 A.1.1).
-#: Chroma components always have factors (1, 1), as libjpeg sets them.
-SUBSAMPLING_FACTORS = {"4:4:4": (1, 1), "4:2:2": (2, 1), "4:2:0": (2, 2)}
+#: Chroma components have factors (1, 1), as libjpeg sets them. "4:1:1" is not here: Pillow
+#: reads it as 4:2:0 (see :mod:`.pillow_keywords`); libjpeg's 4:1:1 (luma 4x1) is "4x1".
+SUBSAMPLING_FACTORS = {"4:4:4": (1, 1), "4:2:2": (2, 1), "4:2:0": (2, 2), "4:4:0": (1, 2)}
+#: Sampling factors are 1..4 (T.81 B.2.2 allows 1..4 for H and V; cjpeg's rdswitch.c).
+MAX_SAMPLING_FACTOR = 4
+#: At most this many "HxV" in cjpeg's ``-sample`` form: one per component of a YCbCr frame.
+MAX_SAMPLED_COMPONENTS = 3
+#: cjpeg's ``-sample`` syntax for one component: "HxV" (rdswitch.c set_sample_factors).
+_FACTORS_SYNTAX = re.compile(r"([0-9]+)[xX]([0-9]+)")
 #: libjpeg's own choice, Pillow's subsampling -1 (its default): jcparam.c jpeg_set_colorspace
 #: gives YCbCr luma 2x2 (4:2:0), and a grayscale frame's one component 1x1, where a named
 #: subsampling gives it the named factors (see :func:`luma_factors`).
@@ -64,9 +72,13 @@ class EncodeOptions:
             cjpeg's ``-quality N[,N...]``: 1 to 4 ints, table i scaled with the i-th (the
             last repeating, as rdswitch.c set_quality_ratings does); normalized to a tuple.
             The standard tables are 0 (luminance) and 1 (chrominance).
-        subsampling: ``"4:4:4"``, ``"4:2:2"`` or ``"4:2:0"`` (for grayscale only the factors
-            in the frame header), or ``"default"``: libjpeg's, 4:2:0 for colour and 1x1
-            for grayscale (Pillow's -1; see :data:`LIBJPEG_DEFAULT_SUBSAMPLING`).
+        subsampling: ``"4:4:4"``, ``"4:2:2"``, ``"4:2:0"`` or ``"4:4:0"`` (luma 1x2); cjpeg's
+            ``-sample`` forms ``"HxV"`` (luma factors, chroma 1x1; e.g. ``"4x1"``, libjpeg's
+            4:1:1) or ``"HxV,HxV,HxV"`` (per component, missing ones 1x1), factors 1..4;
+            or ``"default"``: libjpeg's, 4:2:0 for colour and 1x1 for grayscale (Pillow's
+            -1; see :data:`LIBJPEG_DEFAULT_SUBSAMPLING`). For grayscale only the first
+            component's factors count, and only in the frame header (see
+            :func:`sampling_factors`).
         dct: ``"islow"`` (libjpeg's integer DCT, bit-exact with libjpeg-turbo), ``"ifast"``
             (libjpeg's fast integer DCT, bit-exact with ``cjpeg -dct fast``; less accurate)
             or ``"exact"`` (the float64 DCT-II of T.81 A.3.3; the same bytes on every backend).
@@ -143,10 +155,11 @@ class EncodeOptions:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "quality", _normalize_quality(self.quality))
-        if not isinstance(self.subsampling, str) or self.subsampling not in \
-                (*SUBSAMPLING_FACTORS, LIBJPEG_DEFAULT_SUBSAMPLING):
-            raise ValueError(f"subsampling must be one of {', '.join(SUBSAMPLING_FACTORS)} "
-                             f"(or Pillow's 0, 1, 2, -1 or a preset name); got {self.subsampling!r}")
+        if not isinstance(self.subsampling, str):
+            raise ValueError(f"subsampling must be one of {', '.join(SUBSAMPLING_FACTORS)}, "
+                             f"cjpeg's 'HxV[,HxV...]' (or Pillow's 0, 1, 2, -1 or a preset name); "
+                             f"got {self.subsampling!r}")
+        sampling_factors(self.subsampling, color=True)  # raises on a bad name or factor
         if self.dct in RESERVED_DCT_METHODS:
             raise ValueError("dct='float' is reserved for libjpeg's float DCT (jfdctflt.c), which "
                              "is not implemented yet; the exact float64 DCT is dct='exact'")
@@ -236,9 +249,44 @@ class EncodeOptions:
 def luma_factors(subsampling: str, color: bool) -> tuple[int, int]:
     """(H, V) sampling factors of the first component for ``subsampling`` (see
     :data:`LIBJPEG_DEFAULT_SUBSAMPLING` for "default")."""
+    return sampling_factors(subsampling, color)[0]
+
+
+def sampling_factors(subsampling: str, color: bool) -> tuple[tuple[int, int], ...]:
+    """(H, V) sampling factors per component (3 for colour, 1 for grayscale) for ``subsampling``.
+
+    A name of :data:`SUBSAMPLING_FACTORS` or "default" (:data:`LIBJPEG_DEFAULT_SUBSAMPLING`),
+    or cjpeg's ``-sample`` argument: "HxV" per component separated by commas, the components
+    not given 1x1 (rdswitch.c set_sample_factors). A grayscale frame keeps the first
+    component's factors, as cjpeg does. Whether the frame can be downsampled and fits an MCU
+    is checked with the image (:func:`~stripjpeg.plan.make_plan`).
+
+    Raises:
+        ValueError: an unknown name, a malformed "HxV", or a factor outside 1..4.
+    """
+    count = 3 if color else 1
     if subsampling == LIBJPEG_DEFAULT_SUBSAMPLING:
-        return SUBSAMPLING_FACTORS["4:2:0"] if color else (1, 1)
-    return SUBSAMPLING_FACTORS[subsampling]
+        return ((2, 2), (1, 1), (1, 1))[:count] if color else ((1, 1),)
+    if subsampling in SUBSAMPLING_FACTORS:
+        return (SUBSAMPLING_FACTORS[subsampling], (1, 1), (1, 1))[:count]
+    parts = subsampling.split(",")
+    if len(parts) > MAX_SAMPLED_COMPONENTS:
+        raise ValueError(f"subsampling={subsampling!r} gives {len(parts)} components' factors; a "
+                         f"YCbCr frame has at most {MAX_SAMPLED_COMPONENTS}")
+    factors = []
+    for part in parts:
+        match = _FACTORS_SYNTAX.fullmatch(part.strip())
+        if match is None:
+            raise ValueError(f"subsampling must be one of {', '.join(SUBSAMPLING_FACTORS)} or "
+                             f"cjpeg's 'HxV[,HxV...]' with whole factors (e.g. '4x1', "
+                             f"'2x2,1x1,1x1'); got {subsampling!r}")
+        h, v = int(match[1]), int(match[2])
+        if not (1 <= h <= MAX_SAMPLING_FACTOR and 1 <= v <= MAX_SAMPLING_FACTOR):
+            raise ValueError(f"subsampling={subsampling!r}: JPEG sampling factors must be "
+                             f"1..{MAX_SAMPLING_FACTOR} (T.81 B.2.2), got {h}x{v}")
+        factors.append((h, v))
+    factors += [(1, 1)] * (MAX_SAMPLED_COMPONENTS - len(factors))
+    return tuple(factors[:count])
 
 
 #: Quantization table slots, the most values a per-table quality holds (libjpeg's NUM_QUANT_TBLS).

@@ -143,8 +143,8 @@ def _subsampling(value: Any) -> Any:
                              f"2 (4:2:0) or -1 (libjpeg's default, 4:2:0); got {value}")
         return PILLOW_SUBSAMPLING[int(value)]
     if not isinstance(value, str) or value == PILLOW_SUBSAMPLING[-1] or \
-            (value.startswith("4:") and value not in PILLOW_SUBSAMPLING_NAMES):
-        return value  # ours, or a bad value EncodeOptions names
+            (value[:1].isdigit() and value not in PILLOW_SUBSAMPLING_NAMES):
+        return value  # ours ("4:4:0", cjpeg's "HxV,..."), or a bad value EncodeOptions names
     if value in PILLOW_SUBSAMPLING_NAMES:
         return PILLOW_SUBSAMPLING_NAMES[value]
     if value == "keep":

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .options import EncodeOptions, luma_factors
+from .options import EncodeOptions, sampling_factors
 from .scans import (
     ScriptEntry,
     check_progressive_script,
@@ -390,19 +390,19 @@ def make_plan(width: int, height: int, input_channels: int, options: EncodeOptio
     quant_tables = tuple(np.asarray(t, dtype=np.uint16).reshape(64).copy()
                          for t in quant_tables[:n_tables])
 
-    h, v = luma_factors(options.subsampling, color)
+    # libjpeg (as Pillow drives it) declares the requested factors for a grayscale frame
+    # too; they change the SOF0 header only, since a single-component scan codes one block
+    # per MCU (T.81 A.2.2) and the only component is never downsampled.
+    factors = [(cid, h, v) for cid, (h, v) in
+               enumerate(sampling_factors(options.subsampling, color), start=1)]
+    check_sampling_factors(factors)
     if color_space == "RGB":
         # jcparam.c jpeg_set_colorspace(JCS_RGB): ids 'R', 'G', 'B', all 1x1, Huffman tables 0.
         factors = [(0x52, 1, 1), (0x47, 1, 1), (0x42, 1, 1)]
         dc_tables, ac_tables = (DC_LUMINANCE,), (AC_LUMINANCE,)
     elif color:
-        factors = [(1, h, v), (2, 1, 1), (3, 1, 1)]
         dc_tables, ac_tables = (DC_LUMINANCE, DC_CHROMINANCE), (AC_LUMINANCE, AC_CHROMINANCE)
     else:
-        # libjpeg (as Pillow drives it) declares the requested factors for a grayscale
-        # frame too; they change the SOF0 header only, since a single-component scan codes
-        # one block per MCU (T.81 A.2.2) and the only component is never downsampled.
-        factors = [(1, h, v)]
         dc_tables, ac_tables = (DC_LUMINANCE,), (AC_LUMINANCE,)
     interleaved = len(factors) > 1
     hmax = max(f[1] for f in factors)
@@ -487,6 +487,35 @@ def option_quant_tables(options: EncodeOptions) -> tuple[np.ndarray, ...]:
                      for index, table in enumerate(options.qtables))
     return (quantization_tables(options.table_quality(0))[0],
             quantization_tables(options.table_quality(1))[1])
+
+
+def check_sampling_factors(factors: list[tuple[int, int, int]]) -> None:
+    """Refuse the sampling factors libjpeg refuses, with its reasons.
+
+    Args:
+        factors: per component (Ci, H, V), H and V already 1..4.
+
+    Raises:
+        ValueError: an interleaved MCU of more than 10 blocks (T.81 B.2.3; jcmaster.c
+            per_scan_setup, JERR_BAD_MCU_SIZE), or a component whose Hmax/H or Vmax/V is not
+            a whole number: libjpeg downsamples only by integral ratios (jcsample.c
+            jinit_downsampler, JERR_FRACT_SAMPLE_NOTIMPL).
+    """
+    if len(factors) == 1:
+        return  # one block per MCU, never downsampled
+    described = ",".join(f"{h}x{v}" for _, h, v in factors)
+    blocks = sum(h * v for _, h, v in factors)
+    if blocks > MAX_BLOCKS_IN_MCU:
+        raise ValueError(f"sampling factors {described} make an MCU of {blocks} blocks; an "
+                         f"interleaved MCU holds at most {MAX_BLOCKS_IN_MCU} (libjpeg: sampling "
+                         f"factors too large for interleaved scan)")
+    hmax = max(h for _, h, _ in factors)
+    vmax = max(v for _, _, v in factors)
+    for _, h, v in factors:
+        if hmax % h or vmax % v:
+            raise ValueError(f"sampling factors {described}: {hmax}/{h} x {vmax}/{v} is not a "
+                             f"whole downsampling ratio (libjpeg: fractional sampling not "
+                             f"implemented)")
 
 
 def make_scans(options: EncodeOptions, components: tuple[Component, ...],

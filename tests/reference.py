@@ -55,6 +55,15 @@ def downsample_plane(plane: list[list[int]], h: int, v: int) -> list[list[int]]:
     return out
 
 
+def int_downsample_plane(plane: list[list[int]], h: int, v: int) -> list[list[int]]:
+    """libjpeg's general downsampler (jcsample.c int_downsample), sample by sample: the
+    mean of each h x v group, rounded by adding half the count, the same everywhere."""
+    count = h * v
+    return [[(sum(plane[row + dy][col + dx] for dy in range(v) for dx in range(h)) + count // 2)
+             // count for col in range(0, len(plane[0]), h)]
+            for row in range(0, len(plane), v)]
+
+
 def exact_dct(block: np.ndarray) -> np.ndarray:
     """T.81 A.3.3, the formula itself: F(v,u) = 1/4 C(u) C(v) sum f(y,x) cos cos."""
     out = np.zeros((8, 8))

@@ -182,6 +182,18 @@ def kernel_tables(plan: Plan) -> _KernelTables:
         return tables
 
 
+#: Luma factors whose chroma (1x1) the sample kernels downsample: 4:4:4, 4:2:2 and 4:2:0.
+KERNEL_LUMA_FACTORS = ((1, 1), (2, 1), (2, 2))
+
+
+def has_kernel_sampling(plan: Plan) -> bool:
+    """Whether the sample kernels serve ``plan``'s sampling factors: a grayscale frame (never
+    downsampled), or luma of :data:`KERNEL_LUMA_FACTORS` with chroma 1x1."""
+    luma, *chroma = plan.components
+    return not chroma or ((luma.h, luma.v) in KERNEL_LUMA_FACTORS
+                          and all((c.h, c.v) == (1, 1) for c in chroma))
+
+
 # --- The backend -------------------------------------------------------------------------------
 
 class NumbaBackend(Backend):
@@ -205,9 +217,11 @@ class NumbaBackend(Backend):
         """The DCT kernels are islow and ifast: the exact DCT is the NumPy stage's (SciPy's), since
         a second float DCT would round a coefficient on a tie differently and write other bytes.
         The colour kernel converts RGB to YCbCr (or passes grey through): RGB kept as RGB
-        (``keep_rgb``) and Y alone from colour (``grayscale``) are the NumPy stage's."""
+        (``keep_rgb``) and Y alone from colour (``grayscale``) are the NumPy stage's. The
+        sample kernels downsample the chroma of 4:4:4, 4:2:2 and 4:2:0 only: other sampling
+        factors (cjpeg's ``-sample``) take the NumPy stage."""
         if stage == "prepare_samples":
-            return plan.color_convert not in ("rgb_ycc", "grayscale")
+            return plan.color_convert not in ("rgb_ycc", "grayscale") or not has_kernel_sampling(plan)
         return stage == "forward_dct" and plan.dct not in ("islow", "ifast")
 
     # -- the stages, one by one -----------------------------------------------------------------
@@ -262,7 +276,7 @@ class NumbaBackend(Backend):
         predictor_array = np.array(predictors, dtype=np.int64)
         blocks = self._stack_zigzag(blocks)
         count_blocks(blocks, kernel_tables(plan).components, plan.mcus_per_row,
-                     blocks.shape[1] // plan.components[0].mcu_v, predictor_array, dc, ac)
+                     _mcu_rows(blocks, plan), predictor_array, dc, ac)
         return dc, ac, tuple(int(p) for p in predictor_array)
 
     def progressive_encode(self, blocks: list[np.ndarray], rows: int, scan: Scan, plan: Plan,
@@ -363,7 +377,8 @@ class NumbaBackend(Backend):
     @staticmethod
     def _stack_zigzag(blocks: list[np.ndarray]) -> np.ndarray:
         """Contract blocks (per component, natural order) -> the internal array."""
-        rows, cols = blocks[0].shape[:2]  # luma has the most blocks both ways
+        # Padded to the largest grid both ways (luma's, unless the chroma is the larger).
+        rows, cols = (max(b.shape[axis] for b in blocks) for axis in (0, 1))
         groups = -(-cols // LANES)
         stacked = np.zeros((len(blocks), rows, groups * LANES, 64), np.int16)
         for index, component_blocks in enumerate(blocks):
@@ -376,7 +391,7 @@ class NumbaBackend(Backend):
     def _code(self, blocks: np.ndarray, plan: Plan, state: EntropyState,
               final: bool) -> tuple[bytes, EntropyState]:
         """Huffman-code the internal block array, continuing from ``state``."""
-        mcu_rows = blocks.shape[1] // plan.components[0].mcu_v
+        mcu_rows = _mcu_rows(blocks, plan)
         out, predictors, bit_state = self._coder_arrays(
             mcu_rows * plan.mcus_per_row * plan.blocks_per_mcu, state)
         tables = kernel_tables(plan)
@@ -400,6 +415,11 @@ class NumbaBackend(Backend):
         _check_status(status)
         position, buffer, count = (int(v) for v in bit_state)
         return out[:position].tobytes(), EntropyState(tuple(int(p) for p in predictors), buffer, count)
+
+
+def _mcu_rows(blocks: np.ndarray, plan: Plan) -> int:
+    """MCU rows in an internal block array: its rows are the tallest component's blocks."""
+    return blocks.shape[1] // max(c.mcu_v for c in plan.components)
 
 
 #: Each thread's output buffer for the progressive kernels, kept from call to call.

@@ -7,7 +7,7 @@ jccolor.c and jcsample.c), in the order a strip goes through it::
       -> convert_colour       colour conversion (JFIF's YCbCr in libjpeg's fixed point,
                               jccolor.c; or Y alone, or RGB as given)
       -> expand_edges         replicate the last row/column (T.81 A.2.4 leaves it open)
-      -> downsample           2:1 averaging with libjpeg's alternating bias (jcsample)
+      -> downsample           box averages, libjpeg's rounding per ratio (jcsample)
       -> expand_edges         the downsampled plane out to whole 8x8 blocks
     = prepare_samples         per component, samples 0..255, (8 * R, 8 * C)
 
@@ -85,27 +85,52 @@ def expand_edges(plane: np.ndarray, rows: int, cols: int) -> np.ndarray:
 def downsample(plane: np.ndarray, h_ratio: int, v_ratio: int) -> np.ndarray:
     """Average ``h_ratio x v_ratio`` groups of samples, as libjpeg does without smoothing.
 
-    libjpeg adds an alternating bias before the shift so that rounding errors do not all
-    go the same way (jcsample.c): for 2x1 groups ``(a + b + bias) >> 1`` with bias 0, 1, 0,
-    1... along each row; for 2x2 groups ``(a + b + c + d + bias) >> 2`` with bias 1, 2, 1,
-    2... The bias restarts at the left of every output row.
+    libjpeg picks one of four methods per component (jcsample.c ``jinit_downsampler``), and
+    they round differently, so the choice shows in the bytes:
+
+    * 1:1 (``fullsize_downsample``): the samples as they are;
+    * exactly 2:1 across, 1:1 down (``h2v1_downsample``) and exactly 2:1 both ways
+      (``h2v2_downsample``): an alternating bias before the shift, so that halves do not all
+      round the same way (:func:`alternating_bias_average`);
+    * any other whole ratio, 1x2 and 4x1 included (``int_downsample``): the rounded mean
+      (:func:`box_average`).
 
     Args:
         plane: int32 samples, shape ``(rows, cols)``, both multiples of the ratios.
-        h_ratio, v_ratio: Hmax / H and Vmax / V of the component (1 or 2).
+        h_ratio, v_ratio: Hmax / H and Vmax / V of the component (1..4 each).
+
+    Returns:
+        int32 samples, shape ``(rows // v_ratio, cols // h_ratio)``.
     """
     if (h_ratio, v_ratio) == (1, 1):
         return plane
-    # The sum of each group: one strided slice per position in the group.
-    groups = sum(plane[dy::v_ratio, dx::h_ratio] for dy in range(v_ratio) for dx in range(h_ratio))
-    if (h_ratio, v_ratio) == (2, 1):
-        bias, shift = np.array([0, 1]), 1
-    elif (h_ratio, v_ratio) == (2, 2):
-        bias, shift = np.array([1, 2]), 2
-    else:
-        raise ValueError(f"unsupported downsampling ratio {h_ratio}x{v_ratio}")
+    if (h_ratio, v_ratio) in ((2, 1), (2, 2)):
+        return alternating_bias_average(plane, v_ratio)
+    return box_average(plane, h_ratio, v_ratio)
+
+
+def group_sums(plane: np.ndarray, h_ratio: int, v_ratio: int) -> np.ndarray:
+    """The sum of each ``h_ratio x v_ratio`` group: one strided slice per position in it."""
+    return sum(plane[dy::v_ratio, dx::h_ratio] for dy in range(v_ratio) for dx in range(h_ratio))
+
+
+def alternating_bias_average(plane: np.ndarray, v_ratio: int) -> np.ndarray:
+    """libjpeg's 2x1 and 2x2 averages: for 2x1 groups ``(a + b + bias) >> 1`` with bias 0, 1,
+    0, 1... along each row; for 2x2 groups ``(a + b + c + d + bias) >> 2`` with bias 1, 2, 1,
+    2... The bias restarts at the left of every output row (jcsample.c ``h2v1_downsample``,
+    ``h2v2_downsample``)."""
+    groups = group_sums(plane, 2, v_ratio)
+    bias, shift = (np.array([0, 1]), 1) if v_ratio == 1 else (np.array([1, 2]), 2)
     column_bias = np.resize(bias, groups.shape[1])
     return ((groups + column_bias) >> shift).astype(np.int32)
+
+
+def box_average(plane: np.ndarray, h_ratio: int, v_ratio: int) -> np.ndarray:
+    """libjpeg's general integral downsampler (jcsample.c ``int_downsample``): each group's
+    mean rounded half up, ``(sum + n // 2) // n`` for the ``n = h_ratio * v_ratio`` samples,
+    the same bias everywhere."""
+    count = h_ratio * v_ratio
+    return ((group_sums(plane, h_ratio, v_ratio) + count // 2) // count).astype(np.int32)
 
 
 def component_samples(plane: np.ndarray, component: Component, layout: StripLayout,
