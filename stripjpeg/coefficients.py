@@ -42,7 +42,8 @@ def encode_coefficients(coefficients: list[np.ndarray], quantization_tables: Any
             is no ``quality``: it is ``quality=None`` with ``qtables``, which elsewhere too
             means 50, the tables exactly as given.
         width, height: image size in pixels (default: 8 x the luma block grid).
-        subsampling: "4:4:4", "4:2:2" or "4:2:0": the sampling factors the blocks follow.
+        subsampling: the sampling factors the blocks follow, any form ``encode`` takes
+            ("4:2:0", cjpeg's "4x1" or "2x2,1x1,1x1"...).
         restart_rows, optimize, backend, progressive, scans: as for :func:`stripjpeg.encode`
             (a progressive file holds every bit of the coefficients only if its script sends
             them all, as libjpeg's default script does).

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 
+import jpeglib
 import numpy as np
 import pytest
 from conftest import BACKENDS
@@ -126,6 +127,19 @@ def test_numba_declines_the_samples_it_has_no_kernel_for() -> None:
         assert table.forward_dct == numba.forward_dct and table.entropy_encode == numba.entropy_encode
     assert numba.stage_table(make_plan(29, 37, 1, EncodeOptions(subsampling="4x1"))).fallbacks \
         == frozenset()
+
+
+@pytest.mark.parametrize("sample", ["4x1", "1x1,2x2,2x2", "3x2"])
+def test_cjpegs_coefficients_rewritten_are_cjpegs_file(tmp_path, sample) -> None:
+    # encode_coefficients lays the blocks out by the same factors (and adds the same dummy
+    # blocks) as cjpeg: the coefficients libjpeg reads back make cjpeg's file again.
+    pixels = example_image(33, 47)
+    expected = cjpeg(pixels, tmp_path, 80, "-sample", sample)
+    (tmp_path / "cjpeg.jpg").write_bytes(expected)
+    image = jpeglib.read_dct(str(tmp_path / "cjpeg.jpg"))
+    assert stripjpeg.encode_coefficients([image.Y, image.Cb, image.Cr], [image.qt[0], image.qt[1]],
+                                         width=33, height=47, subsampling=sample,
+                                         restart_rows=0) == expected
 
 
 # --- the downsamplers ----------------------------------------------------------------------------
