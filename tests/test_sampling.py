@@ -114,19 +114,31 @@ def test_the_cli_takes_cjpegs_sample_syntax(tmp_path) -> None:
     assert (tmp_path / "out.jpg").read_bytes() == expected
 
 
-def test_numba_declines_the_samples_it_has_no_kernel_for() -> None:
+def test_numba_serves_every_factor_with_its_own_kernels() -> None:
+    # No stage falls back to NumPy, so the bytes above are the fused kernels' own.
     if "numba" not in backends.available():
         pytest.skip("numba is not installed here")
     numba = backends.get("numba")
-    for name in ("4:4:4", "4:2:2", "4:2:0", "2x2,1x1,1x1"):
+    for name in ("4:2:0", "1x2", "4x1", "1x1,2x2,2x2", "2x2,1x2,2x1"):
         table = numba.stage_table(make_plan(29, 37, 3, EncodeOptions(subsampling=name)))
         assert table.fallbacks == frozenset(), name
-    for name in ("1x2", "4x1", "1x1,2x2,2x2"):
-        table = numba.stage_table(make_plan(29, 37, 3, EncodeOptions(subsampling=name)))
-        assert table.fallbacks == {"prepare_samples", "transform", "encode_strips"}, name
-        assert table.forward_dct == numba.forward_dct and table.entropy_encode == numba.entropy_encode
-    assert numba.stage_table(make_plan(29, 37, 1, EncodeOptions(subsampling="4x1"))).fallbacks \
-        == frozenset()
+        assert table.prepare_samples == numba.prepare_samples
+        assert table.encode_strips_fused == numba.encode_strips_fused
+
+
+def test_numba_stages_one_by_one_are_numpys() -> None:
+    # prepare_samples and forward_dct, each against the NumPy stage (the fused kernels are
+    # checked by the bytes): the samples and the blocks, dummy blocks included.
+    if "numba" not in backends.available():
+        pytest.skip("numba is not installed here")
+    numba, numpy = backends.get("numba"), backends.get("numpy")
+    pixels = example_image(61, 19)
+    for name in ("1x2", "4x1", "1x1,2x2,2x2", "3x2", "2x2,1x2,2x1"):
+        plan = make_plan(61, 19, 3, EncodeOptions(subsampling=name, quality=90))
+        ours, theirs = numba.prepare_samples(pixels, plan), numpy.prepare_samples(pixels, plan)
+        assert [a.tolist() for a in ours] == [b.tolist() for b in theirs], name
+        blocks = numba.forward_dct(ours, plan, 19)
+        assert [a.tolist() for a in blocks] == [b.tolist() for b in numpy.forward_dct(theirs, plan, 19)]
 
 
 @pytest.mark.parametrize("sample", ["4x1", "1x1,2x2,2x2", "3x2"])

@@ -149,12 +149,14 @@ class _KernelTables:
                                 c.mcu_h, c.quant_index] for c, lay in zip(plan.components, layouts)],
                               dtype=np.int64)
             luma = layouts[0]
-            # Full-resolution planes cover every block of the luma MCUs, so every component
-            # reads replicated edges wherever it reaches past the image.
+            # Full-resolution planes cover every block of every component's MCUs (at its
+            # ratio), so every component reads replicated edges wherever it reaches past the image.
             lane_cols = 8 * LANES  # whole groups of blocks (transform_blocks reads them)
-            cols = max(luma.block_cols * 8, layouts[-1].input_cols)
-            shape = StripShape(layout, max(luma.block_rows * 8, layouts[-1].input_rows),
-                               -(-cols // lane_cols) * lane_cols,
+            cols = max(max(lay.block_cols * 8 * (plan.hmax // c.h), lay.input_cols)
+                       for c, lay in zip(plan.components, layouts))
+            rows = max(max(lay.block_rows * 8 * (plan.vmax // c.v), lay.input_rows)
+                       for c, lay in zip(plan.components, layouts))
+            shape = StripShape(layout, rows, -(-cols // lane_cols) * lane_cols,
                                luma.block_rows // plan.components[0].mcu_v * plan.mcus_per_row
                                * plan.blocks_per_mcu)
             self._shapes[pixel_rows] = shape
@@ -182,18 +184,6 @@ def kernel_tables(plan: Plan) -> _KernelTables:
         return tables
 
 
-#: Luma factors whose chroma (1x1) the sample kernels downsample: 4:4:4, 4:2:2 and 4:2:0.
-KERNEL_LUMA_FACTORS = ((1, 1), (2, 1), (2, 2))
-
-
-def has_kernel_sampling(plan: Plan) -> bool:
-    """Whether the sample kernels serve ``plan``'s sampling factors: a grayscale frame (never
-    downsampled), or luma of :data:`KERNEL_LUMA_FACTORS` with chroma 1x1."""
-    luma, *chroma = plan.components
-    return not chroma or ((luma.h, luma.v) in KERNEL_LUMA_FACTORS
-                          and all((c.h, c.v) == (1, 1) for c in chroma))
-
-
 # --- The backend -------------------------------------------------------------------------------
 
 class NumbaBackend(Backend):
@@ -217,11 +207,10 @@ class NumbaBackend(Backend):
         """The DCT kernels are islow and ifast: the exact DCT is the NumPy stage's (SciPy's), since
         a second float DCT would round a coefficient on a tie differently and write other bytes.
         The colour kernel converts RGB to YCbCr (or passes grey through): RGB kept as RGB
-        (``keep_rgb``) and Y alone from colour (``grayscale``) are the NumPy stage's. The
-        sample kernels downsample the chroma of 4:4:4, 4:2:2 and 4:2:0 only: other sampling
-        factors (cjpeg's ``-sample``) take the NumPy stage."""
+        (``keep_rgb``) and Y alone from colour (``grayscale``) are the NumPy stage's. The sample
+        kernels downsample every whole ratio of sampling factors."""
         if stage == "prepare_samples":
-            return plan.color_convert not in ("rgb_ycc", "grayscale") or not has_kernel_sampling(plan)
+            return plan.color_convert not in ("rgb_ycc", "grayscale")
         return stage == "forward_dct" and plan.dct not in ("islow", "ifast")
 
     # -- the stages, one by one -----------------------------------------------------------------
@@ -238,7 +227,7 @@ class NumbaBackend(Backend):
             h_ratio, v_ratio = plan.hmax // component.h, plan.vmax // component.v
             if (h_ratio, v_ratio) != (1, 1):
                 reduced = np.empty((rows, cols), np.uint8)
-                downsample(plane, v_ratio, layout.input_rows, cols, reduced)
+                downsample(plane, h_ratio, v_ratio, layout.input_rows, cols, reduced)
                 plane = reduced
             samples.append(plane[:rows, :cols])
         return samples

@@ -87,13 +87,14 @@ def convert_to_ycbcr(pixels, planes):
 
 
 @kernel
-def downsample(plane, v_ratio, input_rows, out_cols, out):
-    """Average ``2 x v_ratio`` groups with libjpeg's alternating bias (jcsample.c): every
-    subsampling stripjpeg offers halves the columns (4:2:2 and 4:2:0).
+def downsample(plane, h_ratio, v_ratio, input_rows, out_cols, out):
+    """Average ``h_ratio x v_ratio`` groups as libjpeg does (jcsample.c, see
+    stages.samples.downsample): exactly 2x1 and 2x2 with the alternating bias, any other
+    whole ratio with the rounded mean ``(sum + n // 2) // n`` (``int_downsample``).
 
     Args:
         plane: uint8 ``(R, C)`` full-resolution samples, edges replicated.
-        v_ratio: 1 (4:2:2) or 2 (4:2:0).
+        h_ratio, v_ratio: Hmax / H and Vmax / V, 1..4 each, not both 1.
         input_rows: pixel rows to use (the strip's rows rounded up to a multiple of
             ``v_ratio``); output rows beyond ``input_rows // v_ratio`` repeat the last one,
             as libjpeg replicates the last *downsampled* row (see stages.samples).
@@ -102,17 +103,25 @@ def downsample(plane, v_ratio, input_rows, out_cols, out):
         out: uint8 ``(rows, >= out_cols)`` to fill.
     """
     last = input_rows // v_ratio - 1
+    count = np.int32(h_ratio * v_ratio)
     for i in range(out.shape[0]):
         top = min(i, last) * v_ratio
         # Whole rows, one loop per case: the loops over j then vectorize.
         upper, lower, target = plane[top], plane[top + v_ratio - 1], out[i]
-        if v_ratio == 1:
+        if h_ratio == 2 and v_ratio == 1:
             for j in range(out_cols):
                 total = np.int32(upper[2 * j]) + np.int32(upper[2 * j + 1])
                 target[j] = (total + (j & 1)) >> 1
-        else:
+        elif h_ratio == 2 and v_ratio == 2:
             for j in range(out_cols):
                 total = (np.int32(upper[2 * j]) + np.int32(upper[2 * j + 1])
                          + np.int32(lower[2 * j]) + np.int32(lower[2 * j + 1]))
                 target[j] = (total + 1 + (j & 1)) >> 2
-
+        else:
+            for j in range(out_cols):
+                total = np.int32(0)
+                for dy in range(v_ratio):
+                    row = plane[top + dy]
+                    for dx in range(h_ratio):
+                        total += np.int32(row[j * h_ratio + dx])
+                target[j] = (total + count // 2) // count

@@ -305,23 +305,24 @@ def transform_strip(pixels, layout, plane_rows, plane_cols, fast, divisors, reci
     Args:
         pixels: uint8 ``(rows, width, channels)``, C-contiguous.
         layout: int64 ``(n_components, 9)``, the columns named above (H_RATIO...).
-        plane_rows, plane_cols: size of the full-resolution planes (every luma block, and
+        plane_rows, plane_cols: size of the full-resolution planes (every full-size block, and
             every sample the downsampling reads; ``plane_cols`` a multiple of ``8 * LANES``).
         fast, divisors, reciprocals: the DCT (ifast or islow) and its ``(n_tables, 64)``
             tables, see :func:`transform_blocks`.
         order: see :func:`transform_blocks`.
 
     Returns:
-        int16 ``(n_components, block_rows, groups, 64, LANES)`` (luma's block grid, ``groups``
-        its block columns / LANES rounded up): block ``(row, col)`` of component ``c`` is
+        int16 ``(n_components, block_rows, groups, 64, LANES)`` (the largest block grid,
+        ``groups`` its block columns / LANES rounded up): block ``(row, col)`` of component ``c`` is
         ``[c, row, col // LANES, :, col % LANES]``, for ``row < layout[c, BLOCK_ROWS]`` and
         ``col < layout[c, BLOCK_COLS]``.
     """
     n_components = layout.shape[0]
     planes = np.empty((n_components, plane_rows, plane_cols), np.uint8)
     convert_to_ycbcr(pixels, planes)
-    groups = (layout[0, BLOCK_COLS] + LANES - 1) // LANES
-    blocks = np.empty((n_components, layout[0, BLOCK_ROWS], groups, 64, LANES), np.int16)
+    # Sized for the largest block grid: luma's, unless the chroma is the larger.
+    groups = (layout[:, BLOCK_COLS].max() + LANES - 1) // LANES
+    blocks = np.empty((n_components, layout[:, BLOCK_ROWS].max(), groups, 64, LANES), np.int16)
     for c in range(n_components):
         if layout[c, H_RATIO] == 1 and layout[c, V_RATIO] == 1:
             plane = planes[c]
@@ -329,7 +330,8 @@ def transform_strip(pixels, layout, plane_rows, plane_cols, fast, divisors, reci
             real_cols = layout[c, REAL_COLS]
             plane = np.empty((layout[c, REAL_ROWS] * 8, (real_cols + LANES - 1) // LANES * LANES * 8),
                              np.uint8)
-            downsample(planes[c], layout[c, V_RATIO], layout[c, INPUT_ROWS], real_cols * 8, plane)
+            downsample(planes[c], layout[c, H_RATIO], layout[c, V_RATIO], layout[c, INPUT_ROWS],
+                       real_cols * 8, plane)
         q = layout[c, QUANT]
         transform_blocks(plane, layout[c, REAL_ROWS], layout[c, REAL_COLS], layout[c, BLOCK_COLS],
                          layout[c, MCU_H], fast, divisors[q], reciprocals[q], order,
