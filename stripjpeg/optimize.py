@@ -35,7 +35,7 @@ import numpy as np
 from .backends import EntropyState, StageTable
 from .plan import Plan
 from .sources import materialize
-from .spool import CoefficientSpool
+from .spool import CoefficientSpool, SpoolSizes
 from .strips import StripBuffer
 from .tables import HuffmanSpec
 
@@ -174,7 +174,7 @@ def count_strips(strips: Iterable[np.ndarray], plan: Plan, backend: StageTable,
     return totals
 
 
-class SpoolingEncoder:
+class SpoolingEncoder(SpoolSizes):
     """``optimize=True`` for a one-pass stream: the same push interface as StripEncoder.
 
     First pass (``feed``): each strip is transformed once, its symbols counted, and its
@@ -202,16 +202,6 @@ class SpoolingEncoder:
         self.spool = CoefficientSpool(core.options.spool_budget, core.options.spool_dir)
         self._strip_rows: list[int] = []
         self.closed = False
-
-    @property
-    def spool_bytes(self) -> int:
-        """Bytes of quantized blocks spooled so far, in memory and on disk."""
-        return self.spool.spool_bytes
-
-    @property
-    def spool_bytes_on_disk(self) -> int:
-        """Of :attr:`spool_bytes`, those that went over the budget to the spool's file."""
-        return self.spool.spool_bytes_on_disk
 
     @property
     def restart_offsets(self) -> list[int]:

@@ -41,7 +41,7 @@ from .options import EncodeOptions, check_dimensions, check_mode
 from .plan import Plan, Scan, make_plan
 from .scheduler import OrderedScheduler, make_executor
 from .sources import materialize
-from .spool import CoefficientSpool
+from .spool import CoefficientSpool, SpoolSizes
 from .stages.progressive import (
     ScanState,
     close_count,
@@ -141,7 +141,7 @@ def scan_code_arrays(plan: Plan, tables: dict[int, Any]) -> tuple[np.ndarray, np
     return codes, lengths
 
 
-class ProgressiveEncoder:
+class ProgressiveEncoder(SpoolSizes):
     """Push rows in, take a progressive JPEG out at the end. Not thread-safe; one per image.
 
     The same interface as :class:`stripjpeg.encoder.StripEncoder`; nothing is output before
@@ -210,16 +210,6 @@ class ProgressiveEncoder:
     def buffered_rows(self) -> int:
         """Rows accepted but not yet part of a strip."""
         return self._buffer.buffered_rows
-
-    @property
-    def spool_bytes(self) -> int:
-        """Bytes of quantized blocks spooled so far, in memory and on disk."""
-        return self.spool.spool_bytes
-
-    @property
-    def spool_bytes_on_disk(self) -> int:
-        """Of :attr:`spool_bytes`, those that went over the budget to the spool's file."""
-        return self.spool.spool_bytes_on_disk
 
     @property
     def executor(self) -> Any:

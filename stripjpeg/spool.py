@@ -176,6 +176,24 @@ class CoefficientSpool:
             raise ValueError("the coefficient spool is closed")
 
 
+class SpoolSizes:
+    """What a core that keeps its blocks in ``self.spool`` (a :class:`CoefficientSpool`) says
+    of it: the :class:`~stripjpeg.optimize.SpoolingEncoder` and the
+    :class:`~stripjpeg.progressive_encoder.ProgressiveEncoder`."""
+
+    spool: CoefficientSpool
+
+    @property
+    def spool_bytes(self) -> int:
+        """Bytes of quantized blocks spooled so far, in memory and on disk."""
+        return self.spool.spool_bytes
+
+    @property
+    def spool_bytes_on_disk(self) -> int:
+        """Of :attr:`spool_bytes`, those that went over the budget to the spool's file."""
+        return self.spool.spool_bytes_on_disk
+
+
 def _owned_int16(blocks: np.ndarray) -> np.ndarray:
     """``blocks`` as a read-only C-contiguous int16 array over exactly its own bytes.
 

@@ -41,7 +41,6 @@ restart interval) is one block.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -432,13 +431,3 @@ def _pack(writer: BitWriter, state: ScanState) -> tuple[bytes, ScanState]:
 def _as_entropy_state(state: ScanState) -> EntropyState:
     return EntropyState((), state.pending_bits, state.pending_count)
 
-
-def pieces_in_scan(plan: Plan, scan: Scan) -> int:
-    """Restart intervals in the whole of ``scan`` (1 without restart markers)."""
-    interval = scan_interval_mcus(plan, scan)
-    if len(scan.components) > 1:
-        total = plan.mcus_per_row * plan.mcu_rows
-    else:
-        c = plan.components[scan.components[0]]
-        total = c.width_in_blocks * c.height_in_blocks
-    return math.ceil(total / interval) if interval else 1
