@@ -406,10 +406,12 @@ class ProgressiveEncoder(SpoolSizes):
                 yield self._out(data[0])
             yield self._out(close_scan(scan, self.plan, codes, lengths, state))
             return
-        # Units held in memory cost nothing more when several go to one task: then each
-        # worker gets a few tasks per scan, not one per unit (a task's hand-off costs more
-        # than a small unit's coding). Units read back from the spool's file go one by one,
-        # since each one read is memory (UNITS_IN_FLIGHT_PER_WORKER).
+        # Here with a process pool or a cluster (threads with every block in memory take whole
+        # scans instead, _write_scans_in_parallel), or with the spool partly on disk. Units
+        # held in memory cost nothing more when several go to one task: then each worker
+        # gets a few tasks per scan, not one per unit (a round trip costs more than a small
+        # unit's coding). Units read back from the spool's file go one by one, since each
+        # one read is memory (UNITS_IN_FLIGHT_PER_WORKER).
         coder = OrderedScheduler(encode_scan_task, self._executor, self._window)
         self._intervals_out = 0
         group = 1
@@ -426,7 +428,7 @@ class ProgressiveEncoder(SpoolSizes):
         yield from self._framed(coder.drain())
 
     def _framed(self, results: list[list[bytes]]) -> Iterator[bytes]:
-        """Each unit's restart intervals as one chunk, with RSTn before every interval but
+        """Each task's restart intervals as one chunk, with RSTn before every interval but
         the scan's first (T.81 B.2.1: n counts the scan's intervals modulo 8)."""
         for intervals in results:
             pieces = []
