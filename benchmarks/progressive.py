@@ -8,17 +8,24 @@ transform with the symbol counting, then the scans' coding.
 
     python benchmarks/progressive.py                       # 2048 x 2048 example image
     python benchmarks/progressive.py --size 4096 --photo   # the photo mosaic instead
+    python benchmarks/progressive.py --tasks               # also each worker task's time
+
+``--tasks`` times every task of one encode on two threads (q75 4:2:0): the transform-and-count
+tasks of the first phase and the scans coded in the second, against the same work on one
+thread, which shows how much the two threads slow each other down.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import threading
 import time
 
 from common import best_time, machine, photo_mosaic
 
 import stripjpeg
+from stripjpeg import progressive_encoder
 from stripjpeg.examples import example_image
 
 SETTINGS = {"q90 4:4:4": (90, "4:4:4"), "q75 4:2:0": (75, "4:2:0")}
@@ -40,6 +47,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=2048)
     parser.add_argument("--photo", action="store_true", help="the photo mosaic, not the example image")
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--tasks", action="store_true", help="also time each worker task")
     args = parser.parse_args()
     pixels = photo_mosaic(args.size) if args.photo else example_image(args.size, args.size)
     megapixels = args.size * args.size / 1e6
@@ -82,6 +90,48 @@ def main() -> None:
             times.append((middle - start, time.perf_counter() - middle))
         rows_in, file_out = min(t[0] for t in times), min(t[1] for t in times)
         print(f"{label:<11} {rows_in * 1e3:>7.1f} ms / {file_out * 1e3:>7.1f} ms")
+
+    if args.tasks:
+        print()
+        print_task_times(pixels, args.repeats)
+
+
+def print_task_times(pixels, repeats: int) -> None:
+    """Each task's milliseconds in the fastest of ``repeats`` encodes, one and two workers."""
+    log: list[tuple[str, float]] = []
+    lock = threading.Lock()
+
+    def timed(name, function):
+        def run(*args):
+            start = time.perf_counter()
+            result = function(*args)
+            with lock:
+                log.append((name, time.perf_counter() - start))
+            return result
+        return run
+
+    originals = {name: getattr(progressive_encoder, name) for name in ("transform_task", "code_scan_task")}
+    labels = {"transform_task": "transform+count", "code_scan_task": "code a scan"}
+    try:
+        for name, function in originals.items():
+            setattr(progressive_encoder, name, timed(labels[name], function))
+        for workers in (1, 2):
+            best, best_log = float("inf"), []
+            for _ in range(repeats):
+                log.clear()
+                start = time.perf_counter()
+                stripjpeg.encode(pixels, 75, "4:2:0", progressive=True, workers=workers)
+                if time.perf_counter() - start < best:
+                    best, best_log = time.perf_counter() - start, list(log)
+            print(f"q75 4:2:0, workers={workers}: {best * 1e3:.1f} ms in all")
+            for label in labels.values():
+                times = [seconds * 1e3 for name, seconds in best_log if name == label]
+                if times:
+                    print(f"  {label:<16} {len(times):>3} tasks, {sum(times):6.1f} ms in all, "
+                          f"{min(times):.1f}..{max(times):.1f} ms each")
+    finally:
+        for name, function in originals.items():
+            setattr(progressive_encoder, name, function)
 
 
 if __name__ == "__main__":
