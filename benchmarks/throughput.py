@@ -9,8 +9,12 @@ compare with Pillow's ``progressive=True`` (libjpeg's default script, optimized 
 each scan is one bit stream, coded in order. The numpy backend's progressive coder is the
 readable one (a Python loop per block), so it is left out of those rows. Also: first-call
 latency of the numba backend in fresh processes, with a cold (empty) and a warm numba cache.
-The "q90 ifast" row encodes with ``dct="ifast"`` (libjpeg's fast DCT); Pillow has no such
-option, so its column there is Pillow's usual islow encode, a reference only (the bytes differ).
+
+Each row's peer writes the same bytes with the same settings, and is named in its "peer"
+column: Pillow where it has the setting; imagecodecs (libjpeg-turbo 3.1, ``jpeg8_encode``)
+for samplings Pillow cannot ask for (4:4:0, libjpeg's 4:1:1 "4x1"); and for the DCTs neither
+offers (``dct="ifast"``), cjpeg with the matching ``-dct`` switch, timed as a whole process
+reading a PPM from the temporary directory (so it pays for its start and its file input).
 
     python benchmarks/throughput.py                 # 2048² and 4096², numba and numpy
     python benchmarks/throughput.py --sizes 4096 --backends numba
@@ -23,20 +27,31 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
+from pathlib import Path
 
 from common import best_time, machine, photo_mosaic, pillow_encode
 
 import stripjpeg
 
+#: Row label -> stripjpeg's options (``gray``: the grayscale mosaic; ``peer``: who it is
+#: compared with, "pillow" unless given).
 SETTINGS = {
     "q100 4:4:4": dict(quality=100, subsampling="4:4:4"),
     "q90 4:4:4": dict(quality=90, subsampling="4:4:4"),
-    "q90 ifast": dict(quality=90, subsampling="4:4:4", dct="ifast"),
+    "q90 ifast": dict(quality=90, subsampling="4:4:4", dct="ifast", peer="cjpeg"),
     "q75 4:2:0": dict(quality=75, subsampling="4:2:0"),
+    "q75 4:4:0": dict(quality=75, subsampling="4:4:0", peer="imagecodecs"),
+    "q75 4x1": dict(quality=75, subsampling="4x1", peer="imagecodecs"),
     "q75 gray": dict(quality=75, subsampling="4:4:4", gray=True),
     "q90 prog": dict(quality=90, subsampling="4:4:4", progressive=True),
     "q75 4:2:0 prog": dict(quality=75, subsampling="4:2:0", progressive=True),
 }
+
+#: stripjpeg's sampling names -> imagecodecs' ``subsampling`` values.
+IMAGECODECS_SUBSAMPLING = {"4:4:4": "444", "4:2:2": "422", "4:2:0": "420", "4:4:0": "440", "4x1": "411"}
+#: stripjpeg's sampling names -> cjpeg's ``-sample`` values.
+CJPEG_SAMPLE = {"4:4:4": "1x1", "4:2:2": "2x1", "4:2:0": "2x2", "4:4:0": "1x2", "4x1": "4x1"}
 
 FIRST_CALL = """
 import time, numpy as np
@@ -55,6 +70,29 @@ def first_call_latency(cache_dir: str) -> tuple[float, float]:
     out = subprocess.run([sys.executable, "-c", FIRST_CALL], env=env, capture_output=True, text=True,
                          check=True).stdout.split()
     return float(out[0]), float(out[1])
+
+
+def peer_run(peer: str, pixels, setting: dict, folder: str) -> Callable[[], bytes]:
+    """A function writing the peer's file for ``setting``: the same bytes as stripjpeg with
+    ``restart_rows=0`` (checked before timing)."""
+    quality, subsampling = setting["quality"], setting["subsampling"]
+    if peer == "pillow":
+        other = {k: v for k, v in setting.items() if k not in ("quality", "subsampling")}
+        return lambda: pillow_encode(pixels, quality=quality, subsampling=subsampling, **other)
+    if peer == "imagecodecs":
+        import imagecodecs
+
+        return lambda: imagecodecs.jpeg8_encode(pixels, level=quality,
+                                                subsampling=IMAGECODECS_SUBSAMPLING[subsampling])
+    if peer == "cjpeg":
+        from PIL import Image
+
+        source = Path(folder) / "in.ppm"
+        Image.fromarray(pixels).save(source)
+        command = ["cjpeg", "-quality", str(quality), "-sample", CJPEG_SAMPLE[subsampling],
+                   "-dct", {"ifast": "fast", "float": "float"}[setting["dct"]], str(source)]
+        return lambda: subprocess.run(command, capture_output=True, check=True).stdout
+    raise ValueError(f"unknown peer {peer!r}")
 
 
 def main() -> None:
@@ -78,43 +116,46 @@ def main() -> None:
         print(f"numba first call in a fresh process: cold cache (compiling) {cold[1]:.2f} s, "
               f"warm cache {warm[1]:.2f} s; import stripjpeg {warm[0]:.2f} s")
     print()
-    header = f"{'size':>5} {'setting':<14} {'Pillow MP/s':>11} " + " ".join(
-        f"{name + ' MP/s':>16} {'x Pillow':>8}" for name in _columns(args.backends))
+    header = f"{'size':>5} {'setting':<14} {'peer':<11} {'peer MP/s':>9} " + " ".join(
+        f"{name + ' MP/s':>16} {'x peer':>8}" for name in _columns(args.backends))
     print(header)
-    for size in args.sizes:
-        color = photo_mosaic(size)
-        gray = color[:, :, 1].copy()
-        megapixels = size * size / 1e6
-        for label, setting in SETTINGS.items():
-            setting = dict(setting)
-            pixels = gray if setting.pop("gray", False) else color
-            # Pillow has no dct option: its islow encode is the reference for the ifast row.
-            pillow_setting = {k: v for k, v in setting.items() if k != "dct"}
-            runs = {"Pillow": lambda p=pixels, s=pillow_setting: pillow_encode(p, **s)}
-            for name in args.backends:
-                if name == "numpy" and (size > args.numpy_max_size or setting.get("progressive")):
-                    continue
-                runs[name] = lambda p=pixels, s=setting, n=name: stripjpeg.encode(p, backend=n, **s)
-                runs[name + " w=1"] = lambda p=pixels, s=setting, n=name: stripjpeg.encode(
-                    p, backend=n, workers=1, **s)
-                # No restart markers: one core, Pillow's own layout (and its bytes).
-                runs[name + " serial"] = lambda p=pixels, s=setting, n=name: stripjpeg.encode(
-                    p, backend=n, restart_rows=0, **s)
-            for run in runs.values():  # warm-up (and numba compilation)
-                run()
-            best = dict.fromkeys(runs, float("inf"))
-            for _ in range(args.repeats):  # interleaved
-                for name, run in runs.items():
-                    best[name] = min(best[name], best_time(run, 1))
-            pillow = megapixels / best["Pillow"]
-            cells = []
-            for name in _columns(args.backends):
-                if name in best:
-                    rate = megapixels / best[name]
-                    cells.append(f"{rate:>16.1f} {rate / pillow:>7.2f}x")
-                else:
-                    cells.append(f"{'-':>16} {'-':>8}")
-            print(f"{size:>5} {label:<14} {pillow:>11.1f} " + " ".join(cells), flush=True)
+    with tempfile.TemporaryDirectory() as folder:
+        for size in args.sizes:
+            color = photo_mosaic(size)
+            gray = color[:, :, 1].copy()
+            megapixels = size * size / 1e6
+            for label, setting in SETTINGS.items():
+                setting = dict(setting)
+                pixels = gray if setting.pop("gray", False) else color
+                peer = setting.pop("peer", "pillow")
+                runs = {"peer": peer_run(peer, pixels, setting, folder)}
+                if runs["peer"]() != stripjpeg.encode(pixels, restart_rows=0, **setting):
+                    raise AssertionError(f"{peer} and stripjpeg wrote different bytes for {label}")
+                for name in args.backends:
+                    if name == "numpy" and (size > args.numpy_max_size or setting.get("progressive")):
+                        continue
+                    runs[name] = lambda p=pixels, s=setting, n=name: stripjpeg.encode(p, backend=n, **s)
+                    runs[name + " w=1"] = lambda p=pixels, s=setting, n=name: stripjpeg.encode(
+                        p, backend=n, workers=1, **s)
+                    # No restart markers: one core, Pillow's own layout (and its bytes).
+                    runs[name + " serial"] = lambda p=pixels, s=setting, n=name: stripjpeg.encode(
+                        p, backend=n, restart_rows=0, **s)
+                for run in runs.values():  # warm-up (and numba compilation)
+                    run()
+                best = dict.fromkeys(runs, float("inf"))
+                for _ in range(args.repeats):  # interleaved
+                    for name, run in runs.items():
+                        best[name] = min(best[name], best_time(run, 1))
+                reference = megapixels / best["peer"]
+                cells = []
+                for name in _columns(args.backends):
+                    if name in best:
+                        rate = megapixels / best[name]
+                        cells.append(f"{rate:>16.1f} {rate / reference:>7.2f}x")
+                    else:
+                        cells.append(f"{'-':>16} {'-':>8}")
+                print(f"{size:>5} {label:<14} {peer:<11} {reference:>9.1f} " + " ".join(cells),
+                      flush=True)
 
 
 def _columns(backends: list[str]) -> list[str]:

@@ -76,6 +76,25 @@ def test_photo_optimized_and_dct_fast_are_cjpegs(tmp_path, backend, sample) -> N
                                 **options) == expected, switches
 
 
+#: Our sampling names -> imagecodecs' (libjpeg-turbo 3.1's TurboJPEG menu: 4:1:1 is luma 4x1).
+IMAGECODECS_SUBSAMPLING = {"4:4:4": "444", "4:2:2": "422", "4:2:0": "420", "4:4:0": "440", "4x1": "411"}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("subsampling", list(IMAGECODECS_SUBSAMPLING))
+def test_turbojpeg_menu_is_libjpeg_turbo_3s(backend, subsampling) -> None:
+    # A second libjpeg-turbo, 3.1 (imagecodecs.jpeg8_encode), with the samplings of TurboJPEG's
+    # menu: no restart markers, its layout; awkward sizes and a photo crop.
+    imagecodecs = pytest.importorskip("imagecodecs")
+    crop = np.ascontiguousarray(photo("coffee")[:97, :131])
+    for pixels in (example_image(7, 13), example_image(33, 47), crop):
+        for quality in (50, 90):
+            expected = imagecodecs.jpeg8_encode(pixels, level=quality,
+                                                subsampling=IMAGECODECS_SUBSAMPLING[subsampling])
+            assert stripjpeg.encode(pixels, quality, subsampling, restart_rows=0,
+                                    backend=backend) == expected, (pixels.shape, quality)
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_names_are_cjpegs_factors(tmp_path, backend) -> None:
     pixels = example_image(33, 47)
