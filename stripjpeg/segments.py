@@ -205,12 +205,28 @@ def _parse_fields(marker: int, payload: bytes, offset: int) -> dict[str, Any]:
             return {"exif_bytes": len(payload) - 6}
         if marker == 0xE2 and payload[:12] == b"ICC_PROFILE\x00":
             return {"icc_chunk": payload[12], "of": payload[13], "icc_bytes": len(payload) - 14}
+        if marker == 0xEE and payload[:5] == b"Adobe":
+            return _parse_adobe(payload)
         if marker == 0xFE:
             return {"comment": payload[:60].decode("latin-1") + ("..." if len(payload) > 60 else "")}
         return {"payload_bytes": len(payload)}
     except IndexError:
         name = MARKER_NAMES.get(marker, f"0x{marker:02X}")
         raise ValueError(f"{name} segment at byte {offset} is too short ({len(payload)} bytes)") from None
+
+
+#: The Adobe APP14 marker's colour transform (Adobe's Technical Note 5116, the DCTDecode
+#: filter; libjpeg's jcmarker.c emit_adobe_app14 and jdmarker.c examine_app14): what the
+#: components are, since without JFIF nothing else says it.
+ADOBE_TRANSFORMS = {0: "none (RGB or CMYK as stored)", 1: "YCbCr", 2: "YCCK"}
+
+
+def _parse_adobe(payload: bytes) -> dict[str, Any]:
+    """Adobe's APP14: "Adobe", then version, flags0, flags1 (16 bits each), transform (8)."""
+    transform = payload[11]
+    return {"version": int.from_bytes(payload[5:7], "big"),
+            "flags": (int.from_bytes(payload[7:9], "big"), int.from_bytes(payload[9:11], "big")),
+            "transform": f"{transform}: {ADOBE_TRANSFORMS.get(transform, 'unknown')}"}
 
 
 def _parse_sof(marker: int, payload: bytes) -> dict[str, Any]:

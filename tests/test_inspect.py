@@ -114,6 +114,29 @@ def test_other_processes_are_named() -> None:
         read_coefficients(bytes(data))
 
 
+def test_adobe_marker_names_the_colour_transform() -> None:
+    # Adobe's APP14 says what the components are when there is no JFIF: libjpeg writes
+    # transform 0 for RGB (keep_rgb) and CMYK (Pillow's), 2 for YCCK (libjpeg-turbo 3.1).
+    import io
+
+    from PIL import Image
+
+    def adobe(data: bytes) -> dict:
+        (segment,) = [s for s in read_markers(data) if s.name == "APP14"]
+        return segment.fields
+
+    rgb = adobe(stripjpeg.encode(np.zeros((8, 8, 3), np.uint8), keep_rgb=True))
+    assert rgb == {"version": 100, "flags": (0, 0), "transform": "0: none (RGB or CMYK as stored)"}
+    buffer = io.BytesIO()
+    Image.new("CMYK", (8, 8)).save(buffer, "JPEG")
+    assert adobe(buffer.getvalue())["transform"].startswith("0: ")
+    imagecodecs = pytest.importorskip("imagecodecs")
+    ycck = imagecodecs.jpeg8_encode(np.zeros((8, 8, 4), np.uint8), colorspace="CMYK", outcolorspace="YCCK")
+    assert adobe(ycck)["transform"] == "2: YCCK"
+    with pytest.raises(ValueError, match="APP14 segment at byte 2 is too short"):
+        read_markers(b"\xff\xd8\xff\xee\x00\x08Adobe\xff\xd9")
+
+
 def test_a_huge_header_over_a_few_bytes_fails_fast() -> None:
     data = bytearray(pillow_jpeg(image(8, 8, True), 80))
     sof = data.index(b"\xff\xc0")
