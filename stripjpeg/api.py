@@ -234,7 +234,8 @@ def encode(pixels: Any, quality: int | str | tuple[int, ...] | None = None,
            xmp: bytes | str | None = None, extra: bytes | None = None,
            restart_marker_rows: int | None = None, keep_rgb: bool | None = None,
            smooth: int | None = None, streamtype: int | None = None,
-           restart_marker_blocks: int | None = None, grayscale: bool = False) -> bytes:
+           restart_marker_blocks: int | None = None, grayscale: bool = False,
+           baseline: bool = True) -> bytes:
     """Encode a whole image to JPEG bytes: baseline, or progressive.
 
     Args:
@@ -300,9 +301,17 @@ def encode(pixels: Any, quality: int | str | tuple[int, ...] | None = None,
             (4:4:4). A ValueError for grey input.
         grayscale: cjpeg's ``-grayscale``: colour input coded as one Y component (YCbCr's
             Y, libjpeg's rgb_gray_convert).
-        smooth, streamtype, restart_marker_blocks: Pillow's options that are not
-            implemented yet: only their default (0) or None is accepted; any other value is
-            a ValueError saying so.
+        streamtype: Pillow's ``streamtype``: 0 (or None) a normal file; 1 the tables only
+            (SOI, DQT, DHT, EOI: libjpeg's jpeg_write_tables; no pixel is encoded, but the
+            image is checked as for any encode); 2 the image only (no DQT, DHT only for
+            optimized or progressive tables; Pillow then drops ICC, XMP and ``extra``), as
+            TIFF and DICOM store JPEG. Pillow's bytes for each.
+        baseline: cjpeg's ``-baseline`` (True, the default, as Pillow always sets it):
+            quantization steps clamped to 1..255. False is cjpeg without ``-baseline``:
+            qualities under 25 keep steps over 255, written as 16-bit tables in an extended
+            sequential (SOF1) frame (progressive stays SOF2).
+        smooth, restart_marker_blocks: Pillow's options that are not implemented yet: only
+            their default (0) or None is accepted; any other value is a ValueError saying so.
 
     Returns:
         The JPEG file as bytes: the same bytes Pillow writes with the same options
@@ -316,7 +325,7 @@ def encode(pixels: Any, quality: int | str | tuple[int, ...] | None = None,
                            spool_budget=spool_budget, scans=scans, xmp=xmp, extra=extra,
                            restart_marker_rows=restart_marker_rows, keep_rgb=keep_rgb,
                            grayscale=grayscale, smooth=smooth, streamtype=streamtype,
-                           restart_marker_blocks=restart_marker_blocks,
+                           restart_marker_blocks=restart_marker_blocks, baseline=baseline,
                            **_progressive_option(progressive, progression))
     _, chunks = image_chunks(whole_image(pixels), options)
     return b"".join(chunks)

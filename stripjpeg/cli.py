@@ -151,6 +151,16 @@ def _add_encode_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--scans", metavar="FILE",
                        help="progressive JPEG with this scan script, in cjpeg's -scans format "
                             "(e.g. '0 1 2: 0-0, 0, 1;' per scan; implies --progressive)")
+    group.add_argument("--baseline", action=argparse.BooleanOptionalAction, default=True,
+                       help="clamp quantization steps to 255, 8-bit tables, a baseline frame "
+                            "(default, as Pillow; cjpeg -baseline). --no-baseline is cjpeg's "
+                            "default: qualities under 25 keep larger steps, 16-bit tables, SOF1")
+    group.add_argument("--streamtype", type=int, choices=(0, 1, 2), default=0,
+                       help="Pillow's streamtype: 0 a normal file (default), 1 the tables only "
+                            "(DQT, DHT), 2 the image only (no DQT; DHT only if optimized)")
+    group.add_argument("--describe", action="store_true",
+                       help="print what the encode does (process, components, tables, scans, "
+                            "backend stages) to stderr first, as stripjpeg.describe() gives it")
     group.add_argument("--spool-dir", metavar="DIR",
                        help="directory for the coefficient spool (default: the system temporary "
                             "directory): of --progressive, and of --optimize on a stream ('encode' "
@@ -230,6 +240,7 @@ def encode_options(args: argparse.Namespace) -> dict[str, Any]:
         "progress": progress, "dpi": args.dpi, "comment": args.comment, "optimize": args.optimize,
         "spool_dir": args.spool_dir, "spool_budget": args.spool_budget,
         "progressive": args.progressive, "keep_rgb": args.rgb, "grayscale": args.grayscale,
+        "baseline": args.baseline, "streamtype": args.streamtype,
     }
     if args.scans:
         with open(args.scans, encoding="utf-8") as file:
@@ -317,8 +328,9 @@ def matches_pillow(path: str, pixels: np.ndarray, options: dict[str, Any]) -> bo
         return None
     if options["dct"] != "islow" or max(pixels.shape[:2]) > 65500:
         return None
-    if options.get("grayscale") or isinstance(options["quality"], tuple):
-        return None  # cjpeg's -grayscale and -quality N,N: Pillow has neither
+    if options.get("grayscale") or isinstance(options["quality"], tuple) or \
+            not options.get("baseline", True):
+        return None  # cjpeg's -grayscale, -quality N,N and default (no -baseline): not Pillow's
     pillow_options: dict[str, Any] = {"quality": options["quality"] or 100,
                                       "subsampling": options["subsampling"],
                                       "optimize": options["optimize"],
@@ -327,6 +339,8 @@ def matches_pillow(path: str, pixels: np.ndarray, options: dict[str, Any]) -> bo
         return None  # Pillow has no scan scripts
     if options.get("progressive"):
         pillow_options["progressive"] = True
+    if options.get("streamtype"):
+        pillow_options["streamtype"] = options["streamtype"]
     if options.get("qtables") is not None:
         pillow_options["qtables"] = options["qtables"]
         if options["quality"] is None:

@@ -14,9 +14,10 @@ import numpy as np
 
 from .backends import EntropyState
 from .encoder import StripEncoder
+from .markers import TABLES_ONLY, write_tables_only
 from .optimize import SymbolCounts
 from .options import make_options
-from .plan import Plan, make_plan
+from .plan import Plan, make_plan, table_slots
 from .progressive_encoder import ProgressiveEncoder
 
 #: The ranges 8-bit baseline allows: DC values -1024..1023 (so that differences fit the 11
@@ -47,7 +48,8 @@ def encode_coefficients(coefficients: list[np.ndarray], quantization_tables: Any
         restart_rows, optimize, backend, progressive, scans: as for :func:`stripjpeg.encode`
             (a progressive file holds every bit of the coefficients only if its script sends
             them all, as libjpeg's default script does).
-        **metadata: ``dpi``, ``icc_profile``, ``exif``, ``comment``, as for ``encode``.
+        **metadata: ``dpi``, ``icc_profile``, ``exif``, ``comment``, ``streamtype``,
+            ``baseline`` (False: steps over 255 written as 16-bit tables), as for ``encode``.
 
     Raises:
         ValueError: block grids that do not match the size and subsampling, or values outside
@@ -67,6 +69,8 @@ def encode_coefficients(coefficients: list[np.ndarray], quantization_tables: Any
             raise ValueError(f"component {index} has {array.shape[0]}x{array.shape[1]} blocks; a "
                              f"{width}x{height} image at {subsampling} needs {expected[0]}x{expected[1]}")
     mode = "L" if len(blocks) == 1 else "RGB"
+    if options.streamtype == TABLES_ONLY:
+        return write_tables_only(*table_slots(options))
     if plan.progressive:
         progressive_core = ProgressiveEncoder(width, height, mode, options, plan=plan)
         for strip_blocks, rows in strips_of_blocks(plan, blocks):

@@ -27,14 +27,14 @@ from .backends import EntropyState, StageTable, final_byte
 from .notices import progress_bar
 from .optimize import SpoolingEncoder, count_strip_task, count_strips
 from .options import EncodeOptions, check_dimensions, check_mode
-from .plan import Plan, make_plan
+from .plan import Plan, make_plan, table_slots
 from .progressive_encoder import ProgressiveEncoder
 from .scheduler import OrderedScheduler, make_executor
 from .sources import image_mode, image_strips, materialize, materialize_all
 from .strips import StripBuffer
 
 #: Any push core: what the doors build and the spine runs.
-Core = Union["StripEncoder", SpoolingEncoder, ProgressiveEncoder]
+Core = Union["StripEncoder", SpoolingEncoder, ProgressiveEncoder, "TablesOnlyEncoder"]
 
 #: What a StripEncoder can be fed, by the method that takes it.
 INPUT_KINDS = {"feed": "rows", "feed_strip": "whole strips", "feed_blocks": "transformed strips"}
@@ -314,24 +314,86 @@ class StripEncoder:
 
 
 
+class TablesOnlyEncoder:
+    """The core of a tables-only stream (``streamtype=1``, Pillow's and libjpeg's
+    jpeg_write_tables): :meth:`header` is the whole output (SOI, DQT, DHT, EOI, see
+    :func:`stripjpeg.markers.write_tables_only`); the rows are checked and counted as any
+    core's are, so the doors behave alike, but no pixel is encoded.
+    """
+
+    def __init__(self, width: int, height: int, mode: str, options: EncodeOptions) -> None:
+        check_dimensions(width, height)
+        self.channels = check_mode(mode)
+        self.options = options
+        self.plan = make_plan(width, height, self.channels, options)  # the same checks
+        self._buffer = StripBuffer(self.plan)
+        self.restart_offsets: list[int] = []
+        self.spool_bytes = 0
+        self.closed = False
+
+    def header(self) -> bytes:
+        """header returns the whole tables-only stream."""
+        return markers.write_tables_only(*table_slots(self.options))
+
+    def check_rows(self, rows: Any) -> np.ndarray:
+        """Check a piece of rows as :meth:`StripEncoder.check_rows` does, changing nothing."""
+        if self.closed:
+            raise ValueError("the encoder is closed; no more rows can be written")
+        return self._buffer.check(rows, self.channels)
+
+    def feed(self, rows: Any) -> list[bytes]:
+        """Count rows ``(n, width[, channels])``; a tables-only stream holds none of them."""
+        self._buffer.rows_received += self.check_rows(rows).shape[0]
+        return []
+
+    def feed_strip(self, strip: Any) -> list[bytes]:
+        """Count one whole strip (see :meth:`feed`)."""
+        self._buffer.rows_received += strip.shape[0]
+        return []
+
+    @property
+    def rows_received(self) -> int:
+        """Pixel rows accepted so far."""
+        return self._buffer.rows_received
+
+    @property
+    def buffered_rows(self) -> int:
+        """0: rows are only counted."""
+        return 0
+
+    def finish(self) -> list[bytes]:
+        """Nothing more; raises ValueError if rows are missing, as every core does."""
+        self._buffer.check_finish(self.closed, self.abort)
+        self.closed = True
+        return []
+
+    def abort(self) -> None:
+        self.closed = True
+
+
 # --- Building the core ---------------------------------------------------------------------
 
 def stream_core(width: int, height: int, mode: str, options: EncodeOptions,
                 copy_strips: bool = True) -> Core:
     """The push core for rows that arrive once: a StripEncoder, or with ``optimize=True``
     one behind a SpoolingEncoder (first pass to a spool file, output at the end), or for a
-    progressive file a ProgressiveEncoder (blocks to the spool, every scan at the end)."""
+    progressive file a ProgressiveEncoder (blocks to the spool, every scan at the end); for
+    a tables-only stream (``streamtype=1``) a TablesOnlyEncoder."""
+    if options.streamtype == markers.TABLES_ONLY:
+        return TablesOnlyEncoder(width, height, mode, options)
     if options.progressive:
         return ProgressiveEncoder(width, height, mode, options, copy_strips=copy_strips)
     core = StripEncoder(width, height, mode, options, copy_strips=copy_strips)
     return SpoolingEncoder(core) if options.optimize else core
 
 
-def array_core(pixels: np.ndarray, options: EncodeOptions) -> StripEncoder | ProgressiveEncoder:
+def array_core(pixels: np.ndarray, options: EncodeOptions) -> Core:
     """The push core for a whole array, ``(H, W, C)``: with ``optimize=True`` the first
     pass counts symbols over the array itself, so nothing is spooled; a progressive file
     spools its blocks (transforming the array once, not once per scan)."""
     height, width, _ = pixels.shape
+    if options.streamtype == markers.TABLES_ONLY:
+        return TablesOnlyEncoder(width, height, image_mode(pixels), options)
     if options.progressive:
         return ProgressiveEncoder(width, height, image_mode(pixels), options, copy_strips=False)
     # The whole array is the caller's until the encode returns: strips can be views.

@@ -34,12 +34,17 @@ APP2 = 0xE2
 APP14 = 0xEE
 DQT = 0xDB
 SOF0 = 0xC0
+SOF1 = 0xC1
 SOF2 = 0xC2
 DHT = 0xC4
 DRI = 0xDD
 SOS = 0xDA
 RST0 = 0xD0
 COM = 0xFE
+
+#: ``streamtype`` values (see :data:`stripjpeg.options.STREAM_TYPES`).
+TABLES_ONLY = 1
+IMAGE_ONLY = 2
 
 
 def segment(marker: int, payload: bytes) -> bytes:
@@ -124,21 +129,42 @@ def write_com(comment: bytes) -> bytes:
 
 
 def write_dqt(table_index: int, table: np.ndarray) -> bytes:
-    """DQT, one 8-bit quantization table (T.81 B.2.4.1).
+    """DQT, one quantization table (T.81 B.2.4.1): 8-bit entries, or 16-bit ones when an
+    entry is over 255 (only without ``baseline``), as jcmarker.c emit_dqt decides.
 
-    Layout: ``FF DB | Lq | Pq,Tq (4 bits each; Pq = 0 for 8-bit) | 64 entries in zigzag order``.
+    Layout: ``FF DB | Lq | Pq,Tq (4 bits each; Pq = 0 for 8-bit, 1 for 16-bit) | 64 entries
+    in zigzag order`` (16-bit entries big-endian).
 
     Args:
         table_index: Tq, 0..3.
-        table: 64 divisors 1..255, natural order.
+        table: 64 divisors 1..255 (1..32767 without ``baseline``), natural order.
     """
     values = np.asarray(table).reshape(64)[ZIGZAG]
-    return segment(DQT, bytes([table_index]) + values.astype(np.uint8).tobytes())
+    precision = table_precision(table)
+    entries = values.astype(">u2" if precision else np.uint8).tobytes()
+    return segment(DQT, bytes([(precision << 4) | table_index]) + entries)
+
+
+def table_precision(table: np.ndarray) -> int:
+    """Pq of a quantization table: 1 (16-bit entries) if an entry is over 255, else 0."""
+    return int(int(np.asarray(table).max()) > 255)
+
+
+def frame_marker(plan: Plan) -> int:
+    """The SOF marker of the frame, as jcmarker.c write_frame_header picks it: SOF2 for the
+    progressive process; SOF1 (extended sequential) when a quantization table needs 16-bit
+    entries, which baseline (SOF0) does not allow (T.81 B.2.4.1: Pq = 0 in baseline); else
+    SOF0. (libjpeg's other reason for SOF1, Huffman tables 2 and 3, never arises here.)"""
+    if plan.progressive:
+        return SOF2
+    if any(table_precision(table) for table in plan.quant_tables):
+        return SOF1
+    return SOF0
 
 
 def write_sof0(plan: Plan, marker: int = SOF0) -> bytes:
-    """SOF0, baseline frame header (T.81 B.2.2); SOF2 (``marker``) for a progressive frame,
-    with the same layout.
+    """SOF0, baseline frame header (T.81 B.2.2); SOF1 or SOF2 (``marker``, see
+    :func:`frame_marker`) for an extended sequential or progressive frame, the same layout.
 
     Layout: ``FF C0 | Lf | P=8 | Y (height) | X (width) | Nf | Nf x (Ci, Hi<<4|Vi, Tqi)``.
     """
@@ -189,7 +215,8 @@ def write_metadata(options: EncodeOptions, color_space: str = "YCbCr") -> bytes:
     """SOI and the application segments, in the order Pillow has libjpeg write them:
     APP0 JFIF (with the dpi if given), APP14 Adobe for an RGB frame, APP1 EXIF, then Pillow's
     ``extra`` buffer (the caller's ``extra`` segments as given, APP1 XMP, APP2 ICC profile),
-    COM (libImaging/JpegEncode.c).
+    COM (libImaging/JpegEncode.c). With ``streamtype=2`` Pillow drops that ``extra`` buffer
+    (JpegEncode.c's "suppress extra section"), so XMP, ICC and ``extra`` are not written.
 
     An RGB frame has no JFIF header (jcparam.c jpeg_set_colorspace: JFIF names only YCbCr
     and grayscale) unless a dpi is given: Pillow then turns it back on to carry the density.
@@ -203,12 +230,13 @@ def write_metadata(options: EncodeOptions, color_space: str = "YCbCr") -> bytes:
         parts.append(write_app14_adobe(color_space))
     if options.exif:
         parts.append(write_app1_exif(options.exif))
-    if options.extra:
-        parts.append(options.extra)
-    if options.xmp:
-        parts.append(write_app1_xmp(options.xmp))
-    if options.icc_profile:
-        parts.append(write_app2_icc(options.icc_profile))
+    if options.streamtype != IMAGE_ONLY:
+        if options.extra:
+            parts.append(options.extra)
+        if options.xmp:
+            parts.append(write_app1_xmp(options.xmp))
+        if options.icc_profile:
+            parts.append(write_app2_icc(options.icc_profile))
     if options.comment:
         parts.append(write_com(options.comment))
     return b"".join(parts)
@@ -217,14 +245,21 @@ def write_metadata(options: EncodeOptions, color_space: str = "YCbCr") -> bytes:
 def write_headers(plan: Plan, options: EncodeOptions | None = None) -> bytes:
     """Everything before the entropy-coded data, in the order libjpeg writes it.
 
-    SOI, APP0 (JFIF), [APP1, APP2..., COM], DQT per table, SOF0, DHT per table (DC0, AC0,
-    DC1, AC1), DRI when restart markers are on, SOS (the sequential process: one scan).
+    SOI, APP0 (JFIF), [APP1, APP2..., COM], DQT per table, SOF0 (SOF1 for 16-bit tables),
+    DHT per table (DC0, AC0, DC1, AC1), DRI when restart markers are on, SOS (the
+    sequential process: one scan). An image-only stream (``streamtype=2``) has no DQT, and
+    DHT only for optimized tables: libjpeg's jpeg_suppress_tables marks the tables as sent,
+    and optimize makes new ones (jchuff.c), which are written.
     """
-    parts = [write_metadata(options if options is not None else EncodeOptions(), plan.color_space)]
-    parts += [write_dqt(i, table) for i, table in enumerate(plan.quant_tables)]
-    parts.append(write_sof0(plan))
-    for index, (dc, ac) in enumerate(zip(plan.dc_tables, plan.ac_tables)):
-        parts += [write_dht(0, index, dc), write_dht(1, index, ac)]
+    options = options if options is not None else EncodeOptions()
+    image_only = options.streamtype == IMAGE_ONLY
+    parts = [write_metadata(options, plan.color_space)]
+    if not image_only:
+        parts += [write_dqt(i, table) for i, table in enumerate(plan.quant_tables)]
+    parts.append(write_sof0(plan, frame_marker(plan)))
+    if options.optimize or not image_only:
+        for index, (dc, ac) in enumerate(zip(plan.dc_tables, plan.ac_tables)):
+            parts += [write_dht(0, index, dc), write_dht(1, index, ac)]
     if plan.restart_interval:
         parts.append(write_dri(plan.restart_interval))
     # One scan: the sequential process's (a multi-scan process writes each SOS before its scan).
@@ -234,11 +269,33 @@ def write_headers(plan: Plan, options: EncodeOptions | None = None) -> bytes:
 
 def write_frame_headers(plan: Plan, options: EncodeOptions | None = None) -> bytes:
     """Everything before the first scan of a progressive file: SOI, APP0 (JFIF), [APP1,
-    APP2..., COM], DQT per table, SOF2. Each scan's tables come before it
-    (:func:`write_scan_headers`)."""
-    parts = [write_metadata(options if options is not None else EncodeOptions(), plan.color_space)]
-    parts += [write_dqt(i, table) for i, table in enumerate(plan.quant_tables)]
+    APP2..., COM], DQT per table (none in an image-only stream, ``streamtype=2``), SOF2.
+    Each scan's tables come before it (:func:`write_scan_headers`): they are optimized,
+    so an image-only stream has them too."""
+    options = options if options is not None else EncodeOptions()
+    parts = [write_metadata(options, plan.color_space)]
+    if options.streamtype != IMAGE_ONLY:
+        parts += [write_dqt(i, table) for i, table in enumerate(plan.quant_tables)]
     parts.append(write_sof0(plan, SOF2))
+    return b"".join(parts)
+
+
+def write_tables_only(quant_tables: tuple[np.ndarray, ...],
+                      huffman_tables: tuple[tuple[HuffmanSpec, HuffmanSpec], ...]) -> bytes:
+    """The tables-only stream (``streamtype=1``, libjpeg's jpeg_write_tables, jcmarker.c
+    write_tables_only): SOI, a DQT per quantization table slot, a DHT per Huffman table
+    slot (DC0, AC0, DC1, AC1), EOI; no APPn, no frame. A decoder loads them, then reads
+    image-only streams (``streamtype=2``) that use them.
+
+    Args:
+        quant_tables: the table of each slot 0.. in order, natural order.
+        huffman_tables: per slot, its (DC, AC) tables.
+    """
+    parts = [write_soi()]
+    parts += [write_dqt(i, table) for i, table in enumerate(quant_tables)]
+    for index, (dc, ac) in enumerate(huffman_tables):
+        parts += [write_dht(0, index, dc), write_dht(1, index, ac)]
+    parts.append(write_eoi())
     return b"".join(parts)
 
 

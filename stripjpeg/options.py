@@ -43,6 +43,13 @@ DCT_METHODS = ("islow", "ifast", "exact")
 #: bytes differ from the exact DCT's, so the name is not given to the exact one meanwhile.
 RESERVED_DCT_METHODS = ("float",)
 
+#: Pillow's ``streamtype`` values (libImaging/JpegEncode.c) -> what the output holds.
+STREAM_TYPES = {
+    0: "a normal (interchange) file",
+    1: "tables only: SOI, DQT, DHT, EOI (jcapimin.c jpeg_write_tables)",
+    2: "image only: no DQT, DHT only for optimized Huffman tables (jpeg_suppress_tables)",
+}
+
 #: Stream pixel modes -> number of input channels. Alpha (RGBA) is read and dropped.
 MODES = {"L": 1, "RGB": 3, "RGBA": 4}
 
@@ -128,6 +135,15 @@ class EncodeOptions:
             only, and no subsampling (Pillow refuses it too).
         grayscale: cjpeg's ``-grayscale``: code colour input as one Y component, computed
             as YCbCr's Y (jccolor.c rgb_gray_convert); grey input is unchanged.
+        streamtype: Pillow's ``streamtype`` (libjpeg's abbreviated streams, see
+            :data:`STREAM_TYPES`): 0, a normal (interchange) file; 1, the tables only (SOI,
+            DQT, DHT, EOI: jpeg_write_tables); 2, the image only (no DQT, and DHT only for
+            optimized or progressive Huffman tables: jpeg_suppress_tables), as TIFF and
+            DICOM store JPEG.
+        baseline: cjpeg's ``-baseline`` (libjpeg's force_baseline), True as Pillow always
+            sets it: quantization steps are clamped to 1..255. False is cjpeg's default:
+            steps up to 32767 (qualities under 25), a 16-bit DQT for a table that needs it
+            and then an extended sequential frame (SOF1; a progressive one stays SOF2).
     """
 
     quality: int | tuple[int, ...] | None = None
@@ -152,6 +168,8 @@ class EncodeOptions:
     extra: bytes | None = None
     keep_rgb: bool = False
     grayscale: bool = False
+    streamtype: int = 0
+    baseline: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "quality", _normalize_quality(self.quality))
@@ -173,7 +191,14 @@ class EncodeOptions:
         if self.executor is not None and not isinstance(self.executor, concurrent.futures.Executor):
             raise TypeError("executor must be a concurrent.futures.Executor (or None), "
                             f"got {type(self.executor).__name__}")
-        for flag in ("progress", "optimize", "progressive", "keep_rgb", "grayscale"):
+        if isinstance(self.streamtype, bool) or not isinstance(self.streamtype, (int, np.integer)):
+            raise TypeError(f"streamtype must be an int (0, 1 or 2), got "
+                            f"{type(self.streamtype).__name__} {self.streamtype!r}")
+        if self.streamtype not in STREAM_TYPES:
+            raise ValueError("streamtype must be 0 (a normal file), 1 (tables only) or 2 (image "
+                             f"only, no tables); got {self.streamtype!r}")
+        object.__setattr__(self, "streamtype", int(self.streamtype))
+        for flag in ("progress", "optimize", "progressive", "keep_rgb", "grayscale", "baseline"):
             if not isinstance(getattr(self, flag), bool):
                 raise TypeError(f"{flag} must be True or False, got {getattr(self, flag)!r}")
         # Normalize the Pillow-style metadata options to canonical, hashable values.

@@ -36,8 +36,6 @@ LIBJPEG_DEFAULT_QUALITY = 75
 #: and is accepted; what the keyword does in Pillow).
 NOT_IMPLEMENTED = {
     "smooth": (0, "smooth=1..100 is libjpeg's input smoothing"),
-    "streamtype": (0, "streamtype=1 or 2 writes an abbreviated (tables-only or image-only) "
-                      "stream"),
     "restart_marker_blocks": (0, "restart_marker_blocks sets a restart interval in MCUs; "
                                  "restart_rows (Pillow's restart_marker_rows) counts MCU rows"),
 }
@@ -59,8 +57,9 @@ def translate_pillow_keywords(options: dict[str, Any]) -> dict[str, Any]:
             that disagree, or a keyword not implemented yet.
     """
     options = dict(options)
-    if "keep_rgb" in options and options["keep_rgb"] is None:
-        del options["keep_rgb"]  # Pillow's default, False
+    for name in ("keep_rgb", "streamtype"):
+        if name in options and options[name] is None:
+            del options[name]  # Pillow's default (False, 0)
     _refuse_not_implemented(options)
     _take_restart_marker_rows(options)
     _apply_quality_preset(options)

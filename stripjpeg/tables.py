@@ -105,11 +105,14 @@ def scale_quant_table(base: np.ndarray, scale_percent: int, force_baseline: bool
     return np.clip(scaled, 1, upper).astype(np.uint16)
 
 
-def quantization_tables(quality: int) -> tuple[np.ndarray, np.ndarray]:
+def quantization_tables(quality: int, baseline: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Return the (luma, chroma) quantization tables libjpeg uses at ``quality``.
 
     Args:
         quality: IJG quality, an int from 1 to 100.
+        baseline: libjpeg's force_baseline (cjpeg's ``-baseline``; Pillow always sets it):
+            steps clamped to 255. False keeps them up to 32767, which qualities under 25
+            reach (jcparam.c jpeg_add_quant_table).
 
     Returns:
         Two uint16 arrays of 64 entries each, in natural (row-major) order.
@@ -119,35 +122,40 @@ def quantization_tables(quality: int) -> tuple[np.ndarray, np.ndarray]:
     if not 1 <= quality <= 100:
         raise ValueError(f"quality must be from 1 to 100, got {quality}")
     scale = quality_scaling(int(quality))
-    return (scale_quant_table(LUMINANCE_QUANT_TABLE, scale),
-            scale_quant_table(CHROMINANCE_QUANT_TABLE, scale))
+    return (scale_quant_table(LUMINANCE_QUANT_TABLE, scale, baseline),
+            scale_quant_table(CHROMINANCE_QUANT_TABLE, scale, baseline))
 
 
-def custom_quant_tables(qtables: tuple[tuple[int, ...], ...], quality: int | None) -> tuple[np.ndarray, ...]:
+def custom_quant_tables(qtables: tuple[tuple[int, ...], ...], quality: int | None,
+                        baseline: bool = True) -> tuple[np.ndarray, ...]:
     """Scale user-supplied tables the way Pillow hands them to libjpeg.
 
     Pillow passes each table to ``jpeg_add_quant_table`` with the IJG scaling of ``quality``
     (quality 50, i.e. unscaled, when no quality is given); entries below 1 become 1. With an
     explicit quality it forces baseline, clamping entries to 255; without one, an entry over
-    255 would need a 16-bit table and a non-baseline (SOF1) frame, which stripjpeg does not
-    write, so it is an error here.
+    255 needs a 16-bit table and an extended (SOF1) frame: that is ``baseline=False`` here
+    (cjpeg's default), which never clamps to 255, with a quality or not (cjpeg ``-qtables``);
+    with ``baseline=True`` such an entry is an error.
 
     Args:
         qtables: 1..4 tables of 64 entries, natural order.
         quality: IJG quality 1..100, or None.
+        baseline: False keeps entries up to 32767 (libjpeg's force_baseline FALSE).
 
     Returns:
-        uint16 tables, natural order, each entry 1..255.
+        uint16 tables, natural order, each entry 1..255 (1..32767 without ``baseline``).
     """
     scale = quality_scaling(50 if quality is None else quality)
-    tables = tuple(scale_quant_table(np.array(t), scale, force_baseline=quality is not None)
+    tables = tuple(scale_quant_table(np.array(t), scale,
+                                     force_baseline=baseline and quality is not None)
                    for t in qtables)
     for index, table in enumerate(tables):
-        if table.max() > 255:
+        if baseline and table.max() > 255:
             raise ValueError(
                 f"qtables[{index}] has entries over 255 after scaling (largest "
                 f"{int(table.max())}); baseline JPEG holds 8-bit tables. Give a quality to "
-                f"scale and clamp them, or use entries of at most 255")
+                f"scale and clamp them, use entries of at most 255, or baseline=False for "
+                f"16-bit tables in an extended (SOF1) frame, as Pillow writes them")
     return tables
 
 
