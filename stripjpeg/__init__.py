@@ -10,6 +10,7 @@ Public API::
     stripjpeg.encode_coefficients(coefficients, quantization_tables, ...) -> bytes
     stripjpeg.process_strip(pixel_data, width, luma_q_table, chroma_q_table) -> bytes
     stripjpeg.quantization_tables(quality) -> (luma, chroma)
+    stripjpeg.describe(width=W, height=H, mode="RGB", **options)   # what an encode would do
     stripjpeg.backends.available() -> ["numba", "numpy"]
     stripjpeg.inspect.read_markers(jpeg_bytes)                       # the file, segment by segment
     stripjpeg.inspect.trace_block(pixels, row, col, **options)       # one block, stage by stage
@@ -22,6 +23,7 @@ from . import backends, inspect
 from .aio import encode_async
 from .api import Encoder, encode, iter_encode, save
 from .coefficients import encode_coefficients
+from .describe import Description, describe
 from .engine import process_strip
 from .options import EncodeOptions
 from .tables import quantization_tables
@@ -30,10 +32,12 @@ from .trace import trace_scans
 __version__ = "0.1.0"
 
 __all__ = [
+    "Description",
     "EncodeOptions",
     "Encoder",
     "__version__",
     "backends",
+    "describe",
     "encode",
     "encode_async",
     "encode_coefficients",

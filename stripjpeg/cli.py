@@ -27,12 +27,13 @@ import numpy as np
 
 from . import __version__, backends
 from .api import Encoder, encode, save
+from .describe import describe
 from .examples import example_image, example_strips
 from .options import DCT_METHODS, DEFAULT_SPOOL_BUDGET, SUBSAMPLING_FACTORS, make_options
 from .plan import Plan, make_plan
 from .segments import ScanSummary, read_markers, read_scans
 from .sinks import check_destination
-from .sources import open_image
+from .sources import image_mode, open_image
 
 #: Exit status for a usage or input error (as argparse uses it).
 EXIT_ERROR = 2
@@ -267,6 +268,9 @@ def run_encode(args: argparse.Namespace) -> int:
     check_destination(args.output)
     options = encode_options(args)
     pixels = open_image(args.input)
+    if args.describe:
+        print(describe(width=pixels.shape[1], height=pixels.shape[0], mode=image_mode(pixels),
+                       **options), file=sys.stderr)
     started = time.perf_counter()
     offsets = save(args.output, pixels, **options)
     elapsed = time.perf_counter() - started
@@ -282,6 +286,8 @@ def run_example(args: argparse.Namespace) -> int:
     """``stripjpeg example``: generate the example strip by strip, encode it as it comes."""
     width, height = args.size
     options = encode_options(args)
+    if args.describe:
+        print(describe(width=width, height=height, mode="RGB", **options), file=sys.stderr)
     backend = backends.get(options["backend"]).name
     started = time.perf_counter()
     # A tiny image with the same options first: the kernels compile (or load) once, here.
