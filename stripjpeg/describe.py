@@ -89,8 +89,7 @@ class StageDescription:
         provider: who implements it: the backend's name for its own (a numba kernel for
             "numba"), "numpy" for the NumPy stage of :mod:`stripjpeg.stages`.
         implementation: the function that runs it ("NumbaBackend.prepare_samples",
-            "stripjpeg.stages.samples.prepare_samples", ...), or "-" and the stages it
-            would cover for a fused path not used.
+            "stages.samples.prepare_samples", ...), or "-" for a fused path not used.
         runs: whether this encode calls it.
         note: why a stage the backend offers falls back to NumPy (empty otherwise).
     """
@@ -336,13 +335,13 @@ def _stages(backend: backends.Backend, plan: Plan,
         kernel = function is not NUMPY_STAGES[stage]
         note = "" if kernel or stage not in own else \
             ("forced by $STRIPJPEG_FALLBACK" if stage in forced else
-             f"{backend.name} declines it for this plan")
+             f"declined by {backend.name}")
         inside = [path for path, covered in FUSED.items() if fused_runs[path] and stage in covered]
         if inside:
             note = f"inside the fused {inside[0]}"
         described.append(StageDescription(stage, backend.name if kernel else "numpy",
                                           _name(function), stage in running, note))
-    for path, covered in FUSED.items():
+    for path in FUSED:
         function = getattr(table, f"{path}_fused")
         if function is None and path not in own:
             continue
@@ -351,7 +350,7 @@ def _stages(backend: backends.Backend, plan: Plan,
                                   else "a stage it covers falls back")
         described.append(StageDescription(
             f"{path} (fused)", backend.name if kernel else "-",
-            _name(function) if kernel else f"- ({' + '.join(covered)})", fused_runs[path], note))
+            _name(function) if kernel else "-", fused_runs[path], note))
     return tuple(described)
 
 
@@ -374,7 +373,7 @@ def _name(function: Any) -> str:
     owner = getattr(function, "__self__", None)
     if owner is not None:
         return f"{type(owner).__name__}.{function.__name__}"
-    return f"{function.__module__}.{function.__qualname__}"
+    return f"{function.__module__.removeprefix('stripjpeg.')}.{function.__qualname__}"
 
 
 def _first_line(text: str | None) -> str:
