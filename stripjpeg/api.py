@@ -308,7 +308,7 @@ def encode(pixels: Any, quality: int | str | tuple[int, ...] | None = None,
             TIFF and DICOM store JPEG. Pillow's bytes for each.
         baseline: cjpeg's ``-baseline`` (True, the default, as Pillow always sets it):
             quantization steps clamped to 1..255. False is cjpeg without ``-baseline``:
-            qualities under 25 keep steps over 255, written as 16-bit tables in an extended
+            qualities under 24 keep steps over 255, written as 16-bit tables in an extended
             sequential (SOF1) frame (progressive stays SOF2).
         smooth, restart_marker_blocks: Pillow's options that are not implemented yet: only
             their default (0) or None is accepted; any other value is a ValueError saying so.

@@ -155,7 +155,7 @@ def _add_encode_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--baseline", action=argparse.BooleanOptionalAction, default=True,
                        help="clamp quantization steps to 255, 8-bit tables, a baseline frame "
                             "(default, as Pillow; cjpeg -baseline). --no-baseline is cjpeg's "
-                            "default: qualities under 25 keep larger steps, 16-bit tables, SOF1")
+                            "default: qualities under 24 keep larger steps, 16-bit tables, SOF1")
     group.add_argument("--streamtype", type=int, choices=(0, 1, 2), default=0,
                        help="Pillow's streamtype: 0 a normal file (default), 1 the tables only "
                             "(DQT, DHT), 2 the image only (no DQT; DHT only if optimized)")

@@ -142,7 +142,7 @@ class EncodeOptions:
             DICOM store JPEG.
         baseline: cjpeg's ``-baseline`` (libjpeg's force_baseline), True as Pillow always
             sets it: quantization steps are clamped to 1..255. False is cjpeg's default:
-            steps up to 32767 (qualities under 25), a 16-bit DQT for a table that needs it
+            steps up to 32767 (qualities under 24), a 16-bit DQT for a table that needs it
             and then an extended sequential frame (SOF1; a progressive one stays SOF2).
     """
 

@@ -111,7 +111,7 @@ def quantization_tables(quality: int, baseline: bool = True) -> tuple[np.ndarray
     Args:
         quality: IJG quality, an int from 1 to 100.
         baseline: libjpeg's force_baseline (cjpeg's ``-baseline``; Pillow always sets it):
-            steps clamped to 255. False keeps them up to 32767, which qualities under 25
+            steps clamped to 255. False keeps them up to 32767, which qualities under 24
             reach (jcparam.c jpeg_add_quant_table).
 
     Returns:
