@@ -31,7 +31,7 @@ COMPONENT_NAMES = {"YCbCr": ("Y", "Cb", "Cr"), "RGB": ("R", "G", "B"), "GRAYSCAL
 
 #: The process each SOF marker codes (T.81 B.1.1.3).
 PROCESSES = {markers.SOF0: "baseline sequential DCT, Huffman",
-             markers.SOF1: "extended sequential DCT, Huffman (16-bit quantization tables)",
+             markers.SOF1: "extended sequential DCT, Huffman",
              markers.SOF2: "progressive DCT, Huffman"}
 
 #: The standard tables of the first two slots (T.81 Annex K).
