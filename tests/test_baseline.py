@@ -129,6 +129,54 @@ def test_custom_tables_over_255(tmp_path):
         cjpeg(pixels, tmp_path, "-qtables", str(text), "-quality", "60", "-sample", "1x1")
 
 
+@pytest.mark.parametrize("step, dct, switch", [(300, "islow", "int"), (4000, "islow", "int"),
+                                               (8191, "islow", "int"), (300, "ifast", "fast"),
+                                               (4257, "ifast", "fast")])
+def test_large_custom_steps_are_cjpegs(step, dct, switch, backend, tmp_path):
+    """Steps up to the largest whose divisor libjpeg-turbo holds in 16 bits (jcdctmgr.c
+    compute_reciprocal takes a UINT16: 8 x 8191 for islow; 4257 x 31521 / 2**11 for ifast)."""
+    pixels = np.ascontiguousarray(photo("astronaut")[:64, :64])
+    tables = [[step] * 64, [1] * 64]
+    text = tmp_path / "tables.txt"
+    text.write_text("\n".join(" ".join(str(v) for v in table) for table in tables))
+    assert stripjpeg.encode(pixels, qtables=tables, baseline=False, restart_rows=0, dct=dct,
+                            backend=backend) == \
+        cjpeg(pixels, tmp_path, "-qtables", str(text), "-sample", "1x1", "-dct", switch)
+
+
+@pytest.mark.parametrize("dct", ["islow", "ifast"])
+def test_steps_past_libjpeg_turbos_divisors(dct):
+    """Over those steps libjpeg-turbo's divisor wraps (cjpeg crashes at 8192, SIGFPE, and
+    mis-quantizes above); stripjpeg divides by the true divisor, on every backend alike, and
+    the file holds the tables it was quantized with."""
+    pixels = np.ascontiguousarray(photo("astronaut")[:64, :64])
+    tables = [list(range(9000, 9064)), [5000 + 300 * i for i in range(64)]]
+    files = {backend: stripjpeg.encode(pixels, qtables=tables, baseline=False, dct=dct,
+                                       backend=backend)
+             for backend in stripjpeg.backends.available()}
+    assert len(set(files.values())) == 1
+    image = read_jpeg(files["numpy"])
+    assert image.quant_tables[0].reshape(-1).tolist() == tables[0]
+    assert image.quant_tables[1].reshape(-1).tolist() == tables[1]
+
+
+def test_reciprocal_division_holds_for_16_bit_steps():
+    """The numba kernels divide by reciprocal multiplication, ``(n * ceil(2**32 / d)) >> 32``;
+    it equals ``n // d`` for every n a coefficient gives (``|x| < 2**15`` plus ``d // 2``)
+    and a sample of the divisors of steps 256..32767, islow's (8 Q) and ifast's. (Every
+    islow divisor was checked once, which takes 40 s; the test samples them.)"""
+    from stripjpeg.stages.quantize import ifast_divisors
+
+    steps = np.array([*range(256, 32768, 61), 8191, 8192, 32767])
+    divisors = set((8 * steps).tolist())
+    for step in steps[::8]:
+        divisors |= set(ifast_divisors(np.full(64, step)).reshape(-1).tolist())
+    n = np.arange(2 ** 15, dtype=np.int64)
+    for d in sorted(divisors):
+        values = n + d // 2
+        assert np.array_equal((values * -(-(1 << 32) // d)) >> 32, values // d), d
+
+
 def test_every_entry_point(tmp_path):
     pixels = _pixels()
     height, width = pixels.shape[:2]

@@ -228,7 +228,10 @@ def quantize_group(coefficients, divisors, reciprocals, order, out):
             stages.quantize.ifast_divisors for ifast, at most 4095 either way for Q <= 255)
             and ``ceil(2**32 / d)``; ``(n * reciprocal) >> 32 == n // d`` whenever
             ``n * (reciprocal * d - 2**32) < 2**32``, which holds for every ``n < 2**20``
-            as ``reciprocal * d - 2**32 < d < 2**12``, so no division is needed.
+            as ``reciprocal * d - 2**32 < d < 2**12``, so no division is needed. The 16-bit
+            steps of ``baseline=False`` (up to 32767) give larger divisors, for which the
+            identity was checked instead, for every ``n`` a coefficient gives
+            (tests/test_baseline.py).
         order: int64 (64,): the row of ``out`` coefficient ``k`` goes to: ``k`` itself, or
             its zigzag position (quantization and zigzag fused).
         out: int16 ``(64, LANES)``.
