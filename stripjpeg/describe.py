@@ -280,14 +280,18 @@ def _table(index: int, table: Any, options: EncodeOptions,
 
 
 def _restart(plan: Plan) -> str:
+    """The DRI value and how strips follow it, from the plan alone (so a restart interval
+    set another way than by MCU rows is described too)."""
+    strips = f"strips of {plan.strip_mcu_rows} MCU row{'s' if plan.strip_mcu_rows != 1 else ''}"
     if not plan.restart_interval:
-        return (f"none: one entropy-coded segment, strips of {plan.strip_mcu_rows} MCU rows "
-                "coded one after another")
-    rows = "row" if plan.restart_rows == 1 else "rows"
-    text = (f"every {plan.restart_rows} MCU {rows}: DRI {plan.restart_interval} MCUs, one "
-            "strip per interval, coded in parallel")
+        return f"none: one entropy-coded segment, {strips} coded one after another"
+    text = f"DRI {plan.restart_interval} MCUs"
+    if plan.restart_rows and plan.restart_interval == plan.restart_rows * plan.mcus_per_row:
+        text += f" (every {plan.restart_rows} MCU row{'s' if plan.restart_rows != 1 else ''})"
+    if plan.restart_interval == plan.strip_mcu_rows * plan.mcus_per_row:
+        text += f"; {strips}, one per interval, coded in parallel"
     if plan.progressive:
-        text += " (each scan counts its own MCUs)"
+        text += "; each scan counts its own MCUs"
     return text
 
 

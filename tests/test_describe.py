@@ -24,7 +24,7 @@ MCU          16 x 16 pixels, 6 blocks, interleaved; 3 x 3 MCUs
 quantization 0: standard luminance (T.81 Table K.1), quality 75, 8-bit, steps 5..61; Y
              1: standard chrominance (T.81 Table K.2), quality 75, 8-bit, steps 9..50; Cb Cr
 DCT          islow: libjpeg's accurate integer forward DCT (JDCT_ISLOW) of level-shifted blocks.
-restart      every 1 MCU row: DRI 3 MCUs, one strip per interval, coded in parallel
+restart      DRI 3 MCUs (every 1 MCU row); strips of 1 MCU row, one per interval, coded in parallel
 Huffman      0: standard luminance (T.81 Tables K.3, K.5), Y; 1: standard chrominance \
 (T.81 Tables K.4, K.6), Cb Cr
 scans        0: Y Cb Cr, Ss=0, Se=63, Ah=0, Al=0 (sequential)
