@@ -14,6 +14,8 @@ from oracle import djpeg_decode, photo
 from PIL import Image
 
 import stripjpeg
+from stripjpeg.cli import main
+from stripjpeg.reader import read_jpeg
 from stripjpeg.segments import read_markers
 
 
@@ -107,6 +109,11 @@ def test_tables_and_image_decode_as_the_whole_file(keywords, gray):
     np.testing.assert_array_equal(djpeg_decode(_joined(tables, image)), djpeg_decode(whole))
     np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(_joined(tables, image)))),
                                   np.asarray(Image.open(io.BytesIO(whole))))
+    joined, interchange = read_jpeg(_joined(tables, image)), read_jpeg(whole)
+    for a, b in zip(joined.coefficients, interchange.coefficients, strict=True):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="quantization table 0 is used before it is defined"):
+        read_jpeg(image)
 
 
 def test_tables_and_image_reassemble_the_whole_file():
@@ -176,6 +183,23 @@ def test_bad_streamtype(value, error, match, tmp_path):
     with pytest.raises(error, match=match):
         stripjpeg.Encoder(tmp_path / "x.jpg", 8, 8, streamtype=value)
     assert not (tmp_path / "x.jpg").exists()
+
+
+@pytest.mark.parametrize("streamtype", ["1", "2"])
+def test_cli_streamtype(streamtype, tmp_path):
+    pixels = _pixels()
+    np.save(tmp_path / "in.npy", pixels)
+    assert main(["encode", str(tmp_path / "in.npy"), "-o", str(tmp_path / "out.jpg"), "-q", "75",
+                 "-s", "4:2:0", "--restart-rows", "0", "--no-progress", "--optimize",
+                 "--streamtype", streamtype]) == 0
+    assert (tmp_path / "out.jpg").read_bytes() == \
+        pillow(pixels, quality=75, subsampling=2, optimize=True, streamtype=int(streamtype))
+
+
+def test_cli_refuses_other_streamtypes(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["encode", "in.npy", "-o", str(tmp_path / "out.jpg"), "--streamtype", "3"])
+    assert "invalid choice: 3" in capsys.readouterr().err
 
 
 def test_none_is_the_default():
