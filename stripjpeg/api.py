@@ -256,8 +256,10 @@ def encode(pixels: Any, quality: int | str | tuple[int, ...] | None = None,
             default, 4:2:0), "4:1:1" (Pillow's old name of 4:2:0) or a preset name.
         backend: engine name (see ``stripjpeg.backends.available()``); None picks the fastest.
         dct: "islow" (libjpeg's integer DCT: the same bytes as libjpeg-turbo), "ifast"
-            (libjpeg's fast integer DCT: the same bytes as ``cjpeg -dct fast``) or "exact"
-            (the float64 DCT-II of T.81 A.3.3, the same bytes on every backend).
+            (libjpeg's fast integer DCT: the same bytes as ``cjpeg -dct fast``), "float"
+            (libjpeg's float DCT: the same bytes as ``cjpeg -dct float`` of libjpeg-turbo's
+            x86-64 SIMD build) or "exact" (the float64 DCT-II of T.81 A.3.3, the same bytes
+            on every backend).
         restart_rows: a restart marker after every this many MCU rows (None: the default,
             1); 0 for none.
         workers: threads for independent strips; None = all cores (one for the numpy
@@ -316,7 +318,8 @@ def encode(pixels: Any, quality: int | str | tuple[int, ...] | None = None,
     Returns:
         The JPEG file as bytes: the same bytes Pillow writes with the same options
         (``restart_rows`` is Pillow's ``restart_marker_rows``) when ``dct="islow"``; with
-        ``dct="ifast"``, those of ``cjpeg -dct fast`` (Pillow has no ifast option).
+        ``dct="ifast"`` or ``"float"``, those of ``cjpeg -dct fast`` or ``-dct float``
+        (Pillow has neither option).
     """
     options = make_options(quality=quality, subsampling=subsampling, backend=backend, dct=dct,
                            restart_rows=restart_rows, workers=workers, executor=executor,

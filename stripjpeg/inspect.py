@@ -67,7 +67,8 @@ class BlockTrace:
             T.81 A.3.3 values (``dct_scale`` = 8), ifast integers 8 times them further
             scaled by AA&N's ``s[v] * s[u]`` (``dct_scale`` = 8; see
             stages.quantize.ifast_divisors, which folds that factor into the divisors
-            made from ``table``), exact the exact values (scale 1).
+            made from ``table``), float the same scaled values in float32 (``dct_scale`` =
+            8; stages.quantize.float_divisors), exact the exact values (scale 1).
         table: the quantization steps, ``(8, 8)``.
         quantized: the coefficients written to the file, ``(8, 8)`` natural order.
         zigzag: the same 64 values in zigzag order (T.81 Figure A.6).

@@ -36,12 +36,10 @@ _FACTORS_SYNTAX = re.compile(r"([0-9]+)[xX]([0-9]+)")
 LIBJPEG_DEFAULT_SUBSAMPLING = "default"
 
 #: DCT methods: libjpeg's accurate integer DCT (jfdctint.c), its fast integer DCT
-#: (jfdctfst.c, ``cjpeg -dct fast``), and the exact float64 orthonormal DCT-II of T.81 A.3.3
-#: (through SciPy).
-DCT_METHODS = ("islow", "ifast", "exact")
-#: Names kept for methods to come: "float" will be libjpeg's float DCT (jfdctflt.c), whose
-#: bytes differ from the exact DCT's, so the name is not given to the exact one meanwhile.
-RESERVED_DCT_METHODS = ("float",)
+#: (jfdctfst.c, ``cjpeg -dct fast``), its floating-point DCT (jfdctflt.c, ``cjpeg -dct
+#: float``, as libjpeg-turbo's x86-64 SIMD build computes it), and the exact float64
+#: orthonormal DCT-II of T.81 A.3.3 (through SciPy).
+DCT_METHODS = ("islow", "ifast", "float", "exact")
 
 #: Pillow's ``streamtype`` values (libImaging/JpegEncode.c) -> what the output holds.
 STREAM_TYPES = {
@@ -87,9 +85,11 @@ class EncodeOptions:
             component's factors count, and only in the frame header (see
             :func:`sampling_factors`).
         dct: ``"islow"`` (libjpeg's integer DCT, bit-exact with libjpeg-turbo), ``"ifast"``
-            (libjpeg's fast integer DCT, bit-exact with ``cjpeg -dct fast``; less accurate)
-            or ``"exact"`` (the float64 DCT-II of T.81 A.3.3; the same bytes on every backend).
-            ``"float"`` is reserved for libjpeg's float DCT and not implemented yet.
+            (libjpeg's fast integer DCT, bit-exact with ``cjpeg -dct fast``; less accurate),
+            ``"float"`` (libjpeg's float32 AA&N DCT, bit-exact with ``cjpeg -dct float`` of
+            libjpeg-turbo's x86-64 SIMD build; a plain-C libjpeg rounds its quantizer
+            differently, see stages.quantize.quantize_float) or ``"exact"`` (the float64
+            DCT-II of T.81 A.3.3; the same bytes on every backend).
         restart_rows: a restart marker after every this many MCU rows; 0 = no restart markers.
         backend: backend name, or None for the default (see :mod:`stripjpeg.backends`).
         workers: None (all cores; one for backends whose work holds the GIL) or a positive
@@ -178,9 +178,6 @@ class EncodeOptions:
                              f"cjpeg's 'HxV[,HxV...]' (or Pillow's 0, 1, 2, -1 or a preset name); "
                              f"got {self.subsampling!r}")
         sampling_factors(self.subsampling, color=True)  # raises on a bad name or factor
-        if self.dct in RESERVED_DCT_METHODS:
-            raise ValueError("dct='float' is reserved for libjpeg's float DCT (jfdctflt.c), which "
-                             "is not implemented yet; the exact float64 DCT is dct='exact'")
         if not isinstance(self.dct, str) or self.dct not in DCT_METHODS:
             raise ValueError(f"dct must be one of {', '.join(DCT_METHODS)}; got {self.dct!r}")
         _check_int("restart_rows", self.restart_rows, 0, MAX_DIMENSION)

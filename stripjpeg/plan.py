@@ -232,7 +232,7 @@ class Plan:
         quant_tables: one uint16 table of 64 divisors per table index, natural order.
         dc_tables, ac_tables: Huffman tables per table index, as BITS/HUFFVAL.
         dc_codes, ac_codes: per table index, ``(codes, lengths)`` lookup arrays by symbol.
-        dct: ``"islow"``, ``"ifast"`` or ``"exact"``.
+        dct: ``"islow"``, ``"ifast"``, ``"float"`` or ``"exact"``.
         scans: the scans, in file order (see :class:`Scan`).
         color_space: the frame's colour space, libjpeg's ``jpeg_color_space``: ``"YCbCr"``,
             ``"RGB"`` (``keep_rgb``) or ``"GRAYSCALE"`` (grey input, or ``grayscale``).

@@ -345,6 +345,20 @@ AAN_SCALE_BITS = 14
 AAN_SCALES = _aan_scales()
 AAN_SCALES.flags.writeable = False
 
+#: jfdctflt.c (the float AA&N DCT, JDCT_FLOAT): jfdctfst.c's four multipliers as FAST_FLOAT,
+#: i.e. float32. The SSE version (jfdctflt-sse.asm) writes them with 24 decimals, the C one
+#: with 9; both round to these same four float32 values (tests/test_float_dct.py checks).
+FLOAT_0_382683433 = np.float32(0.382683433)   # sin(pi/8)
+FLOAT_0_541196100 = np.float32(0.541196100)   # cos(3pi/8) * sqrt(2)
+FLOAT_0_707106781 = np.float32(0.707106781)   # cos(pi/4)
+FLOAT_1_306562965 = np.float32(1.306562965)   # cos(pi/8) * sqrt(2)
+
+#: jcdctmgr.c's ``aanscalefactor`` (JDCT_FLOAT), in double as there: ``s[0] = 1`` and
+#: ``s[k] = cos(k pi / 16) * sqrt(2)`` written to 9 decimals (not the exact cosines: the
+#: float divisors are computed from these literals).
+AAN_SCALE_FACTORS = (1.0, 1.387039845, 1.306562965, 1.175875602,
+                     1.0, 0.785694958, 0.541196100, 0.275899379)
+
 
 # --- Huffman symbols with a meaning of their own -------------------------------------------
 

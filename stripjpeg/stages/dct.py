@@ -4,12 +4,13 @@
                              default, and what Pillow and cjpeg use;
 * :func:`forward_dct_ifast`  libjpeg's fast integer DCT (jfdctfst.c, JDCT_IFAST, ``cjpeg
                              -dct fast``): the Arai-Agui-Nakajima scaled DCT, less accurate;
+* :func:`forward_dct_float`  libjpeg's floating-point DCT (jfdctflt.c, JDCT_FLOAT, ``cjpeg
+                             -dct float``): the same AA&N flowgraph as ifast, in float32;
 * :func:`forward_dct_exact`  the exact DCT-II in float64 (SciPy), for cross-checking.
 
-:data:`FORWARD_DCT` maps each ``dct=`` name to its function; libjpeg's float DCT would be
-one more entry. Each takes level-shifted blocks ``(..., 8, 8)`` (samples minus
-128) and returns coefficients ``[v][u]`` at the scale :data:`DCT_SCALE` gives, which the
-quantizer (:mod:`.quantize`) divides out.
+:data:`FORWARD_DCT` maps each ``dct=`` name to its function. Each takes level-shifted
+blocks ``(..., 8, 8)`` (samples minus 128) and returns coefficients ``[v][u]`` at the
+scale :data:`DCT_SCALE` gives, which the quantizer (:mod:`.quantize`) divides out.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ from ..tables import (
     FIX_2_053119869,
     FIX_2_562915447,
     FIX_3_072711026,
+    FLOAT_0_382683433,
+    FLOAT_0_541196100,
+    FLOAT_0_707106781,
+    FLOAT_1_306562965,
     IFAST_CONST_BITS,
     IFAST_FIX_0_382683433,
     IFAST_FIX_0_541196100,
@@ -190,6 +195,76 @@ def forward_dct_ifast(blocks: np.ndarray) -> np.ndarray:
     return ifast_butterfly(rows_done.swapaxes(-1, -2)).swapaxes(-1, -2)
 
 
+def float_butterfly(x: np.ndarray) -> np.ndarray:
+    """One 8-point pass of libjpeg's float DCT (jfdctflt.c; jfdctflt-sse.asm on x86).
+
+    The flowgraph of :func:`ifast_butterfly` (Arai, Agui and Nakajima: 5 multiplies, 29
+    adds, outputs scaled by ``s[k]``), each operation rounded to float32 (FAST_FLOAT) in
+    libjpeg's order, with no product truncated to an integer. The constants are
+    ``np.float32`` (a float64 operand would widen the arithmetic to double), so every step
+    here is one IEEE operation on two float32 values, as SSE's ``addps``, ``subps`` and
+    ``mulps`` are: no fused multiply-add, no wider intermediate. NumPy therefore rounds
+    each value exactly as libjpeg does.
+
+    Args:
+        x: float32, shape ``(..., 8)``: the values along one row or column of each block.
+
+    Returns:
+        float32, shape ``(..., 8)``: scaled frequency 0..7 along that axis.
+    """
+    d = [x[..., k] for k in range(8)]
+    # Stage 1: sums and differences of mirrored samples.
+    tmp0, tmp7 = d[0] + d[7], d[0] - d[7]
+    tmp1, tmp6 = d[1] + d[6], d[1] - d[6]
+    tmp2, tmp5 = d[2] + d[5], d[2] - d[5]
+    tmp3, tmp4 = d[3] + d[4], d[3] - d[4]
+    out = [None] * 8
+
+    # Even part: a 4-point scaled DCT of the sums, one multiply (by cos(pi/4)).
+    tmp10, tmp13 = tmp0 + tmp3, tmp0 - tmp3
+    tmp11, tmp12 = tmp1 + tmp2, tmp1 - tmp2
+    out[0] = tmp10 + tmp11
+    out[4] = tmp10 - tmp11
+    z1 = (tmp12 + tmp13) * FLOAT_0_707106781
+    out[2] = tmp13 + z1
+    out[6] = tmp13 - z1
+
+    # Odd part: pairwise sums, the rotation by pi/8 shared as z5, the last butterfly.
+    tmp10 = tmp4 + tmp5
+    tmp11 = tmp5 + tmp6
+    tmp12 = tmp6 + tmp7
+    z5 = (tmp10 - tmp12) * FLOAT_0_382683433
+    z2 = tmp10 * FLOAT_0_541196100 + z5   # the product rounded, then the sum: no FMA
+    z4 = tmp12 * FLOAT_1_306562965 + z5
+    z3 = tmp11 * FLOAT_0_707106781
+    z11, z13 = tmp7 + z3, tmp7 - z3
+    out[5] = z13 + z2
+    out[3] = z13 - z2
+    out[1] = z11 + z4
+    out[7] = z11 - z4
+    return np.stack(out, axis=-1)
+
+
+def forward_dct_float(blocks: np.ndarray) -> np.ndarray:
+    """libjpeg's floating-point forward DCT (JDCT_FLOAT, jfdctflt.c) of level-shifted blocks.
+
+    The samples minus 128 become float32 exactly (jcdctmgr.c's convsamp_float, or the
+    SSE2 jsimd_convsamp_float), then rows, then columns, in float32 throughout. As with
+    ifast, coefficient ``[v][u]`` comes out as 8 times T.81 A.3.3's times ``s[v] * s[u]``;
+    the quantizer's float divisors (:func:`stripjpeg.stages.quantize.float_divisors`)
+    take both out.
+
+    Args:
+        blocks: int, shape ``(..., 8, 8)``, samples minus 128.
+
+    Returns:
+        float32, shape ``(..., 8, 8)``: scaled coefficients ``[v][u]``.
+    """
+    x = blocks.astype(np.float32)
+    rows_done = float_butterfly(x)
+    return float_butterfly(rows_done.swapaxes(-1, -2)).swapaxes(-1, -2)
+
+
 def forward_dct_exact(blocks: np.ndarray) -> np.ndarray:
     """The exact 2-D DCT-II of T.81 A.3.3 in float64 (the orthonormal DCT of each axis).
 
@@ -209,9 +284,10 @@ def forward_dct_exact(blocks: np.ndarray) -> np.ndarray:
 FORWARD_DCT: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "islow": forward_dct_islow,
     "ifast": forward_dct_ifast,
+    "float": forward_dct_float,
     "exact": forward_dct_exact,
 }
 
 #: How much larger than T.81's coefficients each method's are (islow keeps a factor of 8;
-#: ifast too, times a further AA&N factor per coefficient, tables.AAN_SCALES / 2**14).
-DCT_SCALE: dict[str, int] = {"islow": 8, "ifast": 8, "exact": 1}
+#: ifast and float too, times a further AA&N factor per coefficient, tables.AAN_SCALES / 2**14).
+DCT_SCALE: dict[str, int] = {"islow": 8, "ifast": 8, "float": 8, "exact": 1}

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..plan import Plan, StripLayout
-from ..tables import AAN_SCALE_BITS, AAN_SCALES
+from ..tables import AAN_SCALE_BITS, AAN_SCALE_FACTORS, AAN_SCALES
 from .dct import FORWARD_DCT
 
 
@@ -50,6 +50,56 @@ def ifast_divisors(table: np.ndarray) -> np.ndarray:
     return ((steps * AAN_SCALES + (1 << (bits - 1))) >> bits).reshape(8, 8)
 
 
+def float_divisors(table: np.ndarray) -> np.ndarray:
+    """The reciprocal divisors of the float DCT's coefficients (jcdctmgr.c,
+    start_pass_fdctmgr, JDCT_FLOAT).
+
+    Each step Q is scaled, as for ifast, by the AA&N factors of its row and column and by
+    8; libjpeg stores the reciprocal, so that quantizing is one multiply. The divisor is
+    computed in double, left to right as jcdctmgr.c writes it, ``((Q * s[v]) * s[u]) * 8``
+    with ``s`` = :data:`~stripjpeg.tables.AAN_SCALE_FACTORS`, and only ``1 / divisor`` is
+    rounded to float32 (FAST_FLOAT).
+
+    Args:
+        table: 64 steps Q (1..255), natural order.
+
+    Returns:
+        float32, shape ``(8, 8)``: ``1 / (Q * s[v] * s[u] * 8)``.
+    """
+    steps = np.asarray(table, dtype=np.float64).reshape(8, 8)
+    s = np.array(AAN_SCALE_FACTORS, dtype=np.float64)
+    divisors = steps * s[:, None] * s[None, :] * 8.0
+    return (1.0 / divisors).astype(np.float32)
+
+
+def quantize_float(coefficients: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Quantize the float DCT's coefficients as libjpeg-turbo's SIMD build does.
+
+    One float32 multiply by :func:`float_divisors`, then round to the nearest integer,
+    **ties to even**: x86-64 libjpeg-turbo (what ``cjpeg -dct float`` runs) quantizes with
+    jsimd_quantize_float_sse2, whose ``cvtps2dq`` rounds in the default MXCSR mode, round
+    to nearest even. (np.rint rounds the same way.)
+
+    A plain-C libjpeg build (no SIMD, or another CPU's port) writes other bytes now and
+    then: jcdctmgr.c's quantize_float computes ``(int)(temp + 16384.5f) - 16384``, whose
+    float32 addition rounds ``temp`` to a multiple of 2**-9 near 16384 before the
+    truncation: a product less than about 0.001 below a half-integer rounds up there, and
+    every exact tie rounds toward plus infinity, not to even. Matching the SIMD build is
+    matching the cjpeg (and libjpeg-turbo) an x86-64 system has.
+
+    Args:
+        coefficients: float32, shape ``(..., 8, 8)`` from :func:`.dct.forward_dct_float`.
+        table: 64 steps Q, natural order.
+
+    Returns:
+        int16, shape ``(..., 8, 8)``.
+    """
+    products = coefficients.astype(np.float32) * float_divisors(table)  # float32 * float32
+    # |products| <= 2**11 for baseline steps and 8-bit samples, so int16 holds every one (the
+    # SSE2 code's packssdw would saturate, never needed).
+    return np.rint(products).astype(np.int16)
+
+
 def integer_divisors(table: np.ndarray, dct: str) -> np.ndarray:
     """The divisor of each coefficient of an integer DCT (islow or ifast), int64 ``(8, 8)``."""
     if dct == "ifast":
@@ -68,6 +118,7 @@ def quantize(coefficients: np.ndarray, table: np.ndarray, dct: str) -> np.ndarra
     baseline steps, as tests/test_ifast.py checks exhaustively; a float multiply by 1/d
     would not be.)
     exact: ``sign(x) * floor(|x| / Q + 1/2)``, the same rule on exact coefficients.
+    float: :func:`quantize_float` (a float32 multiply, rounding ties to even).
 
     Args:
         coefficients: shape ``(..., 8, 8)`` from the forward DCT.
@@ -76,6 +127,8 @@ def quantize(coefficients: np.ndarray, table: np.ndarray, dct: str) -> np.ndarra
     Returns:
         int16, shape ``(..., 8, 8)``.
     """
+    if dct == "float":
+        return quantize_float(coefficients, table)
     if dct in ("islow", "ifast"):
         divisors = integer_divisors(table, dct)
         magnitude = (np.abs(coefficients) + divisors // 2) // divisors
