@@ -4,6 +4,7 @@ plain Python integers and loops: the yardsticks the vectorized stages are tested
 from __future__ import annotations
 
 import math
+import struct
 
 import numpy as np
 
@@ -195,6 +196,65 @@ def quantize_ifast(coefficients: list[list[int]], table: list[int]) -> list[list
     reciprocal multiplication (not the plain division stripjpeg's quantize uses)."""
     return [[divide_by_reciprocal(coefficients[v][u], ifast_divisor(int(table[8 * v + u]), v, u))
              for u in range(8)] for v in range(8)]
+
+
+def f32(x: float) -> float:
+    """x rounded to the nearest float32 (ties to even), as a Python float. A float64 sum,
+    difference or product of two float32 values rounded once more to float32 equals the
+    float32 operation (53 >= 2 * 24 + 2 bits), so f32(a op b) is libjpeg's FAST_FLOAT op."""
+    return struct.unpack("<f", struct.pack("<f", x))[0]
+
+
+def _float_1d(d: list[float]) -> list[float]:
+    """One pass of jfdctflt.c's jpeg_fdct_float (and jfdctflt-sse.asm) as written there,
+    every operation rounded to float32 by :func:`f32`."""
+    c = {k: f32(k) for k in (0.707106781, 0.382683433, 0.541196100, 1.306562965)}
+    tmp0, tmp7 = f32(d[0] + d[7]), f32(d[0] - d[7])
+    tmp1, tmp6 = f32(d[1] + d[6]), f32(d[1] - d[6])
+    tmp2, tmp5 = f32(d[2] + d[5]), f32(d[2] - d[5])
+    tmp3, tmp4 = f32(d[3] + d[4]), f32(d[3] - d[4])
+    out = [0.0] * 8
+    tmp10, tmp13 = f32(tmp0 + tmp3), f32(tmp0 - tmp3)
+    tmp11, tmp12 = f32(tmp1 + tmp2), f32(tmp1 - tmp2)
+    out[0], out[4] = f32(tmp10 + tmp11), f32(tmp10 - tmp11)
+    z1 = f32(f32(tmp12 + tmp13) * c[0.707106781])
+    out[2], out[6] = f32(tmp13 + z1), f32(tmp13 - z1)
+    tmp10, tmp11, tmp12 = f32(tmp4 + tmp5), f32(tmp5 + tmp6), f32(tmp6 + tmp7)
+    z5 = f32(f32(tmp10 - tmp12) * c[0.382683433])
+    z2 = f32(f32(tmp10 * c[0.541196100]) + z5)
+    z4 = f32(f32(tmp12 * c[1.306562965]) + z5)
+    z3 = f32(tmp11 * c[0.707106781])
+    z11, z13 = f32(tmp7 + z3), f32(tmp7 - z3)
+    out[5], out[3], out[1], out[7] = f32(z13 + z2), f32(z13 - z2), f32(z11 + z4), f32(z11 - z4)
+    return out
+
+
+def forward_dct_float(block: list[list[int]]) -> list[list[float]]:
+    """libjpeg's jpeg_fdct_float on one level-shifted block: rows, then columns, float32."""
+    rows = [_float_1d([float(x) for x in row]) for row in block]
+    columns = [_float_1d([rows[y][x] for y in range(8)]) for x in range(8)]
+    return [[columns[u][v] for u in range(8)] for v in range(8)]
+
+
+def float_divisor(q: int, v: int, u: int) -> float:
+    """jcdctmgr.c, JDCT_FLOAT: (FAST_FLOAT)(1.0 / (q * aanscalefactor[v] * aanscalefactor[u]
+    * 8.0)) in double, left to right, the factors as jcdctmgr.c prints them."""
+    factor = [1.0, 1.387039845, 1.306562965, 1.175875602, 1.0, 0.785694958, 0.541196100, 0.275899379]
+    return f32(1.0 / (float(q) * factor[v] * factor[u] * 8.0))
+
+
+def quantize_float(coefficients: list[list[float]], table: list[int]) -> list[list[int]]:
+    """jsimd_quantize_float_sse2: the float32 product by :func:`float_divisor`, rounded to
+    the nearest integer with ties to even (cvtps2dq; Python's round does the same)."""
+    return [[round(f32(coefficients[v][u] * float_divisor(int(table[8 * v + u]), v, u)))
+             for u in range(8)] for v in range(8)]
+
+
+def quantize_float_plain_c(coefficients: list[list[float]], table: list[int]) -> list[list[int]]:
+    """jcdctmgr.c's quantize_float (a build without SIMD): (int)(temp + 16384.5f) - 16384,
+    the addition rounded to float32, then truncated (the sum is positive)."""
+    return [[int(f32(f32(coefficients[v][u] * float_divisor(int(table[8 * v + u]), v, u))
+                     + 16384.5)) - 16384 for u in range(8)] for v in range(8)]
 
 
 def quantize(coefficients: list[list[int]], table: list[int]) -> list[list[int]]:

@@ -73,9 +73,11 @@ def twin_samples(pixels: np.ndarray, plan) -> list[list[list[int]]]:
 
 
 def twin_blocks(samples: list, plan, rows: int) -> list[list]:
-    """forward_dct (islow or ifast) from the twins: per component a grid of natural-order blocks."""
-    dct, quantize = ((twin.forward_dct_ifast, twin.quantize_ifast) if plan.dct == "ifast"
-                     else (twin.forward_dct_islow, twin.quantize))
+    """forward_dct (islow, ifast or float) from the twins: per component a grid of natural-order
+    blocks."""
+    dct, quantize = {"ifast": (twin.forward_dct_ifast, twin.quantize_ifast),
+                     "float": (twin.forward_dct_float, twin.quantize_float)}.get(
+                         plan.dct, (twin.forward_dct_islow, twin.quantize))
     out = []
     for plane, component, layout in zip(samples, plan.components, plan.strip_layout(rows)):
         table = [int(q) for q in plan.quant_tables[component.quant_index]]
@@ -105,7 +107,7 @@ def test_prepare_samples(backend, strip):
     assert [s.tolist() for s in ours] == [s.tolist() for s in numpy] == twin_samples(pixels, plan)
 
 
-@pytest.mark.parametrize("dct", ["islow", "ifast"])
+@pytest.mark.parametrize("dct", ["islow", "ifast", "float"])
 @given(st.data())
 def test_forward_dct(backend, dct, data):
     plan, pixels = data.draw(strips(dct))
@@ -240,7 +242,8 @@ def test_progressive_stages(backend, data):
 PICTURE = np.random.default_rng(5).integers(0, 256, (37, 29, 3), dtype=np.uint8)
 CASES = [dict(quality=90), dict(quality=75, subsampling="4:2:0", restart_rows=0),
          dict(quality=80, subsampling="4:2:2", optimize=True), dict(quality=85, dct="exact"),
-         dict(quality=70, subsampling="4:2:0", dct="ifast")]
+         dict(quality=70, subsampling="4:2:0", dct="ifast"),
+         dict(quality=95, subsampling="4:2:2", dct="float")]
 
 
 @pytest.mark.parametrize("forced", [*STAGES, *FUSED, "all", "entropy_encode,forward_dct"])
@@ -272,6 +275,10 @@ def test_numba_table_uses_its_own_stages_and_declines_the_exact_dct():
     for stage in STAGES:
         assert getattr(ifast, stage) == getattr(numba, stage)
     assert ifast.encode_strips_fused == numba.encode_strips_fused and ifast.fallbacks == frozenset()
+    floated = numba.stage_table(make_plan(29, 37, 3, EncodeOptions(dct="float")))
+    for stage in STAGES:
+        assert getattr(floated, stage) == getattr(numba, stage)
+    assert floated.encode_strips_fused == numba.encode_strips_fused and floated.fallbacks == frozenset()
     exact = numba.stage_table(make_plan(29, 37, 3, EncodeOptions(dct="exact")))
     assert exact.forward_dct is quantized_blocks and exact.prepare_samples == numba.prepare_samples
     assert exact.transform_fused is None and exact.encode_strips_fused is None

@@ -76,7 +76,7 @@ def test_import_compiles_nothing() -> None:
 @needs_numba
 def test_each_kernel_compiles_once_per_process(tmp_path: Path) -> None:
     """Images of every kind and setting reuse one compiled version of each kernel (the
-    argument types do not depend on sizes, qualities, subsampling or channels), and the
+    argument types do not depend on sizes, qualities, subsampling, channels or the DCT), and the
     fused path and the two-pass (optimize) path share one compiled transform; a progressive
     scan's kernel is the same for counting and for coding. With an empty
     cache: kernels loaded from a cache do not list the versions their callees were compiled
@@ -93,6 +93,8 @@ def test_each_kernel_compiles_once_per_process(tmp_path: Path) -> None:
         "        stripjpeg.encode(pixels, quality, subsampling, backend='numba', restart_rows=restart_rows,\n"
         "                         progressive=True, spool_budget=restart_rows * 2**20)\n"
         "    stripjpeg.encode(pixels, quality, subsampling, backend='numba', optimize=True)\n"
+        "    for dct in ('ifast', 'float'):\n"
+        "        stripjpeg.encode(pixels, quality, subsampling, backend='numba', dct=dct)\n"
         "stripjpeg.encode(rng.integers(0, 256, (512, 64, 3), dtype=np.uint8), backend='numba', workers=2)\n"
         "print(len(numba_strip.encode_strip_kernel.signatures), len(numba_dct.transform_strip.signatures),\n"
         "      len(numba_strip.encode_strips_kernel.signatures),\n"
@@ -244,6 +246,11 @@ for pixels, quality, subsampling, restart_rows in cases:
     pixels = np.ascontiguousarray(pixels)
     ours = stripjpeg.encode(pixels, quality, subsampling, backend="numba", restart_rows=restart_rows)
     assert ours == pillow_jpeg(pixels, quality, subsampling, restart_rows), (quality, subsampling)
+# The float DCT as Python: np.float32 scalars round each operation as the compiled float32 code.
+for pixels, quality, subsampling, restart_rows in cases:
+    pixels = np.ascontiguousarray(pixels)
+    assert stripjpeg.encode(pixels, quality, subsampling, backend="numba", dct="float") == \
+        stripjpeg.encode(pixels, quality, subsampling, backend="numpy", dct="float")
 print("ok", len(cases))
 """
     assert run_python(code, NUMBA_DISABLE_JIT="1").split() == ["ok", "3"]
@@ -266,10 +273,12 @@ def test_the_kernels_literal_constants_equal_tables() -> None:
     copies = {"SCALEBITS": colour, "CONST_BITS": numba_dct, "PASS1_BITS": numba_dct,
               "EOB": numba_huffman, "ZRL": numba_huffman,
               "IFAST_CONST_BITS": numba_dct,
-              **{name: numba_dct for name in dir(tables) if name.startswith(("FIX_", "IFAST_FIX_"))}}
-    assert len(copies) == 22
+              **{name: numba_dct for name in dir(tables)
+                 if name.startswith(("FIX_", "IFAST_FIX_", "FLOAT_"))}}
+    assert len(copies) == 26
     for name, module in copies.items():
         assert getattr(module, name) == getattr(tables, name), name
+        assert type(getattr(module, name)) is type(getattr(tables, name)), name  # float32 too
     weights = [[colour.Y_RED, colour.Y_GREEN, colour.Y_BLUE],
                [colour.CB_RED, colour.CB_GREEN, colour.CB_BLUE],
                [colour.CR_RED, colour.CR_GREEN, colour.CR_BLUE]]

@@ -1,12 +1,12 @@
-"""The fast backend: the integer DCT paths (islow, ifast) as numba kernels over whole strips,
-in stage order.
+"""The fast backend: the DCT paths of libjpeg (islow, ifast, float) as numba kernels over whole
+strips, in stage order.
 
 The kernels live in one module per stage, in the order a strip goes through them, and mirror
 the NumPy stages (read :mod:`stripjpeg.stages` to learn JPEG; the kernels only reorganise
 the loops so that they run at C speed):
 
 * :mod:`.numba_colour`   colour conversion and downsampling
-* :mod:`.numba_dct`      forward DCT (islow or ifast), quantization into zigzag order, dummy blocks
+* :mod:`.numba_dct`      forward DCT (islow, ifast or float), quantization into zigzag order, dummy blocks
 * :mod:`.numba_huffman`  the bit writer, Huffman coding or symbol counting of blocks
 * :mod:`.numba_strip`    the fused kernels: a strip, or a batch of strips, pixels to bytes
 * :mod:`.numba_progressive` progressive scans (T.81 G.1.2): coding or counting one scan of a strip
@@ -39,11 +39,21 @@ import numpy as np
 from ..plan import Plan, Scan
 from ..stages.entropy import EntropyState
 from ..stages.progressive import ScanState, scan_interval_mcus
-from ..stages.quantize import integer_divisors
+from ..stages.quantize import float_divisors, integer_divisors
 from ..tables import ZIGZAG
 from .base import Backend
 from .numba_colour import convert_to_ycbcr, downsample
-from .numba_dct import LANES, NATURAL, TO_ZIGZAG, transform_blocks, transform_strip, unstack_blocks
+from .numba_dct import (
+    FLOAT,
+    IFAST,
+    ISLOW,
+    LANES,
+    NATURAL,
+    TO_ZIGZAG,
+    transform_blocks,
+    transform_strip,
+    unstack_blocks,
+)
 from .numba_huffman import MAX_BYTES_PER_BLOCK, MAX_EXTRA_BYTES, code_blocks, count_blocks
 from .numba_progressive import (
     BE_BITS,
@@ -124,12 +134,17 @@ class _KernelTables:
 
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
-        #: The DCT kernel: ifast (jfdctfst.c) or islow (jfdctint.c).
-        self.fast = plan.dct == "ifast"
-        # (n_tables, 64): islow's 8 * Q, or ifast's AA&N-scaled steps (jcdctmgr.c).
-        self.divisors = np.array([integer_divisors(table, "ifast" if self.fast else "islow").reshape(64)
+        #: The DCT kernel: numba_dct.ISLOW (jfdctint.c), IFAST (jfdctfst.c) or FLOAT (jfdctflt.c).
+        self.method = {"ifast": IFAST, "float": FLOAT}.get(plan.dct, ISLOW)
+        # (n_tables, 64): islow's 8 * Q, or ifast's AA&N-scaled steps (jcdctmgr.c); the float
+        # DCT quantizes with `scales` instead, and islow's divisors stand unused beside them.
+        integer = "ifast" if plan.dct == "ifast" else "islow"
+        self.divisors = np.array([integer_divisors(table, integer).reshape(64)
                                   for table in plan.quant_tables], dtype=np.int64)
         self.reciprocals = -(-(1 << 32) // self.divisors)               # ceil(2**32 / d)
+        # (n_tables, 64) float32: the float DCT's 1 / (Q * s[v] * s[u] * 8) (jcdctmgr.c).
+        self.scales = np.array([float_divisors(table).reshape(64) for table in plan.quant_tables],
+                               dtype=np.float32)
         self.dc_table = np.array([(c.astype(np.int64) << 8) | n for c, n in plan.dc_codes])
         self.ac_table = np.array([(c.astype(np.int64) << 8) | n for c, n in plan.ac_codes])
         self.components = np.array([[c.mcu_h, c.mcu_v, c.huffman_index] for c in plan.components],
@@ -204,14 +219,15 @@ class NumbaBackend(Backend):
             raise ValueError("the numba backend needs a little-endian machine; use backend='numpy'")
 
     def declines(self, stage: str, plan: Plan) -> bool:
-        """The DCT kernels are islow and ifast: the exact DCT is the NumPy stage's (SciPy's), since
-        a second float DCT would round a coefficient on a tie differently and write other bytes.
+        """The DCT kernels are islow, ifast and float: the exact DCT is the NumPy stage's (SciPy's),
+        since a second float64 DCT would round a coefficient on a tie differently and write other
+        bytes.
         The colour kernel converts RGB to YCbCr (or passes grey through): RGB kept as RGB
         (``keep_rgb``) and Y alone from colour (``grayscale``) are the NumPy stage's. The sample
         kernels downsample every whole ratio of sampling factors."""
         if stage == "prepare_samples":
             return plan.color_convert not in ("rgb_ycc", "grayscale")
-        return stage == "forward_dct" and plan.dct not in ("islow", "ifast")
+        return stage == "forward_dct" and plan.dct not in ("islow", "ifast", "float")
 
     # -- the stages, one by one -----------------------------------------------------------------
 
@@ -233,7 +249,8 @@ class NumbaBackend(Backend):
         return samples
 
     def forward_dct(self, samples: list[np.ndarray], plan: Plan, rows: int) -> list[np.ndarray]:
-        """Samples -> quantized blocks per component (see :class:`~.base.Backend`); islow or ifast."""
+        """Samples -> quantized blocks per component (see :class:`~.base.Backend`); islow, ifast
+        or float."""
         tables = kernel_tables(plan)
         result = []
         for plane, component, layout in zip(samples, plan.components, plan.strip_layout(rows)):
@@ -244,8 +261,8 @@ class NumbaBackend(Backend):
             out = np.empty((layout.block_rows, -(-layout.block_cols // LANES), 64, LANES), np.int16)
             q = component.quant_index
             transform_blocks(padded, layout.real_block_rows, layout.real_block_cols, layout.block_cols,
-                             component.mcu_h, tables.fast, tables.divisors[q], tables.reciprocals[q],
-                             NATURAL, out)
+                             component.mcu_h, tables.method, tables.divisors[q], tables.reciprocals[q],
+                             tables.scales[q], NATURAL, out)
             # (row, group, k, lane) -> (row, col, k), col = group * LANES + lane
             side_by_side = out.transpose(0, 1, 3, 2).reshape(layout.block_rows, -1, 64)
             result.append(side_by_side[:, :layout.block_cols].reshape(
@@ -291,7 +308,7 @@ class NumbaBackend(Backend):
         _check_scan_status(arrays.run(blocks, scan, shape, NO_CODES, NO_LENGTHS, True, NO_ARRAY_U8))
         return arrays.counts, None if state is None else arrays.update(state)
 
-    # -- the fused paths (islow, ifast) -----------------------------------------------------------
+    # -- the fused paths (islow, ifast, float) ----------------------------------------------------
 
     def transform_fused(self, pixels: np.ndarray, plan: Plan) -> list[np.ndarray]:
         """prepare_samples and forward_dct in one kernel call (:func:`transform_strip`) per
@@ -327,8 +344,8 @@ class NumbaBackend(Backend):
         out = np.empty(len(strips) * shape.n_blocks * MAX_BYTES_PER_BLOCK + MAX_EXTRA_BYTES, np.uint8)
         ends = np.zeros(len(strips), np.int64)
         status = encode_strips_kernel(tall, plan.strip_height, shape.layout, shape.plane_rows,
-                                      shape.plane_cols, tables.fast, tables.divisors, tables.reciprocals,
-                                      TO_ZIGZAG,
+                                      shape.plane_cols, tables.method, tables.divisors, tables.reciprocals,
+                                      tables.scales, TO_ZIGZAG,
                                       tables.components, plan.mcus_per_row, tables.dc_table,
                                       tables.ac_table, True, out, ends)
         _check_status(status)
@@ -343,8 +360,8 @@ class NumbaBackend(Backend):
         shape = tables.shape(pixels.shape[0])
         out, predictors, bit_state = self._coder_arrays(shape.n_blocks, state)
         status = encode_strip_kernel(np.ascontiguousarray(pixels), shape.layout, shape.plane_rows,
-                                     shape.plane_cols, tables.fast, tables.divisors, tables.reciprocals,
-                                     TO_ZIGZAG,
+                                     shape.plane_cols, tables.method, tables.divisors, tables.reciprocals,
+                                     tables.scales, TO_ZIGZAG,
                                      tables.components, plan.mcus_per_row, tables.dc_table,
                                      tables.ac_table, predictors, bit_state, final, out)
         return self._finish(status, out, predictors, bit_state)
@@ -357,11 +374,13 @@ class NumbaBackend(Backend):
 
     @staticmethod
     def _transform(pixels: np.ndarray, plan: Plan, order: np.ndarray) -> np.ndarray:
-        """Quantized blocks of every component, ``(n_components, rows, cols, 64)`` (islow, ifast)."""
+        """Quantized blocks of every component, ``(n_components, rows, cols, 64)`` (islow, ifast,
+        float)."""
         tables = kernel_tables(plan)
         shape = tables.shape(pixels.shape[0])
         return transform_strip(np.ascontiguousarray(pixels), shape.layout, shape.plane_rows,
-                               shape.plane_cols, tables.fast, tables.divisors, tables.reciprocals, order)
+                               shape.plane_cols, tables.method, tables.divisors, tables.reciprocals,
+                               tables.scales, order)
 
     @staticmethod
     def _stack_zigzag(blocks: list[np.ndarray]) -> np.ndarray:

@@ -1,14 +1,16 @@
 """The fast path, stage 2: forward DCT, quantization and dummy blocks of a strip.
 
-libjpeg's integer DCTs (jfdctint.c, jfdctfst.c) and quantization (jcdctmgr.c) as in
-:mod:`stripjpeg.stages.dct` (``forward_dct_islow``, ``forward_dct_ifast``) and
-:mod:`stripjpeg.stages.quantize` (``quantize``, ``add_dummy_blocks``), LANES blocks at a time:
+libjpeg's DCTs (jfdctint.c, jfdctfst.c, jfdctflt.c) and quantization (jcdctmgr.c) as in
+:mod:`stripjpeg.stages.dct` (``forward_dct_islow``, ``forward_dct_ifast``,
+``forward_dct_float``) and :mod:`stripjpeg.stages.quantize` (``quantize``,
+``add_dummy_blocks``), LANES blocks at a time:
 
 * :func:`transform_blocks`  one component's blocks: level shift and forward DCT
-                            (:func:`fdct_islow_group` or :func:`fdct_ifast_group`, as the
-                            ``fast`` argument says), quantization by reciprocal
-                            multiplication written straight into zigzag order
-                            (:func:`quantize_group`), dummy blocks
+                            (:func:`fdct_islow_group`, :func:`fdct_ifast_group` or
+                            :func:`fdct_float_group`, as the ``method`` argument says),
+                            quantization written straight into zigzag order (by
+                            reciprocal multiplication, :func:`quantize_group`, or a float32
+                            multiply, :func:`quantize_float_group`), dummy blocks
 * :func:`transform_strip`   a strip's pixels -> the quantized blocks of every component
                             (colour conversion and downsampling from :mod:`.numba_colour`)
 
@@ -50,6 +52,16 @@ IFAST_FIX_0_382683433 = 98
 IFAST_FIX_0_541196100 = 139
 IFAST_FIX_0_707106781 = 181
 IFAST_FIX_1_306562965 = 334
+#: jfdctflt.c (tables.FLOAT_*), float32.
+FLOAT_0_382683433 = np.float32(0.382683433)
+FLOAT_0_541196100 = np.float32(0.541196100)
+FLOAT_0_707106781 = np.float32(0.707106781)
+FLOAT_1_306562965 = np.float32(1.306562965)
+
+#: The DCT a kernel runs, its ``method`` argument (stages.dct.FORWARD_DCT's names).
+ISLOW, IFAST, FLOAT = 0, 1, 2
+#: Short for the float32 casts below (FAST_FLOAT; see float_1d).
+F32 = np.float32
 
 #: Where coefficient k (natural order) is stored: in place, or at its zigzag position.
 #: Both read-only (as the tables' zigzag order is), so that numba compiles one version of the
@@ -144,6 +156,36 @@ def ifast_1d(d0, d1, d2, d3, d4, d5, d6, d7):
 
 
 @inline_kernel
+def float_1d(d0, d1, d2, d3, d4, d5, d6, d7):
+    """One 8-point pass of libjpeg's float DCT (jfdctflt.c, the AA&N flowgraph) on float32
+    values, outputs left scaled; see stages.dct.float_butterfly for the steps.
+
+    Every operation is cast to float32: numba keeps float32 arithmetic in float32 (and a
+    float32 result of one float64 operation on two float32 values would round the same,
+    as float64 holds every such sum and product exactly or rounds it innocuously), so the
+    casts only pin the type. No fastmath, so LLVM neither reassociates nor contracts a
+    multiply and an add into one fused multiply-add (tests/test_numba.py checks the
+    machine code for FMA instructions and the results on many blocks).
+    """
+    tmp0, tmp7 = F32(d0 + d7), F32(d0 - d7)
+    tmp1, tmp6 = F32(d1 + d6), F32(d1 - d6)
+    tmp2, tmp5 = F32(d2 + d5), F32(d2 - d5)
+    tmp3, tmp4 = F32(d3 + d4), F32(d3 - d4)
+    tmp10, tmp13 = F32(tmp0 + tmp3), F32(tmp0 - tmp3)
+    tmp11, tmp12 = F32(tmp1 + tmp2), F32(tmp1 - tmp2)
+    z1 = F32(F32(tmp12 + tmp13) * FLOAT_0_707106781)
+    out0, out4 = F32(tmp10 + tmp11), F32(tmp10 - tmp11)
+    out2, out6 = F32(tmp13 + z1), F32(tmp13 - z1)
+    tmp10, tmp11, tmp12 = F32(tmp4 + tmp5), F32(tmp5 + tmp6), F32(tmp6 + tmp7)
+    z5 = F32(F32(tmp10 - tmp12) * FLOAT_0_382683433)
+    z2 = F32(F32(tmp10 * FLOAT_0_541196100) + z5)
+    z4 = F32(F32(tmp12 * FLOAT_1_306562965) + z5)
+    z3 = F32(tmp11 * FLOAT_0_707106781)
+    z11, z13 = F32(tmp7 + z3), F32(tmp7 - z3)
+    return (out0, F32(z11 + z4), out2, F32(z13 - z2), out4, F32(z13 + z2), out6, F32(z11 - z4))
+
+
+@inline_kernel
 def level_shifted(word, x):
     """Sample x of a block row packed in a little-endian uint64 word, minus 128 (the level
     shift of T.81 A.3.1), as int32."""
@@ -218,6 +260,54 @@ def fdct_ifast_group(words, top, first, work, coefficients):
 
 
 @inline_kernel
+def fdct_float_group(words, top, first, work, coefficients):
+    """libjpeg's float DCT (rows, then columns, float32) of LANES blocks side by side; the
+    arguments and layouts are those of :func:`fdct_islow_group`, with float32 ``work`` and
+    ``coefficients``, scaled as stages.dct.forward_dct_float leaves them."""
+    lanes = work.shape[1]  # not the constant LANES (see fdct_islow_group)
+    for y in range(8):
+        line = words[top + y]
+        for b in range(lanes):
+            word = line[first + b]
+            o0, o1, o2, o3, o4, o5, o6, o7 = float_1d(
+                F32(level_shifted(word, 0)), F32(level_shifted(word, 1)),
+                F32(level_shifted(word, 2)), F32(level_shifted(word, 3)),
+                F32(level_shifted(word, 4)), F32(level_shifted(word, 5)),
+                F32(level_shifted(word, 6)), F32(level_shifted(word, 7)))
+            work[y, b], work[8 + y, b], work[16 + y, b], work[24 + y, b] = o0, o1, o2, o3
+            work[32 + y, b], work[40 + y, b], work[48 + y, b], work[56 + y, b] = o4, o5, o6, o7
+    for u in range(8):
+        column = 8 * u
+        for b in range(lanes):
+            o0, o1, o2, o3, o4, o5, o6, o7 = float_1d(
+                work[column, b], work[column + 1, b], work[column + 2, b], work[column + 3, b],
+                work[column + 4, b], work[column + 5, b], work[column + 6, b], work[column + 7, b])
+            coefficients[u, b], coefficients[8 + u, b] = o0, o1
+            coefficients[16 + u, b], coefficients[24 + u, b] = o2, o3
+            coefficients[32 + u, b], coefficients[40 + u, b] = o4, o5
+            coefficients[48 + u, b], coefficients[56 + u, b] = o6, o7
+
+
+@inline_kernel
+def quantize_float_group(coefficients, scales, order, out):
+    """Quantize LANES float DCT blocks side by side as jsimd_quantize_float_sse2 does: one
+    float32 multiply by the reciprocal divisor, rounded to the nearest integer, ties to
+    even (see stages.quantize.quantize_float, which also says where plain C differs).
+
+    Args:
+        coefficients: float32 ``(64, LANES)`` float DCT coefficients.
+        scales: float32 (64,), natural order: stages.quantize.float_divisors.
+        order, out: see :func:`quantize_group`.
+    """
+    lanes = coefficients.shape[1]
+    for k in range(64):
+        scale = scales[k]
+        target = out[order[k]]
+        for b in range(lanes):
+            target[b] = np.int16(np.rint(F32(coefficients[k, b] * scale)))
+
+
+@inline_kernel
 def quantize_group(coefficients, divisors, reciprocals, order, out):
     """Quantize LANES blocks side by side: round half away from zero, ``(|x| + d/2) // d``
     with the sign put back (jcdctmgr.c), by reciprocal multiplication.
@@ -247,8 +337,8 @@ def quantize_group(coefficients, divisors, reciprocals, order, out):
 
 
 @kernel
-def transform_blocks(plane, real_rows, real_cols, block_cols, mcu_h, fast, divisors, reciprocals,
-                     order, out):
+def transform_blocks(plane, real_rows, real_cols, block_cols, mcu_h, method, divisors, reciprocals,
+                     scales, order, out):
     """One component's quantized blocks for a strip, dummy blocks included.
 
     Args:
@@ -257,8 +347,10 @@ def transform_blocks(plane, real_rows, real_cols, block_cols, mcu_h, fast, divis
         real_rows, real_cols: blocks holding image samples.
         block_cols: blocks across the strip, dummy blocks included.
         mcu_h: blocks across one MCU (dummy blocks copy DCs within an MCU).
-        fast: True for the ifast DCT (jfdctfst.c), False for islow (jfdctint.c).
-        divisors, reciprocals: int64 (64,), the DCT's, see :func:`quantize_group`.
+        method: the DCT: :data:`ISLOW` (jfdctint.c), :data:`IFAST` (jfdctfst.c) or
+            :data:`FLOAT` (jfdctflt.c).
+        divisors, reciprocals: int64 (64,), the integer DCT's, see :func:`quantize_group`.
+        scales: float32 (64,), the float DCT's, see :func:`quantize_float_group`.
         order: int64 (64,), see :func:`quantize_group`.
         out: int16 ``(block_rows, groups, 64, LANES)`` to fill: block ``(row, col)`` is
             ``out[row, col // LANES, :, col % LANES]``.
@@ -266,9 +358,15 @@ def transform_blocks(plane, real_rows, real_cols, block_cols, mcu_h, fast, divis
     words = plane.view(np.uint64)  # little-endian: sample 8*i + x is byte x of word i
     work = np.empty((64, LANES), np.int32)
     coefficients = np.empty((64, LANES), np.int32)
+    float_work = np.empty((64, LANES), np.float32)
+    float_coefficients = np.empty((64, LANES), np.float32)
     for row in range(real_rows):
         for group in range((real_cols + LANES - 1) // LANES):
-            if fast:
+            if method == FLOAT:
+                fdct_float_group(words, 8 * row, group * LANES, float_work, float_coefficients)
+                quantize_float_group(float_coefficients, scales, order, out[row, group])
+                continue
+            if method == IFAST:
                 fdct_ifast_group(words, 8 * row, group * LANES, work, coefficients)
             else:
                 fdct_islow_group(words, 8 * row, group * LANES, work, coefficients)
@@ -302,7 +400,8 @@ H_RATIO, V_RATIO, REAL_ROWS, REAL_COLS, BLOCK_ROWS, BLOCK_COLS, INPUT_ROWS, MCU_
 
 
 @kernel
-def transform_strip(pixels, layout, plane_rows, plane_cols, fast, divisors, reciprocals, order):
+def transform_strip(pixels, layout, plane_rows, plane_cols, method, divisors, reciprocals, scales,
+                    order):
     """One strip's pixels -> the quantized blocks of every component.
 
     Args:
@@ -310,8 +409,8 @@ def transform_strip(pixels, layout, plane_rows, plane_cols, fast, divisors, reci
         layout: int64 ``(n_components, 9)``, the columns named above (H_RATIO...).
         plane_rows, plane_cols: size of the full-resolution planes (every full-size block, and
             every sample the downsampling reads; ``plane_cols`` a multiple of ``8 * LANES``).
-        fast, divisors, reciprocals: the DCT (ifast or islow) and its ``(n_tables, 64)``
-            tables, see :func:`transform_blocks`.
+        method, divisors, reciprocals, scales: the DCT (ISLOW, IFAST or FLOAT) and its
+            ``(n_tables, 64)`` tables, see :func:`transform_blocks`.
         order: see :func:`transform_blocks`.
 
     Returns:
@@ -337,7 +436,7 @@ def transform_strip(pixels, layout, plane_rows, plane_cols, fast, divisors, reci
                        real_cols * 8, plane)
         q = layout[c, QUANT]
         transform_blocks(plane, layout[c, REAL_ROWS], layout[c, REAL_COLS], layout[c, BLOCK_COLS],
-                         layout[c, MCU_H], fast, divisors[q], reciprocals[q], order,
+                         layout[c, MCU_H], method, divisors[q], reciprocals[q], scales[q], order,
                          blocks[c, :layout[c, BLOCK_ROWS]])
     return blocks
 

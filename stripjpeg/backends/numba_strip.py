@@ -15,23 +15,26 @@ from .numba_jit import kernel
 
 
 @kernel
-def encode_strip_kernel(pixels, layout, plane_rows, plane_cols, fast, divisors, reciprocals, order,
-                        components, mcus_across, dc_table, ac_table, predictors, state, final, out):
+def encode_strip_kernel(pixels, layout, plane_rows, plane_cols, method, divisors, reciprocals, scales,
+                        order, components, mcus_across, dc_table, ac_table, predictors, state, final,
+                        out):
     """Pixels of one strip -> its entropy-coded bytes in ``out``, in one call without the GIL:
-    :func:`transform_strip` (``fast``: the ifast DCT, else islow; ``order``: the zigzag
-    positions), then :func:`code_blocks`.
+    :func:`transform_strip` (``method``: numba_dct.ISLOW, IFAST or FLOAT; ``order``: the
+    zigzag positions), then :func:`code_blocks`.
 
     Returns the status of :func:`code_blocks`; the bytes are ``out[:state[0]]``.
     """
-    blocks = transform_strip(pixels, layout, plane_rows, plane_cols, fast, divisors, reciprocals, order)
+    blocks = transform_strip(pixels, layout, plane_rows, plane_cols, method, divisors, reciprocals,
+                             scales, order)
     mcu_rows = layout[0, BLOCK_ROWS] // components[0, 1]
     return code_blocks(blocks, components, mcus_across, mcu_rows, dc_table, ac_table, predictors,
                        state, final, out)
 
 
 @kernel
-def encode_strips_kernel(pixels, strip_rows, layout, plane_rows, plane_cols, fast, divisors,
-                         reciprocals, order, components, mcus_across, dc_table, ac_table, final, out, ends):
+def encode_strips_kernel(pixels, strip_rows, layout, plane_rows, plane_cols, method, divisors,
+                         reciprocals, scales, order, components, mcus_across, dc_table, ac_table, final,
+                         out, ends):
     """Several strips of ``strip_rows`` rows each, stacked in ``pixels``, each coded as one
     restart interval (predictors from 0, last byte padded), in one call without the GIL.
 
@@ -51,7 +54,7 @@ def encode_strips_kernel(pixels, strip_rows, layout, plane_rows, plane_cols, fas
         state = np.zeros(3, np.int64)
         state[0] = position
         status = encode_strip_kernel(pixels[i * strip_rows:(i + 1) * strip_rows], layout, plane_rows,
-                                     plane_cols, fast, divisors, reciprocals, order, components,
+                                     plane_cols, method, divisors, reciprocals, scales, order, components,
                                      mcus_across, dc_table, ac_table, predictors, state, final, out)
         if status:
             return status
