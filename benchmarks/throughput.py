@@ -13,7 +13,7 @@ latency of the numba backend in fresh processes, with a cold (empty) and a warm 
 Each row's peer writes the same bytes with the same settings, and is named in its "peer"
 column: Pillow where it has the setting; imagecodecs (libjpeg-turbo 3.1, ``jpeg8_encode``)
 for samplings Pillow cannot ask for (4:4:0, libjpeg's 4:1:1 "4x1"); and for the DCTs neither
-offers (``dct="ifast"``), cjpeg with the matching ``-dct`` switch, timed as a whole process
+offers (``dct="ifast"``, ``dct="float"``), cjpeg with the matching ``-dct`` switch, timed as a whole process
 reading a PPM from the temporary directory (so it pays for its start and its file input).
 
     python benchmarks/throughput.py                 # 2048² and 4096², numba and numpy
@@ -40,6 +40,7 @@ SETTINGS = {
     "q100 4:4:4": dict(quality=100, subsampling="4:4:4"),
     "q90 4:4:4": dict(quality=90, subsampling="4:4:4"),
     "q90 ifast": dict(quality=90, subsampling="4:4:4", dct="ifast", peer="cjpeg"),
+    "q90 float": dict(quality=90, subsampling="4:4:4", dct="float", peer="cjpeg"),
     "q75 4:2:0": dict(quality=75, subsampling="4:2:0"),
     "q75 4:4:0": dict(quality=75, subsampling="4:4:0", peer="imagecodecs"),
     "q75 4x1": dict(quality=75, subsampling="4x1", peer="imagecodecs"),

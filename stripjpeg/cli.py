@@ -133,7 +133,9 @@ def _add_encode_options(parser: argparse.ArgumentParser) -> None:
                        help="threads (default: all cores; one for the numpy backend)")
     group.add_argument("--restart-rows", type=int, default=1, metavar="R",
                        help="a restart marker every R MCU rows (default 1; 0 = none)")
-    group.add_argument("--dct", choices=list(DCT_METHODS), default="islow")
+    group.add_argument("--dct", choices=list(DCT_METHODS), default="islow",
+                       help="forward DCT: islow (libjpeg's default), ifast or float (cjpeg -dct "
+                            "fast / float), or exact (float64)")
     group.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                        help="show a progress bar on stderr (default: when stderr is a terminal)")
     group.add_argument("--index", metavar="JSON", help="also write the restart index as JSON")

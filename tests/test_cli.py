@@ -148,6 +148,25 @@ def test_example_command_equals_library_and_pillow(tmp_path: Path, capsys: pytes
     assert (tmp_path / "ex.jpg").read_bytes() == stripjpeg.encode(pixels, 85) == pillow_jpeg(pixels, 85)
 
 
+@pytest.mark.parametrize("dct,cjpeg_name", [("ifast", "fast"), ("float", "float")])
+def test_example_command_with_another_dct_writes_cjpegs_bytes(tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                              dct: str, cjpeg_name: str) -> None:
+    """--dct ifast / float: Pillow cannot be asked for them, so no comparison is printed and the
+    exit status is 0; the file is cjpeg -dct fast / float's (restart markers every MCU row)."""
+    assert run("example", "-o", tmp_path / "ex.jpg", "--size", "70x45", "-q", "90", "--dct", dct) == 0
+    out = capsys.readouterr().out
+    assert "identical" not in out and "DIFFERS" not in out
+    source = tmp_path / "ex.ppm"
+    Image.fromarray(example_image(70, 45)).save(source)
+    expected = subprocess.run(["cjpeg", "-dct", cjpeg_name, "-quality", "90", "-sample", "1x1",
+                               "-restart", "1", str(source)], capture_output=True, check=True).stdout
+    assert (tmp_path / "ex.jpg").read_bytes() == expected
+    with pytest.raises(SystemExit) as exit_info:   # argparse's own usage error
+        run("example", "-o", tmp_path / "bad.jpg", "--dct", "double")
+    assert exit_info.value.code == 2 and "invalid choice: 'double'" in capsys.readouterr().err
+    assert not (tmp_path / "bad.jpg").exists()
+
+
 def test_example_command_exits_1_when_pillow_differs(tmp_path: Path, capsys: pytest.CaptureFixture,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     # Pillow is given other pixels (the example inverted), so its bytes really differ and
