@@ -84,8 +84,10 @@ def quantize_float(coefficients: np.ndarray, table: np.ndarray) -> np.ndarray:
     then: jcdctmgr.c's quantize_float computes ``(int)(temp + 16384.5f) - 16384``, whose
     float32 addition rounds ``temp`` to a multiple of 2**-9 near 16384 before the
     truncation: a product less than about 0.001 below a half-integer rounds up there, and
-    every exact tie rounds toward plus infinity, not to even. Matching the SIMD build is
-    matching the cjpeg (and libjpeg-turbo) an x86-64 system has.
+    every exact tie rounds toward plus infinity, not to even. (libjpeg-turbo runs that C code
+    when JSIMD_FORCENONE=1 is set; tests/test_float_dct.py checks both roundings against
+    cjpeg with and without it.) Following the SIMD code is matching the cjpeg an x86-64
+    system runs by default.
 
     Args:
         coefficients: float32, shape ``(..., 8, 8)`` from :func:`.dct.forward_dct_float`.
