@@ -80,7 +80,7 @@ def quantize_float(coefficients: np.ndarray, table: np.ndarray) -> np.ndarray:
     jsimd_quantize_float_sse2, whose ``cvtps2dq`` rounds in the default MXCSR mode, round
     to nearest even. (np.rint rounds the same way.)
 
-    A plain-C libjpeg build (no SIMD, or another CPU's port) writes other bytes now and
+    A plain-C libjpeg (IJG's, or libjpeg-turbo without its SIMD code) writes other bytes now and
     then: jcdctmgr.c's quantize_float computes ``(int)(temp + 16384.5f) - 16384``, whose
     float32 addition rounds ``temp`` to a multiple of 2**-9 near 16384 before the
     truncation: a product less than about 0.001 below a half-integer rounds up there, and
