@@ -28,7 +28,7 @@ SIZES = [(1, 1), (7, 13), (13, 7), (33, 47), (61, 19), (100, 37)]
 #: cjpeg -sample values for a YCbCr frame (an RGB frame is not subsampled here, as Pillow
 #: refuses it; a grayscale frame has one component).
 SAMPLES = ["1x1", "2x1", "2x2", "1x2", "4x1", "3x2", "2x2,1x2,2x1", "1x1,2x2,2x2"]
-DCTS = {"int": "islow", "fast": "ifast"}
+DCTS = {"int": "islow", "fast": "ifast", "float": "float"}
 
 
 @dataclass
