@@ -1,5 +1,5 @@
 """cjpeg's switches in combination: random sets of them (DCT, sampling, per-table quality,
-colour space, optimize, progressive, restart interval), each compared byte for byte with what
+-baseline, colour space, optimize, progressive, restart interval), each compared byte for byte with what
 Debian's cjpeg writes for the same pixels, through ``encode`` and through an ``Encoder`` fed
 in uneven pieces, on every backend. The single switches are tested one by one in their own
 files; this is where they meet.
@@ -55,9 +55,14 @@ def switch_sets(draw: st.DrawFn) -> Switches:
         sample = draw(st.sampled_from(SAMPLES))
         switches.add(["-sample", sample], subsampling=sample)
     qualities = draw(st.lists(st.integers(1, 100), min_size=1, max_size=2))
-    # -baseline: steps clamped to 255 below quality 25, as stripjpeg (and Pillow) clamp them.
-    switches.add(["-quality", ",".join(map(str, qualities)), "-baseline"],
+    switches.add(["-quality", ",".join(map(str, qualities))],
                  quality=qualities[0] if len(qualities) == 1 else tuple(qualities))
+    # -baseline: steps clamped to 255 (below quality 24 it matters), as Pillow clamps them;
+    # without it, 16-bit steps and an SOF1 frame.
+    if draw(st.booleans()):
+        switches.add(["-baseline"])
+    else:
+        switches.add([], baseline=False)
     dct = draw(st.sampled_from(sorted(DCTS)))
     switches.add(["-dct", dct], dct=DCTS[dct])
     if draw(st.booleans()):
@@ -116,7 +121,7 @@ def test_the_generator_reaches_every_switch() -> None:
             seen.add("-quality N,N")
 
     collect()
-    expected = {"-rgb", "-grayscale", "-progressive", "-optimize", "-quality N,N",
+    expected = {"-rgb", "-grayscale", "-progressive", "-optimize", "-quality N,N", "-baseline",
                 *(f"-sample {s}" for s in SAMPLES), *(f"-dct {d}" for d in DCTS),
                 *(f"-restart {r}" for r in range(4))}
     assert expected <= seen, expected - seen
