@@ -26,7 +26,8 @@ async def encode_async(source: AsyncIterable[Any] | Iterable[Any], *, width: int
     Args:
         source: an async iterator/iterable or a plain iterable of uint8 row pieces
             ``(n, width[, channels])``, any ``n >= 1``, top to bottom, ``height`` rows in all.
-        width, height, mode: image size in pixels and "L", "RGB" or "RGBA".
+        width, height, mode: image size in pixels and the rows' mode, "L", "RGB", "RGBA",
+            "RGBX", "CMYK" or "YCbCr" (see :func:`stripjpeg.encode`).
         **options: encode options (see :func:`stripjpeg.encode`). ``quality=None`` (the
             default) means 100 (every quantization step 1), or with ``qtables``, 50: the
             tables exactly as given. ``optimize=True`` emits nothing until the last row: all

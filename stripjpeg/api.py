@@ -57,7 +57,8 @@ class Encoder:
     Args:
         target: a path, or a binary file object with ``write()``.
         width, height: image size in pixels, 1..65535.
-        mode: "L", "RGB" or "RGBA" (alpha is dropped).
+        mode: "L", "RGB", "RGBA" (alpha is dropped), "RGBX" (the padding dropped), "CMYK"
+            or "YCbCr": rows of 1, 3 or 4 channels as :func:`encode`'s ``mode`` says.
         **options: encode options (see :func:`encode`). ``quality=None`` (the default)
             means 100 (every quantization step 1), or with ``qtables``, 50: the tables
             exactly as given. ``optimize=True`` emits nothing until the last row: nothing
@@ -235,12 +236,13 @@ def encode(pixels: Any, quality: int | str | tuple[int, ...] | None = None,
            restart_marker_rows: int | None = None, keep_rgb: bool | None = None,
            smooth: int | None = None, streamtype: int | None = None,
            restart_marker_blocks: int | None = None, grayscale: bool = False,
-           baseline: bool = True) -> bytes:
+           baseline: bool = True, mode: str | None = None, ycck: bool = False) -> bytes:
     """Encode a whole image to JPEG bytes: baseline, or progressive.
 
     Args:
         pixels: uint8 array, ``(H, W)`` grayscale, ``(H, W, 3)`` RGB or ``(H, W, 4)`` RGBA
-            (alpha is dropped); any memory layout.
+            (alpha is dropped), or of another channel layout that ``mode`` names; any memory
+            layout.
         quality: IJG quality 1..100; None means 100 (every quantization step 1), or with
             ``qtables``, 50: those tables exactly as given. Pillow's values mean what they
             mean in Pillow: 0 is 1 and over 100 is 100 (libjpeg clamps them), -1 is
@@ -302,7 +304,17 @@ def encode(pixels: Any, quality: int | str | tuple[int, ...] | None = None,
             unless ``dpi`` is given), all components on tables 0; only without subsampling
             (4:4:4). A ValueError for grey input.
         grayscale: cjpeg's ``-grayscale``: colour input coded as one Y component (YCbCr's
-            Y, libjpeg's rgb_gray_convert).
+            Y, libjpeg's rgb_gray_convert; YCbCr input keeps its Y).
+        mode: the pixels' mode, as Pillow names it (``Image.fromarray(pixels, mode)``); None
+            takes it from the shape: "L", "RGB", or "RGBA" for 4 channels. "RGBX" (the
+            fourth byte padding, dropped), "CMYK" (stored as Pillow stores it: inverted, in
+            four components 'C', 'M', 'Y', 'K' on tables 0, an Adobe marker and no JFIF; a
+            named ``subsampling`` subsamples M, Y and K, as Pillow does) or "YCbCr" (the
+            samples are Y, Cb, Cr, coded as they are: a JFIF file). A mode that does not fit
+            the array (its channel count, or a dtype other than uint8) is a ValueError.
+        ycck: with ``mode="CMYK"``, store the image as YCCK (libjpeg's JCS_YCCK, Adobe
+            transform 2): C, M, Y converted to YCbCr as if R, G, B, and K kept; Y and K on
+            tables 0, Cb and Cr on tables 1; a named subsampling applies to Y and K.
         streamtype: Pillow's ``streamtype``: 0 (or None) a normal file; 1 the tables only
             (SOI, DQT, DHT, EOI: libjpeg's jpeg_write_tables; no pixel is encoded, but the
             image is checked as for any encode); 2 the image only (no DQT, DHT only for
@@ -328,13 +340,14 @@ def encode(pixels: Any, quality: int | str | tuple[int, ...] | None = None,
                            spool_budget=spool_budget, scans=scans, xmp=xmp, extra=extra,
                            restart_marker_rows=restart_marker_rows, keep_rgb=keep_rgb,
                            grayscale=grayscale, smooth=smooth, streamtype=streamtype,
-                           restart_marker_blocks=restart_marker_blocks, baseline=baseline,
+                           restart_marker_blocks=restart_marker_blocks, baseline=baseline, ycck=ycck,
                            **_progressive_option(progressive, progression))
-    _, chunks = image_chunks(whole_image(pixels), options)
+    _, chunks = image_chunks(whole_image(pixels, mode), options, mode)
     return b"".join(chunks)
 
 
-def save(target: str | os.PathLike | IO[bytes], pixels: Any, **options: Any) -> list[int]:
+def save(target: str | os.PathLike | IO[bytes], pixels: Any, mode: str | None = None,
+         **options: Any) -> list[int]:
     """Encode a whole image into a path (written atomically) or a binary file object.
 
     A path is checked first, before any pixel is read, and written through a temporary file
@@ -346,6 +359,7 @@ def save(target: str | os.PathLike | IO[bytes], pixels: Any, **options: Any) -> 
     Args:
         target: a path or a binary file object.
         pixels: as for :func:`encode`; a read-only memmap is read strip by strip.
+        mode: as for :func:`encode`: None takes it from the shape.
         **options: as for :func:`encode`. ``quality=None`` (the default) means 100 (every
             quantization step 1), or with ``qtables``, 50: the tables exactly as given.
 
@@ -360,7 +374,7 @@ def save(target: str | os.PathLike | IO[bytes], pixels: Any, **options: Any) -> 
     options = make_options(**options)
     sink = open_sink(target)  # a path is checked here, before any pixel is read
     try:
-        core, chunks = image_chunks(whole_image(pixels), options)
+        core, chunks = image_chunks(whole_image(pixels, mode), options, mode)
         try:
             for chunk in chunks:
                 sink.write(chunk)

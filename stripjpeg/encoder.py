@@ -26,11 +26,11 @@ from . import backends, markers, scheduler
 from .backends import EntropyState, StageTable, final_byte
 from .notices import progress_bar
 from .optimize import SpoolingEncoder, count_strip_task, count_strips
-from .options import EncodeOptions, check_dimensions, check_mode
+from .options import EncodeOptions, check_array_mode, check_dimensions, check_mode
 from .plan import Plan, make_plan, table_slots
 from .progressive_encoder import ProgressiveEncoder
 from .scheduler import OrderedScheduler, make_executor
-from .sources import image_mode, image_strips, materialize, materialize_all
+from .sources import image_strips, materialize, materialize_all
 from .strips import StripBuffer
 
 #: Any push core: what the doors build and the spine runs.
@@ -63,7 +63,8 @@ class StripEncoder:
 
     Args:
         width, height: image size in pixels, 1..65535.
-        mode: "L", "RGB" or "RGBA" (alpha is dropped).
+        mode: a key of :data:`~.options.MODES`: "L", "RGB", "RGBA" (alpha is dropped),
+            "RGBX" (padding dropped), "CMYK" or "YCbCr".
         options: validated encode options.
         copy_strips: copy whole strips before dispatching them to an asynchronous executor
             (True when the caller may reuse its row buffers after handing them over).
@@ -83,7 +84,8 @@ class StripEncoder:
         check_dimensions(width, height)
         self.channels = check_mode(mode)
         self.options = options
-        self.plan = plan if plan is not None else make_plan(width, height, self.channels, options)
+        self.plan = plan if plan is not None else \
+            make_plan(width, height, self.channels, options, mode=mode)
         self.backend = backends.get(options.backend).stage_table(self.plan)
         serial = self.plan.restart_interval == 0
         executor, parallelism, self._owns_executor = (
@@ -387,17 +389,20 @@ def stream_core(width: int, height: int, mode: str, options: EncodeOptions,
     return SpoolingEncoder(core) if options.optimize else core
 
 
-def array_core(pixels: np.ndarray, options: EncodeOptions) -> Core:
-    """The push core for a whole array, ``(H, W, C)``: with ``optimize=True`` the first
-    pass counts symbols over the array itself, so nothing is spooled; a progressive file
-    spools its blocks (transforming the array once, not once per scan)."""
-    height, width, _ = pixels.shape
+def array_core(pixels: np.ndarray, options: EncodeOptions,
+               mode: str | None = None) -> Core:
+    """The push core for a whole array, ``(H, W, C)``, of ``mode`` (None: the default mode
+    of ``C`` channels): with ``optimize=True`` the first pass counts symbols over the array
+    itself, so nothing is spooled; a progressive file spools its blocks (transforming the
+    array once, not once per scan)."""
+    height, width, channels = pixels.shape
+    mode = check_array_mode(mode, channels)
     if options.streamtype == markers.TABLES_ONLY:
-        return TablesOnlyEncoder(width, height, image_mode(pixels), options)
+        return TablesOnlyEncoder(width, height, mode, options)
     if options.progressive:
-        return ProgressiveEncoder(width, height, image_mode(pixels), options, copy_strips=False)
+        return ProgressiveEncoder(width, height, mode, options, copy_strips=False)
     # The whole array is the caller's until the encode returns: strips can be views.
-    core = StripEncoder(width, height, image_mode(pixels), options, copy_strips=False)
+    core = StripEncoder(width, height, mode, options, copy_strips=False)
     if options.optimize:
         try:
             strips = image_strips(pixels, core.plan.strip_height)
@@ -410,14 +415,16 @@ def array_core(pixels: np.ndarray, options: EncodeOptions) -> Core:
     return core
 
 
-def image_chunks(pixels: np.ndarray, options: EncodeOptions) -> tuple[Core, Iterator[bytes]]:
-    """The core for a whole image ``(H, W, C)`` and the iterator of its output chunks.
+def image_chunks(pixels: np.ndarray, options: EncodeOptions,
+                 mode: str | None = None) -> tuple[Core, Iterator[bytes]]:
+    """The core for a whole image ``(H, W, C)`` of ``mode`` (see :func:`array_core`) and the
+    iterator of its output chunks.
 
     Whole strips go straight to the scheduler without row buffering: views of an array
     (never copied), or lazy slices of a dask array, computed where they are encoded (on
     the Dask workers when the executor is a Dask client's).
     """
-    core = array_core(pixels, options)
+    core = array_core(pixels, options, mode)
     strips = image_strips(pixels, core.plan.strip_height)
     return core, encode_chunks(core, strips, feed=core.feed_strip)
 

@@ -74,17 +74,21 @@ def write_app0_jfif(density: tuple[int, int] = (1, 1), units: int = 0) -> bytes:
 
 #: The Adobe marker's color transform code (jcmarker.c emit_adobe_app14): 0 = none (RGB,
 #: CMYK), 1 = YCbCr, 2 = YCCK.
-ADOBE_TRANSFORM = {"RGB": 0, "YCbCr": 1}
+ADOBE_TRANSFORM = {"RGB": 0, "CMYK": 0, "YCbCr": 1, "YCCK": 2}
+#: Frame colour spaces JFIF cannot name, flagged by an Adobe marker instead (jcparam.c
+#: jpeg_set_colorspace sets write_Adobe_marker and clears write_JFIF_header for them).
+ADOBE_COLOR_SPACES = ("RGB", "CMYK", "YCCK")
 
 
 def write_app14_adobe(color_space: str) -> bytes:
-    """APP14 Adobe marker, as libjpeg writes it for a colour space JFIF cannot name (RGB),
-    telling the decoder which colour transform the components went through.
+    """APP14 Adobe marker, as libjpeg writes it for a colour space JFIF cannot name (RGB,
+    CMYK, YCCK), telling the decoder which colour transform the components went through.
 
     Layout (Adobe Technical Note 5116; jcmarker.c emit_adobe_app14)::
 
         FF EE | 00 0E | "Adobe" | 00 64 | 00 00 | 00 00 | transform
-                                version  flags0  flags1  0 = none (RGB), 1 = YCbCr
+                                version  flags0  flags1  0 = none (RGB, CMYK), 1 = YCbCr,
+                                                         2 = YCCK
     """
     payload = b"Adobe" + struct.pack(">HHHB", 100, 0, 0, ADOBE_TRANSFORM[color_space])
     return segment(APP14, payload)
@@ -213,20 +217,22 @@ def write_eoi() -> bytes:
 
 def write_metadata(options: EncodeOptions, color_space: str = "YCbCr") -> bytes:
     """SOI and the application segments, in the order Pillow has libjpeg write them:
-    APP0 JFIF (with the dpi if given), APP14 Adobe for an RGB frame, APP1 EXIF, then Pillow's
+    APP0 JFIF (with the dpi if given), APP14 Adobe for an RGB, CMYK or YCCK frame, APP1 EXIF,
+    then Pillow's
     ``extra`` buffer (the caller's ``extra`` segments as given, APP1 XMP, APP2 ICC profile),
     COM (libImaging/JpegEncode.c). With ``streamtype=2`` Pillow drops that ``extra`` buffer
     (JpegEncode.c's "suppress extra section"), so XMP, ICC and ``extra`` are not written.
 
-    An RGB frame has no JFIF header (jcparam.c jpeg_set_colorspace: JFIF names only YCbCr
-    and grayscale) unless a dpi is given: Pillow then turns it back on to carry the density.
+    An RGB, CMYK or YCCK frame has no JFIF header (jcparam.c jpeg_set_colorspace: JFIF names
+    only YCbCr and grayscale) unless a dpi is given: Pillow then turns it back on to carry
+    the density.
     """
     parts = [write_soi()]
     if options.dpi is not None:
         parts.append(write_app0_jfif(options.dpi, units=1))
-    elif color_space != "RGB":
+    elif color_space not in ADOBE_COLOR_SPACES:
         parts.append(write_app0_jfif())
-    if color_space == "RGB":
+    if color_space in ADOBE_COLOR_SPACES:
         parts.append(write_app14_adobe(color_space))
     if options.exif:
         parts.append(write_app1_exif(options.exif))

@@ -26,8 +26,9 @@ from .tables import ICC_CHUNK, MAX_ICC_SEGMENTS, MAX_SEGMENT_PAYLOAD, MAX_XMP
 SUBSAMPLING_FACTORS = {"4:4:4": (1, 1), "4:2:2": (2, 1), "4:2:0": (2, 2), "4:4:0": (1, 2)}
 #: Sampling factors are 1..4 (T.81 B.2.2 allows 1..4 for H and V; cjpeg's rdswitch.c).
 MAX_SAMPLING_FACTOR = 4
-#: At most this many "HxV" in cjpeg's ``-sample`` form: one per component of a YCbCr frame.
-MAX_SAMPLED_COMPONENTS = 3
+#: At most this many "HxV" in cjpeg's ``-sample`` form: one per component of a CMYK or YCCK
+#: frame (a YCbCr frame takes three).
+MAX_SAMPLED_COMPONENTS = 4
 #: cjpeg's ``-sample`` syntax for one component: "HxV" (rdswitch.c set_sample_factors).
 _FACTORS_SYNTAX = re.compile(r"([0-9]+)[xX]([0-9]+)")
 #: libjpeg's own choice, Pillow's subsampling -1 (its default): jcparam.c jpeg_set_colorspace
@@ -48,8 +49,12 @@ STREAM_TYPES = {
     2: "image only: no DQT, DHT only for optimized Huffman tables (jpeg_suppress_tables)",
 }
 
-#: Stream pixel modes -> number of input channels. Alpha (RGBA) is read and dropped.
-MODES = {"L": 1, "RGB": 3, "RGBA": 4}
+#: Pixel modes, as Pillow names them -> number of input channels. RGBA's alpha and RGBX's
+#: padding are read and dropped; CMYK is stored as Pillow stores it (inverted, four
+#: components, or YCCK with ``ycck``); YCbCr samples are coded as they are (no conversion).
+MODES = {"L": 1, "RGB": 3, "RGBA": 4, "RGBX": 4, "CMYK": 4, "YCbCr": 3}
+#: The mode of an array of each channel count when no ``mode`` is given: four channels are RGBA.
+DEFAULT_MODES = {1: "L", 3: "RGB", 4: "RGBA"}
 
 #: Largest image side a JPEG frame header can describe (T.81 B.2.2: 16-bit X and Y).
 MAX_DIMENSION = 65535
@@ -134,7 +139,13 @@ class EncodeOptions:
             'G', 'B', all on tables 0, an Adobe APP14 marker instead of JFIF); colour input
             only, and no subsampling (Pillow refuses it too).
         grayscale: cjpeg's ``-grayscale``: code colour input as one Y component, computed
-            as YCbCr's Y (jccolor.c rgb_gray_convert); grey input is unchanged.
+            as YCbCr's Y (jccolor.c rgb_gray_convert); grey input is unchanged; YCbCr input
+            keeps its Y.
+        ycck: store ``mode="CMYK"`` input as YCCK (libjpeg's JCS_YCCK, Adobe transform 2):
+            C, M, Y converted to Y, Cb, Cr as if they were R, G, B and K kept, each stored
+            inverted as Pillow stores CMYK (jccolor.c cmyk_ycck_convert of the inverted
+            samples). Components 1, 2, 3, 4; Y and K on tables 0, Cb and Cr on tables 1;
+            a named ``subsampling`` gives Y and K the luma factors. CMYK input only.
         streamtype: Pillow's ``streamtype`` (libjpeg's abbreviated streams, see
             :data:`STREAM_TYPES`): 0, a normal (interchange) file; 1, the tables only (SOI,
             DQT, DHT, EOI: jpeg_write_tables); 2, the image only (no DQT, and DHT only for
@@ -170,6 +181,7 @@ class EncodeOptions:
     grayscale: bool = False
     streamtype: int = 0
     baseline: bool = True
+    ycck: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "quality", _normalize_quality(self.quality))
@@ -177,7 +189,7 @@ class EncodeOptions:
             raise ValueError(f"subsampling must be one of {', '.join(SUBSAMPLING_FACTORS)}, "
                              f"cjpeg's 'HxV[,HxV...]' (or Pillow's 0, 1, 2, -1 or a preset name); "
                              f"got {self.subsampling!r}")
-        sampling_factors(self.subsampling, color=True)  # raises on a bad name or factor
+        sampling_factors(self.subsampling, True, "CMYK")  # raises on a bad name or factor
         if not isinstance(self.dct, str) or self.dct not in DCT_METHODS:
             raise ValueError(f"dct must be one of {', '.join(DCT_METHODS)}; got {self.dct!r}")
         _check_int("restart_rows", self.restart_rows, 0, MAX_DIMENSION)
@@ -195,7 +207,7 @@ class EncodeOptions:
             raise ValueError("streamtype must be 0 (a normal file), 1 (tables only) or 2 (image "
                              f"only, no tables); got {self.streamtype!r}")
         object.__setattr__(self, "streamtype", int(self.streamtype))
-        for flag in ("progress", "optimize", "progressive", "keep_rgb", "grayscale", "baseline"):
+        for flag in ("progress", "optimize", "progressive", "keep_rgb", "grayscale", "baseline", "ycck"):
             if not isinstance(getattr(self, flag), bool):
                 raise TypeError(f"{flag} must be True or False, got {getattr(self, flag)!r}")
         # Normalize the Pillow-style metadata options to canonical, hashable values.
@@ -230,6 +242,10 @@ class EncodeOptions:
         if self.keep_rgb and self.grayscale:
             raise ValueError("keep_rgb=True and grayscale=True ask for two colour spaces "
                              "(RGB and one Y component); give one of them")
+        for other in ("keep_rgb", "grayscale"):
+            if self.ycck and getattr(self, other):
+                raise ValueError(f"ycck=True and {other}=True ask for two colour spaces; "
+                                 "give one of them")
         if self.keep_rgb and self.subsampling not in ("4:4:4", LIBJPEG_DEFAULT_SUBSAMPLING):
             raise ValueError(f"keep_rgb=True with subsampling={self.subsampling!r}: RGB "
                              "components are not subsampled (G and B are no chroma; Pillow "
@@ -274,27 +290,43 @@ def luma_factors(subsampling: str, color: bool) -> tuple[int, int]:
     return sampling_factors(subsampling, color)[0]
 
 
-def sampling_factors(subsampling: str, color: bool) -> tuple[tuple[int, int], ...]:
-    """(H, V) sampling factors per component (3 for colour, 1 for grayscale) for ``subsampling``.
+def sampling_factors(subsampling: str, color: bool,
+                     color_space: str = "YCbCr") -> tuple[tuple[int, int], ...]:
+    """(H, V) sampling factors per component for ``subsampling``: 1 for grayscale, and for
+    colour (``color``) as many as ``color_space`` has, 3 (YCbCr, RGB) or 4 (CMYK, YCCK).
 
     A name of :data:`SUBSAMPLING_FACTORS` or "default" (:data:`LIBJPEG_DEFAULT_SUBSAMPLING`),
     or cjpeg's ``-sample`` argument: "HxV" per component separated by commas, the components
     not given 1x1 (rdswitch.c set_sample_factors). A grayscale frame keeps the first
-    component's factors, as cjpeg does. Whether the frame can be downsampled and fits an MCU
-    is checked with the image (:func:`~stripjpeg.plan.make_plan`).
+    component's factors, as cjpeg does. A name gives the first component its factors and the
+    others 1x1, as Pillow's JpegEncode.c sets them (CMYK included); YCCK gives K the first
+    component's factors too (both carry luminance detail; libjpeg's own default,
+    jpeg_set_colorspace, makes Y and K 2x2). "default" is jpeg_set_colorspace's: 4:2:0 for
+    YCbCr and YCCK (Y and K 2x2), 1x1 for RGB, CMYK and grayscale. Whether the frame can be
+    downsampled and fits an MCU is checked with the image (:func:`~stripjpeg.plan.make_plan`).
 
     Raises:
-        ValueError: an unknown name, a malformed "HxV", or a factor outside 1..4.
+        ValueError: an unknown name, a malformed "HxV", a factor outside 1..4, or more
+            "HxV" than the frame has components.
     """
-    count = 3 if color else 1
+    count = (4 if color_space in ("CMYK", "YCCK") else 3) if color else 1
     if subsampling == LIBJPEG_DEFAULT_SUBSAMPLING:
-        return ((2, 2), (1, 1), (1, 1))[:count] if color else ((1, 1),)
+        if not color or color_space in ("RGB", "CMYK"):
+            return ((1, 1),) * count
+        subsampling = "4:2:0"
     if subsampling in SUBSAMPLING_FACTORS:
-        return (SUBSAMPLING_FACTORS[subsampling], (1, 1), (1, 1))[:count]
+        luma = SUBSAMPLING_FACTORS[subsampling]
+        factors = [luma] + [(1, 1)] * (count - 1)
+        if color_space == "YCCK" and color:
+            factors[3] = luma
+        return tuple(factors)
     parts = subsampling.split(",")
     if len(parts) > MAX_SAMPLED_COMPONENTS:
-        raise ValueError(f"subsampling={subsampling!r} gives {len(parts)} components' factors; a "
-                         f"YCbCr frame has at most {MAX_SAMPLED_COMPONENTS}")
+        raise ValueError(f"subsampling={subsampling!r} gives {len(parts)} components' factors; "
+                         f"a frame has at most {MAX_SAMPLED_COMPONENTS} (CMYK, YCCK; YCbCr 3)")
+    if color and len(parts) > count:
+        raise ValueError(f"subsampling={subsampling!r} gives {len(parts)} components' factors; "
+                         f"a {color_space} frame has {count}")
     factors = []
     for part in parts:
         match = _FACTORS_SYNTAX.fullmatch(part.strip())
@@ -441,10 +473,23 @@ def check_dimensions(width: Any, height: Any) -> None:
 
 
 def check_mode(mode: Any) -> int:
-    """Return the channel count of a stream ``mode`` ("L", "RGB" or "RGBA")."""
-    if mode == "CMYK":
-        raise ValueError("mode 'CMYK' (Pillow's CMYK JPEG) is not implemented yet; "
-                         f"modes are {', '.join(MODES)}")
+    """Return the channel count of a pixel ``mode`` (a key of :data:`MODES`)."""
     if not isinstance(mode, str) or mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
     return MODES[mode]
+
+
+def check_array_mode(mode: Any, channels: int) -> str:
+    """The mode of a whole image of ``channels`` channels: ``mode`` if it fits, else the
+    default of :data:`DEFAULT_MODES` when ``mode`` is None.
+
+    Raises:
+        ValueError: an unknown mode, or one whose channel count is not ``channels``.
+    """
+    if mode is None:
+        return DEFAULT_MODES[channels]
+    if check_mode(mode) != channels:
+        fitting = ", ".join(name for name, count in MODES.items() if count == channels)
+        raise ValueError(f"mode={mode!r} takes {MODES[mode]} channel(s), but the image has "
+                         f"{channels}; modes of {channels}-channel images are {fitting}")
+    return mode

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .options import EncodeOptions, sampling_factors
+from .color_spaces import COMPONENT_LAYOUTS, CONVERSIONS, frame_color_space
+from .options import EncodeOptions, check_array_mode, sampling_factors
 from .scans import (
     ScriptEntry,
     check_progressive_script,
@@ -222,7 +223,8 @@ class Plan:
 
     Attributes:
         width, height: image size in pixels.
-        input_channels: channels per pixel of the input rows (1 = L, 3 = RGB, 4 = RGBA).
+        input_channels: channels per pixel of the input rows (1 = L, 3 = RGB or YCbCr,
+            4 = RGBA, RGBX or CMYK).
         components: the frame's components, Y first.
         hmax, vmax: largest sampling factors in the frame (they set the downsampling ratios).
         mcus_per_row, mcu_rows: the MCU grid.
@@ -235,7 +237,10 @@ class Plan:
         dct: ``"islow"``, ``"ifast"``, ``"float"`` or ``"exact"``.
         scans: the scans, in file order (see :class:`Scan`).
         color_space: the frame's colour space, libjpeg's ``jpeg_color_space``: ``"YCbCr"``,
-            ``"RGB"`` (``keep_rgb``) or ``"GRAYSCALE"`` (grey input, or ``grayscale``).
+            ``"RGB"`` (``keep_rgb``), ``"GRAYSCALE"`` (grey input, or ``grayscale``),
+            ``"CMYK"`` or ``"YCCK"`` (CMYK input, with ``ycck``).
+        input_mode: the pixel mode of the input rows (a key of :data:`~.options.MODES`);
+            "" takes the default mode of ``input_channels`` (four channels: RGBA).
     """
 
     width: int
@@ -255,10 +260,13 @@ class Plan:
     dct: str
     scans: tuple[Scan, ...]
     color_space: str = "YCbCr"
+    input_mode: str = ""
     dc_codes: tuple[tuple[np.ndarray, np.ndarray], ...] = field(init=False, repr=False)
     ac_codes: tuple[tuple[np.ndarray, np.ndarray], ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "input_mode",
+                           check_array_mode(self.input_mode or None, self.input_channels))
         for number, scan in enumerate(self.scans):
             check_scan(number, scan, self.components, len(self.dc_tables), len(self.ac_tables))
         if self.progressive:
@@ -311,17 +319,20 @@ class Plan:
 
     @property
     def is_color(self) -> bool:
-        """True for a three-component frame (YCbCr or RGB), False for grayscale."""
-        return len(self.components) == 3
+        """True for a frame of several components (YCbCr, RGB, CMYK, YCCK), False for
+        grayscale."""
+        return len(self.components) > 1
 
     @property
     def color_convert(self) -> str:
         """The colour conversion of sample preparation, named after jccolor.c's converters:
         ``"rgb_ycc"``, ``"rgb_gray"`` (colour input, one Y component), ``"rgb_rgb"``
-        (``keep_rgb``: the samples as given) or ``"grayscale"`` (grey input, as given)."""
-        if self.input_channels == 1:
-            return "grayscale"
-        return {"YCbCr": "rgb_ycc", "RGB": "rgb_rgb", "GRAYSCALE": "rgb_gray"}[self.color_space]
+        (``keep_rgb``: the samples as given), ``"grayscale"`` (grey input, as given),
+        ``"ycc_ycc"`` (YCbCr input, as given: null_convert), ``"ycc_gray"`` (its Y alone),
+        ``"cmyk_inverted"`` (CMYK input stored inverted, as Pillow stores it: its rawmode
+        "CMYK;I", then null_convert) or ``"cmyk_ycck"`` (the inverted samples through
+        cmyk_ycck_convert)."""
+        return CONVERSIONS[self.input_mode, self.color_space]
 
     @property
     def blocks_per_mcu(self) -> int:
@@ -353,7 +364,7 @@ class Plan:
         return Plan(self.width, self.height, self.input_channels, self.components, self.hmax,
                     self.vmax, self.mcus_per_row, self.mcu_rows, self.restart_rows,
                     self.restart_interval, self.strip_mcu_rows, self.quant_tables, dc_tables,
-                    ac_tables, self.dct, self.scans, self.color_space)
+                    ac_tables, self.dct, self.scans, self.color_space, self.input_mode)
 
 
 @functools.lru_cache(maxsize=64)
@@ -367,52 +378,61 @@ def _frozen_codes(spec: HuffmanSpec) -> tuple[np.ndarray, np.ndarray]:
 
 
 def make_plan(width: int, height: int, input_channels: int, options: EncodeOptions,
-              quant_tables: tuple[np.ndarray, ...] | None = None) -> Plan:
+              quant_tables: tuple[np.ndarray, ...] | None = None,
+              mode: str | None = None) -> Plan:
     """Build the Plan for a ``width x height`` image with ``input_channels`` channels.
 
     Args:
         width, height: image size in pixels, already checked to be 1..65535.
-        input_channels: 1 (grayscale) or 3/4 (RGB/RGBA, encoded as YCbCr, or as the
-            options' ``keep_rgb`` or ``grayscale`` ask).
+        input_channels: 1 (grayscale), 3 (RGB or YCbCr) or 4 (RGBA, RGBX or CMYK); encoded
+            as the mode and the options' ``keep_rgb``, ``grayscale`` or ``ycck`` ask.
         options: validated encode options (quality, qtables, subsampling, restarts, dct).
         quant_tables: final natural-order tables to use as they are, overriding the
             options; table i serves component i, the last one the components after it.
+        mode: the pixel mode (a key of :data:`~.options.MODES`), or None for the default
+            of the channel count (:data:`~.options.DEFAULT_MODES`: four channels are RGBA).
+
+    Raises:
+        ValueError: a mode that does not fit ``input_channels``, or options it cannot take.
     """
-    color_space = frame_color_space(input_channels, options)
+    mode = check_array_mode(mode, input_channels)
+    color_space = frame_color_space(mode, options)
     color = color_space != "GRAYSCALE"
     custom = quant_tables is not None or options.qtables is not None
     if quant_tables is None:
         quant_tables = option_quant_tables(options)
-    # libjpeg's JCS_RGB puts every component on table 0 (jcparam.c jpeg_set_colorspace);
-    # only custom tables are assigned one per component (Pillow's JpegEncode.c).
-    n_tables = 3 if color and (custom or color_space == "YCbCr") else 1
+    layout = COMPONENT_LAYOUTS[color_space]
+    if custom:
+        # Custom tables are assigned one per component, the last serving the rest
+        # (Pillow's JpegEncode.c).
+        quant_indices = [min(index, len(quant_tables) - 1) for index in range(len(layout))]
+    else:
+        quant_indices = [table for _, table in layout]
     # Keep only the tables some component uses: they are the ones DQT segments carry.
     quant_tables = tuple(np.asarray(t, dtype=np.uint16).reshape(64).copy()
-                         for t in quant_tables[:n_tables])
+                         for t in quant_tables[:max(quant_indices) + 1])
 
     # libjpeg (as Pillow drives it) declares the requested factors for a grayscale frame
     # too; they change the SOF0 header only, since a single-component scan codes one block
     # per MCU (T.81 A.2.2) and the only component is never downsampled.
-    factors = [(cid, h, v) for cid, (h, v) in
-               enumerate(sampling_factors(options.subsampling, color), start=1)]
-    check_sampling_factors(factors)
+    requested = sampling_factors(options.subsampling, color, color_space)
     if color_space == "RGB":
-        # jcparam.c jpeg_set_colorspace(JCS_RGB): ids 'R', 'G', 'B', all 1x1, Huffman tables 0.
-        factors = [(0x52, 1, 1), (0x47, 1, 1), (0x42, 1, 1)]
-        dc_tables, ac_tables = (DC_LUMINANCE,), (AC_LUMINANCE,)
-    elif color:
-        dc_tables, ac_tables = (DC_LUMINANCE, DC_CHROMINANCE), (AC_LUMINANCE, AC_CHROMINANCE)
-    else:
-        dc_tables, ac_tables = (DC_LUMINANCE,), (AC_LUMINANCE,)
+        # jcparam.c jpeg_set_colorspace(JCS_RGB): all 1x1 (options refuse subsampled RGB).
+        requested = ((1, 1),) * 3
+    factors = [(cid, h, v) for (cid, _), (h, v) in zip(layout, requested)]
+    check_sampling_factors(factors)
+    huffman_indices = [table for _, table in layout]
+    n_huffman = max(huffman_indices) + 1
+    dc_tables = (DC_LUMINANCE, DC_CHROMINANCE)[:n_huffman]
+    ac_tables = (AC_LUMINANCE, AC_CHROMINANCE)[:n_huffman]
     interleaved = len(factors) > 1
     hmax = max(f[1] for f in factors)
     vmax = max(f[2] for f in factors)
     components = tuple(
         Component(id=cid, h=ch, v=cv,
                   mcu_h=ch if interleaved else 1, mcu_v=cv if interleaved else 1,
-                  quant_index=min(index, len(quant_tables) - 1),
-                  # Y (and R, G, B): tables 0; Cb and Cr share tables 1
-                  huffman_index=min(index, len(dc_tables) - 1),
+                  quant_index=quant_indices[index],
+                  huffman_index=huffman_indices[index],
                   width_in_blocks=math.ceil(width * ch / (8 * hmax)),
                   height_in_blocks=math.ceil(height * cv / (8 * vmax)))
         for index, (cid, ch, cv) in enumerate(factors)
@@ -454,25 +474,7 @@ def make_plan(width: int, height: int, input_channels: int, options: EncodeOptio
                 mcu_rows=mcu_rows, restart_rows=restart_rows, restart_interval=restart_interval,
                 strip_mcu_rows=strip_mcu_rows, quant_tables=quant_tables,
                 dc_tables=dc_tables, ac_tables=ac_tables, dct=options.dct, scans=scans,
-                color_space=color_space)
-
-
-def frame_color_space(input_channels: int, options: EncodeOptions) -> str:
-    """The frame's colour space for this input: "GRAYSCALE" for grey input or with
-    ``grayscale``, "RGB" with ``keep_rgb``, else "YCbCr" (jcparam.c jpeg_default_colorspace).
-
-    Raises:
-        ValueError: ``keep_rgb`` with grey input, which has no RGB to keep (Pillow
-            ignores the keyword there; stripjpeg says so rather than write grayscale).
-    """
-    if input_channels == 1:
-        if options.keep_rgb:
-            raise ValueError("keep_rgb=True needs RGB input; a grayscale image has no RGB to "
-                             "keep (Pillow ignores keep_rgb for mode L): leave it False")
-        return "GRAYSCALE"
-    if options.grayscale:
-        return "GRAYSCALE"
-    return "RGB" if options.keep_rgb else "YCbCr"
+                color_space=color_space, input_mode=mode)
 
 
 def option_quant_tables(options: EncodeOptions) -> tuple[np.ndarray, ...]:

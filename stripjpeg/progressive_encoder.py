@@ -161,7 +161,8 @@ class ProgressiveEncoder(SpoolSizes):
         check_dimensions(width, height)
         self.channels = check_mode(mode)
         self.options = options
-        self.plan = plan if plan is not None else make_plan(width, height, self.channels, options)
+        self.plan = plan if plan is not None else \
+            make_plan(width, height, self.channels, options, mode=mode)
         if not self.plan.progressive:
             raise ValueError("a ProgressiveEncoder needs a progressive plan")
         self.backend = backends.get(options.backend).stage_table(self.plan)

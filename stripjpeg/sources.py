@@ -57,6 +57,7 @@ from typing import Any
 import numpy as np
 
 from .notices import warn_user
+from .options import check_array_mode, check_mode
 
 # --- Whole images and strips as pixels ------------------------------------------------------
 
@@ -78,7 +79,8 @@ def as_pixel_array(pixels: Any, what: str = "pixels") -> np.ndarray:
 
 
 def image_mode(pixels: np.ndarray) -> str:
-    """The mode ("L", "RGB" or "RGBA") of a whole image array, from its shape.
+    """The default mode ("L", "RGB" or "RGBA") of a whole image array, from its shape
+    (``mode=`` names the others: :func:`whole_image`).
 
     Raises:
         ValueError: not ``(H, W)``, ``(H, W, 1)``, ``(H, W, 3)`` or ``(H, W, 4)``.
@@ -98,9 +100,24 @@ def is_lazy_array(pixels: Any) -> bool:
             and hasattr(pixels, "shape") and hasattr(pixels, "dtype"))
 
 
-def whole_image(pixels: Any) -> np.ndarray:
+def whole_image(pixels: Any, mode: str | None = None) -> np.ndarray:
     """Check a whole image and view it as ``(H, W, C)``: an ndarray (any layout, memmaps
-    included) or a dask array, which is left lazy and computed strip by strip."""
+    included) or a dask array, which is left lazy and computed strip by strip.
+
+    Args:
+        pixels: the image.
+        mode: the pixel mode it is said to be (a key of :data:`~.options.MODES`), or None.
+
+    Raises:
+        TypeError: not an array, or not uint8 (no cast). ValueError: a shape of no mode;
+            with ``mode``, a mode that does not fit: another channel count, or not uint8.
+    """
+    if mode is not None:
+        check_mode(mode)
+        dtype = getattr(pixels, "dtype", None)
+        if dtype is not None and dtype != np.uint8:
+            raise ValueError(f"mode={mode!r} takes 8-bit samples (dtype uint8); the image has "
+                             f"dtype {dtype}: convert it explicitly if that is what you mean")
     if is_lazy_array(pixels):
         if pixels.dtype != np.uint8:
             raise TypeError(f"pixels must have dtype uint8, got {pixels.dtype}")
@@ -109,6 +126,8 @@ def whole_image(pixels: Any) -> np.ndarray:
     image_mode(pixels)
     if pixels.ndim == 2:
         pixels = pixels[:, :, np.newaxis]
+    if mode is not None:
+        check_array_mode(mode, pixels.shape[2])
     return pixels
 
 

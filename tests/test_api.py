@@ -186,7 +186,7 @@ def test_stream_row_errors():
     with pytest.raises(ValueError, match="too few rows"):
         encoder.close()
     with pytest.raises(ValueError, match="mode"):
-        stripjpeg.Encoder(io.BytesIO(), 16, 10, "CMYK")
+        stripjpeg.Encoder(io.BytesIO(), 16, 10, "LAB")
     with pytest.raises(TypeError, match="output"):
         stripjpeg.Encoder(12, 16, 10)
 

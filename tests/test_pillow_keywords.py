@@ -271,11 +271,6 @@ def test_their_defaults_are_accepted():
     assert stripjpeg.encode(pixels, **keywords) == pillow(pixels, **keywords)
 
 
-def test_cmyk_is_not_implemented_yet():
-    with pytest.raises(ValueError, match=r"mode 'CMYK'.*not implemented yet"):
-        stripjpeg.Encoder(io.BytesIO(), 8, 8, mode="CMYK")
-
-
 # --- every entry point -----------------------------------------------------------------------
 
 ENTRY_POINT_SETS = {

@@ -208,13 +208,19 @@ def test_factor_lists() -> None:
     ("2x", "whole factors"),
     ("2x2,,1x1", "whole factors"),
     ("4:1:0", "whole factors"),
-    ("1x1,1x1,1x1,1x1", "at most 3"),
+    ("1x1,1x1,1x1,1x1,1x1", "at most 4"),
 ])
 def test_bad_factors_are_named(sample, message) -> None:
     with pytest.raises(ValueError, match=message):
         EncodeOptions(subsampling=sample)
     with pytest.raises(ValueError, match=message):
         stripjpeg.encode(example_image(8, 8), 75, sample)
+
+
+def test_four_factors_are_for_four_components() -> None:
+    """Four "HxV" fit a CMYK frame (tests/test_modes.py), not a YCbCr one."""
+    with pytest.raises(ValueError, match="a YCbCr frame has 3"):
+        stripjpeg.encode(example_image(8, 8), 75, "1x1,1x1,1x1,1x1")
 
 
 @pytest.mark.parametrize(("sample", "message"), [

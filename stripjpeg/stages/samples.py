@@ -3,9 +3,10 @@
 What libjpeg's preprocessing controller does before the forward DCT (jcprepct.c, with
 jccolor.c and jcsample.c), in the order a strip goes through it::
 
-    strip of RGB(A) or grey pixels, uint8 (rows, width, channels)
+    strip of RGB(A/X), grey, YCbCr or CMYK pixels, uint8 (rows, width, channels)
       -> convert_colour       colour conversion (JFIF's YCbCr in libjpeg's fixed point,
-                              jccolor.c; or Y alone, or RGB as given)
+                              jccolor.c; or Y alone, or RGB or YCbCr as given, or CMYK
+                              inverted, or CMYK to YCCK)
       -> expand_edges         replicate the last row/column (T.81 A.2.4 leaves it open)
       -> downsample           box averages, libjpeg's rounding per ratio (jcsample)
       -> expand_edges         the downsampled plane out to whole 8x8 blocks
@@ -58,15 +59,51 @@ def convert_to_gray(pixels: np.ndarray) -> np.ndarray:
     return (w_red * red + w_green * green + w_blue * blue + int(YCBCR_OFFSETS[0])) >> SCALEBITS
 
 
+def invert_cmyk(pixels: np.ndarray) -> list[np.ndarray]:
+    """CMYK pixels as Pillow hands them to libjpeg: each sample inverted, ``255 - v`` (its
+    rawmode "CMYK;I", the Adobe convention of CMYK JPEGs, 0 = full ink), which libjpeg
+    then copies (jccolor.c null_convert).
+
+    Args:
+        pixels: uint8, shape ``(rows, cols, 4)``, Pillow's CMYK (0 = no ink).
+
+    Returns:
+        Four int32 planes of shape ``(rows, cols)``, values 0..255.
+    """
+    return [255 - pixels[:, :, channel].astype(np.int32) for channel in range(4)]
+
+
+def convert_cmyk_to_ycck(pixels: np.ndarray) -> list[np.ndarray]:
+    """CMYK pixels -> Y, Cb, Cr, K planes: libjpeg's cmyk_ycck_convert (jccolor.c) of the
+    inverted samples Pillow would hand it (:func:`invert_cmyk`).
+
+    cmyk_ycck_convert takes ``R = 255 - C``, ``G = 255 - M``, ``B = 255 - Y`` of its input
+    and converts them as RGB to YCbCr, and copies K. Its input being ``255 - v``, R, G and B
+    are Pillow's C, M and Y themselves, and K is stored inverted.
+
+    Args:
+        pixels: uint8, shape ``(rows, cols, 4)``, Pillow's CMYK.
+
+    Returns:
+        Four int32 planes of shape ``(rows, cols)``, values 0..255.
+    """
+    return [*convert_to_ycbcr(pixels[:, :, :3]), 255 - pixels[:, :, 3].astype(np.int32)]
+
+
 def convert_colour(pixels: np.ndarray, plan: Plan) -> list[np.ndarray]:
     """Pixels -> one int32 plane per component of the frame, as ``plan.color_convert`` says:
-    YCbCr, Y alone, or the input channels as they are (grey, or RGB with ``keep_rgb``:
-    libjpeg's grayscale_convert and rgb_rgb_convert copy the samples)."""
+    YCbCr, Y alone, CMYK inverted, YCCK, or the input channels as they are (grey, RGB with
+    ``keep_rgb``, YCbCr input, or its Y alone: libjpeg's grayscale_convert, rgb_rgb_convert
+    and null_convert copy the samples)."""
     convert = plan.color_convert
     if convert == "rgb_ycc":
         return convert_to_ycbcr(pixels)
     if convert == "rgb_gray":
         return [convert_to_gray(pixels)]
+    if convert == "cmyk_inverted":
+        return invert_cmyk(pixels)
+    if convert == "cmyk_ycck":
+        return convert_cmyk_to_ycck(pixels)
     return [pixels[:, :, channel].astype(np.int32) for channel in range(len(plan.components))]
 
 
