@@ -29,11 +29,11 @@ from . import __version__, backends
 from .api import Encoder, encode, save
 from .describe import describe
 from .examples import example_image, example_strips
-from .options import DCT_METHODS, DEFAULT_SPOOL_BUDGET, SUBSAMPLING_FACTORS, make_options
+from .options import DCT_METHODS, DEFAULT_SPOOL_BUDGET, MODES, SUBSAMPLING_FACTORS, make_options
 from .plan import Plan, make_plan
 from .segments import ScanSummary, read_markers, read_scans
 from .sinks import check_destination
-from .sources import image_mode, open_image
+from .sources import read_image
 
 #: Exit status for a usage or input error (as argparse uses it).
 EXIT_ERROR = 2
@@ -127,6 +127,12 @@ def _add_encode_options(parser: argparse.ArgumentParser) -> None:
                             "keep_rgb=True); only with --subsampling 4:4:4")
     group.add_argument("--grayscale", action="store_true",
                        help="code colour input as one Y component (cjpeg -grayscale)")
+    group.add_argument("--mode", choices=list(MODES), default=None,
+                       help="what the input's channels are (Pillow's mode): e.g. CMYK or RGBX for "
+                            "4 channels, YCbCr for 3 (default: the file's own mode; 4 channels "
+                            "of a .npy or PAM are RGBA)")
+    group.add_argument("--ycck", action="store_true",
+                       help="store CMYK input as YCCK (libjpeg's JCS_YCCK, Adobe transform 2)")
     group.add_argument("--backend", choices=backends.available(), default=None,
                        help="engine (default: the fastest available)")
     group.add_argument("--workers", type=int, default=None,
@@ -243,7 +249,7 @@ def encode_options(args: argparse.Namespace) -> dict[str, Any]:
         "progress": progress, "dpi": args.dpi, "comment": args.comment, "optimize": args.optimize,
         "spool_dir": args.spool_dir, "spool_budget": args.spool_budget,
         "progressive": args.progressive, "keep_rgb": args.rgb, "grayscale": args.grayscale,
-        "baseline": args.baseline, "streamtype": args.streamtype,
+        "baseline": args.baseline, "streamtype": args.streamtype, "ycck": args.ycck,
     }
     if args.scans:
         with open(args.scans, encoding="utf-8") as file:
@@ -269,16 +275,18 @@ def run_encode(args: argparse.Namespace) -> int:
     The output path is checked first, before the input is even opened (save checks it again)."""
     check_destination(args.output)
     options = encode_options(args)
-    pixels = open_image(args.input)
+    pixels, mode = read_image(args.input)
+    mode = args.mode or mode
     if args.describe:
-        print(describe(width=pixels.shape[1], height=pixels.shape[0], mode=image_mode(pixels),
-                       **options), file=sys.stderr)
+        print(describe(width=pixels.shape[1], height=pixels.shape[0], mode=mode, **options),
+              file=sys.stderr)
     started = time.perf_counter()
-    offsets = save(args.output, pixels, **options)
+    offsets = save(args.output, pixels, mode=mode, **options)
     elapsed = time.perf_counter() - started
     if args.index:
         channels = 1 if pixels.ndim == 2 else pixels.shape[2]
-        plan = make_plan(pixels.shape[1], pixels.shape[0], channels, make_options(**options))
+        plan = make_plan(pixels.shape[1], pixels.shape[0], channels, make_options(**options),
+                         mode=mode)
         write_index(args.index, args.output, plan, offsets)
     _report(args.output, pixels.shape[1], pixels.shape[0], elapsed)
     return 0
@@ -287,6 +295,9 @@ def run_encode(args: argparse.Namespace) -> int:
 def run_example(args: argparse.Namespace) -> int:
     """``stripjpeg example``: generate the example strip by strip, encode it as it comes."""
     width, height = args.size
+    if args.mode not in (None, "RGB"):
+        raise ValueError(f"--mode {args.mode}: the example image is RGB (--mode is for the "
+                         "input of 'stripjpeg encode')")
     options = encode_options(args)
     if args.describe:
         print(describe(width=width, height=height, mode="RGB", **options), file=sys.stderr)

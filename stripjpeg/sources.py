@@ -32,13 +32,17 @@ PA                       -> RGBA (alpha dropped by the encoder), warning
 LA                       -> L, alpha dropped, warning
 RGBX                     -> RGB (the padding byte dropped), no warning
 I;16, I;16L/B/N          16-bit samples scaled to 8 bits by :func:`scale_16_to_8`, warning
-YCbCr                    -> RGB (Pillow's JFIF conversion), warning
+YCbCr                    -> RGB (Pillow's JFIF conversion), warning; read_image keeps it
 HSV                      -> RGB, warning
 I (32-bit), F (float)    refused: convert to 8 bits yourself (e.g. save a uint8 ``.npy``)
-CMYK                     refused: convert to RGB with a colour-managed tool
+CMYK                     refused; read_image keeps it (encode it with mode="CMYK")
 LAB                      refused: convert to RGB with a colour-managed tool (PIL.ImageCms)
 La, RGBa, anything else  refused: convert to L, RGB or RGBA first
 =======================  ==================================================================
+
+:func:`read_image` (what the command line reads with) gives the pixels and their mode, and
+keeps Pillow's CMYK and YCbCr images as they are (:data:`KEPT_MODES`): the encoder takes both
+(``mode="CMYK"``, ``mode="YCbCr"``).
 
 Files of 16 bits per sample that Pillow itself opens as 8-bit RGB or RGBA (16-bit colour
 PNGs: Pillow keeps each sample's high byte, truncating) get a warning saying so. There is no
@@ -57,7 +61,7 @@ from typing import Any
 import numpy as np
 
 from .notices import warn_user
-from .options import check_array_mode, check_mode
+from .options import DEFAULT_MODES, check_array_mode, check_mode
 
 # --- Whole images and strips as pixels ------------------------------------------------------
 
@@ -181,7 +185,31 @@ def open_image(path: str | os.PathLike) -> np.ndarray:
         return _open_npy(path)
     if magic[:2] in _NETPBM:
         return open_netpbm(path)
-    return _open_with_pillow(path)
+    return _open_with_pillow(path)[0]
+
+
+#: Pillow modes :func:`read_image` keeps as they are, which :func:`open_image` converts or
+#: refuses: the encoder takes them with ``mode=``.
+KEPT_MODES = ("CMYK", "YCbCr")
+
+
+def read_image(path: str | os.PathLike) -> tuple[np.ndarray, str]:
+    """Open an image file as :func:`open_image` does, and say its mode: the pixels and the
+    ``mode`` to encode them with. Pillow's CMYK and YCbCr images are kept as they are (the
+    encoder stores CMYK as CMYK, and codes YCbCr samples without converting them); every
+    other file comes as :func:`open_image` gives it, in the default mode of its channel
+    count ("L", "RGB" or "RGBA").
+
+    Raises:
+        ValueError, OSError: as :func:`open_image`.
+    """
+    path = os.fspath(path)
+    with open(path, "rb") as file:
+        magic = file.read(6)
+    if magic.startswith(b"\x93NUMPY") or magic[:2] in _NETPBM:
+        pixels = open_image(path)
+        return pixels, DEFAULT_MODES[1 if pixels.ndim == 2 else pixels.shape[2]]
+    return _open_with_pillow(path, KEPT_MODES)
 
 
 def _open_npy(path: str) -> np.ndarray:
@@ -264,7 +292,9 @@ def _pam_header(head: bytes, path: str) -> tuple[int, int, int, int, int]:
     return width, height, depth, maxval, end + len(b"ENDHDR\n")
 
 
-def _open_with_pillow(path: str) -> np.ndarray:
+def _open_with_pillow(path: str, keep: tuple[str, ...] = ()) -> tuple[np.ndarray, str]:
+    """The pixels of a file Pillow reads, and their mode: a mode of ``keep`` as it is, any
+    other as :func:`pixels_from_pillow` makes it."""
     try:
         from PIL import Image
     except ImportError:
@@ -277,7 +307,10 @@ def _open_with_pillow(path: str) -> np.ndarray:
             if frames > 1:
                 # Animated GIF/PNG/WebP, multi-page TIFF, MPO: a JPEG holds one image.
                 warn_user(f"{path}: the file holds {frames} frames; only the first is encoded")
-            return pixels_from_pillow(image, path)
+            if image.mode in keep:
+                return np.asarray(image), image.mode
+            pixels = pixels_from_pillow(image, path)
+            return pixels, DEFAULT_MODES[1 if pixels.ndim == 2 else pixels.shape[2]]
     except (OSError, Image.UnidentifiedImageError) as error:
         raise ValueError(f"{path}: not an image Pillow can read ({error})") from None
 
@@ -307,8 +340,9 @@ REFUSED_MODES = {
          "yourself (e.g. save a uint8 .npy) and encode that",
     "F": "floating-point samples are not scaled or clipped here; convert them to 8 bits "
          "yourself (e.g. save a uint8 .npy) and encode that",
-    "CMYK": "CMYK JPEG output is not supported yet, and converting CMYK to RGB without the "
-            "colour profiles gives wrong colours; convert to RGB with a colour-managed tool "
+    "CMYK": "open_image gives L, RGB or RGBA, and converting CMYK to RGB without the colour "
+            "profiles gives wrong colours: read it with read_image (the command line does) "
+            "and encode it with mode='CMYK', or convert to RGB with a colour-managed tool "
             "(e.g. PIL.ImageCms with the image's ICC profile) and encode that",
     # Pillow's own LAB -> RGB is not used: it is not exact (L=100, a=b=0 comes out as
     # (254, 255, 254), not white), and a colour conversion here must be correct.

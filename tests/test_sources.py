@@ -8,6 +8,7 @@ written) go through ``pixels_from_pillow`` with an Image object.
 
 from __future__ import annotations
 
+import io
 import struct
 import warnings
 import zlib
@@ -134,12 +135,17 @@ def test_cli_encodes_a_16_bit_png_scaled_with_the_notice_on_stderr(
     assert (tmp_path / "out.jpg").read_bytes() == stripjpeg.encode(expected_8_bit(GRADIENT_16))
 
 
-def test_cli_refuses_cmyk_with_exit_2_and_no_output(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    Image.new("CMYK", (16, 16), (10, 20, 30, 40)).save(tmp_path / "cmyk.tif")
-    status = main(["encode", str(tmp_path / "cmyk.tif"), "-o", str(tmp_path / "out.jpg")])
-    assert status == 2
-    assert "stripjpeg: error: " in capsys.readouterr().err
-    assert not (tmp_path / "out.jpg").exists()
+def test_cli_encodes_a_cmyk_file_as_cmyk(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """read_image keeps a CMYK TIFF's pixels: the JPEG is Pillow's CMYK JPEG of them."""
+    cmyk = Image.new("CMYK", (16, 16), (10, 20, 30, 40))
+    cmyk.save(tmp_path / "cmyk.tif")
+    status = main(["encode", str(tmp_path / "cmyk.tif"), "-o", str(tmp_path / "out.jpg"),
+                   "-q", "90", "--restart-rows", "0"])
+    assert status == 0
+    assert "warning" not in capsys.readouterr().err
+    buffer = io.BytesIO()
+    cmyk.save(buffer, "JPEG", quality=90)
+    assert (tmp_path / "out.jpg").read_bytes() == buffer.getvalue()
 
 
 # --- refused modes ---------------------------------------------------------------------------
@@ -147,8 +153,8 @@ def test_cli_refuses_cmyk_with_exit_2_and_no_output(tmp_path: Path, capsys: pyte
 @pytest.mark.parametrize("mode, suffix, message", [
     ("I", "tif", r"Pillow mode 'I' is not encoded: 32-bit integer.*uint8 \.npy"),
     ("F", "tif", r"Pillow mode 'F' is not encoded: floating-point.*uint8 \.npy"),
-    ("CMYK", "tif", r"Pillow mode 'CMYK' is not encoded: CMYK JPEG output is not supported yet.*"
-                    r"colour-managed tool"),
+    ("CMYK", "tif", r"Pillow mode 'CMYK' is not encoded: open_image gives L, RGB or RGBA.*"
+                    r"read_image.*mode='CMYK'.*colour-managed tool"),
     ("CMYK", "jpg", r"Pillow mode 'CMYK' is not encoded.*colour-managed tool"),
     ("LAB", "tif", r"Pillow mode 'LAB' is not encoded.*colour-managed tool \(e\.g\. PIL\.ImageCms"),
 ])
