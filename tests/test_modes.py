@@ -290,7 +290,7 @@ def test_numba_declines_only_the_colour_stage_of_new_conversions() -> None:
 
 
 #: Colour conversions the numba backend's sample kernel does itself.
-NUMBA_COLOUR = ("rgb_ycc", "grayscale")
+NUMBA_COLOUR = ("rgb_ycc", "grayscale", "cmyk_inverted")
 
 
 # --- the command line -----------------------------------------------------------------------------
@@ -384,3 +384,16 @@ def test_four_factors_reach_four_components(backend: str) -> None:
     assert [c[1:3] for c in frame_components(data)] == [(2, 2), (1, 1), (2, 1), (1, 2)]
     back = np.asarray(Image.open(io.BytesIO(data)))
     assert back.shape == (16, 16, 4)
+
+
+def test_numba_colour_kernel_inverts_cmyk() -> None:
+    """The kernel's four-plane case is stages.samples.invert_cmyk, edges replicated."""
+    pytest.importorskip("numba")
+    from stripjpeg.backends.numba_colour import convert_to_ycbcr
+    from stripjpeg.stages.samples import expand_edges, invert_cmyk
+
+    pixels = random_image(7, 13, 4, seed=9)
+    planes = np.empty((4, 8, 16), np.uint8)
+    convert_to_ycbcr(pixels, planes)
+    for plane, expected in zip(planes, invert_cmyk(pixels)):
+        np.testing.assert_array_equal(plane, expand_edges(expected, 8, 16))

@@ -17,7 +17,8 @@ of :data:`~.base.STAGES` and adds the fused paths (pixels to blocks, pixels to b
 kernel call). It declines ``forward_dct`` for ``dct="exact"``: the stage table then takes the
 NumPy stage (SciPy's DCT) for it, composes the stages instead of the fused kernels, and both
 backends write the same bytes. It declines ``prepare_samples`` likewise for the colour
-conversions its kernel does not do (``keep_rgb``'s RGB, ``grayscale``'s Y from colour).
+conversions its kernel does not do (``keep_rgb``'s RGB, ``grayscale``'s Y from colour, YCbCr
+input, YCCK).
 Each kernel call writes only into arrays it is given, so concurrent strips share nothing
 mutable.
 
@@ -73,6 +74,10 @@ from .numba_progressive import (
 from .numba_strip import encode_strip_kernel, encode_strips_kernel, stacked_strips
 
 # --- Per-plan tables ---------------------------------------------------------------------------
+
+#: The colour conversions (Plan.color_convert) of :func:`.numba_colour.convert_to_ycbcr`,
+#: which tells them apart by the number of planes: 1 grey, 3 YCbCr from RGB, 4 CMYK inverted.
+KERNEL_CONVERSIONS = ("rgb_ycc", "grayscale", "cmyk_inverted")
 
 class StripShape(NamedTuple):
     """What the kernels need to know of a strip of a given height."""
@@ -222,11 +227,12 @@ class NumbaBackend(Backend):
         """The DCT kernels are islow, ifast and float: the exact DCT is the NumPy stage's (SciPy's),
         since a second float64 DCT would round a coefficient on a tie differently and write other
         bytes.
-        The colour kernel converts RGB to YCbCr (or passes grey through): RGB kept as RGB
-        (``keep_rgb``) and Y alone from colour (``grayscale``) are the NumPy stage's. The sample
+        The colour kernel converts RGB to YCbCr, passes grey through and inverts CMYK
+        (:data:`KERNEL_CONVERSIONS`): RGB kept as RGB (``keep_rgb``), Y alone from colour
+        (``grayscale``), YCbCr input and YCCK are the NumPy stage's. The sample
         kernels downsample every whole ratio of sampling factors."""
         if stage == "prepare_samples":
-            return plan.color_convert not in ("rgb_ycc", "grayscale")
+            return plan.color_convert not in KERNEL_CONVERSIONS
         return stage == "forward_dct" and plan.dct not in ("islow", "ifast", "float")
 
     # -- the stages, one by one -----------------------------------------------------------------

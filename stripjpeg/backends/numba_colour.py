@@ -4,7 +4,8 @@ The same arithmetic as :func:`stripjpeg.stages.samples.convert_to_ycbcr` and
 :func:`stripjpeg.stages.samples.downsample` (read those to learn the stage), with the loops
 arranged to vectorize:
 
-* :func:`convert_to_ycbcr`  pixels -> 8-bit Y, Cb, Cr planes, edges replicated (one pass)
+* :func:`convert_to_ycbcr`  pixels -> 8-bit Y, Cb, Cr planes (or grey, or CMYK inverted),
+                            edges replicated (one pass)
 * :func:`downsample`        2x1 / 2x2 averaging with libjpeg's alternating bias
 """
 
@@ -45,13 +46,27 @@ def split_channels(line, red, green, blue):
             red[j], green[j], blue[j] = line[4 * j], line[4 * j + 1], line[4 * j + 2]
 
 
+@inline_kernel
+def invert_channels(line, planes, i):
+    """Row ``i`` of CMYK pixels (flat uint8, ``4 * width``) -> the four planes, each sample
+    inverted, ``255 - v``, as Pillow hands CMYK to libjpeg (stages.samples.invert_cmyk)."""
+    width = line.shape[0] // 4
+    for c in range(4):
+        target = planes[c, i]
+        for j in range(width):
+            target[j] = 255 - line[4 * j + c]
+
+
 @kernel
 def convert_to_ycbcr(pixels, planes):
-    """RGB(A) or grayscale pixels -> component planes, replicating the last row and column.
+    """RGB(A/X), grayscale or CMYK pixels -> component planes, replicating the last row and
+    column. The planes say which: one plane is grey as given, three are YCbCr from RGB, four
+    are CMYK inverted (the backend declines the stage for every other conversion, YCCK's
+    included, so four planes are never anything else).
 
     Args:
         pixels: uint8 ``(rows, width, channels)``, C-contiguous.
-        planes: uint8 ``(1 or 3, R, C)`` to fill, ``R >= rows``, ``C >= width``: sample
+        planes: uint8 ``(1, 3 or 4, R, C)`` to fill, ``R >= rows``, ``C >= width``: sample
             ``[i, j]`` is that of pixel ``(min(i, rows - 1), min(j, width - 1))``. (libjpeg's
             Y, Cb and Cr are 8-bit samples too: jccolor.c's results lie in 0..255.)
     """
@@ -63,6 +78,8 @@ def convert_to_ycbcr(pixels, planes):
         if channels == 1:
             for j in range(width):
                 planes[0, i, j] = line[j]
+        elif planes.shape[0] == 4:
+            invert_channels(line, planes, i)
         else:
             split_channels(line, red, green, blue)
             luma, blue_diff, red_diff = planes[0, i], planes[1, i], planes[2, i]
