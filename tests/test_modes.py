@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from oracle import photo
+from oracle import djpeg_decode, ffmpeg_decode, jpeginfo_check, photo
 from other_encoders import assert_equals_libjpeg
 from PIL import Image
 
@@ -397,3 +397,23 @@ def test_numba_colour_kernel_inverts_cmyk() -> None:
     convert_to_ycbcr(pixels, planes)
     for plane, expected in zip(planes, invert_cmyk(pixels)):
         np.testing.assert_array_equal(plane, expand_edges(expected, 8, 16))
+
+
+@pytest.mark.parametrize("mode, options", [
+    ("CMYK", dict(subsampling="4:2:0", restart_rows=1)),
+    ("CMYK", dict(progressive=True, optimize=True)),
+    ("CMYK", dict(ycck=True, subsampling="default", restart_rows=2)),
+    ("CMYK", dict(ycck=True, progressive=True)),
+    ("YCbCr", dict(subsampling="4:2:2", progressive=True)),
+])
+def test_decoders_accept_the_files(mode: str, options: dict, tmp_path: Path) -> None:
+    """djpeg and ffmpeg decode every file without a word (djpeg writes CMYK as RGB). jpeginfo
+    -c decodes to RGB only and says "Unsupported color conversion request" for any CMYK or
+    YCCK file, Pillow's too, so it checks the YCbCr file alone."""
+    pixels = random_image(37, 45, stripjpeg.options.MODES[mode], seed=2)
+    data = stripjpeg.encode(pixels, 80, mode=mode, **options)
+    assert djpeg_decode(data).shape == (37, 45, 3)
+    # (ffmpeg 5 says "EOI missing" for any progressive file with restart markers: tiny.)
+    assert ffmpeg_decode(data, False, tmp_path, tiny="progressive" in options).size == 37 * 45 * 3
+    if mode == "YCbCr":
+        jpeginfo_check(data, tmp_path)
