@@ -163,6 +163,8 @@ def test_ycck_frame_is_libjpegs() -> None:
     assert frame_components(data) == [(1, 2, 1, 0), (2, 1, 1, 1), (3, 1, 1, 1), (4, 2, 1, 0)]
     assert app_markers(data) == ["APP14"]
     assert data[data.index(b"Adobe") + 11] == 2  # transform: YCCK
+    adobe = next(s for s in read_markers(data) if s.name == "APP14")
+    assert adobe.fields == {"version": 100, "flags": (0, 0), "transform": "2: YCCK"}
     assert frame_components(stripjpeg.encode(random_image(8, 8, 4), mode="CMYK", ycck=True)) == \
         [(1, 1, 1, 0), (2, 1, 1, 1), (3, 1, 1, 1), (4, 1, 1, 0)]
 
