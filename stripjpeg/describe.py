@@ -205,7 +205,7 @@ def describe(*, width: int | None = None, height: int | None = None, mode: str =
     width, height = DEFAULT_SIZE if assumed else (width, height)
     checked = make_options(**options)
     check_dimensions(width, height)
-    plan = make_plan(width, height, check_mode(mode), checked)
+    plan = make_plan(width, height, check_mode(mode), checked, mode=mode)
     backend = backends.get(checked.backend)
     names = _component_names(plan)
     frame = markers.frame_marker(plan)

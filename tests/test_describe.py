@@ -202,3 +202,13 @@ def test_cli_describe_prints_it_to_stderr(tmp_path, capsys):
     expected = stripjpeg.describe(width=33, height=47, quality=75, subsampling="4:2:0",
                                   backend="numpy", dpi=None, comment=None, spool_dir=None)
     assert err == str(expected) + "\n"
+
+
+def test_describe_names_the_mode_and_its_colour_space() -> None:
+    # mode= reaches the plan: CMYK stored as YCCK, and which sample stage runs for it.
+    text = str(stripjpeg.describe(width=64, height=32, mode="CMYK", ycck=True, quality=80))
+    assert "image        64 x 32 CMYK" in text
+    assert "colour       YCCK, sample conversion cmyk_ycck" in text
+    assert "K  id 4, 1x1, quantization table 0, Huffman tables 0" in text
+    cmyk = str(stripjpeg.describe(width=8, height=8, mode="CMYK"))
+    assert "id 67" in cmyk and "id 75" in cmyk  # 'C' ... 'K'
