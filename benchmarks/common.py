@@ -39,13 +39,15 @@ def photo_mosaic(size: int, gray: bool = False) -> np.ndarray:
     return mosaic[:, :, 1].copy() if gray else mosaic
 
 
-def pillow_encode(pixels: np.ndarray, *, subsampling: str, **options) -> bytes:
-    """Pillow's JPEG of ``pixels``. ``subsampling`` is required: Pillow's default is 4:2:0,
-    stripjpeg's 4:4:4, and comparing the two would flatter Pillow."""
+def pillow_encode(pixels: np.ndarray, *, subsampling: str, mode: str | None = None, **options) -> bytes:
+    """Pillow's JPEG of ``pixels`` (of ``mode``, None: from the shape). ``subsampling`` is
+    required: Pillow's default is 4:2:0, stripjpeg's 4:4:4, and comparing the two would
+    flatter Pillow."""
     from PIL import Image
 
     buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, "JPEG", subsampling=subsampling, **options)
+    image = Image.fromarray(pixels, mode) if mode else Image.fromarray(pixels)
+    image.save(buffer, "JPEG", subsampling=subsampling, **options)
     return buffer.getvalue()
 
 

@@ -30,12 +30,15 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 from common import best_time, machine, photo_mosaic, pillow_encode
+from PIL import Image
 
 import stripjpeg
 
-#: Row label -> stripjpeg's options (``gray``: the grayscale mosaic; ``peer``: who it is
-#: compared with, "pillow" unless given).
+#: Row label -> stripjpeg's options (``gray``: the grayscale mosaic; ``mode="CMYK"``: the
+#: mosaic as Pillow converts it to CMYK; ``peer``: who it is compared with, "pillow" unless
+#: given).
 SETTINGS = {
     "q100 4:4:4": dict(quality=100, subsampling="4:4:4"),
     "q90 4:4:4": dict(quality=90, subsampling="4:4:4"),
@@ -45,6 +48,7 @@ SETTINGS = {
     "q75 4:4:0": dict(quality=75, subsampling="4:4:0", peer="imagecodecs"),
     "q75 4x1": dict(quality=75, subsampling="4x1", peer="imagecodecs"),
     "q75 gray": dict(quality=75, subsampling="4:4:4", gray=True),
+    "q90 CMYK": dict(quality=90, subsampling="4:4:4", mode="CMYK"),
     "q90 prog": dict(quality=90, subsampling="4:4:4", progressive=True),
     "q75 4:2:0 prog": dict(quality=75, subsampling="4:2:0", progressive=True),
 }
@@ -86,8 +90,6 @@ def peer_run(peer: str, pixels, setting: dict, folder: str) -> Callable[[], byte
         return lambda: imagecodecs.jpeg8_encode(pixels, level=quality,
                                                 subsampling=IMAGECODECS_SUBSAMPLING[subsampling])
     if peer == "cjpeg":
-        from PIL import Image
-
         source = Path(folder) / "in.ppm"
         Image.fromarray(pixels).save(source)
         command = ["cjpeg", "-quality", str(quality), "-sample", CJPEG_SAMPLE[subsampling],
@@ -124,10 +126,13 @@ def main() -> None:
         for size in args.sizes:
             color = photo_mosaic(size)
             gray = color[:, :, 1].copy()
+            cmyk = np.asarray(Image.fromarray(color).convert("CMYK"))
             megapixels = size * size / 1e6
             for label, setting in SETTINGS.items():
                 setting = dict(setting)
                 pixels = gray if setting.pop("gray", False) else color
+                if setting.get("mode") == "CMYK":
+                    pixels = cmyk
                 peer = setting.pop("peer", "pillow")
                 runs = {"peer": peer_run(peer, pixels, setting, folder)}
                 if runs["peer"]() != stripjpeg.encode(pixels, restart_rows=0, **setting):
