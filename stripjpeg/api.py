@@ -29,7 +29,7 @@ from .encoder import encode_chunks, image_chunks, stream_core
 from .options import DEFAULT_SPOOL_BUDGET, make_options
 from .plan import Plan
 from .sinks import open_sink
-from .sources import whole_image
+from .sources import sample_dtype, whole_image
 
 
 class Encoder:
@@ -236,7 +236,9 @@ def encode(pixels: Any, quality: int | str | tuple[int, ...] | None = None,
            restart_marker_rows: int | None = None, keep_rgb: bool | None = None,
            smooth: int | None = None, streamtype: int | None = None,
            restart_marker_blocks: int | None = None, grayscale: bool = False,
-           baseline: bool = True, mode: str | None = None, ycck: bool = False) -> bytes:
+           baseline: bool = True, mode: str | None = None, ycck: bool = False,
+           lossless: bool = False, predictor: int = 1, point_transform: int = 0,
+           precision: int = 8) -> bytes:
     """Encode a whole image to JPEG bytes: baseline, or progressive.
 
     Args:
@@ -324,6 +326,10 @@ def encode(pixels: Any, quality: int | str | tuple[int, ...] | None = None,
             quantization steps clamped to 1..255. False is cjpeg without ``-baseline``:
             qualities under 24 keep steps over 255, written as 16-bit tables in an extended
             sequential (SOF1) frame (progressive stays SOF2).
+        lossless, predictor, point_transform, precision: a lossless JPEG (T.81 Annex H,
+            SOF3), the bytes of libjpeg-turbo 3's ``jpeg_enable_lossless(predictor,
+            point_transform)``; ``precision`` 2..16 bits (uint8 input up to 8, uint16 above).
+            Lossy options are refused with it (docs/lossless.md).
         smooth, restart_marker_blocks: Pillow's options that are not implemented yet: only
             their default (0) or None is accepted; any other value is a ValueError saying so.
 
@@ -341,8 +347,9 @@ def encode(pixels: Any, quality: int | str | tuple[int, ...] | None = None,
                            restart_marker_rows=restart_marker_rows, keep_rgb=keep_rgb,
                            grayscale=grayscale, smooth=smooth, streamtype=streamtype,
                            restart_marker_blocks=restart_marker_blocks, baseline=baseline, ycck=ycck,
-                           **_progressive_option(progressive, progression))
-    _, chunks = image_chunks(whole_image(pixels, mode), options, mode)
+                           lossless=lossless, predictor=predictor, point_transform=point_transform,
+                           precision=precision, **_progressive_option(progressive, progression))
+    _, chunks = image_chunks(whole_image(pixels, mode, sample_dtype(options.precision)), options, mode)
     return b"".join(chunks)
 
 
@@ -374,7 +381,7 @@ def save(target: str | os.PathLike | IO[bytes], pixels: Any, mode: str | None = 
     options = make_options(**options)
     sink = open_sink(target)  # a path is checked here, before any pixel is read
     try:
-        core, chunks = image_chunks(whole_image(pixels, mode), options, mode)
+        core, chunks = image_chunks(whole_image(pixels, mode, sample_dtype(options.precision)), options, mode)
         try:
             for chunk in chunks:
                 sink.write(chunk)

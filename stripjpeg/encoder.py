@@ -24,6 +24,7 @@ import numpy as np
 
 from . import backends, markers, scheduler
 from .backends import EntropyState, StageTable, final_byte
+from .lossless import LosslessEncoder, lossless_array_core
 from .notices import progress_bar
 from .optimize import SpoolingEncoder, count_strip_task, count_strips
 from .options import EncodeOptions, check_array_mode, check_dimensions, check_mode
@@ -34,7 +35,7 @@ from .sources import image_strips, materialize, materialize_all
 from .strips import StripBuffer
 
 #: Any push core: what the doors build and the spine runs.
-Core = Union["StripEncoder", SpoolingEncoder, ProgressiveEncoder, "TablesOnlyEncoder"]
+Core = Union["StripEncoder", SpoolingEncoder, ProgressiveEncoder, LosslessEncoder, "TablesOnlyEncoder"]
 
 #: What a StripEncoder can be fed, by the method that takes it.
 INPUT_KINDS = {"feed": "rows", "feed_strip": "whole strips", "feed_blocks": "transformed strips"}
@@ -380,9 +381,12 @@ def stream_core(width: int, height: int, mode: str, options: EncodeOptions,
     """The push core for rows that arrive once: a StripEncoder, or with ``optimize=True``
     one behind a SpoolingEncoder (first pass to a spool file, output at the end), or for a
     progressive file a ProgressiveEncoder (blocks to the spool, every scan at the end); for
-    a tables-only stream (``streamtype=1``) a TablesOnlyEncoder."""
+    a tables-only stream (``streamtype=1``) a TablesOnlyEncoder;
+    a lossless file a LosslessEncoder (differences to the spool, the file at the end)."""
     if options.streamtype == markers.TABLES_ONLY:
         return TablesOnlyEncoder(width, height, mode, options)
+    if options.lossless:
+        return LosslessEncoder(width, height, mode, options, copy_strips=copy_strips)
     if options.progressive:
         return ProgressiveEncoder(width, height, mode, options, copy_strips=copy_strips)
     core = StripEncoder(width, height, mode, options, copy_strips=copy_strips)
@@ -399,6 +403,8 @@ def array_core(pixels: np.ndarray, options: EncodeOptions,
     mode = check_array_mode(mode, channels)
     if options.streamtype == markers.TABLES_ONLY:
         return TablesOnlyEncoder(width, height, mode, options)
+    if options.lossless:
+        return lossless_array_core(pixels, mode, options)
     if options.progressive:
         return ProgressiveEncoder(width, height, mode, options, copy_strips=False)
     # The whole array is the caller's until the encode returns: strips can be views.

@@ -36,6 +36,7 @@ DQT = 0xDB
 SOF0 = 0xC0
 SOF1 = 0xC1
 SOF2 = 0xC2
+SOF3 = 0xC3
 DHT = 0xC4
 DRI = 0xDD
 SOS = 0xDA
@@ -176,6 +177,30 @@ def write_sof0(plan: Plan, marker: int = SOF0) -> bytes:
     for c in plan.components:
         payload += struct.pack(">BBB", c.id, (c.h << 4) | c.v, c.quant_index)
     return segment(marker, payload)
+
+
+def write_sof3(precision: int, height: int, width: int, component_ids: tuple[int, ...]) -> bytes:
+    """SOF3, lossless frame header (T.81 B.2.2, H.1): the layout of SOF0, with the sample
+    precision P (2..16) and, per component, Hi = Vi = 1 and Tqi = 0 (no quantization; libjpeg
+    writes 0 there).
+
+    Layout: ``FF C3 | Lf | P | Y (height) | X (width) | Nf | Nf x (Ci, 0x11, 0)``.
+    """
+    payload = struct.pack(">BHHB", precision, height, width, len(component_ids))
+    for component_id in component_ids:
+        payload += struct.pack(">BBB", component_id, 0x11, 0)
+    return segment(SOF3, payload)
+
+
+def write_sos_lossless(component_ids: tuple[int, ...], predictor: int, point_transform: int) -> bytes:
+    """SOS of a lossless scan (T.81 B.2.3, H.2.1): every component on Huffman table 0 (Td = 0,
+    Ta = 0, as libjpeg writes it), Ss = the predictor selection value (1..7), Se = 0, Ah = 0,
+    Al = the point transform Pt."""
+    payload = bytes([len(component_ids)])
+    for component_id in component_ids:
+        payload += bytes([component_id, 0])
+    payload += bytes([predictor, 0, point_transform])
+    return segment(SOS, payload)
 
 
 def write_dht(table_class: int, table_index: int, spec: HuffmanSpec) -> bytes:

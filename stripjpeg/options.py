@@ -72,6 +72,21 @@ LIBJPEG_MAX_DIMENSION = 65500
 DEFAULT_SPOOL_BUDGET = 32 << 20
 
 
+#: Sample precisions lossless coding takes (T.81 H.1: 2 to 16 bits).
+MIN_LOSSLESS_PRECISION = 2
+MAX_LOSSLESS_PRECISION = 16
+
+#: Options lossless coding cannot honour, with the value that asks nothing of it (a lossless
+#: file has no DCT, quantization, colour conversion, subsampling or progression). Options
+#: not defined here are looked up with this value as default, so one added later is
+#: refused by listing it here.
+LOSSY_ONLY_OPTIONS: dict[str, Any] = {
+    "quality": None, "qtables": None, "subsampling": "4:4:4", "dct": "islow",
+    "progressive": False, "scans": None, "grayscale": False, "smooth": 0, "smoothing": 0,
+    "arithmetic": False,
+}
+
+
 @dataclass(frozen=True)
 class EncodeOptions:
     """All settings of one encode, already checked.
@@ -155,6 +170,16 @@ class EncodeOptions:
             sets it: quantization steps are clamped to 1..255. False is cjpeg's default:
             steps up to 32767 (qualities under 24), a 16-bit DQT for a table that needs it
             and then an extended sequential frame (SOF1; a progressive one stays SOF2).
+        lossless: write a lossless JPEG (T.81 Annex H, SOF3), as libjpeg-turbo 3's
+            ``jpeg_enable_lossless``: no DCT, no quantization, no colour conversion (RGB is
+            stored as R, G, B), always an optimal Huffman table (docs/lossless.md). Lossy
+            options it cannot honour (``quality``, ``qtables``, ``subsampling`` other than
+            4:4:4, ``dct``, ``progressive``, ``scans``, ``grayscale``) are a ValueError.
+        predictor: the lossless predictor selection value, 1..7 (T.81 Table H.1).
+        point_transform: lossless only: samples are divided by ``2**point_transform``
+            before prediction (the only lossy step), 0..15 and below ``precision``.
+        precision: bits per sample, 8 by default; with ``lossless``, 2..16: uint8 input up
+            to 8 bits, uint16 above, every value below ``2**precision``.
     """
 
     quality: int | tuple[int, ...] | None = None
@@ -182,6 +207,10 @@ class EncodeOptions:
     streamtype: int = 0
     baseline: bool = True
     ycck: bool = False
+    lossless: bool = False
+    predictor: int = 1
+    point_transform: int = 0
+    precision: int = 8
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "quality", _normalize_quality(self.quality))
@@ -207,7 +236,8 @@ class EncodeOptions:
             raise ValueError("streamtype must be 0 (a normal file), 1 (tables only) or 2 (image "
                              f"only, no tables); got {self.streamtype!r}")
         object.__setattr__(self, "streamtype", int(self.streamtype))
-        for flag in ("progress", "optimize", "progressive", "keep_rgb", "grayscale", "baseline", "ycck"):
+        for flag in ("progress", "optimize", "progressive", "keep_rgb", "grayscale", "baseline", "ycck",
+                     "lossless"):
             if not isinstance(getattr(self, flag), bool):
                 raise TypeError(f"{flag} must be True or False, got {getattr(self, flag)!r}")
         # Normalize the Pillow-style metadata options to canonical, hashable values.
@@ -234,6 +264,32 @@ class EncodeOptions:
         set_field(self, "spool_budget", int(self.spool_budget))
         self._check_segment_sizes()
         self._check_color_space()
+        self._check_lossless()
+
+    def _check_lossless(self) -> None:
+        """The lossless options (T.81 Annex H) fit together, and no lossy option is given
+        with them: it would be ignored silently otherwise."""
+        _check_int("precision", self.precision, MIN_LOSSLESS_PRECISION, MAX_LOSSLESS_PRECISION)
+        _check_int("predictor", self.predictor, 1, 7)
+        _check_int("point_transform", self.point_transform, 0, MAX_LOSSLESS_PRECISION - 1)
+        if not self.lossless:
+            if self.precision != 8:
+                raise ValueError(f"precision={self.precision} needs lossless=True: lossy coding "
+                                 "of other than 8-bit samples is not implemented yet")
+            for name, value, default in (("predictor", self.predictor, 1),
+                                         ("point_transform", self.point_transform, 0)):
+                if value != default:
+                    raise ValueError(f"{name}={value} needs lossless=True (T.81 Annex H)")
+            return
+        if self.point_transform >= self.precision:
+            raise ValueError(f"point_transform must be below precision ({self.precision}), got "
+                             f"{self.point_transform} (T.81 H.1.2.1: Pt < P)")
+        for name, neutral in LOSSY_ONLY_OPTIONS.items():
+            value = getattr(self, name, neutral)
+            if value != neutral:
+                raise ValueError(f"lossless=True cannot honour {name}={value!r} (a lossless file "
+                                 "has no DCT, quantization, colour conversion, subsampling or "
+                                 f"progression); leave {name} at {neutral!r}")
 
     def _check_color_space(self) -> None:
         """keep_rgb and grayscale choose the frame's colour space: one of them at most; and

@@ -65,21 +65,31 @@ from .options import DEFAULT_MODES, check_array_mode, check_mode
 
 # --- Whole images and strips as pixels ------------------------------------------------------
 
-def as_pixel_array(pixels: Any, what: str = "pixels") -> np.ndarray:
-    """Return ``pixels`` as a uint8 ndarray, refusing anything that would need a cast.
+def as_pixel_array(pixels: Any, what: str = "pixels", dtype: Any = np.uint8) -> np.ndarray:
+    """Return ``pixels`` as an ndarray of ``dtype`` (uint8; uint16 for lossless samples of
+    more than 8 bits, see :func:`sample_dtype`), refusing anything that would need a cast.
 
     Raises:
-        TypeError: not array-like, or a dtype other than uint8 (no silent conversion: a
-            float image in 0..1 or an int64 array would otherwise encode as garbage).
+        TypeError: not array-like, or another dtype (no silent conversion: a float image in
+            0..1 or an int64 array would otherwise encode as garbage).
     """
+    name = np.dtype(dtype).name
     if not isinstance(pixels, np.ndarray):
         if not hasattr(pixels, "__array__") and not isinstance(pixels, (list, tuple)):
-            raise TypeError(f"{what} must be a numpy array of uint8, got {type(pixels).__name__}")
+            raise TypeError(f"{what} must be a numpy array of {name}, got {type(pixels).__name__}")
         pixels = np.asarray(pixels)
-    if pixels.dtype != np.uint8:
-        raise TypeError(f"{what} must have dtype uint8, got {pixels.dtype}; convert explicitly "
-                        f"(e.g. np.clip(x, 0, 255).astype(np.uint8)) if that is what you mean")
+    if pixels.dtype != dtype:
+        if dtype == np.uint8:
+            raise TypeError(f"{what} must have dtype uint8, got {pixels.dtype}; convert explicitly "
+                            f"(e.g. np.clip(x, 0, 255).astype(np.uint8)) if that is what you mean")
+        raise TypeError(f"{what} must have dtype {name} for samples of more than 8 bits, got "
+                        f"{pixels.dtype}")
     return pixels
+
+
+def sample_dtype(precision: int) -> Any:
+    """The input dtype for samples of ``precision`` bits: uint8 up to 8, uint16 above."""
+    return np.uint8 if precision <= 8 else np.uint16
 
 
 def image_mode(pixels: np.ndarray) -> str:
@@ -104,29 +114,31 @@ def is_lazy_array(pixels: Any) -> bool:
             and hasattr(pixels, "shape") and hasattr(pixels, "dtype"))
 
 
-def whole_image(pixels: Any, mode: str | None = None) -> np.ndarray:
+def whole_image(pixels: Any, mode: str | None = None, dtype: Any = np.uint8) -> np.ndarray:
     """Check a whole image and view it as ``(H, W, C)``: an ndarray (any layout, memmaps
     included) or a dask array, which is left lazy and computed strip by strip.
 
     Args:
         pixels: the image.
         mode: the pixel mode it is said to be (a key of :data:`~.options.MODES`), or None.
+        dtype: its samples' dtype: uint8, or uint16 for lossless samples of more than 8 bits
+            (:func:`sample_dtype`).
 
     Raises:
-        TypeError: not an array, or not uint8 (no cast). ValueError: a shape of no mode;
-            with ``mode``, a mode that does not fit: another channel count, or not uint8.
+        TypeError: not an array, or not of ``dtype`` (no cast). ValueError: a shape of no
+            mode; with ``mode``, a mode that does not fit: another channel count or dtype.
     """
     if mode is not None:
         check_mode(mode)
-        dtype = getattr(pixels, "dtype", None)
-        if dtype is not None and dtype != np.uint8:
-            raise ValueError(f"mode={mode!r} takes 8-bit samples (dtype uint8); the image has "
-                             f"dtype {dtype}: convert it explicitly if that is what you mean")
+        given = getattr(pixels, "dtype", None)
+        if given is not None and given != dtype:
+            raise ValueError(f"mode={mode!r} takes samples of dtype {np.dtype(dtype).name} here; the "
+                             f"image has dtype {given}: convert it explicitly if that is what you mean")
     if is_lazy_array(pixels):
-        if pixels.dtype != np.uint8:
-            raise TypeError(f"pixels must have dtype uint8, got {pixels.dtype}")
+        if pixels.dtype != dtype:
+            raise TypeError(f"pixels must have dtype {np.dtype(dtype).name}, got {pixels.dtype}")
     else:
-        pixels = as_pixel_array(pixels)
+        pixels = as_pixel_array(pixels, dtype=dtype)
     image_mode(pixels)
     if pixels.ndim == 2:
         pixels = pixels[:, :, np.newaxis]

@@ -21,13 +21,13 @@ from .plan import Plan
 from .sources import as_pixel_array
 
 
-def as_rows(piece: Any, width: int, channels: int) -> np.ndarray:
+def as_rows(piece: Any, width: int, channels: int, dtype: Any = np.uint8) -> np.ndarray:
     """Check one piece of rows and view it as ``(n, width, channels)``.
 
     Raises:
         TypeError: wrong dtype. ValueError: wrong width or channel count, or no rows.
     """
-    rows = as_pixel_array(piece, "rows")
+    rows = as_pixel_array(piece, "rows", dtype)
     if rows.ndim == 2 and channels == 1:
         rows = rows[:, :, np.newaxis]
     expected = f"(n, {width})" if channels == 1 else f"(n, {width}, {channels})"
@@ -45,8 +45,9 @@ class StripBuffer:
         rows_received: rows accepted so far.
     """
 
-    def __init__(self, plan: Plan) -> None:
+    def __init__(self, plan: Plan, dtype: Any = np.uint8) -> None:
         self.plan = plan
+        self.dtype = dtype  # uint8; uint16 for lossless samples of more than 8 bits
         self.rows_received = 0
         self._pending: list[np.ndarray] = []
         self._pending_rows = 0
@@ -59,7 +60,7 @@ class StripBuffer:
             TypeError: wrong dtype. ValueError: wrong shape, no rows, or more rows in all
             than the image height.
         """
-        rows = as_rows(piece, self.plan.width, channels)
+        rows = as_rows(piece, self.plan.width, channels, self.dtype)
         if self.rows_received + rows.shape[0] > self.plan.height:
             raise ValueError(f"too many rows: {self.rows_received} received, {rows.shape[0]} more "
                              f"would exceed the image height {self.plan.height}")
