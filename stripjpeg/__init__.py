@@ -15,6 +15,8 @@ Public API::
     stripjpeg.inspect.read_markers(jpeg_bytes)                       # the file, segment by segment
     stripjpeg.inspect.trace_block(pixels, row, col, **options)       # one block, stage by stage
     stripjpeg.trace_scans(pixels, row, col, **options)               # one block, scan by scan (progressive)
+    stripjpeg.encode(pixels, lossless=True, predictor=1..7, precision=2..16)  # lossless JPEG (SOF3)
+    stripjpeg.read_samples(lossless_jpeg) -> samples                 # a lossless file's exact samples
 
 Importing stripjpeg loads no backend and compiles nothing.
 """
@@ -25,6 +27,7 @@ from .api import Encoder, encode, iter_encode, save
 from .coefficients import encode_coefficients
 from .describe import Description, describe
 from .engine import process_strip
+from .lossless_reader import read_samples
 from .options import EncodeOptions
 from .tables import quantization_tables
 from .trace import trace_scans
@@ -45,6 +48,7 @@ __all__ = [
     "iter_encode",
     "process_strip",
     "quantization_tables",
+    "read_samples",
     "save",
     "trace_scans",
 ]

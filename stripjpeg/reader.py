@@ -179,7 +179,8 @@ class _Parser:
             article = "an" if process[0] in "aeiou" else "a"
             raise ValueError(f"{article} {process} JPEG (SOF{marker - 0xC0}): only baseline, "
                              "extended sequential and progressive Huffman files (SOF0, SOF1, SOF2) "
-                             "can be read")
+                             "can be read" + ("; stripjpeg.read_samples reads lossless files"
+                                              if marker == 0xC3 else ""))
         if marker in (0xC0, 0xC1, 0xC2):
             self._frame(marker, payload)
         elif marker == 0xDB:
