@@ -1,0 +1,260 @@
+"""Lossless JPEG (SOF3, T.81 Annex H): bytes equal to libjpeg-turbo 3.1's (imagecodecs'
+``jpeg8_encode(lossless=True, predictor=N, bitspersample=B)``), samples read back exactly by
+libjpeg-turbo (imagecodecs, Pillow), ffmpeg and :func:`stripjpeg.read_samples`.
+
+imagecodecs sets neither a point transform nor restart markers: files with those are checked
+by decoding them with libjpeg-turbo (and ffmpeg), and by their header fields.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import stripjpeg
+from stripjpeg.inspect import read_markers
+from stripjpeg.stages.lossless import differences, point_transform
+from tests.oracle import ffmpeg_decode
+
+imagecodecs = pytest.importorskip("imagecodecs")
+
+RNG = np.random.default_rng(16)
+
+
+def samples(shape: tuple[int, ...], precision: int, kind: str = "noise") -> np.ndarray:
+    """Test samples of ``precision`` bits: noise, a smooth ramp, flat, or saturated (0 and
+    the maximum in a checkerboard: the largest differences)."""
+    dtype = np.uint8 if precision <= 8 else np.uint16
+    top = (1 << precision) - 1
+    if kind == "noise":
+        return RNG.integers(0, top + 1, shape).astype(dtype)
+    if kind == "flat":
+        return np.full(shape, top // 3, dtype)
+    grid = np.indices(shape[:2]).sum(axis=0)
+    if kind == "saturated":
+        plane = (grid % 2) * top
+    else:  # ramp
+        plane = grid * top // max(1, sum(shape[:2]) - 2)
+    if len(shape) == 3:
+        plane = np.stack([plane, top - plane, plane // 2], axis=-1)
+    return plane.astype(dtype)
+
+
+def libjpeg(pixels: np.ndarray, predictor: int, precision: int) -> bytes:
+    """libjpeg-turbo 3.1's lossless file (imagecodecs; no restart markers, Pt = 0)."""
+    return imagecodecs.jpeg8_encode(pixels, lossless=True, predictor=predictor,
+                                    bitspersample=precision)
+
+
+def ours(pixels: np.ndarray, **options) -> bytes:
+    options.setdefault("restart_rows", 0)
+    return stripjpeg.encode(pixels, lossless=True, **options)
+
+
+# --- bytes equal to libjpeg-turbo's ---------------------------------------------------------
+
+@pytest.mark.parametrize("predictor", range(1, 8))
+@pytest.mark.parametrize("precision", [2, 8, 12, 16])
+def test_predictors_and_precisions_equal_libjpeg(predictor, precision, backend):
+    for shape in [(7, 13), (17, 33, 3)]:
+        pixels = samples(shape, precision)
+        data = ours(pixels, predictor=predictor, precision=precision, backend=backend)
+        assert data == libjpeg(pixels, predictor, precision)
+
+
+@pytest.mark.parametrize("kind", ["noise", "ramp", "flat", "saturated"])
+@pytest.mark.parametrize("shape", [(1, 1), (1, 9), (9, 1), (7, 13), (17, 33), (1, 1, 3), (17, 33, 3)])
+def test_sizes_and_content_equal_libjpeg(kind, shape):
+    for precision, predictor in [(8, 1), (16, 4), (12, 7), (5, 6)]:
+        pixels = samples(shape, precision, kind)
+        assert ours(pixels, predictor=predictor, precision=precision) == \
+            libjpeg(pixels, predictor, precision), (precision, predictor)
+
+
+def test_category_16_has_no_extra_bits():
+    """A 16-bit difference of 32768 (category 16, H.1.2.2): the first sample 0 against the
+    initial prediction 2**15, then jumps of half the range."""
+    pixels = np.array([[0, 32768, 0, 65535], [32768, 0, 65535, 0]], np.uint16)
+    diff = differences(point_transform(pixels[:, :, None], 0), None, 1, 16, 0)
+    assert diff[0, 0, 0] == -32768 and diff[0, 1, 0] == -32768
+    for predictor in range(1, 8):
+        data = ours(pixels, predictor=predictor, precision=16)
+        assert data == libjpeg(pixels, predictor, 16)
+        assert (stripjpeg.read_samples(data) == pixels).all()
+
+
+def test_rgba_drops_alpha_and_rgb_is_stored_as_rgb():
+    rgba = samples((9, 10, 4), 8)
+    data = ours(rgba, predictor=2)
+    assert data == libjpeg(np.ascontiguousarray(rgba[:, :, :3]), 2, 8)
+    names = [segment.name for segment in read_markers(data)]
+    assert "APP14" in names and "APP0" not in names and "DQT" not in names
+    sof = data.index(b"\xff\xc3")
+    assert data[sof + 10:sof + 19] == b"R\x11\x00G\x11\x00B\x11\x00"
+
+
+def test_every_entry_point_writes_the_same_bytes(tmp_path, backend):
+    pixels = samples((40, 23, 3), 12)
+    expected = libjpeg(pixels, 5, 12)
+    options = dict(lossless=True, predictor=5, precision=12, restart_rows=0, backend=backend)
+    assert stripjpeg.encode(pixels, **options) == expected
+    chunks = stripjpeg.iter_encode([pixels[:7], pixels[7:30], pixels[30:]], width=23, height=40,
+                                   mode="RGB", **options)
+    assert b"".join(chunks) == expected
+    stream = io.BytesIO()
+    with stripjpeg.Encoder(stream, 23, 40, mode="RGB", **options) as encoder:
+        for row in range(40):
+            encoder.write(pixels[row:row + 1])
+        assert encoder.spool_bytes == 40 * 23 * 3 * 2  # the differences, int16
+    assert stream.getvalue() == expected
+    path = tmp_path / "lossless.jpg"
+    assert stripjpeg.save(path, pixels, **options) == []
+    assert path.read_bytes() == expected
+
+
+# --- what libjpeg-turbo cannot be asked to write: point transform, restart markers ------------
+
+@pytest.mark.parametrize("precision, pt", [(8, 1), (8, 7), (12, 4), (16, 15), (2, 1)])
+def test_point_transform_decodes_as_libjpeg_does(precision, pt):
+    pixels = samples((11, 14, 3), precision)
+    for predictor in (1, 4, 7):
+        data = ours(pixels, predictor=predictor, precision=precision, point_transform=pt)
+        sos = data.index(b"\xff\xda")
+        assert data[sos + 4 + 1 + 2 * 3:sos + 4 + 1 + 2 * 3 + 3] == bytes([predictor, 0, pt])
+        expected = (pixels >> pt) << pt
+        assert (imagecodecs.jpeg8_decode(data) == expected).all()
+        assert (stripjpeg.read_samples(data) == expected).all()
+
+
+@pytest.mark.parametrize("restart_rows", [1, 2, 5])
+@pytest.mark.parametrize("predictor", range(1, 8))
+def test_restart_intervals_reset_the_prediction(restart_rows, predictor, backend):
+    pixels = samples((13, 17, 3), 12)
+    data = ours(pixels, predictor=predictor, precision=12, restart_rows=restart_rows,
+                backend=backend)
+    dri = data.index(b"\xff\xdd")
+    assert int.from_bytes(data[dri + 4:dri + 6], "big") == restart_rows * 17
+    intervals = -(-13 // restart_rows)
+    assert sum(data.count(bytes([0xFF, 0xD0 + n])) for n in range(8)) >= intervals - 1
+    assert (imagecodecs.jpeg8_decode(data) == pixels).all()
+    assert (stripjpeg.read_samples(data) == pixels).all()
+    # The same file from a stream, pieces across interval boundaries.
+    chunks = stripjpeg.iter_encode([pixels[:4], pixels[4:]], width=17, height=13, mode="RGB",
+                                   lossless=True, predictor=predictor, precision=12,
+                                   restart_rows=restart_rows, backend=backend)
+    assert b"".join(chunks) == data
+
+
+def test_restart_offsets_point_at_each_interval():
+    pixels = samples((10, 6), 8)
+    stream = io.BytesIO()
+    offsets = stripjpeg.save(stream, pixels, lossless=True, restart_rows=3)
+    data = stream.getvalue()
+    assert len(offsets) == 4
+    assert data[offsets[0] - 2:offsets[0]] == b"\x00\x00"  # the end of SOS (Se = 0, Al = 0)
+    for n, offset in enumerate(offsets[1:]):
+        assert data[offset - 2:offset] == bytes([0xFF, 0xD0 + n])
+
+
+def test_8_bit_files_decode_in_pillow_and_ffmpeg(tmp_path):
+    for shape, gray in [((19, 21), True), ((19, 21, 3), False)]:
+        pixels = samples(shape, 8)
+        data = ours(pixels, predictor=6, restart_rows=4)
+        assert (np.asarray(Image.open(io.BytesIO(data))) == pixels).all()
+        assert (ffmpeg_decode(data, gray, tmp_path).reshape(pixels.shape) == pixels).all()
+
+
+# --- reading back ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("precision", [2, 8, 12, 16])
+def test_read_samples_round_trip(precision):
+    for shape in [(1, 1), (7, 13), (6, 5, 3)]:
+        pixels = samples(shape, precision)
+        for predictor in range(1, 8):
+            for restart_rows in (0, 2):
+                data = ours(pixels, predictor=predictor, precision=precision,
+                            restart_rows=restart_rows)
+                image = stripjpeg.lossless_reader.read_lossless(data)
+                assert image.samples.dtype == pixels.dtype
+                assert (image.samples == pixels).all()
+                assert (image.precision, image.predictor, image.point_transform) == \
+                    (precision, predictor, 0)
+                assert image.restart_interval == restart_rows * shape[1]
+
+
+def test_read_samples_reads_libjpeg_files_and_refuses_others():
+    pixels = samples((9, 8, 3), 16)
+    assert (stripjpeg.read_samples(libjpeg(pixels, 7, 16)) == pixels).all()
+    with pytest.raises(ValueError, match="SOF0: read_samples reads lossless"):
+        stripjpeg.read_samples(stripjpeg.encode(samples((8, 8), 8)))
+    with pytest.raises(ValueError, match="read_samples reads lossless files"):
+        stripjpeg.reader.read_coefficients(libjpeg(pixels, 1, 16))
+    with pytest.raises(ValueError):
+        stripjpeg.read_samples(libjpeg(pixels, 1, 16)[:-40])
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("option, value", [
+    ("quality", 90), ("qtables", [[1] * 64]), ("subsampling", "4:2:0"), ("dct", "ifast"),
+    ("progressive", True), ("grayscale", True),
+])
+def test_lossy_options_are_refused(option, value):
+    with pytest.raises(ValueError, match=f"lossless=True cannot honour {option}="):
+        stripjpeg.encode(samples((8, 8, 3), 8), lossless=True, **{option: value})
+
+
+@pytest.mark.parametrize("options, message", [
+    (dict(precision=1), "precision must be from 2 to 16"),
+    (dict(precision=17), "precision must be from 2 to 16"),
+    (dict(predictor=0), "predictor must be from 1 to 7"),
+    (dict(predictor=8), "predictor must be from 1 to 7"),
+    (dict(point_transform=8), r"point_transform must be below precision \(8\)"),
+    (dict(precision=4, point_transform=4), r"below precision \(4\)"),
+    (dict(point_transform=-1), "point_transform must be from 0 to 15"),
+])
+def test_bad_lossless_options(options, message):
+    with pytest.raises(ValueError, match=message):
+        stripjpeg.encode(samples((8, 8), 8 if options.get("precision", 8) <= 8 else 12),
+                         lossless=True, **options)
+
+
+def test_lossless_options_need_lossless():
+    for options in (dict(precision=12), dict(predictor=3), dict(point_transform=1)):
+        with pytest.raises(ValueError, match="needs lossless=True"):
+            stripjpeg.encode(samples((8, 8), 8), **options)
+
+
+def test_samples_must_fit_dtype_and_precision():
+    with pytest.raises(TypeError, match="dtype uint16 for samples of more than 8 bits"):
+        stripjpeg.encode(samples((8, 8), 8), lossless=True, precision=12)
+    with pytest.raises(TypeError, match="dtype uint8"):
+        stripjpeg.encode(samples((8, 8), 12), lossless=True, precision=8)
+    with pytest.raises(TypeError, match="dtype uint8"):
+        stripjpeg.encode(samples((8, 8), 12))  # lossy coding takes uint8 only
+    too_big = np.full((4, 4), 4096, np.uint16)
+    with pytest.raises(ValueError, match="the maximum is 4095"):
+        stripjpeg.encode(too_big, lossless=True, precision=12)
+    with pytest.raises(ValueError, match="the maximum is 31"):
+        stripjpeg.encode(np.full((4, 4), 32, np.uint8), lossless=True, precision=5)
+
+
+def test_a_bad_piece_is_refused_and_changes_nothing():
+    stream = io.BytesIO()
+    pixels = samples((6, 5), 12)
+    with stripjpeg.Encoder(stream, 5, 6, mode="L", lossless=True, precision=12,
+                           restart_rows=0) as encoder:
+        with pytest.raises(ValueError, match="the maximum is 4095"):
+            encoder.write(np.full((2, 5), 5000, np.uint16))
+        with pytest.raises(TypeError, match="uint16"):
+            encoder.write(pixels[:2].astype(np.uint8))
+        encoder.write(pixels)
+    assert stream.getvalue() == libjpeg(pixels, 1, 12)
+
+
+def test_restart_interval_over_dri():
+    with pytest.raises(ValueError, match="restart_rows <= 1"):
+        stripjpeg.encode(np.zeros((4, 40000), np.uint8), lossless=True, restart_rows=2)
