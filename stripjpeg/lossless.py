@@ -14,20 +14,24 @@ or without restart markers a piece of the one interval, predicted from the strip
 The Huffman table comes before the data and depends on all of it, so there are two passes,
 as for ``optimize=True`` (:mod:`stripjpeg.optimize`): a whole array (``encode``, ``save``) is
 read twice, counting the size categories first (:func:`lossless_array_core`); a one-pass
-stream (``Encoder``, ``iter_encode``) keeps each strip's differences (int16, 2 bytes a
-sample) in a :class:`~stripjpeg.spool.CoefficientSpool` until its last row, then writes the
-file. Every backend writes these bytes with the NumPy stage: there is no compiled lossless
-kernel yet.
+stream (``Encoder``, ``iter_encode``) keeps its samples (2 bytes each, in a
+:class:`~stripjpeg.spool.CoefficientSpool`) until its last row, then writes the file.
+
+Each strip goes through the backend's two lossless stages (``lossless_count``,
+``lossless_encode``; the NumPy ones are :mod:`stripjpeg.stages.lossless`'s, the numba
+backend's one kernel each). Strips are coded in order, on the calling thread.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from . import backends
+from .backends import StageTable
+from .lossless_plan import LosslessPlan, make_lossless_plan
 from .markers import (
     write_dht,
     write_dri,
@@ -38,89 +42,10 @@ from .markers import (
     write_sos_lossless,
 )
 from .optimize import optimal_huffman_spec
-from .options import EncodeOptions, check_dimensions, check_mode
+from .options import EncodeOptions, check_mode
 from .sources import materialize, sample_dtype
 from .spool import CoefficientSpool, SpoolSizes
-from .stages.lossless import count_differences, differences, encode_differences, point_transform
 from .strips import StripBuffer
-from .tables import HuffmanSpec
-
-#: Component ids libjpeg gives a lossless frame (jcparam.c jpeg_set_colorspace): 1 for grey,
-#: 'R', 'G', 'B' for colour (JCS_RGB: no colour conversion in lossless mode).
-GRAY_IDS = (1,)
-RGB_IDS = (0x52, 0x47, 0x42)
-
-#: Pixels per strip without restart markers: strips only bound the work in flight.
-STRIP_PIXELS = 1 << 18
-
-#: The most MCUs (here pixels) a DRI segment can count (T.81 B.2.4.4).
-MAX_RESTART_INTERVAL = 65535
-
-
-@dataclass(frozen=True)
-class LosslessPlan:
-    """Everything the lossless coder needs to know about one image.
-
-    Attributes:
-        width, height: the image size in pixels.
-        component_ids: Ci of each component (1 for grey; 'R', 'G', 'B').
-        precision: P, bits per sample, 2..16.
-        predictor: the selection value, 1..7 (Table H.1).
-        point_transform: Pt, 0..P-1.
-        restart_rows: rows per restart interval, 0 for none.
-        restart_interval: the DRI value, in MCUs (one MCU is one pixel), 0 for none.
-        strip_height: rows per strip (a restart interval, or a piece of the scan).
-        table: the optimal Huffman table, once the first pass has counted (None before).
-    """
-
-    width: int
-    height: int
-    component_ids: tuple[int, ...]
-    precision: int
-    predictor: int
-    point_transform: int
-    restart_rows: int
-    restart_interval: int
-    strip_height: int
-    table: HuffmanSpec | None = None
-
-    @property
-    def color_space(self) -> str:
-        return "RGB" if len(self.component_ids) == 3 else "GRAYSCALE"
-
-    @property
-    def max_sample(self) -> int:
-        return (1 << self.precision) - 1
-
-    @property
-    def strip_count(self) -> int:
-        return -(-self.height // self.strip_height)
-
-    def with_table(self, table: HuffmanSpec) -> LosslessPlan:
-        return LosslessPlan(self.width, self.height, self.component_ids, self.precision,
-                            self.predictor, self.point_transform, self.restart_rows,
-                            self.restart_interval, self.strip_height, table)
-
-
-def make_lossless_plan(width: int, height: int, channels: int, options: EncodeOptions) -> LosslessPlan:
-    """The plan of a lossless image; RGBA keeps R, G, B (alpha is dropped).
-
-    Raises:
-        ValueError: restart intervals longer than a DRI segment can count.
-    """
-    check_dimensions(width, height)
-    ids = GRAY_IDS if channels == 1 else RGB_IDS
-    rows = options.restart_rows
-    interval = rows * width
-    if interval > MAX_RESTART_INTERVAL:
-        # libjpeg needs whole rows per interval in lossless mode (jclossls.c
-        # start_pass_lossless, JERR_BAD_RESTART), so the interval cannot be capped.
-        raise ValueError(f"restart_rows={rows} gives a restart interval of {interval} pixels "
-                         f"({width} per row), over the {MAX_RESTART_INTERVAL} a DRI segment "
-                         f"can hold; use restart_rows <= {MAX_RESTART_INTERVAL // width}")
-    strip_height = rows if rows else max(1, STRIP_PIXELS // width)
-    return LosslessPlan(width, height, ids, options.precision, options.predictor,
-                        options.point_transform, rows, interval, min(strip_height, height))
 
 
 def check_samples(samples: np.ndarray, plan: LosslessPlan) -> None:
@@ -128,20 +53,6 @@ def check_samples(samples: np.ndarray, plan: LosslessPlan) -> None:
     if samples.size and plan.precision not in (8, 16) and int(samples.max()) > plan.max_sample:
         raise ValueError(f"precision={plan.precision} holds samples 0..{plan.max_sample}; got "
                          f"{int(samples.max())} (the maximum is {plan.max_sample})")
-
-
-def strip_differences(strip: np.ndarray, above: np.ndarray | None,
-                      plan: LosslessPlan) -> tuple[np.ndarray, np.ndarray]:
-    """One strip's differences and its last point-transformed row (the next strip's Rb).
-
-    Args:
-        strip: samples ``(rows, width, channels)``, uint8 or uint16 (alpha dropped here).
-        above: the row above, as returned for the strip before; None at the scan's start
-            or a restart interval's.
-    """
-    samples = point_transform(strip[:, :, :len(plan.component_ids)], plan.point_transform)
-    diff = differences(samples, above, plan.predictor, plan.precision, plan.point_transform)
-    return diff, samples[-1]
 
 
 def write_lossless_headers(plan: LosslessPlan, options: EncodeOptions) -> bytes:
@@ -156,17 +67,30 @@ def write_lossless_headers(plan: LosslessPlan, options: EncodeOptions) -> bytes:
     return b"".join(parts)
 
 
+def spooled(strip: np.ndarray) -> np.ndarray:
+    """A strip's samples as the int16 the spool keeps: uint16 reinterpreted bit for bit,
+    uint8 widened (see :func:`unspooled`)."""
+    strip = np.ascontiguousarray(strip)
+    return strip.view(np.int16) if strip.dtype == np.uint16 else strip.astype(np.int16)
+
+
+def unspooled(array: np.ndarray, plan: LosslessPlan) -> np.ndarray:
+    """The samples back from the spool, in their dtype."""
+    return array.view(np.uint16) if plan.precision > 8 else array.astype(np.uint8)
+
+
 class LosslessEncoder(SpoolSizes):
     """Push rows in, take a lossless JPEG out: the interface of
     :class:`stripjpeg.encoder.StripEncoder`. Not thread-safe; one per image.
 
     With the table known before the first strip (:func:`lossless_array_core` counted a
-    whole array), strips are coded as they come; otherwise their differences are spooled
+    whole array), strips are coded as they come; otherwise they are counted and spooled,
     and the whole file comes out of :meth:`finish`.
 
     Attributes:
-        plan: the :class:`LosslessPlan` (its ``table`` set once known).
-        spool: the :class:`~stripjpeg.spool.CoefficientSpool` of differences.
+        plan: the :class:`~stripjpeg.lossless_plan.LosslessPlan` (its ``table`` set once known).
+        backend: the stage table chosen for it.
+        spool: the :class:`~stripjpeg.spool.CoefficientSpool` of samples.
         restart_offsets: byte offset of each restart interval's entropy-coded data.
     """
 
@@ -175,6 +99,7 @@ class LosslessEncoder(SpoolSizes):
         self.channels = check_mode(mode)
         self.options = options
         self.plan = make_lossless_plan(width, height, self.channels, options)
+        self.backend: StageTable = backends.get(options.backend).stage_table(self.plan)  # type: ignore[arg-type]
         self._buffer = StripBuffer(self.plan, sample_dtype(options.precision))  # type: ignore[arg-type]
         self.spool = CoefficientSpool(options.spool_budget, options.spool_dir)
         self._counts = np.zeros(256, np.int64)
@@ -194,8 +119,18 @@ class LosslessEncoder(SpoolSizes):
     def buffered_rows(self) -> int:
         return self._buffer.buffered_rows
 
-    def set_table(self, counts: np.ndarray) -> None:
-        """Fix the Huffman table from the first pass's category counts."""
+    def count(self, strips: Iterable[Any]) -> None:
+        """The first pass over a whole image's strips (it can be read again): count the size
+        categories and fix the table, so that :meth:`header` and the strips come out at once."""
+        counts = np.zeros(256, np.int64)
+        above = None
+        for strip in strips:
+            strip = materialize(strip)
+            check_samples(strip[:, :, :len(self.plan.component_ids)], self.plan)
+            strip_counts, last = self.backend.lossless_count(
+                strip, None if self.plan.restart_interval else above, self.plan)
+            counts += strip_counts
+            above = last
         self.plan = self.plan.with_table(optimal_huffman_spec(counts))
 
     def header(self) -> bytes:
@@ -230,8 +165,7 @@ class LosslessEncoder(SpoolSizes):
         return self._guarded(lambda: self._strip(materialize(strip)))
 
     def finish(self) -> Iterator[bytes]:
-        """The rest of the file: with the table known, the end of the scan and EOI; else
-        the whole file from the spool.
+        """The rest of the file: with the table known, EOI; else the whole file from the spool.
 
         Raises:
             ValueError: fewer rows were fed than the image height (the encoder is aborted).
@@ -260,25 +194,26 @@ class LosslessEncoder(SpoolSizes):
             raise
 
     def _strip(self, strip: np.ndarray) -> list[bytes]:
+        if self.plan.table is not None:
+            return self._code(strip)
         check_samples(strip[:, :, :len(self.plan.component_ids)], self.plan)
         above = None if self.plan.restart_interval else self._above
-        diff, self._above = strip_differences(strip, above, self.plan)
-        if self.plan.table is None:
-            self._counts += count_differences(diff)
-            self.spool.append([diff])
-            return []
-        return self._code(diff)
+        counts, self._above = self.backend.lossless_count(strip, above, self.plan)
+        self._counts += counts
+        self.spool.append([spooled(strip[:, :, :len(self.plan.component_ids)])])
+        return []
 
-    def _code(self, diff: np.ndarray) -> list[bytes]:
+    def _code(self, strip: np.ndarray) -> list[bytes]:
         """Code one strip; a restart marker before every interval but the first."""
         index = self._strips_done
-        last = index == self.plan.strip_count - 1
-        final = bool(self.plan.restart_interval) or last
-        assert self.plan.table is not None
-        data, self._pending = encode_differences(diff, self.plan.table, self._pending, final)
+        restarts = bool(self.plan.restart_interval)
+        final = restarts or index == self.plan.strip_count - 1
+        above = None if restarts or index == 0 else self._above
+        data, self._pending, self._above = self.backend.lossless_encode(
+            strip, above, self.plan, self._pending, final)
         self._strips_done += 1
         chunks = []
-        if self.plan.restart_interval:
+        if restarts:
             if index:
                 chunks.append(self._out(write_rst(index - 1)))
             self.restart_offsets.append(self.bytes_out)
@@ -288,10 +223,10 @@ class LosslessEncoder(SpoolSizes):
     def _finish(self) -> Iterator[bytes]:
         try:
             if self.plan.table is None:
-                self.set_table(self._counts)
+                self.plan = self.plan.with_table(optimal_huffman_spec(self._counts))
                 yield self.header()
-                for (diff,) in self.spool.strips():
-                    yield from self._code(diff)
+                for (samples,) in self.spool.strips():
+                    yield from self._code(unspooled(samples, self.plan))
             yield self._out(write_eoi())
         finally:
             self.abort()
@@ -301,25 +236,15 @@ class LosslessEncoder(SpoolSizes):
         return chunk
 
 
-def count_image(strips: Iterable[Any], plan: LosslessPlan) -> np.ndarray:
-    """The first pass over a whole image: the size categories of all its differences."""
-    counts = np.zeros(256, np.int64)
-    above = None
-    for strip in strips:
-        strip = materialize(strip)
-        check_samples(strip[:, :, :len(plan.component_ids)], plan)
-        diff, last = strip_differences(strip, None if plan.restart_interval else above, plan)
-        above = last
-        counts += count_differences(diff)
-    return counts
-
-
 def lossless_array_core(pixels: Any, mode: str, options: EncodeOptions) -> LosslessEncoder:
     """The core for a whole array ``(H, W, C)``: the first pass counts over the array, so
     the headers and strips come out as the second pass codes them, nothing spooled."""
     height, width = pixels.shape[:2]
     core = LosslessEncoder(width, height, mode, options, copy_strips=False)
-    strips = (pixels[start:start + core.plan.strip_height]
-              for start in range(0, height, core.plan.strip_height))
-    core.set_table(count_image(strips, core.plan))
+    try:
+        step = core.plan.strip_height
+        core.count(pixels[start:start + step] for start in range(0, height, step))
+    except BaseException:
+        core.abort()
+        raise
     return core

@@ -12,6 +12,13 @@ and a progressive scan (several per image) codes its part of every strip's block
     progressive_encode  blocks of a scan -> bytes         (stages.progressive.progressive_encode)
     progressive_count   blocks of a scan -> symbol counts (stages.progressive.progressive_count)
 
+and a lossless file (T.81 Annex H) codes each strip's samples with two of its own, from the
+samples, with a :class:`~stripjpeg.lossless_plan.LosslessPlan` (which has no DCT and no colour
+conversion, so a backend's lossy stages are declined for it, or never called)::
+
+    lossless_count      samples -> size-category counts (stages.lossless.lossless_count)
+    lossless_encode     samples -> bytes, from a state  (stages.lossless.lossless_encode)
+
 The default of every stage is the NumPy stage of :mod:`stripjpeg.stages`. A backend
 overrides only the stages it speeds up (a method of the same name), may decline one of them
 for a given plan (:meth:`Backend.declines`), and may add *fused* paths (:data:`FUSED`) that
@@ -41,8 +48,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..lossless_plan import LosslessPlan
 from ..plan import Plan, Scan
-from ..stages import huffman, progressive
+from ..stages import huffman, lossless, progressive
 from ..stages.entropy import EntropyState, final_byte
 from ..stages.quantize import quantized_blocks
 from ..stages.samples import prepare_samples
@@ -52,7 +60,7 @@ __all__ = ["FALLBACK_VARIABLE", "FUSED", "STAGES", "Backend", "EntropyState", "S
 
 #: The stages a backend may override, in the order a strip goes through them.
 STAGES = ("prepare_samples", "forward_dct", "entropy_encode", "count_symbols",
-          "progressive_encode", "progressive_count")
+          "progressive_encode", "progressive_count", "lossless_count", "lossless_encode")
 
 #: Fused paths -> the stages each runs in one call; used only when all are the backend's own.
 FUSED = {
@@ -68,6 +76,8 @@ NUMPY_STAGES: dict[str, Callable] = {
     "count_symbols": huffman.count_symbols,
     "progressive_encode": progressive.progressive_encode,
     "progressive_count": progressive.progressive_count,
+    "lossless_count": lossless.lossless_count,
+    "lossless_encode": lossless.lossless_encode,
 }
 
 #: Set to ``all``, or to stage names separated by commas (from :data:`STAGES` and
@@ -104,8 +114,8 @@ class StageTable:
         name: the backend's name.
         threads_help: the backend's :attr:`Backend.threads_help`.
         prepare_samples, forward_dct, entropy_encode, count_symbols, progressive_encode,
-        progressive_count: each stage, as the backend's method or the NumPy function of
-            :data:`NUMPY_STAGES`.
+        progressive_count, lossless_count, lossless_encode: each stage, as the backend's
+            method or the NumPy function of :data:`NUMPY_STAGES`.
         transform_fused, encode_strips_fused, encode_strip_continued_fused: the backend's
             fused paths, or None where it has none or a stage they cover fell back.
         fallbacks: the stages (and fused paths) the backend offers but this table replaced by
@@ -120,6 +130,8 @@ class StageTable:
     count_symbols: Callable
     progressive_encode: Callable
     progressive_count: Callable
+    lossless_count: Callable
+    lossless_encode: Callable
     transform_fused: Callable | None = None
     encode_strips_fused: Callable | None = None
     encode_strip_continued_fused: Callable | None = None
@@ -219,6 +231,17 @@ class Backend:
         """Count one strip's symbols of a progressive scan (see
         :func:`.progressive.progressive_count`)."""
         return progressive.progressive_count(blocks, rows, scan, plan, state)
+
+    def lossless_count(self, strip: np.ndarray, above: np.ndarray | None, plan: LosslessPlan
+                       ) -> tuple[np.ndarray, np.ndarray]:
+        """Count a lossless strip's size categories (see :func:`.lossless.lossless_count`)."""
+        return lossless.lossless_count(strip, above, plan)
+
+    def lossless_encode(self, strip: np.ndarray, above: np.ndarray | None, plan: LosslessPlan,
+                        pending: tuple[int, int], final: bool
+                        ) -> tuple[bytes, tuple[int, int], np.ndarray]:
+        """Code a lossless strip (see :func:`.lossless.lossless_encode`)."""
+        return lossless.lossless_encode(strip, above, plan, pending, final)
 
     def declines(self, stage: str, plan: Plan) -> bool:
         """Whether this backend's own ``stage`` cannot serve ``plan`` (the NumPy stage then

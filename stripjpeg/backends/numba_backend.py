@@ -29,6 +29,7 @@ tests use to check them line by line.
 
 from __future__ import annotations
 
+import functools
 import sys
 import threading
 import weakref
@@ -37,11 +38,12 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..lossless_plan import LosslessPlan
 from ..plan import Plan, Scan
 from ..stages.entropy import EntropyState
 from ..stages.progressive import ScanState, scan_interval_mcus
 from ..stages.quantize import float_divisors, integer_divisors
-from ..tables import ZIGZAG
+from ..tables import ZIGZAG, HuffmanSpec, huffman_codes
 from .base import Backend
 from .numba_colour import convert_to_ycbcr, downsample
 from .numba_dct import (
@@ -56,6 +58,7 @@ from .numba_dct import (
     unstack_blocks,
 )
 from .numba_huffman import MAX_BYTES_PER_BLOCK, MAX_EXTRA_BYTES, code_blocks, count_blocks
+from .numba_lossless import MAX_BYTES_PER_SAMPLE, lossless_strip
 from .numba_progressive import (
     BE_BITS,
     BE_ENTRIES,
@@ -290,6 +293,34 @@ class NumbaBackend(Backend):
         count_blocks(blocks, kernel_tables(plan).components, plan.mcus_per_row,
                      _mcu_rows(blocks, plan), predictor_array, dc, ac)
         return dc, ac, tuple(int(p) for p in predictor_array)
+
+    def lossless_count(self, strip: np.ndarray, above: np.ndarray | None, plan: LosslessPlan
+                       ) -> tuple[np.ndarray, np.ndarray]:
+        """Count a lossless strip's size categories in one kernel call (see
+        :func:`.lossless.lossless_count`)."""
+        counts = np.zeros(256, np.int64)
+        row = _lossless_row(above, strip, plan)
+        lossless_strip(np.ascontiguousarray(strip), len(plan.component_ids), row, above is not None,
+                       plan.predictor, plan.precision, plan.point_transform, np.zeros(256, np.int64),
+                       True, counts, np.zeros(3, np.int64), False, np.empty(0, np.uint8))
+        return counts, row
+
+    def lossless_encode(self, strip: np.ndarray, above: np.ndarray | None, plan: LosslessPlan,
+                        pending: tuple[int, int], final: bool
+                        ) -> tuple[bytes, tuple[int, int], np.ndarray]:
+        """Code a lossless strip in one kernel call (see :func:`.lossless.lossless_encode`)."""
+        assert plan.table is not None
+        row = _lossless_row(above, strip, plan)
+        n = strip.shape[0] * strip.shape[1] * len(plan.component_ids)
+        out = _output_buffer(MAX_BYTES_PER_SAMPLE * n + MAX_EXTRA_BYTES)
+        state = np.array([0, pending[0], pending[1]], np.int64)
+        status = lossless_strip(np.ascontiguousarray(strip), len(plan.component_ids), row,
+                                above is not None, plan.predictor, plan.precision,
+                                plan.point_transform, _lossless_table(plan.table), False,
+                                np.zeros(0, np.int64), state, final, out)
+        if status:
+            raise ValueError(f"the lossless Huffman table has no code for category {status - 1}")
+        return out[:state[0]].tobytes(), (int(state[1]), int(state[2])), row
 
     def progressive_encode(self, blocks: list[np.ndarray], rows: int, scan: Scan, plan: Plan,
                            codes: np.ndarray, lengths: np.ndarray, state: ScanState | None
@@ -526,3 +557,18 @@ def _check_status(status: int) -> None:
     if status < 0:
         kind, symbol = ("DC", -1 - status) if status > -257 else ("AC", -257 - status)
         raise ValueError(f"the {kind} Huffman table has no code for symbol 0x{symbol:02X}")
+
+
+def _lossless_row(above: np.ndarray | None, strip: np.ndarray, plan: LosslessPlan) -> np.ndarray:
+    """The kernel's row above (int64, its own copy: the kernel overwrites it with the
+    strip's last row)."""
+    if above is None:
+        return np.zeros((strip.shape[1], len(plan.component_ids)), np.int64)
+    return np.array(above, np.int64)
+
+
+@functools.lru_cache(maxsize=64)
+def _lossless_table(spec: HuffmanSpec) -> np.ndarray:
+    """A lossless table as the kernel reads it: code << 8 | length per category."""
+    codes, lengths = huffman_codes(spec)
+    return (codes.astype(np.int64) << 8) | lengths.astype(np.int64)

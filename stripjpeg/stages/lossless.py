@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..lossless_plan import LosslessPlan
 from ..tables import HuffmanSpec, huffman_codes
 from .huffman import amplitude_bits, magnitude_category, pack_bits, stuff_bytes
 
@@ -171,3 +172,39 @@ def encode_differences(diff: np.ndarray, table: HuffmanSpec, pending: tuple[int,
     keep = lengths > 0
     data, bits, count = pack_bits(values[keep], lengths[keep])
     return stuff_bytes(data), (bits, count)
+
+
+# --- The two stages of a strip (the backend contract: stripjpeg.backends.base) ---------------
+
+def strip_differences(strip: np.ndarray, above: np.ndarray | None,
+                      plan: LosslessPlan) -> tuple[np.ndarray, np.ndarray]:
+    """One strip's differences and its last point-transformed row (the next strip's Rb).
+
+    Args:
+        strip: samples ``(rows, width, channels)``, uint8 or uint16 (a fourth channel,
+            alpha, is left out).
+        above: the row above, as returned for the strip before; None at the scan's start
+            or a restart interval's.
+    """
+    samples = point_transform(strip[:, :, :len(plan.component_ids)], plan.point_transform)
+    diff = differences(samples, above, plan.predictor, plan.precision, plan.point_transform)
+    return diff, samples[-1]
+
+
+def lossless_count(strip: np.ndarray, above: np.ndarray | None, plan: LosslessPlan
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """The ``lossless_count`` stage: a strip's size-category counts (int64 ``(256,)``) and
+    its last point-transformed row, int32 ``(width, components)``."""
+    diff, last = strip_differences(strip, above, plan)
+    return count_differences(diff), last
+
+
+def lossless_encode(strip: np.ndarray, above: np.ndarray | None, plan: LosslessPlan,
+                    pending: tuple[int, int], final: bool
+                    ) -> tuple[bytes, tuple[int, int], np.ndarray]:
+    """The ``lossless_encode`` stage: a strip's entropy-coded bytes with ``plan.table``
+    (see :func:`encode_differences`), the bits left pending, and its last row."""
+    assert plan.table is not None
+    diff, last = strip_differences(strip, above, plan)
+    data, pending = encode_differences(diff, plan.table, pending, final)
+    return data, pending, last
