@@ -142,6 +142,12 @@ def _add_encode_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--dct", choices=list(DCT_METHODS), default="islow",
                        help="forward DCT: islow (libjpeg's default), ifast or float (cjpeg -dct "
                             "fast / float), or exact (float64)")
+    group.add_argument("--lossless", type=_lossless, default=None, metavar="PSV[,PT]",
+                       help="a lossless JPEG (SOF3) with predictor PSV 1..7 and point transform "
+                            "PT (default 0), as libjpeg-turbo's cjpeg -lossless; no --quality")
+    group.add_argument("--precision", type=int, default=8, metavar="BITS",
+                       help="bits per sample, 8 (default), or with --lossless 2..16 (a PGM/PPM "
+                            "of up to 16 bits is read as it is, memory-mapped)")
     group.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                        help="show a progress bar on stderr (default: when stderr is a terminal)")
     group.add_argument("--index", metavar="JSON", help="also write the restart index as JSON")
@@ -233,6 +239,17 @@ def _quality(text: str) -> int | tuple[int, ...]:
     return values[0] if len(values) == 1 else values
 
 
+def _lossless(text: str) -> tuple[int, int]:
+    """``--lossless PSV[,PT]``, cjpeg's ``-lossless`` argument."""
+    try:
+        values = [int(word) for word in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--lossless takes PSV or PSV,PT (ints), got {text!r}") from None
+    if len(values) not in (1, 2):
+        raise argparse.ArgumentTypeError(f"--lossless takes PSV or PSV,PT, got {text!r}")
+    return values[0], values[1] if len(values) == 2 else 0
+
+
 def encode_options(args: argparse.Namespace) -> dict[str, Any]:
     """The keyword options for :func:`stripjpeg.encode` that the flags ask for."""
     # The library takes Pillow's quality 0 and over 100 (clamped); the command line is strict.
@@ -251,6 +268,10 @@ def encode_options(args: argparse.Namespace) -> dict[str, Any]:
         "progressive": args.progressive, "keep_rgb": args.rgb, "grayscale": args.grayscale,
         "baseline": args.baseline, "streamtype": args.streamtype, "ycck": args.ycck,
     }
+    if getattr(args, "precision", 8) != 8:
+        options["precision"] = args.precision
+    if getattr(args, "lossless", None) is not None:
+        options.update(lossless=True, predictor=args.lossless[0], point_transform=args.lossless[1])
     if args.scans:
         with open(args.scans, encoding="utf-8") as file:
             options["scans"] = file.read()
@@ -275,7 +296,10 @@ def run_encode(args: argparse.Namespace) -> int:
     The output path is checked first, before the input is even opened (save checks it again)."""
     check_destination(args.output)
     options = encode_options(args)
-    pixels, mode = read_image(args.input)
+    if options.get("lossless") and args.index:
+        raise ValueError("--index describes the restart intervals of a DCT-based file; it is not "
+                         "written for --lossless")
+    pixels, mode = read_image(args.input, options.get("precision", 8))
     mode = args.mode or mode
     if args.describe:
         print(describe(width=pixels.shape[1], height=pixels.shape[0], mode=mode, **options),
@@ -345,7 +369,7 @@ def matches_pillow(path: str, pixels: np.ndarray, options: dict[str, Any]) -> bo
         from PIL import Image
     except ImportError:
         return None
-    if options["dct"] != "islow" or max(pixels.shape[:2]) > 65500:
+    if options["dct"] != "islow" or max(pixels.shape[:2]) > 65500 or options.get("lossless"):
         return None
     if options.get("grayscale") or isinstance(options["quality"], tuple) or \
             not options.get("baseline", True):

@@ -125,7 +125,7 @@ class LosslessEncoder(SpoolSizes):
         counts = np.zeros(256, np.int64)
         above = None
         for strip in strips:
-            strip = materialize(strip)
+            strip = self._native(strip)
             check_samples(strip[:, :, :len(self.plan.component_ids)], self.plan)
             strip_counts, last = self.backend.lossless_count(
                 strip, None if self.plan.restart_interval else above, self.plan)
@@ -143,7 +143,7 @@ class LosslessEncoder(SpoolSizes):
         """Check a piece of rows (dtype, shape, count, sample range), changing nothing."""
         if self.closed:
             raise ValueError("the encoder is closed; no more rows can be written")
-        rows = self._buffer.check(rows, self.channels)
+        rows = np.asarray(self._buffer.check(rows, self.channels), sample_dtype(self.plan.precision))
         check_samples(rows[:, :, :len(self.plan.component_ids)], self.plan)
         return rows
 
@@ -162,7 +162,7 @@ class LosslessEncoder(SpoolSizes):
             raise ValueError(f"a strip must have {expected} rows here, got {strip.shape[0]}")
         self._take_input("feed_strip")
         self._buffer.rows_received += expected
-        return self._guarded(lambda: self._strip(materialize(strip)))
+        return self._guarded(lambda: self._strip(self._native(strip)))
 
     def finish(self) -> Iterator[bytes]:
         """The rest of the file: with the table known, EOI; else the whole file from the spool.
@@ -185,6 +185,10 @@ class LosslessEncoder(SpoolSizes):
             raise ValueError(f"{method}() was called after {self._input}(): an image is fed "
                              "either as rows or as whole strips, never a mix")
         self._input = method
+
+    def _native(self, strip: Any) -> np.ndarray:
+        """A strip as an ndarray of native uint8 or uint16 (a 16-bit PGM is big-endian)."""
+        return np.asarray(materialize(strip), sample_dtype(self.plan.precision))
 
     def _guarded(self, work: Any) -> list[bytes]:
         try:

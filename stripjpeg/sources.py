@@ -78,7 +78,7 @@ def as_pixel_array(pixels: Any, what: str = "pixels", dtype: Any = np.uint8) -> 
         if not hasattr(pixels, "__array__") and not isinstance(pixels, (list, tuple)):
             raise TypeError(f"{what} must be a numpy array of {name}, got {type(pixels).__name__}")
         pixels = np.asarray(pixels)
-    if pixels.dtype != dtype:
+    if pixels.dtype.newbyteorder("=") != np.dtype(dtype):  # big-endian uint16 (16-bit PGM) too
         if dtype == np.uint8:
             raise TypeError(f"{what} must have dtype uint8, got {pixels.dtype}; convert explicitly "
                             f"(e.g. np.clip(x, 0, 255).astype(np.uint8)) if that is what you mean")
@@ -176,8 +176,12 @@ _NETPBM = {b"P5": 1, b"P6": 3, b"P7": None}
 _PAM_TUPLTYPES = {"GRAYSCALE": 1, "RGB": 3, "RGB_ALPHA": 4}
 
 
-def open_image(path: str | os.PathLike) -> np.ndarray:
+def open_image(path: str | os.PathLike, precision: int = 8) -> np.ndarray:
     """Open an image file as a uint8 array ``(H, W)``, ``(H, W, 3)`` or ``(H, W, 4)``.
+
+    With ``precision`` over 8 (lossless samples of up to 16 bits), a PGM/PPM/PAM file with a
+    maxval up to ``2**precision - 1`` is memory-mapped as its big-endian 16-bit samples, and
+    a ``.npy`` may hold uint16: the samples are taken as they are, never scaled.
 
     ``.npy`` and PGM/PPM/PAM files come back memory-mapped (read-only, nothing loaded);
     other formats are decoded with Pillow.
@@ -194,9 +198,9 @@ def open_image(path: str | os.PathLike) -> np.ndarray:
     with open(path, "rb") as file:
         magic = file.read(6)
     if magic.startswith(b"\x93NUMPY"):
-        return _open_npy(path)
+        return _open_npy(path, precision)
     if magic[:2] in _NETPBM:
-        return open_netpbm(path)
+        return open_netpbm(path, precision)
     return _open_with_pillow(path)[0]
 
 
@@ -205,9 +209,9 @@ def open_image(path: str | os.PathLike) -> np.ndarray:
 KEPT_MODES = ("CMYK", "YCbCr")
 
 
-def read_image(path: str | os.PathLike) -> tuple[np.ndarray, str]:
+def read_image(path: str | os.PathLike, precision: int = 8) -> tuple[np.ndarray, str]:
     """Open an image file as :func:`open_image` does, and say its mode: the pixels and the
-    ``mode`` to encode them with. Pillow's CMYK and YCbCr images are kept as they are (the
+    ``mode`` to encode them with (``precision``: as :func:`open_image`). Pillow's CMYK and YCbCr images are kept as they are (the
     encoder stores CMYK as CMYK, and codes YCbCr samples without converting them); every
     other file comes as :func:`open_image` gives it, in the default mode of its channel
     count ("L", "RGB" or "RGBA").
@@ -219,16 +223,18 @@ def read_image(path: str | os.PathLike) -> tuple[np.ndarray, str]:
     with open(path, "rb") as file:
         magic = file.read(6)
     if magic.startswith(b"\x93NUMPY") or magic[:2] in _NETPBM:
-        pixels = open_image(path)
+        pixels = open_image(path, precision)
         return pixels, DEFAULT_MODES[1 if pixels.ndim == 2 else pixels.shape[2]]
     return _open_with_pillow(path, KEPT_MODES)
 
 
-def _open_npy(path: str) -> np.ndarray:
+def _open_npy(path: str, precision: int = 8) -> np.ndarray:
     try:
         array = np.load(path, mmap_mode="r", allow_pickle=False)
     except ValueError as error:
         raise ValueError(f"{path}: not a readable .npy array ({error})") from None
+    if precision > 8 and array.dtype.newbyteorder("=") == np.uint16:
+        return array
     if array.dtype != np.uint8:
         raise ValueError(f"{path}: the array has dtype {array.dtype}; stripjpeg encodes uint8 pixels "
                          "and does not scale others: convert to uint8 first (16-bit samples e.g. "
@@ -236,11 +242,14 @@ def _open_npy(path: str) -> np.ndarray:
     return array
 
 
-def open_netpbm(path: str | os.PathLike) -> np.ndarray:
-    """Memory-map a binary PGM (P5), PPM (P6) or PAM (P7) file with maxval 255.
+def open_netpbm(path: str | os.PathLike, precision: int = 8) -> np.ndarray:
+    """Memory-map a binary PGM (P5), PPM (P6) or PAM (P7) file with maxval 255; with
+    another ``precision`` (lossless), any maxval up to ``2**precision - 1``, samples over 255
+    being 16-bit big-endian (Netpbm's format definition).
 
     Returns:
-        A read-only uint8 memmap ``(H, W)`` for one channel, else ``(H, W, C)``.
+        A read-only uint8 memmap ``(H, W)`` for one channel, else ``(H, W, C)``; big-endian
+        uint16 (``>u2``) for a maxval over 255.
     """
     path = os.fspath(path)
     with open(path, "rb") as file:
@@ -251,18 +260,21 @@ def open_netpbm(path: str | os.PathLike) -> np.ndarray:
     else:
         width, height, maxval, offset = _pnm_header(head, path)
         channels = _NETPBM[magic]
-    if maxval != 255:
+    wide = precision != 8 and 0 < maxval < 1 << precision
+    if maxval != 255 and not wide:
         raise ValueError(f"{path}: maxval {maxval} is not supported; stripjpeg reads 8-bit files "
-                         "(255) and does not scale others: convert to 8 bits first")
+                         "(255) and does not scale others: convert to 8 bits first (or, for a "
+                         "lossless file of more bits, give the precision: --precision)")
+    sample = np.dtype(">u2") if maxval > 255 else np.dtype(np.uint8)
     if width < 1 or height < 1:
         raise ValueError(f"{path}: the header declares a {width}x{height} image")
-    needed = offset + width * height * channels
+    needed = offset + width * height * channels * sample.itemsize
     size = os.path.getsize(path)
     if size < needed:
         raise ValueError(f"{path}: truncated: {width}x{height}x{channels} needs {needed} bytes, "
                          f"the file has {size}")
     shape = (height, width) if channels == 1 else (height, width, channels)
-    return np.memmap(path, np.uint8, mode="r", offset=offset, shape=shape)
+    return np.memmap(path, sample, mode="r", offset=offset, shape=shape)
 
 
 def _pnm_header(head: bytes, path: str) -> tuple[int, int, int, int]:

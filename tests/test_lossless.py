@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 
 import stripjpeg
+from stripjpeg.cli import main
 from stripjpeg.inspect import read_markers
 from stripjpeg.stages.lossless import differences, point_transform
 from tests.oracle import ffmpeg_decode
@@ -258,3 +259,44 @@ def test_a_bad_piece_is_refused_and_changes_nothing():
 def test_restart_interval_over_dri():
     with pytest.raises(ValueError, match="restart_rows <= 1"):
         stripjpeg.encode(np.zeros((4, 40000), np.uint8), lossless=True, restart_rows=2)
+
+
+# --- the command line, and 16-bit Netpbm files -----------------------------------------------
+
+def write_netpbm(path, pixels: np.ndarray, maxval: int) -> None:
+    """A binary PGM/PPM; samples over 8 bits big-endian, as Netpbm stores them."""
+    magic = b"P5" if pixels.ndim == 2 else b"P6"
+    height, width = pixels.shape[:2]
+    raster = pixels.astype(">u2" if maxval > 255 else np.uint8).tobytes()
+    path.write_bytes(magic + f"\n{width} {height}\n{maxval}\n".encode() + raster)
+
+
+@pytest.mark.parametrize("shape, precision", [((21, 17, 3), 12), ((9, 30), 16), ((8, 6), 5)])
+def test_cli_lossless_from_netpbm(tmp_path, shape, precision):
+    pixels = samples(shape, precision)
+    source, output = tmp_path / "in.pnm", tmp_path / "out.jpg"
+    write_netpbm(source, pixels, (1 << precision) - 1)
+    assert main(["encode", str(source), "-o", str(output), "--lossless", "6",
+                 "--precision", str(precision), "--restart-rows", "0"]) == 0
+    assert output.read_bytes() == libjpeg(pixels, 6, precision)
+    assert main(["encode", str(source), "-o", str(output), "--lossless", "3,2",
+                 "--precision", str(precision)]) == 0
+    assert (stripjpeg.read_samples(output.read_bytes()) == (pixels >> 2) << 2).all()
+
+
+def test_cli_refuses_what_lossless_cannot_do(tmp_path, capsys):
+    source, output = tmp_path / "in.ppm", tmp_path / "out.jpg"
+    write_netpbm(source, samples((4, 5, 3), 12), 4095)
+    assert main(["encode", str(source), "-o", str(output)]) == 2
+    assert "maxval 4095 is not supported" in capsys.readouterr().err
+    assert main(["encode", str(source), "-o", str(output), "--lossless", "1", "-q", "90",
+                 "--precision", "12"]) == 2
+    assert "cannot honour quality=90" in capsys.readouterr().err
+    assert not output.exists()
+
+
+def test_the_numba_kernel_copies_the_stage_constant():
+    from stripjpeg.backends import numba_lossless
+    from stripjpeg.stages import lossless
+
+    assert numba_lossless.MAX_CATEGORY == lossless.MAX_CATEGORY
