@@ -210,9 +210,10 @@ KEPT_MODES = ("CMYK", "YCbCr")
 
 
 def read_image(path: str | os.PathLike, precision: int = 8) -> tuple[np.ndarray, str]:
-    """Open an image file as :func:`open_image` does, and say its mode: the pixels and the
-    ``mode`` to encode them with (``precision``: as :func:`open_image`). Pillow's CMYK and YCbCr images are kept as they are (the
-    encoder stores CMYK as CMYK, and codes YCbCr samples without converting them); every
+    """Open an image file as :func:`open_image` does (``precision`` too), and say its mode:
+    the pixels and the ``mode`` to encode them with. Pillow's CMYK and YCbCr images are kept
+    as they are (the encoder stores CMYK as CMYK, and codes YCbCr samples without converting
+    them); every
     other file comes as :func:`open_image` gives it, in the default mode of its channel
     count ("L", "RGB" or "RGBA").
 

@@ -8,6 +8,7 @@ by decoding them with libjpeg-turbo (and ffmpeg), and by their header fields.
 
 from __future__ import annotations
 
+import asyncio
 import io
 
 import numpy as np
@@ -20,7 +21,11 @@ from stripjpeg.inspect import read_markers
 from stripjpeg.stages.lossless import differences, point_transform
 from tests.oracle import ffmpeg_decode
 
-imagecodecs = pytest.importorskip("imagecodecs")
+
+def codecs():
+    """imagecodecs (libjpeg-turbo 3.1), skipping only the test that needs it when missing."""
+    return pytest.importorskip("imagecodecs")
+
 
 RNG = np.random.default_rng(16)
 
@@ -46,8 +51,8 @@ def samples(shape: tuple[int, ...], precision: int, kind: str = "noise") -> np.n
 
 def libjpeg(pixels: np.ndarray, predictor: int, precision: int) -> bytes:
     """libjpeg-turbo 3.1's lossless file (imagecodecs; no restart markers, Pt = 0)."""
-    return imagecodecs.jpeg8_encode(pixels, lossless=True, predictor=predictor,
-                                    bitspersample=precision)
+    return codecs().jpeg8_encode(pixels, lossless=True, predictor=predictor,
+                                 bitspersample=precision)
 
 
 def ours(pixels: np.ndarray, **options) -> bytes:
@@ -114,6 +119,9 @@ def test_every_entry_point_writes_the_same_bytes(tmp_path, backend):
     path = tmp_path / "lossless.jpg"
     assert stripjpeg.save(path, pixels, **options) == []
     assert path.read_bytes() == expected
+    pieces = [pixels[:13], pixels[13:]]
+    assert asyncio.run(stripjpeg.encode_async(pieces, width=23, height=40, mode="RGB",
+                                              **options)) == expected
 
 
 # --- what libjpeg-turbo cannot be asked to write: point transform, restart markers ------------
@@ -126,7 +134,7 @@ def test_point_transform_decodes_as_libjpeg_does(precision, pt):
         sos = data.index(b"\xff\xda")
         assert data[sos + 4 + 1 + 2 * 3:sos + 4 + 1 + 2 * 3 + 3] == bytes([predictor, 0, pt])
         expected = (pixels >> pt) << pt
-        assert (imagecodecs.jpeg8_decode(data) == expected).all()
+        assert (codecs().jpeg8_decode(data) == expected).all()
         assert (stripjpeg.read_samples(data) == expected).all()
 
 
@@ -140,7 +148,7 @@ def test_restart_intervals_reset_the_prediction(restart_rows, predictor, backend
     assert int.from_bytes(data[dri + 4:dri + 6], "big") == restart_rows * 17
     intervals = -(-13 // restart_rows)
     assert sum(data.count(bytes([0xFF, 0xD0 + n])) for n in range(8)) >= intervals - 1
-    assert (imagecodecs.jpeg8_decode(data) == pixels).all()
+    assert (codecs().jpeg8_decode(data) == pixels).all()
     assert (stripjpeg.read_samples(data) == pixels).all()
     # The same file from a stream, pieces across interval boundaries.
     chunks = stripjpeg.iter_encode([pixels[:4], pixels[4:]], width=17, height=13, mode="RGB",
