@@ -88,17 +88,27 @@ def read_lossless(source: bytes | str | os.PathLike, max_pixels: int = DEFAULT_M
             raise ValueError(f"SOF{marker - 0xC0}: read_samples reads lossless Huffman files "
                              "(SOF3); read_coefficients reads DCT-based ones")
         if marker == 0xC3:
+            if frame is not None:
+                raise ValueError("more than one frame header")
             frame = _frame(payload, max_pixels)
             width, height, precision, ids = frame
+            # Allocate only what the rest of the file could code: a sample takes a bit or more.
+            if width * height * len(ids) > 8 * (len(data) - end) + 64:
+                raise ValueError(f"the frame declares {width}x{height}x{len(ids)} samples, more "
+                                 f"than the {len(data) - end} bytes left can hold")
             planes = [np.zeros((height, width), np.int64) for _ in ids]
         elif marker == 0xC4:
             _dht(payload, tables)
         elif marker == 0xDD:
+            if len(payload) != 2:
+                raise ValueError("malformed DRI segment")
             restart_interval = int.from_bytes(payload, "big")
         elif marker == 0xDA:
             if frame is None:
                 raise ValueError("a scan (SOS) before the frame header (SOF3)")
             members, predictor, pt = _scan_header(payload, frame[3], tables)
+            if pt >= frame[2]:
+                raise ValueError(f"point transform {pt} is not below the precision {frame[2]}")
             segments, position = split_entropy_data(data, end)
             _decode_scan(segments, members, planes, frame, restart_interval, predictor, pt)
             continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import time
 
 import numpy as np
 import pytest
@@ -308,3 +309,33 @@ def test_the_numba_kernel_copies_the_stage_constant():
     from stripjpeg.stages import lossless
 
     assert numba_lossless.MAX_CATEGORY == lossless.MAX_CATEGORY
+
+
+FUZZ_CASES, FUZZ_SECONDS = 1500, 10
+
+
+def test_mutated_lossless_files_read_or_fail_with_value_error():
+    """As the baseline reader is fuzzed (tests/test_reader.py): every mutation of a few
+    lossless files reads to samples of the declared shape, or fails with a ValueError, fast."""
+    from tests.test_reader import mutate
+
+    seeds = [ours(samples((6, 7), 8), predictor=4, restart_rows=2),
+             ours(samples((5, 4, 3), 16), predictor=7, precision=16),
+             ours(samples((4, 9, 3), 12), predictor=5, point_transform=3, restart_rows=1,
+                  precision=12),
+             ours(samples((3, 3), 2), predictor=2, precision=2)]
+    rng = np.random.default_rng(16)
+    started = time.perf_counter()
+    for case in range(FUZZ_CASES):
+        what, data = mutate(seeds[case % len(seeds)], rng)
+        begun = time.perf_counter()
+        try:
+            image = stripjpeg.lossless_reader.read_lossless(data)
+        except ValueError:
+            pass
+        else:
+            assert image.samples.ndim in (2, 3) and image.samples.dtype in (np.uint8, np.uint16), what
+        assert time.perf_counter() - begun < 1, what
+        if time.perf_counter() - started > FUZZ_SECONDS:
+            break
+    assert case > FUZZ_CASES // 3, f"only {case} cases in {FUZZ_SECONDS} s"
