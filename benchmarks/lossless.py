@@ -3,8 +3,10 @@
 A photo mosaic (scikit-image's photos tiled, not scaled), 8-bit RGB and the same as 12-bit
 samples (each sample times 16, plus a ramp in the low bits); predictor 1 and 6. Each row first
 checks that stripjpeg writes imagecodecs' bytes (``restart_rows=0``, as libjpeg writes the
-file), then times both, best of ``--repeats``. One thread each: libjpeg codes a lossless scan
-in order, and so does stripjpeg today.
+file), then times both, best of ``--repeats``, one thread each (a scan without restart markers is
+one bit stream, coded in order). A last row per image is stripjpeg with a restart marker every
+8 rows on 2 threads (the intervals are independent): another file, so it is checked by
+decoding it with libjpeg-turbo instead, against the pixels.
 
     python benchmarks/lossless.py                    # 1024², numba and numpy
     python benchmarks/lossless.py --size 2048 --backends numba
@@ -50,6 +52,13 @@ def main() -> None:
                 label = f"{args.size}² {precision}-bit"
                 print(f"{label:>16} {predictor:>9} {peer_time:>8.3f} {backend:>8} {seconds:>8.3f} "
                       f"{peer_time / seconds:>7.2f}")
+            threaded = functools.partial(stripjpeg.encode, pixels, lossless=True, predictor=predictor,
+                                         precision=precision, restart_rows=8, workers=2)
+            if not (imagecodecs.jpeg8_decode(threaded()) == pixels).all():
+                raise SystemExit("the file with restart markers does not decode to the pixels")
+            seconds = best_time(threaded, args.repeats)
+            print(f"{label:>16} {predictor:>9} {peer_time:>8.3f} {'rst8 w2':>8} {seconds:>8.3f} "
+                  f"{peer_time / seconds:>7.2f}")
 
 if __name__ == "__main__":
     main()

@@ -382,7 +382,7 @@ def stream_core(width: int, height: int, mode: str, options: EncodeOptions,
     one behind a SpoolingEncoder (first pass to a spool file, output at the end), or for a
     progressive file a ProgressiveEncoder (blocks to the spool, every scan at the end); for
     a tables-only stream (``streamtype=1``) a TablesOnlyEncoder;
-    a lossless file a LosslessEncoder (differences to the spool, the file at the end)."""
+    a lossless file a LosslessEncoder (samples to the spool, the file at the end)."""
     if options.streamtype == markers.TABLES_ONLY:
         return TablesOnlyEncoder(width, height, mode, options)
     if options.lossless:

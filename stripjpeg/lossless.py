@@ -19,7 +19,10 @@ stream (``Encoder``, ``iter_encode``) keeps its samples (2 bytes each, in a
 
 Each strip goes through the backend's two lossless stages (``lossless_count``,
 ``lossless_encode``; the NumPy ones are :mod:`stripjpeg.stages.lossless`'s, the numba
-backend's one kernel each). Strips are coded in order, on the calling thread.
+backend's one kernel for both). Restart intervals are independent, so with restart markers
+they are counted and coded on ``workers`` threads (or the given ``executor``), results kept in
+order (:class:`~stripjpeg.scheduler.OrderedScheduler`); without them the scan is one bit
+stream, coded strip after strip on the calling thread.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from .markers import (
 )
 from .optimize import optimal_huffman_spec
 from .options import EncodeOptions, check_mode
+from .scheduler import STRIPS_IN_FLIGHT_PER_WORKER, OrderedScheduler, make_executor
 from .sources import materialize, sample_dtype
 from .spool import CoefficientSpool, SpoolSizes
 from .strips import StripBuffer
@@ -79,6 +83,16 @@ def unspooled(array: np.ndarray, plan: LosslessPlan) -> np.ndarray:
     return array.view(np.uint16) if plan.precision > 8 else array.astype(np.uint8)
 
 
+def count_interval_task(backend: StageTable, strip: np.ndarray, plan: LosslessPlan) -> np.ndarray:
+    """First-pass work for one restart interval: its size-category counts."""
+    return backend.lossless_count(strip, None, plan)[0]
+
+
+def encode_interval_task(backend: StageTable, strip: np.ndarray, plan: LosslessPlan) -> bytes:
+    """Second-pass work for one restart interval: its whole entropy-coded bytes."""
+    return backend.lossless_encode(strip, None, plan, (0, 0), True)[0]
+
+
 class LosslessEncoder(SpoolSizes):
     """Push rows in, take a lossless JPEG out: the interface of
     :class:`stripjpeg.encoder.StripEncoder`. Not thread-safe; one per image.
@@ -100,6 +114,13 @@ class LosslessEncoder(SpoolSizes):
         self.options = options
         self.plan = make_lossless_plan(width, height, self.channels, options)
         self.backend: StageTable = backends.get(options.backend).stage_table(self.plan)  # type: ignore[arg-type]
+        # Threads only for independent strips: restart intervals.
+        intervals = self.plan.strip_count if self.plan.restart_interval else 1
+        self._executor, parallelism, self._owns_executor = make_executor(
+            options.workers, options.executor, self.backend.threads_help, intervals)
+        self._window = STRIPS_IN_FLIGHT_PER_WORKER * parallelism
+        self._coding = OrderedScheduler(encode_interval_task, self._executor, self._window)
+        self._intervals_out = 0
         self._buffer = StripBuffer(self.plan, sample_dtype(options.precision))  # type: ignore[arg-type]
         self.spool = CoefficientSpool(options.spool_budget, options.spool_dir)
         self._counts = np.zeros(256, np.int64)
@@ -123,14 +144,22 @@ class LosslessEncoder(SpoolSizes):
         """The first pass over a whole image's strips (it can be read again): count the size
         categories and fix the table, so that :meth:`header` and the strips come out at once."""
         counts = np.zeros(256, np.int64)
-        above = None
-        for strip in strips:
-            strip = self._native(strip)
-            check_samples(strip[:, :, :len(self.plan.component_ids)], self.plan)
-            strip_counts, last = self.backend.lossless_count(
-                strip, None if self.plan.restart_interval else above, self.plan)
-            counts += strip_counts
-            above = last
+        if self.plan.restart_interval:
+            counting = OrderedScheduler(count_interval_task, self._executor, self._window)
+            for strip in strips:
+                strip = self._native(strip)
+                check_samples(strip[:, :, :len(self.plan.component_ids)], self.plan)
+                for strip_counts in counting.submit(self.backend, strip, self.plan):
+                    counts += strip_counts
+            for strip_counts in counting.drain():
+                counts += strip_counts
+        else:
+            above = None
+            for strip in strips:
+                strip = self._native(strip)
+                check_samples(strip[:, :, :len(self.plan.component_ids)], self.plan)
+                strip_counts, above = self.backend.lossless_count(strip, above, self.plan)
+                counts += strip_counts
         self.plan = self.plan.with_table(optimal_huffman_spec(counts))
 
     def header(self) -> bytes:
@@ -174,8 +203,13 @@ class LosslessEncoder(SpoolSizes):
         return self._finish()
 
     def abort(self) -> None:
+        """Stop: drop intervals in flight, release the workers and the spool. Safe to call
+        more than once."""
         if not self.closed:
             self.closed = True
+            self._coding.cancel()
+            if self._owns_executor and self._executor is not None:
+                self._executor.shutdown(wait=True, cancel_futures=True)
             self.spool.close()
 
     # -- inside ---------------------------------------------------------------------------
@@ -208,21 +242,25 @@ class LosslessEncoder(SpoolSizes):
         return []
 
     def _code(self, strip: np.ndarray) -> list[bytes]:
-        """Code one strip; a restart marker before every interval but the first."""
+        """Code one strip: a restart interval goes to the scheduler (the intervals done come
+        back, in order); a piece of the one interval is coded here, after the one before."""
+        if self.plan.restart_interval:
+            return [c for data in self._coding.submit(self.backend, strip, self.plan)
+                    for c in self._interval_out(data)]
         index = self._strips_done
-        restarts = bool(self.plan.restart_interval)
-        final = restarts or index == self.plan.strip_count - 1
-        above = None if restarts or index == 0 else self._above
+        final = index == self.plan.strip_count - 1
         data, self._pending, self._above = self.backend.lossless_encode(
-            strip, above, self.plan, self._pending, final)
+            strip, self._above if index else None, self.plan, self._pending, final)
         self._strips_done += 1
-        chunks = []
-        if restarts:
-            if index:
-                chunks.append(self._out(write_rst(index - 1)))
-            self.restart_offsets.append(self.bytes_out)
-        chunks.append(self._out(data))
-        return chunks
+        return [self._out(data)]
+
+    def _interval_out(self, data: bytes) -> list[bytes]:
+        """One restart interval's bytes, after a restart marker unless it is the first."""
+        index = self._intervals_out
+        self._intervals_out += 1
+        chunks = [self._out(write_rst(index - 1))] if index else []
+        self.restart_offsets.append(self.bytes_out)
+        return [*chunks, self._out(data)]
 
     def _finish(self) -> Iterator[bytes]:
         try:
@@ -231,6 +269,8 @@ class LosslessEncoder(SpoolSizes):
                 yield self.header()
                 for (samples,) in self.spool.strips():
                     yield from self._code(unspooled(samples, self.plan))
+            for data in self._coding.drain():
+                yield from self._interval_out(data)
             yield self._out(write_eoi())
         finally:
             self.abort()

@@ -9,6 +9,7 @@ by decoding them with libjpeg-turbo (and ffmpeg), and by their header fields.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import io
 import time
 
@@ -339,3 +340,19 @@ def test_mutated_lossless_files_read_or_fail_with_value_error():
         if time.perf_counter() - started > FUZZ_SECONDS:
             break
     assert case > FUZZ_CASES // 3, f"only {case} cases in {FUZZ_SECONDS} s"
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_restart_intervals_on_threads_give_the_same_bytes(workers, backend):
+    """Restart intervals are independent: counted and coded on threads, results in order."""
+    pixels = samples((45, 31, 3), 12)
+    options = dict(lossless=True, predictor=7, precision=12, restart_rows=2)
+    expected = stripjpeg.encode(pixels, backend="numpy", workers=1, **options)
+    assert stripjpeg.encode(pixels, backend=backend, workers=workers, **options) == expected
+    chunks = stripjpeg.iter_encode([pixels[:10], pixels[10:]], width=31, height=45, mode="RGB",
+                                   backend=backend, workers=workers, **options)
+    assert b"".join(chunks) == expected
+    with concurrent.futures.ThreadPoolExecutor(2) as executor:
+        stream = io.BytesIO()
+        offsets = stripjpeg.save(stream, pixels, backend=backend, executor=executor, **options)
+        assert stream.getvalue() == expected and len(offsets) == 23
