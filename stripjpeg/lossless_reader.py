@@ -214,5 +214,5 @@ def _prediction(plane: np.ndarray, y: int, x: int, first_row: int, predictor: in
         return 1 << (precision - pt - 1) if x == 0 else int(plane[y, x - 1])
     if x == 0:
         return int(plane[y - 1, 0])
-    ra, rb, rc = (np.int64(plane[y, x - 1]), np.int64(plane[y - 1, x]), np.int64(plane[y - 1, x - 1]))
-    return int(table_h1(predictor, ra, rb, rc))
+    # Python ints: Table H.1 reads the same on them as on arrays (arithmetic shifts).
+    return int(table_h1(predictor, int(plane[y, x - 1]), int(plane[y - 1, x]), int(plane[y - 1, x - 1])))
