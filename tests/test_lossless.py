@@ -356,3 +356,27 @@ def test_restart_intervals_on_threads_give_the_same_bytes(workers, backend):
         stream = io.BytesIO()
         offsets = stripjpeg.save(stream, pixels, backend=backend, executor=executor, **options)
         assert stream.getvalue() == expected and len(offsets) == 23
+
+
+@pytest.mark.parametrize("predictor", [1, 4, 7])
+def test_strips_without_restart_markers_continue_the_prediction_and_the_bits(
+        predictor, backend, monkeypatch):
+    """Without restart markers a strip is a piece of the one scan: its first row is predicted
+    from the strip above and its bits follow the previous strip's pending ones. Small strips
+    (3 rows of 13) make many of them."""
+    import stripjpeg.lossless_plan
+
+    monkeypatch.setattr(stripjpeg.lossless_plan, "STRIP_PIXELS", 40)
+    for precision, shape in [(8, (23, 13)), (16, (17, 13, 3)), (5, (10, 13, 3))]:
+        pixels = samples(shape, precision)
+        expected = libjpeg(pixels, predictor, precision)
+        data = ours(pixels, predictor=predictor, precision=precision, backend=backend)
+        assert data == expected
+        mode = "L" if len(shape) == 2 else "RGB"
+        chunks = stripjpeg.iter_encode([pixels[:5], pixels[5:]], width=13, height=shape[0],
+                                       mode=mode, lossless=True, predictor=predictor,
+                                       precision=precision, restart_rows=0, backend=backend)
+        assert b"".join(chunks) == expected
+    plan = stripjpeg.lossless_plan.make_lossless_plan(13, 23, 1, stripjpeg.EncodeOptions(
+        lossless=True, restart_rows=0))
+    assert plan.strip_height == 3 and plan.strip_count == 8
