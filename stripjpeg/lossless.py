@@ -106,6 +106,9 @@ class LosslessEncoder(SpoolSizes):
         backend: the stage table chosen for it.
         spool: the :class:`~stripjpeg.spool.CoefficientSpool` of samples.
         restart_offsets: byte offset of each restart interval's entropy-coded data.
+
+    ``copy_strips`` is taken for the interface of the other cores and changes nothing: a
+    stream's strips are spooled (copied), an array's are views it reads while it encodes.
     """
 
     def __init__(self, width: int, height: int, mode: str, options: EncodeOptions,
