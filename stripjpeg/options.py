@@ -83,7 +83,14 @@ MAX_LOSSLESS_PRECISION = 16
 LOSSY_ONLY_OPTIONS: dict[str, Any] = {
     "quality": None, "qtables": None, "subsampling": "4:4:4", "dct": "islow",
     "progressive": False, "scans": None, "grayscale": False, "smooth": 0, "smoothing": 0,
-    "arithmetic": False,
+}
+
+#: Options lossless coding refuses for another reason than having no DCT: the reason.
+LOSSLESS_REFUSES: dict[str, tuple[Any, str]] = {
+    "arithmetic": (False, "lossless arithmetic coding (SOF11) is not implemented by "
+                          "libjpeg-turbo, so there is no oracle for it"),
+    "restart_blocks": (0, "libjpeg's lossless restart intervals are whole rows "
+                          "(jclossls.c); use restart_rows"),
 }
 
 
@@ -290,6 +297,10 @@ class EncodeOptions:
                 raise ValueError(f"lossless=True cannot honour {name}={value!r} (a lossless file "
                                  "has no DCT, quantization, colour conversion, subsampling or "
                                  f"progression); leave {name} at {neutral!r}")
+        for name, (neutral, reason) in LOSSLESS_REFUSES.items():
+            value = getattr(self, name, neutral)
+            if value != neutral:
+                raise ValueError(f"lossless=True cannot honour {name}={value!r}: {reason}")
 
     def _check_color_space(self) -> None:
         """keep_rgb and grayscale choose the frame's colour space: one of them at most; and
