@@ -201,7 +201,7 @@ def open_image(path: str | os.PathLike, precision: int = 8) -> np.ndarray:
         return _open_npy(path, precision)
     if magic[:2] in _NETPBM:
         return open_netpbm(path, precision)
-    return _open_with_pillow(path)[0]
+    return _open_with_pillow(path, precision=precision)[0]
 
 
 #: Pillow modes :func:`read_image` keeps as they are, which :func:`open_image` converts or
@@ -226,7 +226,7 @@ def read_image(path: str | os.PathLike, precision: int = 8) -> tuple[np.ndarray,
     if magic.startswith(b"\x93NUMPY") or magic[:2] in _NETPBM:
         pixels = open_image(path, precision)
         return pixels, DEFAULT_MODES[1 if pixels.ndim == 2 else pixels.shape[2]]
-    return _open_with_pillow(path, KEPT_MODES)
+    return _open_with_pillow(path, KEPT_MODES, precision)
 
 
 def _open_npy(path: str, precision: int = 8) -> np.ndarray:
@@ -317,9 +317,10 @@ def _pam_header(head: bytes, path: str) -> tuple[int, int, int, int, int]:
     return width, height, depth, maxval, end + len(b"ENDHDR\n")
 
 
-def _open_with_pillow(path: str, keep: tuple[str, ...] = ()) -> tuple[np.ndarray, str]:
+def _open_with_pillow(path: str, keep: tuple[str, ...] = (), precision: int = 8
+                      ) -> tuple[np.ndarray, str]:
     """The pixels of a file Pillow reads, and their mode: a mode of ``keep`` as it is, any
-    other as :func:`pixels_from_pillow` makes it."""
+    other as :func:`pixels_from_pillow` makes it (with ``precision``)."""
     try:
         from PIL import Image
     except ImportError:
@@ -334,7 +335,7 @@ def _open_with_pillow(path: str, keep: tuple[str, ...] = ()) -> tuple[np.ndarray
                 warn_user(f"{path}: the file holds {frames} frames; only the first is encoded")
             if image.mode in keep:
                 return np.asarray(image), image.mode
-            pixels = pixels_from_pillow(image, path)
+            pixels = pixels_from_pillow(image, path, precision)
             return pixels, DEFAULT_MODES[1 if pixels.ndim == 2 else pixels.shape[2]]
     except (OSError, Image.UnidentifiedImageError) as error:
         raise ValueError(f"{path}: not an image Pillow can read ({error})") from None
@@ -378,13 +379,15 @@ REFUSED_MODES = {
 }
 
 
-def pixels_from_pillow(image: Any, name: str = "image") -> np.ndarray:
+def pixels_from_pillow(image: Any, name: str = "image", precision: int = 8) -> np.ndarray:
     """A Pillow image as a uint8 array the encoder takes, per the table in this module's
     docstring: L ``(H, W)``, RGB ``(H, W, 3)`` or RGBA ``(H, W, 4)``.
 
     Args:
         image: a ``PIL.Image.Image`` of any mode.
         name: what to call it in messages (the file's path).
+        precision: with more than 8 bits (a lossless file), 16-bit grey samples (modes
+            I;16...) are kept as they are, uint16 ``(H, W)``, not scaled.
 
     Warns:
         UserWarning: when the pixels were converted in a way that changes or drops values
@@ -396,9 +399,12 @@ def pixels_from_pillow(image: Any, name: str = "image") -> np.ndarray:
     mode = image.mode
     if mode in ("L", "RGB", "RGBA"):
         return np.asarray(image)
+    if mode in SIXTEEN_BIT_MODES and precision > 8:
+        return np.asarray(image)
     if mode in SIXTEEN_BIT_MODES:
         warn_user(f"{name}: 16-bit samples (mode {mode}) scaled to 8 bits, "
-                  "(v * 255 + 32767) // 65535; 12- and 16-bit JPEG output does not exist yet")
+                  "(v * 255 + 32767) // 65535; a lossless file keeps them (lossless=True, "
+                  "precision=16; --lossless PSV --precision 16)")
         return scale_16_to_8(np.asarray(image))
     if mode == "P":
         # Transparency is kept as alpha so the array says the image had it; the encoder

@@ -380,3 +380,12 @@ def test_strips_without_restart_markers_continue_the_prediction_and_the_bits(
     plan = stripjpeg.lossless_plan.make_lossless_plan(13, 23, 1, stripjpeg.EncodeOptions(
         lossless=True, restart_rows=0))
     assert plan.strip_height == 3 and plan.strip_count == 8
+
+
+def test_cli_keeps_the_16_bits_of_a_grey_png(tmp_path):
+    pixels = samples((13, 11), 16)
+    source, output = tmp_path / "in.png", tmp_path / "out.jpg"
+    Image.fromarray(pixels).save(source)  # mode I;16: a 16-bit grey PNG
+    assert main(["encode", str(source), "-o", str(output), "--lossless", "5",
+                 "--precision", "16", "--restart-rows", "0"]) == 0
+    assert output.read_bytes() == libjpeg(pixels, 5, 16)
