@@ -51,6 +51,10 @@ from .sources import materialize, sample_dtype
 from .spool import CoefficientSpool, SpoolSizes
 from .strips import StripBuffer
 
+#: Input modes a lossless file takes: grey, or colour stored as R, G, B (alpha and padding
+#: dropped, as for any encode); CMYK and YCbCr input are not implemented for it.
+LOSSLESS_MODES = ("L", "RGB", "RGBA", "RGBX")
+
 
 def check_samples(samples: np.ndarray, plan: LosslessPlan) -> None:
     """Raise ValueError if a sample does not fit the precision (no silent masking)."""
@@ -114,6 +118,9 @@ class LosslessEncoder(SpoolSizes):
     def __init__(self, width: int, height: int, mode: str, options: EncodeOptions,
                  copy_strips: bool = True) -> None:
         self.channels = check_mode(mode)
+        if mode not in LOSSLESS_MODES:
+            raise ValueError(f"lossless=True takes modes {', '.join(LOSSLESS_MODES)} (stored as grey or "
+                             f"R, G, B); mode {mode!r} is not implemented for lossless files")
         self.options = options
         self.plan = make_lossless_plan(width, height, self.channels, options)
         self.backend: StageTable = backends.get(options.backend).stage_table(self.plan)  # type: ignore[arg-type]

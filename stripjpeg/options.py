@@ -83,6 +83,7 @@ MAX_LOSSLESS_PRECISION = 16
 LOSSY_ONLY_OPTIONS: dict[str, Any] = {
     "quality": None, "qtables": None, "subsampling": "4:4:4", "dct": "islow",
     "progressive": False, "scans": None, "grayscale": False, "smooth": 0, "smoothing": 0,
+    "ycck": False,
 }
 
 #: Options lossless coding refuses for another reason than having no DCT: the reason.
@@ -91,6 +92,8 @@ LOSSLESS_REFUSES: dict[str, tuple[Any, str]] = {
                           "libjpeg-turbo, so there is no oracle for it"),
     "restart_blocks": (0, "libjpeg's lossless restart intervals are whole rows "
                           "(jclossls.c); use restart_rows"),
+    "streamtype": (0, "abbreviated (tables-only or image-only) lossless streams are not "
+                      "implemented"),
 }
 
 

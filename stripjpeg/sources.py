@@ -131,9 +131,11 @@ def whole_image(pixels: Any, mode: str | None = None, dtype: Any = np.uint8) -> 
     if mode is not None:
         check_mode(mode)
         given = getattr(pixels, "dtype", None)
-        if given is not None and given != dtype:
-            raise ValueError(f"mode={mode!r} takes samples of dtype {np.dtype(dtype).name} here; the "
-                             f"image has dtype {given}: convert it explicitly if that is what you mean")
+        if given is not None and np.dtype(given).newbyteorder("=") != np.dtype(dtype):  # >u2 too
+            bits = 8 * np.dtype(dtype).itemsize
+            raise ValueError(f"mode={mode!r} takes {bits}-bit samples (dtype {np.dtype(dtype).name}); "
+                             f"the image has dtype {given}: convert it explicitly if that is what you "
+                             "mean")
     if is_lazy_array(pixels):
         if pixels.dtype != dtype:
             raise TypeError(f"pixels must have dtype {np.dtype(dtype).name}, got {pixels.dtype}")

@@ -54,10 +54,33 @@ options      quality=75, subsampling='4:2:0', backend='numba'""",
 }
 
 
+def stage_lines(text: str) -> dict[str, str]:
+    """The report's stage lines by stage name (the block that starts at "stages")."""
+    lines, inside = {}, False
+    for line in text.splitlines():
+        inside = line.startswith("stages") or (inside and line.startswith("             "))
+        if inside:
+            body = line[13:]
+            lines[body[:22].strip()] = body
+    return lines
+
+
+def assert_report(text: str, expected: str) -> None:
+    """``text`` equals ``expected`` but for stage lines ``expected`` leaves out, which must
+    be idle: stages of coding processes the encode does not use (more come with each)."""
+    shown, wanted = stage_lines(text), stage_lines(expected)
+    for name, line in shown.items():
+        if name not in wanted:
+            assert line[22:].lstrip().startswith("idle"), line
+    strip = lambda t: [line for line in t.splitlines()  # noqa: E731
+                       if not (line[13:35].strip() in shown and line[13:35].strip() not in wanted)]
+    assert strip(text) == expected.splitlines()
+
+
 def test_report_of_a_420_encode(backend):
     description = stripjpeg.describe(width=33, height=47, quality=75, subsampling="4:2:0",
                                      backend=backend)
-    assert str(description) == COMMON + STAGES_420[backend]
+    assert_report(str(description), COMMON + STAGES_420[backend])
 
 
 PROGRESSIVE_GRAY = """\
@@ -108,9 +131,9 @@ stages       prepare_samples        runs  numpy  stages.samples.prepare_samples 
 def test_report_of_a_progressive_extended_gray_encode(backend):
     description = stripjpeg.describe(quality=10, baseline=False, progressive=True, grayscale=True,
                                      dct="exact", restart_rows=0, backend=backend)
-    assert str(description) == PROGRESSIVE_GRAY + STAGES_PROGRESSIVE[backend] + (
+    assert_report(str(description), PROGRESSIVE_GRAY + STAGES_PROGRESSIVE[backend] + (
         f"options      quality=10, dct='exact', restart_rows=0, backend='{backend}', "
-        "progressive=True, grayscale=True, baseline=False")
+        "progressive=True, grayscale=True, baseline=False"))
 
 
 def test_report_of_a_tables_only_stream():

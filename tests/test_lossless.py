@@ -389,3 +389,17 @@ def test_cli_keeps_the_16_bits_of_a_grey_png(tmp_path):
     assert main(["encode", str(source), "-o", str(output), "--lossless", "5",
                  "--precision", "16", "--restart-rows", "0"]) == 0
     assert output.read_bytes() == libjpeg(pixels, 5, 16)
+
+
+@pytest.mark.parametrize(("options", "match"), [
+    ({"mode": "CMYK"}, "mode 'CMYK' is not implemented for lossless files"),
+    ({"mode": "YCbCr"}, "mode 'YCbCr' is not implemented for lossless files"),
+    ({"mode": "CMYK", "ycck": True}, "cannot honour ycck=True"),
+    ({"streamtype": 1}, "cannot honour streamtype=1: abbreviated"),
+    ({"streamtype": 2}, "cannot honour streamtype=2: abbreviated"),
+])
+def test_modes_and_streams_lossless_does_not_take(options, match) -> None:
+    # Four channels are never dropped to three silently, nor a stream type ignored.
+    pixels = np.zeros((8, 8, 4 if options.get("mode") == "CMYK" else 3), np.uint8)
+    with pytest.raises(ValueError, match=match):
+        stripjpeg.encode(pixels, lossless=True, **options)
