@@ -238,7 +238,7 @@ def encode(pixels: Any, quality: int | str | tuple[int, ...] | None = None,
            restart_marker_blocks: int | None = None, grayscale: bool = False,
            baseline: bool = True, mode: str | None = None, ycck: bool = False,
            lossless: bool = False, predictor: int = 1, point_transform: int = 0,
-           precision: int = 8) -> bytes:
+           precision: int = 8, arithmetic: bool = False) -> bytes:
     """Encode a whole image to JPEG bytes: baseline, or progressive.
 
     Args:
@@ -330,6 +330,9 @@ def encode(pixels: Any, quality: int | str | tuple[int, ...] | None = None,
             SOF3), the bytes of libjpeg-turbo 3's ``jpeg_enable_lossless(predictor,
             point_transform)``; ``precision`` 2..16 bits (uint8 input up to 8, uint16 above).
             Lossy options are refused with it (docs/lossless.md).
+        arithmetic: cjpeg's ``-arithmetic``: arithmetic coding (SOF9, SOF10 when progressive)
+            instead of Huffman coding, the bytes of ``cjpeg -arithmetic``; not with
+            ``optimize`` (docs/arithmetic.md).
         smooth, restart_marker_blocks: Pillow's options that are not implemented yet: only
             their default (0) or None is accepted; any other value is a ValueError saying so.
 
@@ -348,7 +351,8 @@ def encode(pixels: Any, quality: int | str | tuple[int, ...] | None = None,
                            grayscale=grayscale, smooth=smooth, streamtype=streamtype,
                            restart_marker_blocks=restart_marker_blocks, baseline=baseline, ycck=ycck,
                            lossless=lossless, predictor=predictor, point_transform=point_transform,
-                           precision=precision, **_progressive_option(progressive, progression))
+                           precision=precision, arithmetic=arithmetic,
+                           **_progressive_option(progressive, progression))
     _, chunks = image_chunks(whole_image(pixels, mode, sample_dtype(options.precision)), options, mode)
     return b"".join(chunks)
 

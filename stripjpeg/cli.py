@@ -133,6 +133,8 @@ def _add_encode_options(parser: argparse.ArgumentParser) -> None:
                             "of a .npy or PAM are RGBA)")
     group.add_argument("--ycck", action="store_true",
                        help="store CMYK input as YCCK (libjpeg's JCS_YCCK, Adobe transform 2)")
+    group.add_argument("--arithmetic", action="store_true",
+                       help="arithmetic coding instead of Huffman (cjpeg -arithmetic)")
     group.add_argument("--backend", choices=backends.available(), default=None,
                        help="engine (default: the fastest available)")
     group.add_argument("--workers", type=int, default=None,
@@ -266,7 +268,7 @@ def encode_options(args: argparse.Namespace) -> dict[str, Any]:
         "progress": progress, "dpi": args.dpi, "comment": args.comment, "optimize": args.optimize,
         "spool_dir": args.spool_dir, "spool_budget": args.spool_budget,
         "progressive": args.progressive, "keep_rgb": args.rgb, "grayscale": args.grayscale,
-        "baseline": args.baseline, "streamtype": args.streamtype, "ycck": args.ycck,
+        "baseline": args.baseline, "streamtype": args.streamtype, "ycck": args.ycck, "arithmetic": args.arithmetic,
     }
     if getattr(args, "precision", 8) != 8:
         options["precision"] = args.precision
@@ -371,9 +373,9 @@ def matches_pillow(path: str, pixels: np.ndarray, options: dict[str, Any]) -> bo
         return None
     if options["dct"] != "islow" or max(pixels.shape[:2]) > 65500 or options.get("lossless"):
         return None
-    if options.get("grayscale") or isinstance(options["quality"], tuple) or \
-            not options.get("baseline", True):
-        return None  # cjpeg's -grayscale, -quality N,N and default (no -baseline): not Pillow's
+    if options.get("grayscale") or options.get("arithmetic") or \
+            isinstance(options["quality"], tuple) or not options.get("baseline", True):
+        return None  # cjpeg's -grayscale, -arithmetic, -quality N,N and default (no -baseline): not Pillow's
     pillow_options: dict[str, Any] = {"quality": options["quality"] or 100,
                                       "subsampling": options["subsampling"],
                                       "optimize": options["optimize"],

@@ -23,7 +23,7 @@ from typing import Any, Union
 import numpy as np
 
 from . import backends, markers, scheduler
-from .backends import EntropyState, StageTable, final_byte
+from .backends import EntropyState, StageTable, final_byte, start_state
 from .lossless import LosslessEncoder, lossless_array_core
 from .notices import progress_bar
 from .optimize import SpoolingEncoder, count_strip_task, count_strips
@@ -49,7 +49,7 @@ def encode_strips_task(backend: StageTable, strips: list[Any], plan: Plan, trans
     with ``transformed`` the strip's quantized blocks. Returns each strip's bytes, in order.
     """
     if transformed:
-        return [backend.entropy_encode(blocks, plan, EntropyState.start(plan), final=True)[0]
+        return [backend.entropy_code(blocks, plan, start_state(plan), final=True)[0]
                 for blocks in strips]
     return backend.encode_strips(materialize_all(strips), plan)
 
@@ -101,7 +101,7 @@ class StripEncoder:
                                            scheduler.STRIPS_IN_FLIGHT_PER_WORKER * parallelism)
         self._copy_strips = copy_strips and self._scheduler.asynchronous
         self._buffer = StripBuffer(self.plan)
-        self._state = EntropyState.start(self.plan)
+        self._state = start_state(self.plan)
         self._input: str | None = None  # the feed method used first
         self._strips_out = 0
         self.bytes_out = 0
@@ -181,7 +181,7 @@ class StripEncoder:
         self._take_input("feed_blocks")
         self._buffer.rows_received += rows
         if self.plan.restart_interval == 0:
-            data, self._state = self.backend.entropy_encode(blocks, self.plan, self._state, final=False)
+            data, self._state = self.backend.entropy_code(blocks, self.plan, self._state, final=False)
             return [self._strip_done(data)]
         return self._collect(self._scheduler.submit(self.backend, [blocks], self.plan, True))
 
@@ -241,7 +241,7 @@ class StripEncoder:
         self.plan = plan
         # The stage table is chosen for a plan (a backend may decline a stage for some plans).
         self.backend = backends.get(self.options.backend).stage_table(plan)
-        self._state = EntropyState.start(plan)
+        self._state = start_state(plan)
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -281,7 +281,8 @@ class StripEncoder:
 
     def _end_of_scan(self) -> list[bytes]:
         """Without restart markers, the final byte of the scan, padded with 1-bits (T.81
-        F.1.2.3); with them, every interval was padded by its own strip."""
+        F.1.2.3), or the arithmetic coder's flush (D.1.8); with them, every interval was
+        closed by its own strip."""
         if self.plan.restart_interval:
             return []
         return [self._out(final_byte(self._state))]

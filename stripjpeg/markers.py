@@ -17,6 +17,9 @@ import numpy as np
 from .options import EncodeOptions
 from .plan import Plan, Scan
 from .tables import (
+    ARITH_AC_K,
+    ARITH_DC_L,
+    ARITH_DC_U,
     ICC_CHUNK,
     ICC_SIGNATURE,
     MAX_SEGMENT_PAYLOAD,
@@ -37,7 +40,10 @@ SOF0 = 0xC0
 SOF1 = 0xC1
 SOF2 = 0xC2
 SOF3 = 0xC3
+SOF9 = 0xC9
+SOF10 = 0xCA
 DHT = 0xC4
+DAC = 0xCC
 DRI = 0xDD
 SOS = 0xDA
 RST0 = 0xD0
@@ -159,7 +165,10 @@ def frame_marker(plan: Plan) -> int:
     """The SOF marker of the frame, as jcmarker.c write_frame_header picks it: SOF2 for the
     progressive process; SOF1 (extended sequential) when a quantization table needs 16-bit
     entries, which baseline (SOF0) does not allow (T.81 B.2.4.1: Pq = 0 in baseline); else
-    SOF0. (libjpeg's other reason for SOF1, Huffman tables 2 and 3, never arises here.)"""
+    SOF0. (libjpeg's other reason for SOF1, Huffman tables 2 and 3, never arises here.) With
+    arithmetic coding, SOF10 (progressive) or SOF9 (sequential; it allows 16-bit tables)."""
+    if plan.arithmetic:
+        return SOF10 if plan.progressive else SOF9
     if plan.progressive:
         return SOF2
     if any(table_precision(table) for table in plan.quant_tables):
@@ -210,6 +219,27 @@ def write_dht(table_class: int, table_index: int, spec: HuffmanSpec) -> bytes:
     """
     payload = bytes([(table_class << 4) | table_index]) + bytes(spec.bits) + bytes(spec.huffval)
     return segment(DHT, payload)
+
+
+def write_dac(plan: Plan, scan: Scan) -> bytes:
+    """DAC, the arithmetic conditioning of the tables ``scan`` codes with (T.81 B.2.4.3), as
+    jcmarker.c emit_dac writes it: per table index, the DC table (when the scan codes DC
+    differences) then the AC table (when it codes AC coefficients), each once; nothing
+    for a DC refinement scan, which uses neither.
+
+    Layout: ``FF CC | La | n x (Tc<<4|Tb, Cs)``; Cs is ``U<<4 | L`` for a DC table
+    (Tc = 0) and Kx for an AC table (Tc = 1): libjpeg's defaults L=0, U=1, Kx=5 (F.1.4.4).
+    """
+    tables = [plan.components[i].huffman_index for i in scan.components]
+    dc = set(tables) if scan.ss == 0 and scan.ah == 0 else set()
+    ac = set(tables) if scan.se > 0 else set()
+    payload = b""
+    for table in sorted(dc | ac):
+        if table in dc:
+            payload += bytes([table, (ARITH_DC_U << 4) | ARITH_DC_L])
+        if table in ac:
+            payload += bytes([0x10 | table, ARITH_AC_K])
+    return segment(DAC, payload) if payload else b""
 
 
 def write_dri(restart_interval: int) -> bytes:
@@ -288,7 +318,9 @@ def write_headers(plan: Plan, options: EncodeOptions | None = None) -> bytes:
     if not image_only:
         parts += [write_dqt(i, table) for i, table in enumerate(plan.quant_tables)]
     parts.append(write_sof0(plan, frame_marker(plan)))
-    if options.optimize or not image_only:
+    if plan.arithmetic:  # the conditioning instead of Huffman tables (jcmarker.c)
+        parts.append(write_dac(plan, plan.scans[0]))
+    elif options.optimize or not image_only:
         for index, (dc, ac) in enumerate(zip(plan.dc_tables, plan.ac_tables)):
             parts += [write_dht(0, index, dc), write_dht(1, index, ac)]
     if plan.restart_interval:
@@ -307,7 +339,7 @@ def write_frame_headers(plan: Plan, options: EncodeOptions | None = None) -> byt
     parts = [write_metadata(options, plan.color_space)]
     if options.streamtype != IMAGE_ONLY:
         parts += [write_dqt(i, table) for i, table in enumerate(plan.quant_tables)]
-    parts.append(write_sof0(plan, SOF2))
+    parts.append(write_sof0(plan, frame_marker(plan)))
     return b"".join(parts)
 
 
@@ -342,6 +374,11 @@ def write_scan_headers(plan: Plan, scan: Scan, tables: dict[int, HuffmanSpec],
         tables: the scan's Huffman tables by table index (optimized for this scan).
         restart_interval, previous_interval: this scan's DRI value and the one in force.
     """
+    if plan.arithmetic:  # the conditioning instead of Huffman tables (jcmarker.c)
+        parts = [write_dac(plan, scan)]
+        if restart_interval != previous_interval:
+            parts.append(write_dri(restart_interval))
+        return b"".join(parts) + write_sos(plan, scan)
     parts, written = [], set()
     table_class = 0 if scan.ss == 0 else 1
     for index in scan.components:

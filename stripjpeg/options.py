@@ -190,6 +190,11 @@ class EncodeOptions:
             before prediction (the only lossy step), 0..15 and below ``precision``.
         precision: bits per sample, 8 by default; with ``lossless``, 2..16: uint8 input up
             to 8 bits, uint16 above, every value below ``2**precision``.
+        arithmetic: cjpeg's ``-arithmetic``: arithmetic coding (T.81 Annex D, F.1.4, G.1.3)
+            instead of Huffman coding: SOF9 (SOF10 when progressive), a DAC segment with
+            libjpeg's default conditioning instead of DHT (docs/arithmetic.md). Not with
+            ``optimize``: the coder adapts its statistics as it goes, there are no tables
+            to optimize (libjpeg turns it off, cjpeg 2.1 refuses the pair).
     """
 
     quality: int | tuple[int, ...] | None = None
@@ -221,6 +226,7 @@ class EncodeOptions:
     predictor: int = 1
     point_transform: int = 0
     precision: int = 8
+    arithmetic: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "quality", _normalize_quality(self.quality))
@@ -247,7 +253,7 @@ class EncodeOptions:
                              f"only, no tables); got {self.streamtype!r}")
         object.__setattr__(self, "streamtype", int(self.streamtype))
         for flag in ("progress", "optimize", "progressive", "keep_rgb", "grayscale", "baseline", "ycck",
-                     "lossless"):
+                     "lossless", "arithmetic"):
             if not isinstance(getattr(self, flag), bool):
                 raise TypeError(f"{flag} must be True or False, got {getattr(self, flag)!r}")
         # Normalize the Pillow-style metadata options to canonical, hashable values.
@@ -274,6 +280,10 @@ class EncodeOptions:
         set_field(self, "spool_budget", int(self.spool_budget))
         self._check_segment_sizes()
         self._check_color_space()
+        if self.arithmetic and self.optimize:
+            raise ValueError("optimize=True with arithmetic=True: arithmetic coding has no "
+                             "Huffman tables to optimize (its statistics adapt as it codes; "
+                             "cjpeg refuses -optimize with -arithmetic); leave optimize False")
         self._check_lossless()
 
     def _check_lossless(self) -> None:

@@ -241,6 +241,8 @@ class Plan:
             ``"CMYK"`` or ``"YCCK"`` (CMYK input, with ``ycck``).
         input_mode: the pixel mode of the input rows (a key of :data:`~.options.MODES`);
             "" takes the default mode of ``input_channels`` (four channels: RGBA).
+        arithmetic: arithmetic coding (SOF9/SOF10, T.81 F.1.4, G.1.3) instead of Huffman;
+            the components' ``huffman_index`` then names their conditioning tables (DAC).
     """
 
     width: int
@@ -261,6 +263,7 @@ class Plan:
     scans: tuple[Scan, ...]
     color_space: str = "YCbCr"
     input_mode: str = ""
+    arithmetic: bool = False
     dc_codes: tuple[tuple[np.ndarray, np.ndarray], ...] = field(init=False, repr=False)
     ac_codes: tuple[tuple[np.ndarray, np.ndarray], ...] = field(init=False, repr=False)
 
@@ -364,7 +367,8 @@ class Plan:
         return Plan(self.width, self.height, self.input_channels, self.components, self.hmax,
                     self.vmax, self.mcus_per_row, self.mcu_rows, self.restart_rows,
                     self.restart_interval, self.strip_mcu_rows, self.quant_tables, dc_tables,
-                    ac_tables, self.dct, self.scans, self.color_space, self.input_mode)
+                    ac_tables, self.dct, self.scans, self.color_space, self.input_mode,
+                    self.arithmetic)
 
 
 @functools.lru_cache(maxsize=64)
@@ -474,7 +478,8 @@ def make_plan(width: int, height: int, input_channels: int, options: EncodeOptio
                 mcu_rows=mcu_rows, restart_rows=restart_rows, restart_interval=restart_interval,
                 strip_mcu_rows=strip_mcu_rows, quant_tables=quant_tables,
                 dc_tables=dc_tables, ac_tables=ac_tables, dct=options.dct, scans=scans,
-                color_space=color_space, input_mode=mode)
+                color_space=color_space, input_mode=mode,
+                arithmetic=options.arithmetic)
 
 
 def option_quant_tables(options: EncodeOptions) -> tuple[np.ndarray, ...]:

@@ -23,12 +23,22 @@ import importlib.metadata
 import importlib.util
 import os
 
-from .base import FALLBACK_VARIABLE, STAGES, Backend, EntropyState, StageTable, final_byte
+from .base import (
+    FALLBACK_VARIABLE,
+    STAGES,
+    ArithmeticState,
+    Backend,
+    EntropyState,
+    StageTable,
+    final_byte,
+    start_state,
+)
 
 __all__ = [
     "ENVIRONMENT_VARIABLE",
     "FALLBACK_VARIABLE",
     "STAGES",
+    "ArithmeticState",
     "Backend",
     "EntropyState",
     "StageTable",
@@ -36,6 +46,7 @@ __all__ = [
     "default_name",
     "final_byte",
     "get",
+    "start_state",
 ]
 
 #: Set this environment variable to a backend name to force it when ``backend=None``.

@@ -6,11 +6,18 @@ A strip goes through four stages (:data:`STAGES`), each a pure function of (data
     forward_dct       samples -> quantized blocks       (stages.quantize.quantized_blocks)
     entropy_encode    blocks -> bytes, from a state     (stages.huffman.entropy_encode)
     count_symbols     blocks -> symbol counts           (stages.huffman.count_symbols)
+    arithmetic_encode blocks -> bytes, from a state     (stages.arithmetic.arithmetic_encode)
 
 and a progressive scan (several per image) codes its part of every strip's blocks with two more::
 
     progressive_encode  blocks of a scan -> bytes         (stages.progressive.progressive_encode)
     progressive_count   blocks of a scan -> symbol counts (stages.progressive.progressive_count)
+    progressive_arithmetic_encode   blocks of a scan -> bytes, arithmetic-coded
+                                    (stages.arithmetic.progressive_arithmetic_encode)
+
+With ``plan.arithmetic`` the arithmetic stages take the place of the Huffman ones
+(``entropy_encode``, ``progressive_encode``; nothing is counted) and the fused paths, which
+end in Huffman coding, are not used.
 
 and a lossless file (T.81 Annex H) codes each strip's samples with two of its own, from the
 samples, with a :class:`~stripjpeg.lossless_plan.LosslessPlan` (which has no DCT and no colour
@@ -50,17 +57,20 @@ import numpy as np
 
 from ..lossless_plan import LosslessPlan
 from ..plan import Plan, Scan
-from ..stages import huffman, lossless, progressive
-from ..stages.entropy import EntropyState, final_byte
+from ..stages import arithmetic, huffman, lossless, progressive
+from ..stages.arithmetic import ArithmeticState
+from ..stages.entropy import EntropyState
+from ..stages.entropy import final_byte as huffman_final_byte
 from ..stages.quantize import quantized_blocks
 from ..stages.samples import prepare_samples
 
-__all__ = ["FALLBACK_VARIABLE", "FUSED", "STAGES", "Backend", "EntropyState", "StageTable",
-           "final_byte", "forced_fallbacks"]
+__all__ = ["FALLBACK_VARIABLE", "FUSED", "STAGES", "ArithmeticState", "Backend", "EntropyState",
+           "StageTable", "final_byte", "forced_fallbacks", "start_state"]
 
 #: The stages a backend may override, in the order a strip goes through them.
 STAGES = ("prepare_samples", "forward_dct", "entropy_encode", "count_symbols",
-          "progressive_encode", "progressive_count", "lossless_count", "lossless_encode")
+          "progressive_encode", "progressive_count", "lossless_count", "lossless_encode",
+          "arithmetic_encode", "progressive_arithmetic_encode")
 
 #: Fused paths -> the stages each runs in one call; used only when all are the backend's own.
 FUSED = {
@@ -78,7 +88,26 @@ NUMPY_STAGES: dict[str, Callable] = {
     "progressive_count": progressive.progressive_count,
     "lossless_count": lossless.lossless_count,
     "lossless_encode": lossless.lossless_encode,
+    "arithmetic_encode": arithmetic.arithmetic_encode,
+    "progressive_arithmetic_encode": arithmetic.progressive_arithmetic_encode,
 }
+
+#: What a coder carries between strips of a scan without restart markers.
+CarriedState = EntropyState | ArithmeticState
+
+
+def start_state(plan: Plan) -> CarriedState:
+    """The entropy coder's state at the start of a scan or restart interval: Huffman's
+    :class:`EntropyState`, or with ``plan.arithmetic`` the QM coder's :class:`ArithmeticState`."""
+    return ArithmeticState.start(plan) if plan.arithmetic else EntropyState.start(plan)
+
+
+def final_byte(state: CarriedState) -> bytes:
+    """Close a scan without restart markers: Huffman's padded last byte (F.1.2.3), or the
+    arithmetic coder's flush (D.1.8)."""
+    if isinstance(state, ArithmeticState):
+        return arithmetic.flush_bytes(state)
+    return huffman_final_byte(state)
 
 #: Set to ``all``, or to stage names separated by commas (from :data:`STAGES` and
 #: :data:`FUSED`), to force the NumPy stage for them: read when a table is built.
@@ -114,8 +143,9 @@ class StageTable:
         name: the backend's name.
         threads_help: the backend's :attr:`Backend.threads_help`.
         prepare_samples, forward_dct, entropy_encode, count_symbols, progressive_encode,
-        progressive_count, lossless_count, lossless_encode: each stage, as the backend's
-            method or the NumPy function of :data:`NUMPY_STAGES`.
+        progressive_count, lossless_count, lossless_encode, arithmetic_encode,
+            progressive_arithmetic_encode: each stage, as the backend's method or the
+            NumPy function of :data:`NUMPY_STAGES`.
         transform_fused, encode_strips_fused, encode_strip_continued_fused: the backend's
             fused paths, or None where it has none or a stage they cover fell back.
         fallbacks: the stages (and fused paths) the backend offers but this table replaced by
@@ -132,6 +162,8 @@ class StageTable:
     progressive_count: Callable
     lossless_count: Callable
     lossless_encode: Callable
+    arithmetic_encode: Callable
+    progressive_arithmetic_encode: Callable
     transform_fused: Callable | None = None
     encode_strips_fused: Callable | None = None
     encode_strip_continued_fused: Callable | None = None
@@ -151,12 +183,20 @@ class StageTable:
     def encode_strip(self, pixels: np.ndarray, plan: Plan) -> bytes:
         """Pixels of one strip -> one complete restart interval of entropy-coded bytes:
         DC predictors start at 0, 0xFF is stuffed, the last byte is padded with 1-bits."""
-        return self.encode_strip_continued(pixels, plan, EntropyState.start(plan), final=True)[0]
+        return self.encode_strip_continued(pixels, plan, start_state(plan), final=True)[0]
+
+    def entropy_code(self, blocks: list[np.ndarray], plan: Plan, state: CarriedState,
+                     final: bool) -> tuple[bytes, CarriedState]:
+        """Entropy-code one strip's blocks from ``state``: ``arithmetic_encode`` with
+        ``plan.arithmetic``, else ``entropy_encode``."""
+        if plan.arithmetic:
+            return self.arithmetic_encode(blocks, plan, state, final)
+        return self.entropy_encode(blocks, plan, state, final)
 
     def encode_strips(self, strips: Sequence[np.ndarray], plan: Plan) -> list[bytes]:
         """Several independent strips, each as :meth:`encode_strip` (a fused path may do them
         in one call: the orchestrator hands batches of strips to each task)."""
-        if self.encode_strips_fused is not None:
+        if self.encode_strips_fused is not None and not plan.arithmetic:
             return self.encode_strips_fused(strips, plan)
         return [self.encode_strip(strip, plan) for strip in strips]
 
@@ -166,9 +206,9 @@ class StageTable:
 
         The partial last byte is not padded but returned in the new state (with ``final``,
         it is padded, as :meth:`encode_strip` needs)."""
-        if self.encode_strip_continued_fused is not None:
+        if self.encode_strip_continued_fused is not None and not plan.arithmetic:
             return self.encode_strip_continued_fused(pixels, plan, state, final)
-        return self.entropy_encode(self.transform(pixels, plan), plan, state, final)
+        return self.entropy_code(self.transform(pixels, plan), plan, state, final)
 
 
 class Backend:
@@ -207,6 +247,19 @@ class Backend:
                        state: EntropyState, final: bool) -> tuple[bytes, EntropyState]:
         """Huffman-code blocks, MCU by MCU, from ``state`` (see :func:`.huffman.entropy_encode`)."""
         return huffman.entropy_encode(blocks, plan, state, final)
+
+    def arithmetic_encode(self, blocks: list[np.ndarray], plan: Plan, state: ArithmeticState,
+                          final: bool) -> tuple[bytes, ArithmeticState]:
+        """Arithmetic-code blocks, MCU by MCU, from ``state`` (see
+        :func:`.arithmetic.arithmetic_encode`)."""
+        return arithmetic.arithmetic_encode(blocks, plan, state, final)
+
+    def progressive_arithmetic_encode(self, blocks: list[np.ndarray], rows: int, scan: Scan,
+                                      plan: Plan, state: ArithmeticState | None
+                                      ) -> tuple[list[bytes], ArithmeticState | None]:
+        """Arithmetic-code one strip of a progressive scan (see
+        :func:`.arithmetic.progressive_arithmetic_encode`)."""
+        return arithmetic.progressive_arithmetic_encode(blocks, rows, scan, plan, state)
 
     def count_symbols(self, blocks: list[np.ndarray], plan: Plan, predictors: tuple[int, ...]
                       ) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
