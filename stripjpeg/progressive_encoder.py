@@ -42,6 +42,7 @@ from .plan import Plan, Scan, make_plan
 from .scheduler import OrderedScheduler, make_executor
 from .sources import materialize
 from .spool import CoefficientSpool, SpoolSizes
+from .stages.arithmetic import ArithmeticState, flush_bytes
 from .stages.progressive import (
     ScanState,
     close_count,
@@ -78,6 +79,37 @@ def codes_the_data(scan: Scan) -> bool:
     return not (scan.ss == 0 and scan.ah > 0)
 
 
+def counts_symbols(plan: Plan, scan: Scan) -> bool:
+    """Whether ``scan``'s Huffman symbols are counted: it codes some, and the coding is
+    Huffman's (arithmetic coding adapts as it goes and has no tables to build)."""
+    return codes_the_data(scan) and not plan.arithmetic
+
+
+def start_scan(plan: Plan, scan: Scan) -> ScanState | ArithmeticState:
+    """The coder's state at the start of a scan without restart markers: Huffman's
+    :class:`ScanState`, or the QM coder's :class:`ArithmeticState`."""
+    return ArithmeticState.start(plan) if plan.arithmetic else ScanState.start(scan)
+
+
+def code_scan_piece(backend: StageTable, blocks: list[np.ndarray], rows: int, scan: Scan,
+                    plan: Plan, codes: np.ndarray, lengths: np.ndarray,
+                    state: ScanState | ArithmeticState | None) -> tuple[list[bytes], Any]:
+    """One unit of ``scan`` through the stage of the plan's coding: ``progressive_encode``,
+    or ``progressive_arithmetic_encode`` (which takes no Huffman codes)."""
+    if plan.arithmetic:
+        return backend.progressive_arithmetic_encode(blocks, rows, scan, plan, state)
+    return backend.progressive_encode(blocks, rows, scan, plan, codes, lengths, state)
+
+
+def end_scan(scan: Scan, plan: Plan, codes: np.ndarray, lengths: np.ndarray,
+             state: ScanState | ArithmeticState) -> bytes:
+    """The last bytes of a scan without restart markers: Huffman's pending EOBRUN and
+    padded byte, or the arithmetic coder's flush (D.1.8)."""
+    if isinstance(state, ArithmeticState):
+        return flush_bytes(state)
+    return close_scan(scan, plan, codes, lengths, state)
+
+
 def transform_task(backend: StageTable, strips: list[Any], plan: Plan,
                    counted: tuple[int, ...]) -> tuple[list[np.ndarray], int, list[np.ndarray]]:
     """Phase-1 work for a batch of strips (module level, so process pools can unpickle it):
@@ -111,7 +143,7 @@ def encode_scan_task(backend: StageTable, units: list[tuple[list[np.ndarray], in
     """Phase-2 work for some units of a scan with restart markers: their restart intervals,
     each coded independently, in order."""
     return [data for blocks, rows in units
-            for data in backend.progressive_encode(blocks, rows, scan, plan, codes, lengths, None)[0]]
+            for data in code_scan_piece(backend, blocks, rows, scan, plan, codes, lengths, None)[0]]
 
 
 def code_scan_task(backend: StageTable, units: list[tuple[list[np.ndarray], int]], scan: Scan,
@@ -121,13 +153,12 @@ def code_scan_task(backend: StageTable, units: list[tuple[list[np.ndarray], int]
     of its one bit stream, closed."""
     if scan_has_restarts(plan, scan):
         return encode_scan_task(backend, units, scan, plan, codes, lengths)
-    state: ScanState | None = ScanState.start(scan)
+    state = start_scan(plan, scan)
     pieces = []
     for blocks, rows in units:
-        data, state = backend.progressive_encode(blocks, rows, scan, plan, codes, lengths, state)
+        data, state = code_scan_piece(backend, blocks, rows, scan, plan, codes, lengths, state)
         pieces += data
-    assert state is not None
-    pieces.append(close_scan(scan, plan, codes, lengths, state))
+    pieces.append(end_scan(scan, plan, codes, lengths, state))
     return pieces
 
 
@@ -189,9 +220,10 @@ class ProgressiveEncoder(SpoolSizes):
         # Scans whose intervals are whole strips are counted in the tasks; the others in
         # order, here, carrying each one's state from strip to strip.
         self._counted_in_tasks = tuple(n for n, scan in enumerate(scans)
-                                       if codes_the_data(scan) and scan_has_restarts(self.plan, scan))
+                                       if counts_symbols(self.plan, scan)
+                                       and scan_has_restarts(self.plan, scan))
         self._count_states = {n: ScanState.start(scan) for n, scan in enumerate(scans)
-                              if codes_the_data(scan) and n not in self._counted_in_tasks}
+                              if counts_symbols(self.plan, scan) and n not in self._counted_in_tasks}
         self._counts = [np.zeros((n_tables, 256), np.int64) for _ in scans]
         self._tables: dict[int, dict[int, Any]] = {}  # scan_tables, built once each
         self._input: str | None = None
@@ -389,23 +421,24 @@ class ProgressiveEncoder(SpoolSizes):
 
     def scan_tables(self, number: int) -> dict[int, Any]:
         """The optimal Huffman tables of scan ``number`` by table index, from its counts
-        (jcphuff.c finish_pass_gather_phuff): none for a DC refinement scan."""
+        (jcphuff.c finish_pass_gather_phuff): none for a DC refinement scan, nor with
+        arithmetic coding."""
         if number not in self._tables:
             scan = self.plan.scans[number]
             used = sorted({self.plan.components[i].huffman_index for i in scan.components})
             self._tables[number] = {t: optimal_huffman_spec(self._counts[number][t]) for t in used
-                                    } if codes_the_data(scan) else {}
+                                    } if counts_symbols(self.plan, scan) else {}
         return self._tables[number]
 
     def _write_scan(self, scan: Scan, codes: np.ndarray, lengths: np.ndarray) -> Iterator[bytes]:
         units = zip(self._unit_rows, self.spool.strips(), strict=True)
         if not scan_has_restarts(self.plan, scan):
-            state = ScanState.start(scan)
+            state = start_scan(self.plan, scan)
             for rows, blocks in units:
-                data, state = self.backend.progressive_encode(blocks, rows, scan, self.plan,
-                                                              codes, lengths, state)
+                data, state = code_scan_piece(self.backend, blocks, rows, scan, self.plan,
+                                              codes, lengths, state)
                 yield self._out(data[0])
-            yield self._out(close_scan(scan, self.plan, codes, lengths, state))
+            yield self._out(end_scan(scan, self.plan, codes, lengths, state))
             return
         # Here with a process pool or a cluster (threads with every block in memory take whole
         # scans instead, _write_scans_in_parallel), or with the spool partly on disk. Units
