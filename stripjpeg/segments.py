@@ -183,6 +183,20 @@ def _next_marker(data: bytes, position: int) -> int:
     return position if position + 1 < len(data) else len(data)
 
 
+def _parse_dac(payload: bytes) -> dict[str, Any]:
+    """DAC (T.81 B.2.4.3): per table, Tc<<4|Tb then Cs: a DC table's bounds L (low 4 bits)
+    and U (high 4 bits), an AC table's Kx."""
+    if len(payload) % 2:
+        raise IndexError
+    tables = []
+    for tc_tb, cs in zip(payload[::2], payload[1::2]):
+        if tc_tb >> 4 == 0:
+            tables.append(f"DC{tc_tb & 15} L={cs & 15} U={cs >> 4}")
+        else:
+            tables.append(f"AC{tc_tb & 15} Kx={cs}")
+    return {"conditioning": tables}
+
+
 def _parse_fields(marker: int, payload: bytes, offset: int) -> dict[str, Any]:
     """The fields of one segment's payload that ``stripjpeg info`` shows (Annex B)."""
     try:
@@ -192,6 +206,8 @@ def _parse_fields(marker: int, payload: bytes, offset: int) -> dict[str, Any]:
             return _parse_dqt(payload)
         if marker == 0xC4:
             return _parse_dht(payload)
+        if marker == 0xCC:
+            return _parse_dac(payload)
         if marker == 0xDD:
             return {"restart_interval": int.from_bytes(payload[:2], "big")}
         if marker == 0xDA:
