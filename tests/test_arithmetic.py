@@ -212,3 +212,26 @@ def test_cli_encodes_like_cjpeg(tmp_path):
     assert cli.main(["encode", str(source), "-o", str(out), "-q", "75", "--restart-rows",
                                "0", "--arithmetic"]) in (0, None)
     assert out.read_bytes() == cjpeg(pixels, tmp_path, *cjpeg_args(75, "4:4:4", 0))
+
+
+def test_numba_coder_equals_the_python_coder():
+    """The numba kernel against the textbook stage on blocks of large random coefficients
+    (hundreds of bytes per block: the kernel's output array must grow), carrying the state
+    from strip to strip and flushing at the end."""
+    if "numba" not in backends.available():
+        pytest.skip("numba is not installed here")
+    from stripjpeg.stages.arithmetic import arithmetic_encode
+    numba = backends.get("numba")
+    plan = make_plan(48, 32, 3, make_options(subsampling="4:2:0", restart_rows=0,
+                                             arithmetic=True))
+    rng = np.random.default_rng(10)
+    ours = theirs = ArithmeticState.start(plan)
+    for final, scale in ((False, 2047), (False, 3), (True, 300)):
+        # 288 blocks: at 2047, some 100 bytes each, more than the kernel's first output array.
+        blocks = [rng.integers(-scale, scale + 1, (8, 24, 8, 8)).astype(np.int16),
+                  rng.integers(-scale, scale + 1, (4, 12, 8, 8)).astype(np.int16),
+                  rng.integers(-scale, scale + 1, (4, 12, 8, 8)).astype(np.int16)]
+        blocks[2][:, :6] = 0
+        expected, theirs = arithmetic_encode(blocks, plan, theirs, final)
+        data, ours = numba.arithmetic_encode(blocks, plan, ours, final)
+        assert data == expected and ours == theirs
