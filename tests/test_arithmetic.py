@@ -90,11 +90,11 @@ def cjpeg_args(quality: int, subsampling: str, restart_rows: int, *extra: str) -
 
 @pytest.mark.parametrize("quality", [100, 90, 75, 50])
 @pytest.mark.parametrize("name", list(IMAGES))
-def test_sequential_equals_cjpeg(name, quality, tmp_path):
+def test_sequential_equals_cjpeg(name, quality, backend, tmp_path):
     pixels = IMAGES[name]
     for subsampling, restart_rows in (("4:4:4", 0), ("4:2:0", 1), ("4:2:2", 2)):
         ours = stripjpeg.encode(pixels, quality=quality, subsampling=subsampling,
-                                restart_rows=restart_rows, arithmetic=True)
+                                restart_rows=restart_rows, arithmetic=True, backend=backend)
         theirs = cjpeg(pixels, tmp_path, *cjpeg_args(quality, subsampling, restart_rows))
         assert ours == theirs, (subsampling, restart_rows)
     markers = [segment.name for segment in read_markers(ours)]
@@ -108,11 +108,12 @@ SCRIPT = ("0 1 2: 0 0 0 2;\n0: 1 9 0 1;\n0: 10 63 0 0;\n0 1 2: 0 0 2 1;\n0: 1 9 
 
 @pytest.mark.parametrize("restart_rows", [0, 1])
 @pytest.mark.parametrize("name", ["photo", "noise_17x33", "one_pixel", "grey_7x13", "saturated"])
-def test_progressive_equals_cjpeg(name, restart_rows, tmp_path):
+def test_progressive_equals_cjpeg(name, restart_rows, backend, tmp_path):
     pixels = IMAGES[name]
     for quality, subsampling in ((90, "4:2:0"), (50, "4:4:4")):
         ours = stripjpeg.encode(pixels, quality=quality, subsampling=subsampling,
-                                restart_rows=restart_rows, arithmetic=True, progressive=True)
+                                restart_rows=restart_rows, arithmetic=True, progressive=True,
+                                backend=backend)
         theirs = cjpeg(pixels, tmp_path, *cjpeg_args(quality, subsampling, restart_rows,
                                                      "-progressive"))
         assert ours == theirs, (quality, subsampling)
@@ -120,13 +121,13 @@ def test_progressive_equals_cjpeg(name, restart_rows, tmp_path):
     if pixels.ndim == 3:
         (tmp_path / "script.txt").write_text(SCRIPT)
         ours = stripjpeg.encode(pixels, quality=75, restart_rows=restart_rows, arithmetic=True,
-                                scans=SCRIPT)
+                                scans=SCRIPT, backend=backend)
         theirs = cjpeg(pixels, tmp_path, *cjpeg_args(75, "4:4:4", restart_rows, "-scans",
                                                      str(tmp_path / "script.txt")))
         assert ours == theirs
 
 
-def test_state_carried_across_strips(monkeypatch, tmp_path):
+def test_state_carried_across_strips(monkeypatch, backend, tmp_path):
     """Without restart markers the coder's registers, bins and predictors go from strip to
     strip (and, progressive, from unit to unit): one MCU row per strip, fed in odd pieces."""
     monkeypatch.setattr(plan_module, "SERIAL_STRIP_PIXELS", 1)
@@ -135,7 +136,7 @@ def test_state_carried_across_strips(monkeypatch, tmp_path):
     for extra, switches in (({}, []), ({"progressive": True}, ["-progressive"])):
         with stripjpeg.Encoder(tmp_path / "ours.jpg", 40, 56, "RGB", quality=85,
                                subsampling="4:2:0", restart_rows=0, arithmetic=True,
-                               **extra) as encoder:
+                               backend=backend, **extra) as encoder:
             for start in range(0, 56, 13):
                 encoder.write(pixels[start:start + 13])
         theirs = cjpeg(pixels, tmp_path, *cjpeg_args(85, "4:2:0", 0, *switches))
@@ -215,12 +216,12 @@ def test_cli_encodes_like_cjpeg(tmp_path):
 
 
 def test_numba_coder_equals_the_python_coder():
-    """The numba kernel against the textbook stage on blocks of large random coefficients
-    (hundreds of bytes per block: the kernel's output array must grow), carrying the state
-    from strip to strip and flushing at the end."""
+    """The numba kernels against the textbook stages on blocks of large random coefficients
+    (hundreds of bytes per block: the kernels' output array must grow), carrying the state
+    from strip to strip and flushing at the end; and every kind of progressive scan."""
     if "numba" not in backends.available():
         pytest.skip("numba is not installed here")
-    from stripjpeg.stages.arithmetic import arithmetic_encode
+    from stripjpeg.stages import arithmetic
     numba = backends.get("numba")
     plan = make_plan(48, 32, 3, make_options(subsampling="4:2:0", restart_rows=0,
                                              arithmetic=True))
@@ -232,6 +233,14 @@ def test_numba_coder_equals_the_python_coder():
                   rng.integers(-scale, scale + 1, (4, 12, 8, 8)).astype(np.int16),
                   rng.integers(-scale, scale + 1, (4, 12, 8, 8)).astype(np.int16)]
         blocks[2][:, :6] = 0
-        expected, theirs = arithmetic_encode(blocks, plan, theirs, final)
+        expected, theirs = arithmetic.arithmetic_encode(blocks, plan, theirs, final)
         data, ours = numba.arithmetic_encode(blocks, plan, ours, final)
         assert data == expected and ours == theirs
+    small = [b[:4, :6] for b in blocks[:1]] + [b[:2, :3] for b in blocks[1:]]
+    progressive = make_plan(48, 32, 3, make_options(subsampling="4:2:0", restart_rows=1,
+                                                    arithmetic=True, scans=SCRIPT))
+    for scan in progressive.scans:
+        for state in (None, ArithmeticState.start(progressive)):
+            assert (numba.progressive_arithmetic_encode(small, 32, scan, progressive, state)
+                    == arithmetic.progressive_arithmetic_encode(small, 32, scan, progressive,
+                                                                 state)), scan

@@ -3,7 +3,8 @@
 The same decisions, bins and bytes as :mod:`stripjpeg.stages.arithmetic` (read that one to
 learn the coder; the names here are its names): :func:`code_blocks` walks a strip's blocks in
 coding order, codes each DC difference and the AC coefficients with the QM coder, and writes
-the bytes into an output array. The coder's registers live in one int64 array
+the bytes into an output array; :func:`code_scan_blocks` does the same for one piece of a
+progressive scan (G.1.3). The coder's registers live in one int64 array
 (:data:`A` .. :data:`POSITION` index it), so a strip can stop where the output array is full
 and go on after it has grown, and so the state carried between strips is a few arrays.
 
@@ -15,7 +16,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .numba_jit import kernel
+from ..plan import Plan, Scan
+from ..stages.arithmetic import ArithmeticState
+from ..stages.huffman import blocks_in_coding_order
+from ..stages.progressive import scan_pieces
+from ..tables import ARITH_AC_K, ARITH_DC_L, ARITH_DC_U, FIXED_HALF_STATE, QE_TABLE
+from .numba_jit import inline_kernel, kernel
 
 #: Indices into the register array: A, C, CT, the buffered byte, the stacked 0xFF count, the
 #: pending 0x00 count (see stages.arithmetic.ArithmeticState), and the output position.
@@ -153,10 +159,103 @@ def encode_magnitude(registers, out, stats, first, categories, magnitude, first_
 
 
 @kernel
+def encode_dc(registers, out, stats, contexts, predictors, index, value, dc_bounds, qe_table):
+    """F.1.4.1: the difference of ``value`` from component ``index``'s predictor, in the bins
+    of its context (Table F.4); updates the predictor and the context (F.1.4.4.1.2)."""
+    context = contexts[index]
+    diff = value - predictors[index]
+    predictors[index] = value
+    if diff == 0:
+        encode(registers, out, stats, context, 0, qe_table)
+        contexts[index] = 0
+        return
+    encode(registers, out, stats, context, 1, qe_table)
+    if diff > 0:
+        encode(registers, out, stats, context + 1, 0, qe_table)
+        next_context = 4
+        first = context + 2
+    else:
+        encode(registers, out, stats, context + 1, 1, qe_table)
+        next_context = 8
+        first = context + 3
+    top = encode_magnitude(registers, out, stats, first, 20, abs(diff), False, qe_table)
+    if top < dc_bounds[0]:
+        next_context = 0
+    elif top > dc_bounds[1]:
+        next_context += 8
+    contexts[index] = next_context
+
+
+@kernel
+def encode_ac(registers, out, stats, fixed, row, offset, ss, se, al, ac_k, qe_table):
+    """F.1.4.2 (and G.1.3.2 for a band): coefficients ``ss..se`` point-transformed by ``al``;
+    coefficient k is ``row[k - offset]``."""
+    last = se
+    while last >= ss and (abs(np.int64(row[last - offset])) >> al) == 0:
+        last -= 1
+    k = ss
+    while k <= last:
+        base = 3 * (k - 1)
+        encode(registers, out, stats, base, 0, qe_table)
+        while (abs(np.int64(row[k - offset])) >> al) == 0:
+            encode(registers, out, stats, base + 1, 0, qe_table)
+            base += 3
+            k += 1
+        encode(registers, out, stats, base + 1, 1, qe_table)
+        coefficient = np.int64(row[k - offset])
+        encode(registers, out, fixed, 0, 1 if coefficient < 0 else 0, qe_table)
+        encode_magnitude(registers, out, stats, base + 2, 189 if k <= ac_k else 217,
+                         abs(coefficient) >> al, True, qe_table)
+        k += 1
+    if k <= se:
+        encode(registers, out, stats, 3 * (k - 1), 1, qe_table)
+
+
+@kernel
+def encode_ac_refinement(registers, out, stats, fixed, row, offset, ss, se, ah, al, qe_table):
+    """G.1.3.3, Figure G.10 (as stages.arithmetic.encode_ac_refinement)."""
+    last = se
+    while last >= ss and (abs(np.int64(row[last - offset])) >> al) == 0:
+        last -= 1
+    previous_last = last
+    while previous_last >= ss and (abs(np.int64(row[previous_last - offset])) >> ah) == 0:
+        previous_last -= 1
+    k = ss
+    while k <= last:
+        base = 3 * (k - 1)
+        if k > previous_last:
+            encode(registers, out, stats, base, 0, qe_table)
+        while True:
+            coefficient = np.int64(row[k - offset])
+            magnitude = abs(coefficient) >> al
+            if magnitude:
+                if magnitude >> 1:
+                    encode(registers, out, stats, base + 2, magnitude & 1, qe_table)
+                else:
+                    encode(registers, out, stats, base + 1, 1, qe_table)
+                    encode(registers, out, fixed, 0, 1 if coefficient < 0 else 0, qe_table)
+                break
+            encode(registers, out, stats, base + 1, 0, qe_table)
+            base += 3
+            k += 1
+        k += 1
+    if k <= se:
+        encode(registers, out, stats, 3 * (k - 1), 1, qe_table)
+
+
+@inline_kernel
+def out_of_room(registers, out):
+    """Whether ``out`` may not hold another block (with the bytes held back)."""
+    held = 2 * (registers[PENDING_ZEROS] + registers[STACKED_FF])
+    return out.shape[0] - registers[POSITION] < MAX_BYTES_PER_BLOCK + held + 16
+
+
+@kernel
 def code_blocks(zigzag, owners, tables, start, registers, dc_stats, ac_stats, fixed, predictors,
                 contexts, qe_table, dc_bounds, ac_k, out):
-    """Code blocks ``start..`` of a strip (zigzag order, ``(n, 64)`` int32) in the order given,
-    block ``i`` of component ``owners[i]`` with conditioning table ``tables[owners[i]]``.
+    """Code blocks ``start..`` of a strip of the sequential scan (zigzag order, ``(n, 64)``
+    int32) in the order given, block ``i`` of component ``owners[i]`` with conditioning
+    table ``tables[owners[i]]``.
 
     ``dc_bounds`` is ``(2**L >> 1, 2**U >> 1)``, ``ac_k`` Kx. Every state array is updated in
     place. Returns the index of the first block not coded: ``len(zigzag)`` when done, less
@@ -164,56 +263,41 @@ def code_blocks(zigzag, owners, tables, start, registers, dc_stats, ac_stats, fi
     """
     n = zigzag.shape[0]
     for block in range(start, n):
-        room = out.shape[0] - registers[POSITION]
-        if room < MAX_BYTES_PER_BLOCK + 2 * (registers[PENDING_ZEROS] + registers[STACKED_FF]) + 16:
+        if out_of_room(registers, out):
             return block
         component = owners[block]
         table = tables[component]
-        dc = dc_stats[table]
-        ac = ac_stats[table]
-        # F.1.4.1: the DC difference, in the bins of its context.
-        context = contexts[component]
-        diff = np.int64(zigzag[block, 0]) - predictors[component]
-        predictors[component] = zigzag[block, 0]
-        if diff == 0:
-            encode(registers, out, dc, context, 0, qe_table)
-            contexts[component] = 0
+        encode_dc(registers, out, dc_stats[table], contexts, predictors, component,
+                  np.int64(zigzag[block, 0]), dc_bounds, qe_table)
+        encode_ac(registers, out, ac_stats[table], fixed, zigzag[block], 0, 1, 63, 0, ac_k,
+                  qe_table)
+    return n
+
+
+@kernel
+def code_scan_blocks(band, members, tables, ss, se, ah, al, start, registers, dc_stats,
+                     ac_stats, fixed, predictors, contexts, qe_table, dc_bounds, ac_k, out):
+    """Code blocks ``start..`` of one piece of a progressive scan (G.1.3): ``band`` holds
+    each block's coefficients Ss..Se (zigzag order), ``members`` each block's index into the
+    scan's components, ``tables`` their conditioning tables. As :func:`code_blocks`
+    otherwise (the same return value)."""
+    n = band.shape[0]
+    for block in range(start, n):
+        if out_of_room(registers, out):
+            return block
+        member = members[block]
+        table = tables[member]
+        if ss == 0 and ah == 0:
+            encode_dc(registers, out, dc_stats[table], contexts, predictors, member,
+                      np.int64(band[block, 0]) >> al, dc_bounds, qe_table)
+        elif ss == 0:
+            encode(registers, out, fixed, 0, (np.int64(band[block, 0]) >> al) & 1, qe_table)
+        elif ah == 0:
+            encode_ac(registers, out, ac_stats[table], fixed, band[block], ss, ss, se, al, ac_k,
+                      qe_table)
         else:
-            encode(registers, out, dc, context, 1, qe_table)
-            if diff > 0:
-                encode(registers, out, dc, context + 1, 0, qe_table)
-                next_context = 4
-                first = context + 2
-            else:
-                encode(registers, out, dc, context + 1, 1, qe_table)
-                next_context = 8
-                first = context + 3
-            top = encode_magnitude(registers, out, dc, first, 20, abs(diff), False, qe_table)
-            if top < dc_bounds[0]:
-                next_context = 0
-            elif top > dc_bounds[1]:
-                next_context += 8
-            contexts[component] = next_context
-        # F.1.4.2: the AC coefficients 1..63.
-        last = 63
-        while last >= 1 and zigzag[block, last] == 0:
-            last -= 1
-        k = 1
-        while k <= last:
-            base = 3 * (k - 1)
-            encode(registers, out, ac, base, 0, qe_table)
-            while zigzag[block, k] == 0:
-                encode(registers, out, ac, base + 1, 0, qe_table)
-                base += 3
-                k += 1
-            encode(registers, out, ac, base + 1, 1, qe_table)
-            coefficient = np.int64(zigzag[block, k])
-            encode(registers, out, fixed, 0, 1 if coefficient < 0 else 0, qe_table)
-            encode_magnitude(registers, out, ac, base + 2, 189 if k <= ac_k else 217,
-                             abs(coefficient), True, qe_table)
-            k += 1
-        if k <= 63:
-            encode(registers, out, ac, 3 * (k - 1), 1, qe_table)
+            encode_ac_refinement(registers, out, ac_stats[table], fixed, band[block], ss, ss,
+                                 se, ah, al, qe_table)
     return n
 
 
@@ -237,3 +321,89 @@ def flush(registers, out):
             write_byte(registers, out, (c >> 11) & 0xFF)
     registers[BUFFER] = -1
     registers[PENDING_ZEROS] = 0
+
+
+# --- The stages: Python around the kernels -------------------------------------------------------
+
+#: The DC conditioning bounds as the kernels compare them: ``2**L >> 1`` and ``2**U >> 1``.
+DC_BOUNDS = np.array([(1 << ARITH_DC_L) >> 1, (1 << ARITH_DC_U) >> 1], np.int64)
+
+
+class CoderArrays:
+    """An :class:`ArithmeticState` as the arrays the kernels update in place, and back."""
+
+    def __init__(self, state: ArithmeticState, blocks: int) -> None:
+        self.registers = np.array([state.a, state.c, state.ct, state.buffer, state.stacked_ff,
+                                   state.pending_zeros, 0], np.int64)
+        self.dc = np.array([np.frombuffer(s, np.uint8) for s in state.dc_stats])
+        self.ac = np.array([np.frombuffer(s, np.uint8) for s in state.ac_stats])
+        self.fixed = np.array([FIXED_HALF_STATE], np.uint8)
+        self.predictors = np.array(state.dc_predictors, np.int64)
+        self.contexts = np.array(state.dc_contexts, np.int64)
+        self.out = np.empty(64 * blocks + 2 * MAX_BYTES_PER_BLOCK, np.uint8)
+
+    def run(self, code, blocks: int) -> None:
+        """Call ``code(start, out)`` (a kernel call returning the blocks done) until all
+        ``blocks`` are coded, growing the output array between calls."""
+        done = 0
+        while True:
+            done = code(done, self.out)
+            registers = self.registers
+            held = 2 * int(registers[PENDING_ZEROS] + registers[STACKED_FF])
+            if done == blocks and self.out.size - registers[POSITION] > held + 16:
+                return  # and room for the flush
+            self.out = np.concatenate([self.out, np.empty(self.out.size + held, np.uint8)])
+
+    def result(self, plan: Plan, final: bool) -> tuple[bytes, ArithmeticState]:
+        """The bytes coded, and the state after them (a fresh one after a flush)."""
+        if final:
+            flush(self.registers, self.out)
+            return self.out[:self.registers[POSITION]].tobytes(), ArithmeticState.start(plan)
+        a, c, ct, buffer, stacked_ff, pending_zeros, position = (int(r) for r in self.registers)
+        return self.out[:position].tobytes(), ArithmeticState(
+            a=a, c=c, ct=ct, buffer=buffer, stacked_ff=stacked_ff, pending_zeros=pending_zeros,
+            dc_stats=tuple(row.tobytes() for row in self.dc),
+            ac_stats=tuple(row.tobytes() for row in self.ac),
+            dc_predictors=tuple(int(p) for p in self.predictors),
+            dc_contexts=tuple(int(c) for c in self.contexts))
+
+
+def arithmetic_encode(blocks: list[np.ndarray], plan: Plan, state: ArithmeticState,
+                      final: bool) -> tuple[bytes, ArithmeticState]:
+    """The ``arithmetic_encode`` stage: one strip of the sequential scan (as
+    :func:`stripjpeg.stages.arithmetic.arithmetic_encode`)."""
+    zigzag, owners = blocks_in_coding_order(blocks, plan)
+    tables = np.array([c.huffman_index for c in plan.components], np.intp)
+    arrays = CoderArrays(state, len(zigzag))
+    arrays.run(lambda start, out: code_blocks(
+        zigzag, owners, tables, start, arrays.registers, arrays.dc, arrays.ac, arrays.fixed,
+        arrays.predictors, arrays.contexts, QE_TABLE, DC_BOUNDS, ARITH_AC_K, out), len(zigzag))
+    return arrays.result(plan, final)
+
+
+def progressive_arithmetic_encode(blocks: list[np.ndarray], rows: int, scan: Scan, plan: Plan,
+                                  state: ArithmeticState | None
+                                  ) -> tuple[list[bytes], ArithmeticState | None]:
+    """The ``progressive_arithmetic_encode`` stage: one strip of a progressive scan (as
+    :func:`stripjpeg.stages.arithmetic.progressive_arithmetic_encode`)."""
+    tables = np.array([plan.components[i].huffman_index for i in scan.components], np.intp)
+    out = []
+    for piece in scan_pieces(blocks, rows, plan, scan, restarts=state is None):
+        data, after = _code_piece(piece.band, piece.member, tables, scan, plan,
+                                  ArithmeticState.start(plan) if state is None else state,
+                                  final=state is None)
+        out.append(data)
+    return out, None if state is None else after
+
+
+def _code_piece(band: np.ndarray, members: np.ndarray, tables: np.ndarray, scan: Scan, plan: Plan,
+                state: ArithmeticState, final: bool) -> tuple[bytes, ArithmeticState]:
+    """One piece of a progressive scan through :func:`code_scan_blocks`."""
+    band = np.ascontiguousarray(band, dtype=np.int32)
+    members = np.ascontiguousarray(members, dtype=np.intp)
+    arrays = CoderArrays(state, len(band))
+    arrays.run(lambda start, out: code_scan_blocks(
+        band, members, tables, scan.ss, scan.se, scan.ah, scan.al, start, arrays.registers,
+        arrays.dc, arrays.ac, arrays.fixed, arrays.predictors, arrays.contexts, QE_TABLE,
+        DC_BOUNDS, ARITH_AC_K, out), len(band))
+    return arrays.result(plan, final)

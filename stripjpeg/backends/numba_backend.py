@@ -42,19 +42,9 @@ from ..lossless_plan import LosslessPlan
 from ..plan import Plan, Scan
 from ..stages.arithmetic import ArithmeticState
 from ..stages.entropy import EntropyState
-from ..stages.huffman import blocks_in_coding_order
 from ..stages.progressive import ScanState, scan_interval_mcus
 from ..stages.quantize import float_divisors, integer_divisors
-from ..tables import (
-    ARITH_AC_K,
-    ARITH_DC_L,
-    ARITH_DC_U,
-    FIXED_HALF_STATE,
-    QE_TABLE,
-    ZIGZAG,
-    HuffmanSpec,
-    huffman_codes,
-)
+from ..tables import ZIGZAG, HuffmanSpec, huffman_codes
 from . import numba_arithmetic
 from .base import Backend
 from .numba_colour import convert_to_ycbcr, downsample
@@ -297,36 +287,17 @@ class NumbaBackend(Backend):
 
     def arithmetic_encode(self, blocks: list[np.ndarray], plan: Plan, state: ArithmeticState,
                           final: bool) -> tuple[bytes, ArithmeticState]:
-        """Arithmetic-code the strip's blocks in one kernel call (:func:`.numba_arithmetic.code_blocks`;
-        see :func:`.arithmetic.arithmetic_encode`), more if the output array has to grow."""
-        zigzag, owners = blocks_in_coding_order(blocks, plan)
-        registers = np.array([state.a, state.c, state.ct, state.buffer, state.stacked_ff,
-                              state.pending_zeros, 0], np.int64)
-        dc = np.array([np.frombuffer(s, np.uint8) for s in state.dc_stats])
-        ac = np.array([np.frombuffer(s, np.uint8) for s in state.ac_stats])
-        fixed = np.array([FIXED_HALF_STATE], np.uint8)
-        predictors = np.array(state.dc_predictors, np.int64)
-        contexts = np.array(state.dc_contexts, np.int64)
-        tables = np.array([c.huffman_index for c in plan.components], np.intp)
-        bounds = np.array([(1 << ARITH_DC_L) >> 1, (1 << ARITH_DC_U) >> 1], np.int64)
-        out = np.empty(64 * len(zigzag) + 2 * numba_arithmetic.MAX_BYTES_PER_BLOCK, np.uint8)
-        done = 0
-        while True:
-            done = numba_arithmetic.code_blocks(zigzag, owners, tables, done, registers, dc, ac,
-                                                fixed, predictors, contexts, QE_TABLE, bounds,
-                                                ARITH_AC_K, out)
-            held = 2 * int(registers[numba_arithmetic.PENDING_ZEROS] + registers[numba_arithmetic.STACKED_FF])
-            if done == len(zigzag) and out.size - registers[numba_arithmetic.POSITION] > held + 16:
-                break
-            out = np.concatenate([out, np.empty(out.size + held, np.uint8)])
-        if final:
-            numba_arithmetic.flush(registers, out)
-            return out[:registers[numba_arithmetic.POSITION]].tobytes(), ArithmeticState.start(plan)
-        a, c, ct, buffer, stacked_ff, pending_zeros, position = (int(r) for r in registers)
-        return out[:position].tobytes(), ArithmeticState(
-            a=a, c=c, ct=ct, buffer=buffer, stacked_ff=stacked_ff, pending_zeros=pending_zeros,
-            dc_stats=tuple(row.tobytes() for row in dc), ac_stats=tuple(row.tobytes() for row in ac),
-            dc_predictors=tuple(int(p) for p in predictors), dc_contexts=tuple(int(c) for c in contexts))
+        """Arithmetic-code the strip's blocks with :func:`.numba_arithmetic.code_blocks` (see
+        :func:`.arithmetic.arithmetic_encode`)."""
+        return numba_arithmetic.arithmetic_encode(blocks, plan, state, final)
+
+    def progressive_arithmetic_encode(self, blocks: list[np.ndarray], rows: int, scan: Scan,
+                                      plan: Plan, state: ArithmeticState | None
+                                      ) -> tuple[list[bytes], ArithmeticState | None]:
+        """Arithmetic-code one strip of a progressive scan with
+        :func:`.numba_arithmetic.code_scan_blocks` (see
+        :func:`.arithmetic.progressive_arithmetic_encode`)."""
+        return numba_arithmetic.progressive_arithmetic_encode(blocks, rows, scan, plan, state)
 
     def count_symbols(self, blocks: list[np.ndarray], plan: Plan, predictors: tuple[int, ...]
                       ) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
