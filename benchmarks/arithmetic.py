@@ -1,13 +1,14 @@
 """Arithmetic coding (``arithmetic=True``) against ``cjpeg -arithmetic``: the same bytes, and
 the speed of the pure-Python QM coder, in pixels per second, on a 512 x 512 photo crop.
 
-    python benchmarks/arithmetic.py              # q75 and q90, 4:2:0 and 4:4:4
-    python benchmarks/arithmetic.py --size 256   # a smaller crop
+    python benchmarks/arithmetic.py                   # q75 4:2:0 and q90 4:4:4, default backend
+    python benchmarks/arithmetic.py --backend numpy   # the Python coder of stages/arithmetic.py
+    python benchmarks/arithmetic.py --size 256        # a smaller crop
 
 Each line times one encode (one worker, best of ``--repeats``) after checking its bytes
 against cjpeg's, and cjpeg itself (the whole process, reading a PPM file) beside it. The
-whole encode is timed: with the numba backend, the transform is compiled code and the
-arithmetic coder is the Python one (docs/arithmetic.md).
+whole encode is timed (transform and coder): the numba backend's coder is the kernel of
+backends/numba_arithmetic.py, the numpy backend's the Python one (docs/arithmetic.md).
 """
 
 from __future__ import annotations
@@ -36,9 +37,11 @@ def photo(size: int) -> np.ndarray:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=512)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--backend", default=None, help="a backend name (default: the default)")
     args = parser.parse_args()
     pixels = photo(args.size)
+    print(f"backend {args.backend or stripjpeg.backends.default_name()}, {args.size} x {args.size}")
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "in.ppm"
         Image.fromarray(pixels).save(source)
@@ -55,7 +58,7 @@ def main() -> None:
                     start = time.perf_counter()
                     ours = stripjpeg.encode(pixels, quality=quality, subsampling=subsampling,
                                             restart_rows=1, arithmetic=True, workers=1,
-                                            progressive=progressive)
+                                            progressive=progressive, backend=args.backend)
                     best = min(best, time.perf_counter() - start)
                 assert ours == theirs, name
                 kind = "progressive" if progressive else "sequential "

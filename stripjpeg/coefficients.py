@@ -49,7 +49,8 @@ def encode_coefficients(coefficients: list[np.ndarray], quantization_tables: Any
             (a progressive file holds every bit of the coefficients only if its script sends
             them all, as libjpeg's default script does).
         **metadata: ``dpi``, ``icc_profile``, ``exif``, ``comment``, ``streamtype``,
-            ``baseline`` (False: steps over 255 written as 16-bit tables), as for ``encode``.
+            ``baseline`` (False: steps over 255 written as 16-bit tables), as for ``encode``;
+            and ``arithmetic`` (arithmetic coding, as for ``encode``).
 
     Raises:
         ValueError: block grids that do not match the size and subsampling, or values outside

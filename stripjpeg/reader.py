@@ -1,8 +1,9 @@
 """Reading quantized DCT coefficients back from any Huffman-coded 8-bit DCT JPEG file
-(T.81 Annexes F.2 and G.2).
+(T.81 Annexes F.2 and G.2), and from sequential arithmetic-coded ones (F.2.4).
 
 :func:`read_jpeg` parses the frame, the tables and every scan of a sequential (SOF0, SOF1) or
-progressive (SOF2) Huffman-coded file, and decodes the coefficients of every block, as
+progressive (SOF2) Huffman-coded file, or of a sequential arithmetic-coded one (SOF9, decoded
+by :mod:`stripjpeg.arithmetic_decoding`), and decodes the coefficients of every block, as
 libjpeg's coefficient API (``jpeg_read_coefficients``) returns them: one int16 array per
 component, ``(block_rows, block_cols, 8, 8)`` in natural order, covering the component's own
 blocks (not the blocks that only pad the last MCUs). Sequential scans are decoded here;
@@ -14,17 +15,21 @@ is allocated. In a sequential file every block costs at least two bits (a DC cod
 an EOB or an AC code, each at least one bit long, T.81 C), so a file cannot honestly declare
 more than four blocks per byte of entropy-coded data; in a progressive file a component's
 blocks are allocated at its DC first scan, which costs at least one bit per block (eight
-blocks per byte of that scan). The pixel count is capped too (``max_pixels``).
+blocks per byte of that scan). The pixel count is capped too (``max_pixels``), and is the only
+bound for an arithmetic-coded file, where a block of zeros costs a small fraction of a bit.
 """
 
 from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
+from .arithmetic_decoding import SequentialDecoder
 from .progressive_reader import ProgressiveFrame, ProgressiveScan, ScanComponent
 from .scan_decoding import BitReader, FrameComponent, HuffmanTable, decode_symbol, extend, split_entropy_data
 from .tables import ZIGZAG
@@ -45,7 +50,8 @@ class DecodedJpeg:
         coefficients: per component, int16 ``(height_in_blocks, width_in_blocks, 8, 8)``.
         restart_interval: the DRI value in force for the first scan (0 = none; a progressive
             file may change it between scans).
-        process: "baseline" (SOF0), "extended" (SOF1) or "progressive" (SOF2).
+        process: "baseline" (SOF0), "extended" (SOF1), "progressive" (SOF2) or
+            "arithmetic" (SOF9).
         tables: the quantization tables the components use, by table index (Tq), natural
             order: what :func:`stripjpeg.encode_coefficients` takes back.
     """
@@ -113,12 +119,12 @@ def as_jpeg_data(source: bytes | bytearray | memoryview | str | os.PathLike) -> 
 
 
 _UNSUPPORTED = {0xC3: "lossless", 0xC5: "hierarchical", 0xC6: "hierarchical",
-                0xC7: "hierarchical", 0xC9: "arithmetic-coded", 0xCA: "arithmetic-coded progressive",
+                0xC7: "hierarchical", 0xCA: "arithmetic-coded progressive",
                 0xCB: "arithmetic-coded lossless", 0xCD: "hierarchical", 0xCE: "hierarchical",
                 0xCF: "hierarchical"}
 
 
-_PROCESSES = {0xC0: "baseline", 0xC1: "extended", 0xC2: "progressive"}
+_PROCESSES = {0xC0: "baseline", 0xC1: "extended", 0xC2: "progressive", 0xC9: "arithmetic"}
 
 
 class _Parser:
@@ -129,6 +135,7 @@ class _Parser:
         self.max_pixels = max_pixels
         self.quant: dict[int, np.ndarray] = {}
         self.huffman: dict[tuple[int, int], HuffmanTable] = {}
+        self.conditioning: dict[tuple[int, int], int] = {}  # DAC values by (Tc, Tb)
         self.restart_interval = 0
         self.first_restart_interval: int | None = None
         self.frame: DecodedJpeg | None = None
@@ -179,9 +186,10 @@ class _Parser:
             article = "an" if process[0] in "aeiou" else "a"
             raise ValueError(f"{article} {process} JPEG (SOF{marker - 0xC0}): only baseline, "
                              "extended sequential and progressive Huffman files (SOF0, SOF1, SOF2) "
-                             "can be read" + ("; stripjpeg.read_samples reads lossless files"
-                                              if marker == 0xC3 else ""))
-        if marker in (0xC0, 0xC1, 0xC2):
+                             "and sequential arithmetic-coded ones (SOF9) can be read"
+                             + ("; stripjpeg.read_samples reads lossless files"
+                                if marker == 0xC3 else ""))
+        if marker in _PROCESSES:
             self._frame(marker, payload)
         elif marker == 0xDB:
             self._dqt(payload)
@@ -192,7 +200,10 @@ class _Parser:
                 raise ValueError("malformed DRI segment")
             self.restart_interval = int.from_bytes(payload, "big")
         elif marker == 0xCC:
-            raise ValueError("an arithmetic-coded JPEG (DAC segment): only Huffman files can be read")
+            if len(payload) % 2:
+                raise ValueError("malformed DAC segment")
+            for tc_tb, value in zip(payload[::2], payload[1::2]):
+                self.conditioning[(tc_tb >> 4, tc_tb & 15)] = value
         elif marker in range(0xD0, 0xD8) or marker in (0xD8, 0x01):
             raise ValueError(f"unexpected marker 0x{marker:02X} between segments")
 
@@ -293,8 +304,12 @@ class _Parser:
         if self.progressive is not None:
             return self._progressive_scan(named, header, start)
         members = []
+        arithmetic = frame.process == "arithmetic"
         for member in named:
             index, cid = member.index, member.id
+            if arithmetic:  # conditioning table numbers: the decoder keeps the bins
+                members.append((index, member.dc_table, member.ac_table))
+                continue
             dc, ac = self.huffman.get((0, member.dc_table)), self.huffman.get((1, member.ac_table))
             if dc is None or ac is None:
                 raise ValueError(f"component {cid} uses a Huffman table that is not defined")
@@ -311,7 +326,7 @@ class _Parser:
         if not frame.coefficients:
             # Allocate only once the data proves the blocks can be there (see module doc).
             total = sum(c.width_in_blocks * c.height_in_blocks for c in frame.components)
-            if total > 4 * (len(self.data) - start) + 64:
+            if not arithmetic and total > 4 * (len(self.data) - start) + 64:
                 raise ValueError(f"the frame declares {total} blocks, but the file holds at most "
                                  f"{4 * (len(self.data) - start)} blocks' worth of data")
             frame.coefficients = [np.zeros((c.height_in_blocks, c.width_in_blocks, 8, 8), np.int16)
@@ -353,7 +368,7 @@ class _Parser:
         output = frame.coefficients
         sizes = {index: output[index].shape[:2] for index, _, _ in members}
         for number, segment in enumerate(segments):
-            reader = BitReader(segment)
+            decode = self._block_decoder(segment)
             predictors = dict.fromkeys(sizes, 0)
             first = number * interval
             for mcu in range(first, min(first + interval, total_mcus)):
@@ -362,10 +377,19 @@ class _Parser:
                     h, v = (1, 1) if len(members) == 1 else (frame.components[index].h,
                                                                frame.components[index].v)
                     row, col = mcu_row * v + by, mcu_col * h + bx
-                    block, predictors[index] = _decode_block(reader, dc, ac, predictors[index])
+                    block, predictors[index] = decode(index, dc, ac, predictors[index])
                     rows, cols = sizes[index]
                     if row < rows and col < cols:  # else a block that only pads the MCU
                         output[index][row, col] = block
+
+    def _block_decoder(self, segment: bytes) -> Callable[[int, Any, Any, int], tuple[np.ndarray, int]]:
+        """The block decoder of one restart interval: ``decode(component, dc, ac, predictor)
+        -> (block, predictor)``, where dc and ac are Huffman tables, or for an arithmetic-coded
+        frame conditioning table numbers (each interval starts with fresh bins, F.2.4)."""
+        if self.frame.process == "arithmetic":
+            return SequentialDecoder(segment, self.conditioning).block
+        reader = BitReader(segment)
+        return lambda index, dc, ac, predictor: _decode_block(reader, dc, ac, predictor)
 
 
 def _decode_block(reader: BitReader, dc: HuffmanTable, ac: HuffmanTable,

@@ -16,7 +16,7 @@ from other_encoders import cjpeg, crop, ppm
 import stripjpeg
 from stripjpeg import backends, cli, progressive_encoder
 from stripjpeg import plan as plan_module
-from stripjpeg.inspect import read_markers
+from stripjpeg.inspect import read_jpeg, read_markers
 from stripjpeg.options import make_options
 from stripjpeg.plan import make_plan
 from stripjpeg.stages.arithmetic import ArithmeticState, QMEncoder
@@ -168,6 +168,37 @@ def test_libjpeg_reads_the_coefficients_we_coded(tmp_path):
     for ours, read in zip(blocks, components):
         rows, cols = read.shape[:2]
         np.testing.assert_array_equal(ours[:rows, :cols], read)
+
+
+@pytest.mark.parametrize(("name", "switches"), [
+    ("photo", ["-sample", "2x2", "-restart", "1"]), ("noise_17x33", ["-sample", "1x1"]),
+    ("grey_photo", ["-restart", "2"]), ("one_pixel", ["-sample", "2x1"])])
+def test_reader_decodes_cjpegs_arithmetic_files_as_libjpeg(name, switches, tmp_path):
+    """read_jpeg decodes SOF9 (F.2.4) to libjpeg's coefficients, and encode_coefficients
+    writes the same file back."""
+    data = cjpeg(IMAGES[name], tmp_path, "-arithmetic", "-quality", "85", *switches)
+    ours = read_jpeg(data)
+    path = tmp_path / "theirs.jpg"
+    path.write_bytes(data)
+    with jpeglib.version("turbo210"):
+        theirs = jpeglib.read_dct(str(path))
+        components = [theirs.Y, theirs.Cb, theirs.Cr] if theirs.has_chrominance else [theirs.Y]
+    assert ours.process == "arithmetic" and len(ours.coefficients) == len(components)
+    for mine, read in zip(ours.coefficients, components):
+        np.testing.assert_array_equal(mine, read)
+    subsampling = {"2x2": "4:2:0", "1x1": "4:4:4", "2x1": "4:2:2"}.get(
+        switches[1] if switches[0] == "-sample" else "", "default")
+    again = stripjpeg.encode_coefficients(ours.coefficients, ours.tables, width=ours.width,
+                                          height=ours.height, subsampling=subsampling,
+                                          restart_rows=int(switches[-1]) if "-restart" in switches
+                                          else 0, arithmetic=True)
+    assert again == data
+
+
+def test_progressive_arithmetic_files_are_named_not_read():
+    data = stripjpeg.encode(IMAGES["photo"], arithmetic=True, progressive=True)
+    with pytest.raises(ValueError, match=r"arithmetic-coded progressive JPEG \(SOF10\)"):
+        read_jpeg(data)
 
 
 def djpeg(path: Path) -> bytes:
