@@ -5,8 +5,8 @@
 code bits read so far, A the interval; each decision compares C with the MPS's part of the
 interval, and the bins adapt exactly as the encoder's did, so both sides stay in step.
 :class:`SequentialDecoder` decodes the blocks of one restart interval with F.2.4's
-procedures, the mirror of F.1.4's (Figures F.19 to F.24). Progressive arithmetic scans
-(SOF10) are not read yet.
+procedures, the mirror of F.1.4's (Figures F.19 to F.24), and the pieces of progressive scans
+(G.2: DC first, AC first and AC refinement decisions; a DC refinement is one fixed-bin bit).
 """
 
 from __future__ import annotations
@@ -83,7 +83,8 @@ class QMDecoder:
 
 
 class SequentialDecoder:
-    """The blocks of one restart interval of an arithmetic-coded sequential scan (F.2.4).
+    """The blocks of one restart interval of an arithmetic-coded scan (F.2.4; G.2 for the
+    pieces of progressive scans).
 
     Args:
         data: the interval's bytes, unstuffed.
@@ -103,13 +104,21 @@ class SequentialDecoder:
               predictor: int) -> tuple[np.ndarray, int]:
         """Decode one block of ``component``: ``(int16 (8, 8) natural order, new predictor)``."""
         zigzag = [0] * 64
-        zigzag[0] = predictor + self._dc_difference(component, dc_table)
-        self._ac_coefficients(ac_table, zigzag)
+        zigzag[0] = self.dc_value(component, dc_table, predictor)
+        self.ac_band(ac_table, zigzag, 0, 1, 63, 0)
         if not -32768 <= zigzag[0] <= 32767:
             raise ValueError("a DC value outside 16 bits")
         block = np.zeros(64, np.int16)
         block[ZIGZAG] = zigzag
         return block.reshape(8, 8), zigzag[0]
+
+    def dc_value(self, component: int, table: int, predictor: int) -> int:
+        """The next DC value of ``component`` (the predictor plus its difference)."""
+        return predictor + self._dc_difference(component, table)
+
+    def bit(self) -> int:
+        """One decision in the fixed one-half bin (a DC refinement bit, G.1.3.1)."""
+        return self.coder.decode(self.fixed, 0)
 
     def _dc_difference(self, component: int, table: int) -> int:
         """Figure F.19 (Decode_DC_DIFF) in the bins of the component's context."""
@@ -131,25 +140,58 @@ class SequentialDecoder:
             self.contexts[component] = 4 + 4 * sign
         return -value if sign else value
 
-    def _ac_coefficients(self, table: int, zigzag: list[int]) -> None:
-        """Figure F.20 (Decode_AC_coefficients): coefficients 1..63 until the end of block."""
+    def ac_band(self, table: int, out, base: int, ss: int, se: int, al: int) -> None:
+        """Figure F.20 (Decode_AC_coefficients): coefficients ``ss..se`` until the end of
+        block, each written as ``v << al`` to ``out[base + k]`` (k in zigzag order)."""
         stats = self.ac_stats.setdefault(table, bytearray(AC_STAT_BINS))
         kx = self.conditioning.get((1, table), ARITH_AC_K)
         decode = self.coder.decode
-        k = 1
-        while k <= 63:
-            base = 3 * (k - 1)
-            if decode(stats, base):
+        k = ss
+        while k <= se:
+            cursor = 3 * (k - 1)
+            if decode(stats, cursor):
                 return  # end of block
-            while decode(stats, base + 1) == 0:
-                base += 3
+            while decode(stats, cursor + 1) == 0:
+                cursor += 3
                 k += 1
-                if k > 63:
-                    raise ValueError("arithmetic-coded data runs past the 64th coefficient")
+                if k > se:
+                    raise ValueError("arithmetic-coded data runs past the end of the band")
             sign = decode(self.fixed, 0)
-            _, value = self._magnitude(stats, base + 2, AC_X2_LOW if k <= kx else AC_X2_HIGH,
+            _, value = self._magnitude(stats, cursor + 2, AC_X2_LOW if k <= kx else AC_X2_HIGH,
                                        dc=False)
-            zigzag[k] = -value if sign else value
+            if (value << al) > 32767:
+                raise ValueError("an arithmetic-coded AC value outside 16 bits")
+            out[base + k] = -(value << al) if sign else value << al
+            k += 1
+
+    def ac_refinement(self, table: int, out, base: int, ss: int, se: int, al: int) -> None:
+        """G.2's AC refinement (jdarith.c decode_mcu_AC_refine): no end-of-block decision up
+        to the last coefficient already non-zero (EOBx); each non-zero one gets its bit Al
+        (in SE + 2), each zero one whether it becomes ±2**Al (SE + 1, then its sign)."""
+        stats = self.ac_stats.setdefault(table, bytearray(AC_STAT_BINS))
+        decode = self.coder.decode
+        p1 = 1 << al
+        previous_last = se
+        while previous_last > 0 and out[base + previous_last] == 0:
+            previous_last -= 1
+        k = ss
+        while k <= se:
+            cursor = 3 * (k - 1)
+            if k > previous_last and decode(stats, cursor):
+                return  # end of block
+            while True:
+                coefficient = out[base + k]
+                if coefficient:
+                    if decode(stats, cursor + 2):
+                        out[base + k] = coefficient - p1 if coefficient < 0 else coefficient + p1
+                    break
+                if decode(stats, cursor + 1):
+                    out[base + k] = -p1 if decode(self.fixed, 0) else p1
+                    break
+                cursor += 3
+                k += 1
+                if k > se:
+                    raise ValueError("arithmetic-coded data runs past the end of the band")
             k += 1
 
     def _magnitude(self, stats: bytearray, first: int, categories: int,

@@ -44,6 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .arithmetic_decoding import SequentialDecoder
 from .scan_decoding import BitReader, FrameComponent, HuffmanTable, decode_symbol, extend
 from .tables import NATURAL_TO_ZIGZAG
 
@@ -225,11 +226,59 @@ class ProgressiveFrame:
             self._decode_ac_refinement(scan, geometry, segments,
                                        _table(scan, huffman, 1, scan.components[0].ac_table))
 
+    def decode_arithmetic_scan(self, scan: ProgressiveScan, conditioning: dict[tuple[int, int], int],
+                               restart_interval: int, segments: list[bytes]) -> None:
+        """Decode one scan of an arithmetic-coded progressive frame (SOF10, G.2), after
+        :meth:`start_scan`: each restart interval with fresh statistics
+        (:class:`~stripjpeg.arithmetic_decoding.SequentialDecoder`), block by block in the
+        scan's MCU order, dummy blocks decoded and dropped.
+
+        Args:
+            conditioning: the DAC values in force, by ``(Tc, Tb)``.
+        """
+        geometry = self._geometry(scan, restart_interval)
+        expected = math.ceil(geometry.total_mcus / geometry.interval)
+        if len(segments) != expected:
+            raise ValueError(f"{scan}: {len(segments)} restart intervals, expected {expected} "
+                             f"(restart interval {restart_interval} MCUs)")
+        if scan.ss == 0 and scan.ah == 0:
+            # A block may cost a fraction of a bit: max_pixels bounds the frame, not the data.
+            self._allocate(scan, geometry, entropy_bytes=-1)
+        ss, se, al = scan.ss, scan.se, scan.al
+        placements = [(p.slot, scan.components[p.slot], _flat_view(self.zigzag[p.index]),
+                       self.components[p.index].height_in_blocks,
+                       self.components[p.index].width_in_blocks, p.by, p.bx, p.h, p.v)
+                      for p in geometry.blocks]
+        scratch = [0] * 64  # a dummy block's coefficients, decoded and dropped
+        for (first, end), segment in zip(geometry.intervals(), segments):
+            decoder = SequentialDecoder(segment, conditioning)
+            predictors = [0] * len(scan.components)
+            for mcu in range(first, end):
+                mcu_row, mcu_col = divmod(mcu, geometry.across)
+                for slot, member, view, rows, cols, by, bx, h, v in placements:
+                    row, col = mcu_row * v + by, mcu_col * h + bx
+                    real = row < rows and col < cols
+                    out, base = (view, (row * cols + col) * 64) if real else (scratch, 0)
+                    if ss == 0 and scan.ah == 0:
+                        predictors[slot] = decoder.dc_value(slot, member.dc_table, predictors[slot])
+                        if real:
+                            if not -(1 << (15 - al)) <= predictors[slot] < 1 << (15 - al):
+                                raise ValueError(f"{scan}: a DC value outside 16 bits")
+                            out[base] = predictors[slot] << al
+                    elif ss == 0:
+                        if decoder.bit() and real:
+                            out[base] |= 1 << al
+                    elif scan.ah == 0:
+                        decoder.ac_band(member.ac_table, out, base, ss, se, al)
+                    else:
+                        decoder.ac_refinement(member.ac_table, out, base, ss, se, al)
+
     def _allocate(self, scan: ProgressiveScan, geometry: _Geometry, entropy_bytes: int) -> None:
         """The components' arrays, once the scan's data proves their blocks can be there: a DC
-        first scan costs at least one bit (a Huffman code) per block, dummy blocks included."""
+        first scan costs at least one bit (a Huffman code) per block, dummy blocks included
+        (``entropy_bytes`` -1: no such bound, for arithmetic coding)."""
         blocks = geometry.total_mcus * len(geometry.blocks)
-        if blocks > 8 * entropy_bytes:
+        if entropy_bytes >= 0 and blocks > 8 * entropy_bytes:
             raise ValueError(f"{scan}: {blocks} blocks, but its {entropy_bytes} bytes of entropy-coded "
                              f"data hold at most {8 * entropy_bytes}")
         for member in scan.components:

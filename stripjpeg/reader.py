@@ -1,9 +1,9 @@
 """Reading quantized DCT coefficients back from any Huffman-coded 8-bit DCT JPEG file
-(T.81 Annexes F.2 and G.2), and from sequential arithmetic-coded ones (F.2.4).
+(T.81 Annexes F.2 and G.2), and from arithmetic-coded ones (F.2.4, G.2).
 
 :func:`read_jpeg` parses the frame, the tables and every scan of a sequential (SOF0, SOF1) or
-progressive (SOF2) Huffman-coded file, or of a sequential arithmetic-coded one (SOF9, decoded
-by :mod:`stripjpeg.arithmetic_decoding`), and decodes the coefficients of every block, as
+progressive (SOF2) Huffman-coded file, or of an arithmetic-coded one (SOF9, SOF10, decoded
+with :mod:`stripjpeg.arithmetic_decoding`), and decodes the coefficients of every block, as
 libjpeg's coefficient API (``jpeg_read_coefficients``) returns them: one int16 array per
 component, ``(block_rows, block_cols, 8, 8)`` in natural order, covering the component's own
 blocks (not the blocks that only pad the last MCUs). Sequential scans are decoded here;
@@ -50,8 +50,8 @@ class DecodedJpeg:
         coefficients: per component, int16 ``(height_in_blocks, width_in_blocks, 8, 8)``.
         restart_interval: the DRI value in force for the first scan (0 = none; a progressive
             file may change it between scans).
-        process: "baseline" (SOF0), "extended" (SOF1), "progressive" (SOF2) or
-            "arithmetic" (SOF9).
+        process: "baseline" (SOF0), "extended" (SOF1), "progressive" (SOF2),
+            "arithmetic" (SOF9) or "arithmetic progressive" (SOF10).
         tables: the quantization tables the components use, by table index (Tq), natural
             order: what :func:`stripjpeg.encode_coefficients` takes back.
     """
@@ -119,12 +119,13 @@ def as_jpeg_data(source: bytes | bytearray | memoryview | str | os.PathLike) -> 
 
 
 _UNSUPPORTED = {0xC3: "lossless", 0xC5: "hierarchical", 0xC6: "hierarchical",
-                0xC7: "hierarchical", 0xCA: "arithmetic-coded progressive",
+                0xC7: "hierarchical",
                 0xCB: "arithmetic-coded lossless", 0xCD: "hierarchical", 0xCE: "hierarchical",
                 0xCF: "hierarchical"}
 
 
-_PROCESSES = {0xC0: "baseline", 0xC1: "extended", 0xC2: "progressive", 0xC9: "arithmetic"}
+_PROCESSES = {0xC0: "baseline", 0xC1: "extended", 0xC2: "progressive", 0xC9: "arithmetic",
+              0xCA: "arithmetic progressive"}
 
 
 class _Parser:
@@ -186,7 +187,7 @@ class _Parser:
             article = "an" if process[0] in "aeiou" else "a"
             raise ValueError(f"{article} {process} JPEG (SOF{marker - 0xC0}): only baseline, "
                              "extended sequential and progressive Huffman files (SOF0, SOF1, SOF2) "
-                             "and sequential arithmetic-coded ones (SOF9) can be read"
+                             "and arithmetic-coded ones (SOF9, SOF10) can be read"
                              + ("; stripjpeg.read_samples reads lossless files"
                                 if marker == 0xC3 else ""))
         if marker in _PROCESSES:
@@ -276,7 +277,7 @@ class _Parser:
                                  quant_tables=[self.quant[c.quant_index].copy() for c in components],
                                  coefficients=[], process=_PROCESSES[marker])
         self.hmax, self.vmax = hmax, vmax
-        if marker == 0xC2:
+        if marker in (0xC2, 0xCA):
             self.progressive = ProgressiveFrame(components, width, height)
 
     # -- scans ------------------------------------------------------------------------------------
@@ -342,7 +343,12 @@ class _Parser:
         scan = ProgressiveScan(self.scans - 1, tuple(named), ss, se, a >> 4, a & 15)
         self.progressive.start_scan(scan)
         segments, end = split_entropy_data(self.data, start)
-        self.progressive.decode_scan(scan, self.huffman, self.restart_interval, segments, end - start)
+        if self.frame.process == "arithmetic progressive":
+            self.progressive.decode_arithmetic_scan(scan, self.conditioning, self.restart_interval,
+                                                    segments)
+        else:
+            self.progressive.decode_scan(scan, self.huffman, self.restart_interval, segments,
+                                         end - start)
         return end
 
     def _decode_scan(self, members: list, segments: list[bytes]) -> None:

@@ -195,10 +195,31 @@ def test_reader_decodes_cjpegs_arithmetic_files_as_libjpeg(name, switches, tmp_p
     assert again == data
 
 
-def test_progressive_arithmetic_files_are_named_not_read():
-    data = stripjpeg.encode(IMAGES["photo"], arithmetic=True, progressive=True)
-    with pytest.raises(ValueError, match=r"arithmetic-coded progressive JPEG \(SOF10\)"):
-        read_jpeg(data)
+def libjpeg_coefficients(data: bytes, tmp_path: Path) -> list[np.ndarray]:
+    """What libjpeg-turbo 2.1 (jpeglib's "turbo210", built with arithmetic decoding) reads."""
+    path = tmp_path / "read.jpg"
+    path.write_bytes(data)
+    with jpeglib.version("turbo210"):  # jpeglib reads lazily: inside the block
+        theirs = jpeglib.read_dct(str(path))
+        return [theirs.Y, theirs.Cb, theirs.Cr] if theirs.has_chrominance else [theirs.Y]
+
+
+@pytest.mark.parametrize(("name", "switches"), [
+    ("photo", ["-sample", "2x2", "-restart", "1", "-progressive"]),
+    ("noise_17x33", ["-sample", "1x1", "-progressive"]),
+    ("grey_photo", ["-restart", "2", "-progressive"]), ("photo", ["-scans", "SCRIPT"]),
+    ("saturated", ["-restart", "1", "-scans", "SCRIPT"])])
+def test_reader_decodes_progressive_arithmetic_files_as_libjpeg(name, switches, tmp_path):
+    """read_jpeg decodes SOF10 (G.2: every kind of scan) to libjpeg's coefficients."""
+    (tmp_path / "script.txt").write_text(SCRIPT)
+    switches = [str(tmp_path / "script.txt") if s == "SCRIPT" else s for s in switches]
+    data = cjpeg(IMAGES[name], tmp_path, "-arithmetic", "-quality", "85", *switches)
+    ours = read_jpeg(data)
+    assert ours.process == "arithmetic progressive"
+    theirs = libjpeg_coefficients(data, tmp_path)
+    assert len(ours.coefficients) == len(theirs)
+    for mine, read in zip(ours.coefficients, theirs):
+        np.testing.assert_array_equal(mine, read)
 
 
 def djpeg(path: Path) -> bytes:

@@ -107,10 +107,10 @@ def test_encode_coefficients_rejects_bad_input() -> None:
 
 
 def test_other_processes_are_named() -> None:
-    # Progressive files are read (tests/test_progressive_reader.py), and sequential arithmetic-
-    # coded ones (tests/test_arithmetic.py); progressive arithmetic coding is not.
+    # Progressive files are read (tests/test_progressive_reader.py), and arithmetic-coded DCT
+    # ones (tests/test_arithmetic.py); lossless arithmetic coding is not.
     data = bytearray(pillow_jpeg(image(32, 32, False), 80))
-    data[data.index(b"\xff\xc0") + 1] = 0xCA
+    data[data.index(b"\xff\xc0") + 1] = 0xCB
     with pytest.raises(ValueError, match="arithmetic"):
         read_coefficients(bytes(data))
 
