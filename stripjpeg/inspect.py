@@ -138,6 +138,9 @@ def trace_block(pixels: np.ndarray, block_row: int, block_col: int, **options: A
     image = whole_image(pixels)
     height, width, channels = image.shape
     plan = make_plan(width, height, channels, make_options(**options))
+    if plan.arithmetic:
+        raise ValueError("trace_block shows a block's Huffman codes; with arithmetic=True no bits "
+                         "belong to one block (each decision's bytes depend on every one before)")
     luma = plan.components[0]
     if not (0 <= block_row < luma.height_in_blocks and 0 <= block_col < luma.width_in_blocks):
         raise ValueError(f"block ({block_row}, {block_col}) is outside the Y component's "

@@ -249,6 +249,11 @@ def test_optimize_with_arithmetic_is_refused():
         stripjpeg.encode(np.zeros((8, 8, 3), np.uint8), arithmetic=1)
 
 
+def test_trace_block_refuses_arithmetic_coding():
+    with pytest.raises(ValueError, match="trace_block shows a block's Huffman codes"):
+        stripjpeg.inspect.trace_block(IMAGES["photo"], 0, 0, arithmetic=True)
+
+
 def test_info_names_the_process_and_the_conditioning(tmp_path, capsys):
     path = tmp_path / "ours.jpg"
     path.write_bytes(stripjpeg.encode(IMAGES["grey_7x13"], arithmetic=True, restart_rows=0))
