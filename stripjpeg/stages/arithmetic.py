@@ -29,7 +29,9 @@ Table F.5, chosen by its zigzag index k (and Kx for its magnitude, F.1.4.4.2). S
 coefficients and refinement bits use a fixed estimate of one half (libjpeg's ``fixed_bin``).
 
 Everything here follows libjpeg-turbo's jcarith.c decision for decision, so the bytes equal
-``cjpeg -arithmetic``'s. It is plain Python over Python ints: about 10**6 decisions a second.
+``cjpeg -arithmetic``'s. It is plain Python over Python ints, about 10**6 decisions a second;
+the numba backend's kernels (:mod:`stripjpeg.backends.numba_arithmetic`) write the same bytes
+about ten times faster. Reading them back is :mod:`stripjpeg.arithmetic_decoding`'s.
 
 The coder is a mutable object for one strip; between strips of a scan without restart
 markers the orchestrator carries its frozen :class:`ArithmeticState`, as it carries
