@@ -268,7 +268,8 @@ def encode_options(args: argparse.Namespace) -> dict[str, Any]:
         "progress": progress, "dpi": args.dpi, "comment": args.comment, "optimize": args.optimize,
         "spool_dir": args.spool_dir, "spool_budget": args.spool_budget,
         "progressive": args.progressive, "keep_rgb": args.rgb, "grayscale": args.grayscale,
-        "baseline": args.baseline, "streamtype": args.streamtype, "ycck": args.ycck, "arithmetic": args.arithmetic,
+        "baseline": args.baseline, "streamtype": args.streamtype, "ycck": args.ycck,
+        "arithmetic": args.arithmetic,
     }
     if getattr(args, "precision", 8) != 8:
         options["precision"] = args.precision

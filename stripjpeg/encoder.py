@@ -23,7 +23,7 @@ from typing import Any, Union
 import numpy as np
 
 from . import backends, markers, scheduler
-from .backends import EntropyState, StageTable, final_byte, start_state
+from .backends import StageTable, final_byte, start_state
 from .lossless import LosslessEncoder, lossless_array_core
 from .notices import progress_bar
 from .optimize import SpoolingEncoder, count_strip_task, count_strips
