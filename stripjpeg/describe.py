@@ -79,6 +79,10 @@ class TableDescription:
                 f"{self.steps[0]}..{self.steps[1]}{users}")
 
 
+#: Width of the stage-name column: the longest stage name (progressive_arithmetic_encode).
+STAGE_COLUMN = 29
+
+
 @dataclass(frozen=True)
 class StageDescription:
     """One pipeline stage (or fused path) of the backend's stage table.
@@ -101,7 +105,7 @@ class StageDescription:
     note: str = ""
 
     def __str__(self) -> str:
-        text = (f"{self.stage:<22} {'runs' if self.runs else 'idle':<5} {self.provider:<6} "
+        text = (f"{self.stage:<{STAGE_COLUMN}} {'runs' if self.runs else 'idle':<5} {self.provider:<6} "
                 f"{self.implementation}")
         return text + (f" ({self.note})" if self.note else "")
 

@@ -506,7 +506,8 @@ def table_slots(options: EncodeOptions) -> tuple[tuple[np.ndarray, ...],
     Quantization: slots 0 and 1 (jcparam.c jpeg_set_defaults), or the custom ``qtables``,
     one slot each, a single table copied to slot 1 too (Pillow's JpegEncode.c). Huffman: the
     standard tables of slots 0 and 1 (jcparam.c std_huff_tables): optimized tables exist
-    only while an image is compressed.
+    only while an image is compressed; none with arithmetic coding (jcmarker.c
+    write_tables_only writes no DHT then: the coder has no tables to share).
 
     Returns:
         ``(quant_tables, huffman_tables)``: natural-order tables per slot, and per slot its
@@ -515,8 +516,8 @@ def table_slots(options: EncodeOptions) -> tuple[tuple[np.ndarray, ...],
     quant_tables = option_quant_tables(options)
     if len(quant_tables) == 1:
         quant_tables = (quant_tables[0], quant_tables[0])
-    return (tuple(np.asarray(t, dtype=np.uint16).reshape(64) for t in quant_tables),
-            ((DC_LUMINANCE, AC_LUMINANCE), (DC_CHROMINANCE, AC_CHROMINANCE)))
+    huffman = () if options.arithmetic else ((DC_LUMINANCE, AC_LUMINANCE), (DC_CHROMINANCE, AC_CHROMINANCE))
+    return tuple(np.asarray(t, dtype=np.uint16).reshape(64) for t in quant_tables), huffman
 
 
 def check_sampling_factors(factors: list[tuple[int, int, int]]) -> None:

@@ -301,3 +301,16 @@ def test_numba_coder_equals_the_python_coder():
             assert (numba.progressive_arithmetic_encode(small, 32, scan, progressive, state)
                     == arithmetic.progressive_arithmetic_encode(small, 32, scan, progressive,
                                                                  state)), scan
+
+
+def test_abbreviated_streams_have_no_huffman_tables() -> None:
+    # jcmarker.c write_tables_only writes DHT only for Huffman coding; the image-only stream
+    # has the DAC (conditioning is per image), not DQT; joined, they give the whole file.
+    pixels = np.ascontiguousarray(photo("astronaut")[:40, :56])
+    tables = stripjpeg.encode(pixels, 80, arithmetic=True, streamtype=1)
+    image = stripjpeg.encode(pixels, 80, arithmetic=True, streamtype=2)
+    assert [s.name for s in read_markers(tables)] == ["SOI", "DQT", "DQT", "EOI"]
+    assert [s.name for s in read_markers(image)] == ["SOI", "APP0", "SOF9", "DAC", "DRI", "SOS", "EOI"]
+    whole = stripjpeg.encode(pixels, 80, arithmetic=True)
+    sof = image.index(b"\xff\xc9")
+    assert image[:sof] + tables[2:-2] + image[sof:] == whole

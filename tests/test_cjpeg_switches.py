@@ -1,8 +1,8 @@
 """cjpeg's switches in combination: random sets of them (DCT, sampling, per-table quality,
--baseline, colour space, optimize, progressive, restart interval), each compared byte for byte with what
-Debian's cjpeg writes for the same pixels, through ``encode`` and through an ``Encoder`` fed
-in uneven pieces, on every backend. The single switches are tested one by one in their own
-files; this is where they meet.
+-baseline, colour space, optimize, progressive, arithmetic coding, restart interval), each
+compared byte for byte with what Debian's cjpeg writes for the same pixels, through
+``encode`` and through an ``Encoder`` fed in uneven pieces, on every backend. The single
+switches are tested one by one in their own files; this is where they meet.
 """
 
 from __future__ import annotations
@@ -65,9 +65,12 @@ def switch_sets(draw: st.DrawFn) -> Switches:
         switches.add([], baseline=False)
     dct = draw(st.sampled_from(sorted(DCTS)))
     switches.add(["-dct", dct], dct=DCTS[dct])
+    arithmetic = draw(st.booleans())
+    if arithmetic:
+        switches.add(["-arithmetic"], arithmetic=True)
     if draw(st.booleans()):
         switches.add(["-progressive"], progressive=True)
-    elif draw(st.booleans()):
+    elif not arithmetic and draw(st.booleans()):  # cjpeg refuses -optimize with -arithmetic
         switches.add(["-optimize"], optimize=True)
     rows = draw(st.integers(0, 3))
     switches.add(["-restart", str(rows)], restart_rows=rows)
@@ -121,7 +124,7 @@ def test_the_generator_reaches_every_switch() -> None:
             seen.add("-quality N,N")
 
     collect()
-    expected = {"-rgb", "-grayscale", "-progressive", "-optimize", "-quality N,N", "-baseline",
+    expected = {"-rgb", "-grayscale", "-progressive", "-optimize", "-quality N,N", "-baseline", "-arithmetic",
                 *(f"-sample {s}" for s in SAMPLES), *(f"-dct {d}" for d in DCTS),
                 *(f"-restart {r}" for r in range(4))}
     assert expected <= seen, expected - seen
