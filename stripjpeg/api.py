@@ -333,8 +333,12 @@ def encode(pixels: Any, quality: int | str | tuple[int, ...] | None = None,
         arithmetic: cjpeg's ``-arithmetic``: arithmetic coding (SOF9, SOF10 when progressive)
             instead of Huffman coding, the bytes of ``cjpeg -arithmetic``; not with
             ``optimize`` (docs/arithmetic.md).
-        smooth, restart_marker_blocks: Pillow's options that are not implemented yet: only
-            their default (0) or None is accepted; any other value is a ValueError saying so.
+        smooth: libjpeg's input smoothing, Pillow's ``smooth`` and cjpeg's ``-smooth N``: 0
+            (or None) off, 1..100 the smoothing factor (each neighbour weighs N/1024). libjpeg
+            smooths full-size and 2x2-downsampled components only; others (4:2:2's chroma,
+            any other ratio) are downsampled without it, and a UserWarning says so.
+        restart_marker_blocks: Pillow's option that is not implemented yet: only its
+            default (0) or None is accepted; any other value is a ValueError saying so.
 
     Returns:
         The JPEG file as bytes: the same bytes Pillow writes with the same options

@@ -143,7 +143,7 @@ class StripEncoder:
         chunks = []
         try:
             for strip in self._buffer.add(rows):
-                chunks += self._dispatch(strip)
+                chunks += self._dispatch(strip, owned=self._buffer.strips_are_copies)
         except BaseException:
             self.abort()
             raise
@@ -151,14 +151,15 @@ class StripEncoder:
 
     def feed_strip(self, strip: Any) -> list[bytes]:
         """feed_strip accepts one whole strip (``plan.strip_height`` rows, fewer for the
-        last), possibly lazy (a dask array slice, computed by whoever encodes it), and
-        returns the chunks now ready.
+        last; with smoothing, ``plan.context_rows`` more above and below, as
+        :func:`~stripjpeg.sources.image_strips` cuts them), possibly lazy (a dask array slice,
+        computed by whoever encodes it), and returns the chunks now ready.
 
         Precondition: the header is out; the image comes by whole strips only (whole-image
         sources use this to skip row buffering).
         """
         self._check_input("feed_strip")
-        rows = strip.shape[0]
+        rows = self.plan.strip_rows(strip)
         expected = min(self.plan.strip_height, self.plan.height - self._buffer.rows_received)
         if rows != expected:
             raise ValueError(f"a strip must have {expected} rows here, got {rows}")
@@ -259,13 +260,15 @@ class StripEncoder:
         self._check_input(method)
         self._input = method
 
-    def _dispatch(self, strip: np.ndarray) -> list[bytes]:
+    def _dispatch(self, strip: np.ndarray, owned: bool = False) -> list[bytes]:
+        """Encode ``strip`` now (serial mode) or batch it; ``owned``: it is the encoder's own
+        array (not a view of the caller's rows), kept without copying."""
         if self.plan.restart_interval == 0:
             # Serial mode: each strip continues the previous one's bit stream and predictors.
             data, self._state = self.backend.encode_strip_continued(materialize(strip), self.plan,
                                                                     self._state)
             return [self._strip_done(data)]
-        if self._copy_strips and isinstance(strip, np.ndarray):
+        if self._copy_strips and not owned and isinstance(strip, np.ndarray):
             strip = strip.copy()
         self._batch.append(strip)
         return self._submit_batch() if len(self._batch) == self._batch_size else []
@@ -412,7 +415,7 @@ def array_core(pixels: np.ndarray, options: EncodeOptions,
     core = StripEncoder(width, height, mode, options, copy_strips=False)
     if options.optimize:
         try:
-            strips = image_strips(pixels, core.plan.strip_height)
+            strips = image_strips(pixels, core.plan.strip_height, core.plan.context_rows)
             counting = OrderedScheduler(count_strip_task, core.executor, core.parallelism)
             counts = count_strips(strips, core.plan, core.backend, counting)
             core.replace_plan(counts.optimized_plan(core.plan))
@@ -432,7 +435,7 @@ def image_chunks(pixels: np.ndarray, options: EncodeOptions,
     the Dask workers when the executor is a Dask client's).
     """
     core = array_core(pixels, options, mode)
-    strips = image_strips(pixels, core.plan.strip_height)
+    strips = image_strips(pixels, core.plan.strip_height, core.plan.context_rows)
     return core, encode_chunks(core, strips, feed=core.feed_strip)
 
 

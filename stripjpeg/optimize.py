@@ -251,7 +251,7 @@ class SpoolingEncoder(SpoolSizes):
         dc, ac, self._predictors = self.backend.count_symbols(blocks, self.plan, predictors)
         self._counts.add(SymbolCounts(dc, ac))
         self.spool.append(blocks)
-        self._strip_rows.append(strip.shape[0])
+        self._strip_rows.append(self.plan.strip_rows(strip))
 
     def finish(self) -> Iterator[bytes]:
         """Second pass: headers with the optimal tables, the spooled strips, EOI."""

@@ -42,6 +42,10 @@ LIBJPEG_DEFAULT_SUBSAMPLING = "default"
 #: orthonormal DCT-II of T.81 A.3.3 (through SciPy).
 DCT_METHODS = ("islow", "ifast", "float", "exact")
 
+#: The largest smoothing factor, cjpeg's limit for ``-smooth N`` (cjpeg.c parse_switches):
+#: at 100 a sample keeps 1 - 8 * 100/1024 of its own weight, about 22 %.
+MAX_SMOOTHING = 100
+
 #: Pillow's ``streamtype`` values (libImaging/JpegEncode.c) -> what the output holds.
 STREAM_TYPES = {
     0: "a normal (interchange) file",
@@ -195,6 +199,12 @@ class EncodeOptions:
             libjpeg's default conditioning instead of DHT (docs/arithmetic.md). Not with
             ``optimize``: the coder adapts its statistics as it goes, there are no tables
             to optimize (libjpeg turns it off, cjpeg 2.1 refuses the pair).
+        smooth: libjpeg's input smoothing (``smoothing_factor``; cjpeg's ``-smooth N``,
+            Pillow's ``smooth``): 0 = off, 1..100 = each sample replaced by a weighted sum of
+            itself and its eight neighbours, each neighbour weighing N/1024 (jcsample.c).
+            libjpeg smooths only full-size and 2x2-downsampled components; the others (2x1,
+            and any other ratio) are downsampled unsmoothed, with a warning
+            (:func:`stripjpeg.plan.make_plan`).
     """
 
     quality: int | tuple[int, ...] | None = None
@@ -227,6 +237,7 @@ class EncodeOptions:
     point_transform: int = 0
     precision: int = 8
     arithmetic: bool = False
+    smooth: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "quality", _normalize_quality(self.quality))
@@ -238,6 +249,8 @@ class EncodeOptions:
         if not isinstance(self.dct, str) or self.dct not in DCT_METHODS:
             raise ValueError(f"dct must be one of {', '.join(DCT_METHODS)}; got {self.dct!r}")
         _check_int("restart_rows", self.restart_rows, 0, MAX_DIMENSION)
+        _check_int("smooth", self.smooth, 0, MAX_SMOOTHING)
+        object.__setattr__(self, "smooth", int(self.smooth))
         if self.backend is not None and not isinstance(self.backend, str):
             raise TypeError(f"backend must be a name (str) or None, got {type(self.backend).__name__}")
         if self.workers is not None:

@@ -35,7 +35,6 @@ LIBJPEG_DEFAULT_QUALITY = 75
 #: Pillow keywords not implemented here yet -> (their default value, which changes nothing
 #: and is accepted; what the keyword does in Pillow).
 NOT_IMPLEMENTED = {
-    "smooth": (0, "smooth=1..100 is libjpeg's input smoothing"),
     "restart_marker_blocks": (0, "restart_marker_blocks sets a restart interval in MCUs; "
                                  "restart_rows (Pillow's restart_marker_rows) counts MCU rows"),
 }
@@ -57,9 +56,9 @@ def translate_pillow_keywords(options: dict[str, Any]) -> dict[str, Any]:
             that disagree, or a keyword not implemented yet.
     """
     options = dict(options)
-    for name in ("keep_rgb", "streamtype"):
+    for name in ("keep_rgb", "streamtype", "smooth"):
         if name in options and options[name] is None:
-            del options[name]  # Pillow's default (False, 0)
+            del options[name]  # Pillow's default (False, 0, 0)
     _refuse_not_implemented(options)
     _take_restart_marker_rows(options)
     _apply_quality_preset(options)

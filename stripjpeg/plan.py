@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .color_spaces import COMPONENT_LAYOUTS, CONVERSIONS, frame_color_space
+from .notices import warn_user
 from .options import EncodeOptions, check_array_mode, sampling_factors
 from .scans import (
     ScriptEntry,
@@ -93,6 +94,10 @@ class StripLayout:
     block_rows: int
     block_cols: int
 
+
+#: Downsampling ratios (Hmax / H, Vmax / V) libjpeg smooths (jcsample.c: fullsize_ and
+#: h2v2_smooth_downsample); with any other ratio it downsamples without smoothing.
+SMOOTHED_RATIOS = ((1, 1), (2, 2))
 
 #: At most four components in one scan (T.81 B.2.3: Ns is 1..4; libjpeg's MAX_COMPS_IN_SCAN).
 MAX_COMPONENTS_IN_SCAN = 4
@@ -243,6 +248,8 @@ class Plan:
             "" takes the default mode of ``input_channels`` (four channels: RGBA).
         arithmetic: arithmetic coding (SOF9/SOF10, T.81 F.1.4, G.1.3) instead of Huffman;
             the components' ``huffman_index`` then names their conditioning tables (DAC).
+        smoothing: libjpeg's ``smoothing_factor`` (the ``smooth`` option), 1..100, or 0 when
+            no component is smoothed (see :meth:`is_smoothed`, :attr:`context_rows`).
     """
 
     width: int
@@ -264,6 +271,7 @@ class Plan:
     color_space: str = "YCbCr"
     input_mode: str = ""
     arithmetic: bool = False
+    smoothing: int = 0
     dc_codes: tuple[tuple[np.ndarray, np.ndarray], ...] = field(init=False, repr=False)
     ac_codes: tuple[tuple[np.ndarray, np.ndarray], ...] = field(init=False, repr=False)
 
@@ -337,6 +345,23 @@ class Plan:
         cmyk_ycck_convert)."""
         return CONVERSIONS[self.input_mode, self.color_space]
 
+    def is_smoothed(self, component: Component) -> bool:
+        """Whether sample preparation smooths ``component``: libjpeg smooths full-size and
+        exactly 2x2-downsampled components only (jcsample.c jinit_downsampler)."""
+        ratios = (self.hmax // component.h, self.vmax // component.v)
+        return bool(self.smoothing) and ratios in SMOOTHED_RATIOS
+
+    @property
+    def context_rows(self) -> int:
+        """Pixel rows of context a strip carries above and below its own rows: 1 when a
+        component is smoothed (libjpeg's context rows, jcprepct.c), else 0."""
+        return 1 if self.smoothing else 0
+
+    def strip_rows(self, pixels: np.ndarray) -> int:
+        """Image rows of a strip array ``(rows, width, channels)``: its rows without the
+        :attr:`context_rows` above and below them."""
+        return pixels.shape[0] - 2 * self.context_rows
+
     @property
     def blocks_per_mcu(self) -> int:
         """Blocks in one MCU: the sum of H*V over the components (at most 10, T.81 B.2.3)."""
@@ -368,7 +393,7 @@ class Plan:
                     self.vmax, self.mcus_per_row, self.mcu_rows, self.restart_rows,
                     self.restart_interval, self.strip_mcu_rows, self.quant_tables, dc_tables,
                     ac_tables, self.dct, self.scans, self.color_space, self.input_mode,
-                    self.arithmetic)
+                    self.arithmetic, self.smoothing)
 
 
 @functools.lru_cache(maxsize=64)
@@ -479,7 +504,21 @@ def make_plan(width: int, height: int, input_channels: int, options: EncodeOptio
                 strip_mcu_rows=strip_mcu_rows, quant_tables=quant_tables,
                 dc_tables=dc_tables, ac_tables=ac_tables, dct=options.dct, scans=scans,
                 color_space=color_space, input_mode=mode,
-                arithmetic=options.arithmetic)
+                arithmetic=options.arithmetic,
+                smoothing=_smoothing(options.smooth, components, hmax, vmax))
+
+
+def _smoothing(factor: int, components: tuple[Component, ...], hmax: int, vmax: int) -> int:
+    """The plan's smoothing factor: ``factor``, or 0 if libjpeg smooths no component (it then
+    needs no context rows either, jcsample.c). Warns when some component is not smoothed,
+    which libjpeg only traces (JTRC_SMOOTH_NOTIMPL)."""
+    ratios = [(hmax // c.h, vmax // c.v) for c in components]
+    skipped = [f"component {c.id} (downsampled {h}x{v})" for c, (h, v) in zip(components, ratios)
+               if (h, v) not in SMOOTHED_RATIOS]
+    if factor and skipped:
+        warn_user(f"smooth={factor}: libjpeg smooths only full-size and 2x2-downsampled components "
+                  f"(jcsample.c); not smoothed, as in cjpeg and Pillow: {', '.join(skipped)}")
+    return factor if len(skipped) < len(components) else 0
 
 
 def option_quant_tables(options: EncodeOptions) -> tuple[np.ndarray, ...]:

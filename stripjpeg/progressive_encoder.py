@@ -125,13 +125,20 @@ def transform_task(backend: StageTable, strips: list[Any], plan: Plan,
         ``(blocks, rows, counts)``: the unit's blocks, its pixel rows, and one count array
         per scan of ``counted``.
     """
-    # One transform of the batch's rows together (a view of them, when they are consecutive
-    # rows of one array): a tall strip transforms as its strips would one by one.
-    pixels = joined_rows([materialize(strip) for strip in strips])
-    rows = pixels.shape[0]
-    # A unit of its own arrays, C-contiguous: the spool keeps them without another copy, and
-    # the numba coder reads them fastest so.
-    blocks = [np.ascontiguousarray(grid) for grid in backend.transform(pixels, plan)]
+    if plan.context_rows:
+        # Strips with smoothing's context rows overlap: each is transformed alone, and the
+        # unit's blocks are theirs one after another (new, C-contiguous arrays).
+        parts = [backend.transform(materialize(strip), plan) for strip in strips]
+        blocks = [np.concatenate(grids) for grids in zip(*parts)]
+        rows = sum(plan.strip_rows(strip) for strip in strips)
+    else:
+        # One transform of the batch's rows together (a view of them, when they are consecutive
+        # rows of one array): a tall strip transforms as its strips would one by one.
+        pixels = joined_rows([materialize(strip) for strip in strips])
+        rows = pixels.shape[0]
+        # A unit of its own arrays, C-contiguous: the spool keeps them without another copy,
+        # and the numba coder reads them fastest so.
+        blocks = [np.ascontiguousarray(grid) for grid in backend.transform(pixels, plan)]
     for grid in blocks:
         grid.flags.writeable = False  # as the spool hands them out for phase 2
     counts = [backend.progressive_count(blocks, rows, plan.scans[n], plan, None)[0] for n in counted]
@@ -274,7 +281,7 @@ class ProgressiveEncoder(SpoolSizes):
         self._take_input("feed")
         with self._aborting_on_failure():
             for strip in self._buffer.add(rows):
-                self._dispatch(strip)
+                self._dispatch(strip, owned=self._buffer.strips_are_copies)
         return []
 
     def feed_strip(self, strip: Any) -> list[bytes]:
@@ -282,8 +289,9 @@ class ProgressiveEncoder(SpoolSizes):
         if self.closed:
             raise ValueError("the encoder is closed; no more rows can be written")
         expected = min(self.plan.strip_height, self.plan.height - self._buffer.rows_received)
-        if strip.shape[0] != expected:
-            raise ValueError(f"a strip must have {expected} rows here, got {strip.shape[0]}")
+        if self.plan.strip_rows(strip) != expected:
+            raise ValueError(f"a strip must have {expected} rows here, got "
+                             f"{self.plan.strip_rows(strip)}")
         self._take_input("feed_strip")
         self._buffer.rows_received += expected
         with self._aborting_on_failure():
@@ -309,9 +317,11 @@ class ProgressiveEncoder(SpoolSizes):
                              "either as rows, whole strips or transformed strips, never a mix")
         self._input = method
 
-    def _dispatch(self, strip: Any) -> None:
-        if self._copy_strips and isinstance(strip, np.ndarray):
-            strip = self._copied_into_unit(strip)
+    def _dispatch(self, strip: Any, owned: bool = False) -> None:
+        """Batch ``strip`` into the unit being gathered; ``owned``: it is the encoder's own
+        array (with smoothing's context rows, which overlap: no unit of joined rows)."""
+        if self._copy_strips and not owned and isinstance(strip, np.ndarray):
+            strip = strip.copy() if self.plan.context_rows else self._copied_into_unit(strip)
         self._batch.append(strip)
         if len(self._batch) == self._batch_size:
             self._submit_batch()

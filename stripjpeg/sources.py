@@ -164,9 +164,23 @@ def materialize_all(strips: list[Any]) -> list[np.ndarray]:
     return [np.asarray(strip) for strip in dask.compute(*strips)]
 
 
-def image_strips(pixels: Any, strip_height: int) -> Iterator[Any]:
-    """A whole image's strips, top to bottom: views of an ndarray, or lazy dask slices."""
-    return (pixels[start:start + strip_height] for start in range(0, pixels.shape[0], strip_height))
+def image_strips(pixels: Any, strip_height: int, context_rows: int = 0) -> Iterator[Any]:
+    """A whole image's strips, top to bottom: views of an ndarray, or lazy dask slices.
+
+    With ``context_rows`` (smoothing's, :attr:`stripjpeg.plan.Plan.context_rows`) each strip
+    also holds that many rows above and below its own: the neighbouring strips' rows, and at
+    the image's top and bottom its first and last row repeated (jcprepct.c replicates them
+    so). Those two strips are copies (gathered by index, lazily for a dask array); the others
+    are still views.
+    """
+    height = pixels.shape[0]
+    for start in range(0, height, strip_height):
+        stop = min(start + strip_height, height)
+        first, end = start - context_rows, stop + context_rows
+        if first >= 0 and end <= height:
+            yield pixels[first:end]
+        else:
+            yield pixels[np.clip(np.arange(first, end), 0, height - 1)]
 
 
 # --- Image files ------------------------------------------------------------------------------

@@ -8,6 +8,13 @@ shorter. Pieces that already hold whole strips are cut into views, not copied; o
 rows that straddle a strip boundary are gathered into a new array. Edge replication is the
 backend's first stage, not done here, because its order relative to downsampling matters
 (see ``stages.samples.component_samples``).
+
+With smoothing (``plan.context_rows`` = 1) each strip also carries the row above it and the
+row below it, so that strips stay independent: the buffer keeps a copy of the previous
+strip's last row, and holds a strip back until the next strip's first row has arrived (or
+the image has ended: its last row is then repeated below it, and at the top its first row
+above it, as jcprepct.c pads the image). Such strips are always new arrays, gathered from the
+pieces, never views of them.
 """
 
 from __future__ import annotations
@@ -51,6 +58,13 @@ class StripBuffer:
         self.rows_received = 0
         self._pending: list[np.ndarray] = []
         self._pending_rows = 0
+        self._above: np.ndarray | None = None  # with context rows: the last strip's last row
+
+    @property
+    def strips_are_copies(self) -> bool:
+        """Whether every strip :meth:`add` returns is a new array (with context rows), which
+        the caller may keep without copying it."""
+        return bool(self.plan.context_rows)
 
     def check(self, piece: Any, channels: int) -> np.ndarray:
         """Check a piece of rows before it is accepted, changing nothing: a rejected piece
@@ -67,9 +81,12 @@ class StripBuffer:
         return rows
 
     def add(self, rows: np.ndarray) -> list[np.ndarray]:
-        """Accept rows that passed :meth:`check`; return the strips now complete."""
+        """Accept rows that passed :meth:`check`; return the strips now complete (with
+        ``plan.context_rows``, each with its row above and its row below)."""
         height = self.plan.height
         self.rows_received += rows.shape[0]
+        if self.plan.context_rows:
+            return self._add_with_context(rows)
         size = self.plan.strip_height
         strips = []
         if self._pending_rows:
@@ -90,6 +107,40 @@ class StripBuffer:
             self._pending, self._pending_rows = [], 0
         return strips
 
+    def _add_with_context(self, rows: np.ndarray) -> list[np.ndarray]:
+        """:meth:`add` with one context row above and below each strip (smoothing's).
+
+        A strip goes out once the row below it is here: ``strip_height + 1`` rows pending, or
+        all of the image's rows. That row below stays pending (it is the next strip's first),
+        and a copy of the strip's last row is kept as the next strip's row above.
+        """
+        size = self.plan.strip_height
+        strips = []
+        while True:
+            needed = size + 1 - self._pending_rows  # from the piece: the strip's rest and the row below
+            if rows.shape[0] >= needed:
+                body = np.concatenate([*self._pending, rows[:needed]])
+                rows = rows[needed:]
+                strips.append(np.concatenate([self._row_above(body), body]))
+                self._above = body[-2:-1].copy()
+                self._pending, self._pending_rows = [body[-1:].copy()], 1
+            elif self.complete and self._pending_rows + rows.shape[0]:
+                body = np.concatenate([*self._pending, rows])  # the last strip
+                strips.append(np.concatenate([self._row_above(body), body, body[-1:]]))
+                self._pending, self._pending_rows = [], 0
+                return strips
+            else:
+                if rows.shape[0]:
+                    # Copied: the caller may reuse its buffer for the next piece.
+                    self._pending.append(rows.copy())
+                    self._pending_rows += rows.shape[0]
+                return strips
+
+    def _row_above(self, body: np.ndarray) -> np.ndarray:
+        """The context row above a strip whose rows start ``body``: the previous strip's last
+        row, or at the image's top its first row again (jcprepct.c)."""
+        return body[:1] if self._above is None else self._above
+
     def check_finish(self, closed: bool, abort: Callable[[], None]) -> None:
         """Before an encoder finishes: raise ValueError if it is ``closed`` already, or, after
         calling ``abort`` (which frees the executor and the output), if rows are missing."""
@@ -108,9 +159,10 @@ class StripBuffer:
 
     @property
     def buffered_rows(self) -> int:
-        """Rows received but not yet handed out in a strip (fewer than ``plan.strip_height``):
-        the rows this buffer holds copies of."""
-        return self._pending_rows
+        """Rows received but not yet handed out in a strip (fewer than ``plan.strip_height``;
+        with context rows at most ``strip_height + 1``, the row kept above included): the rows
+        this buffer holds copies of."""
+        return self._pending_rows + int(self._above is not None and self._pending_rows > 0)
 
     @property
     def complete(self) -> bool:

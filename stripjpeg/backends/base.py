@@ -174,11 +174,12 @@ class StageTable:
 
         Args:
             pixels: uint8, shape ``(rows, plan.width, plan.input_channels)``; ``rows`` is
-                ``plan.strip_height`` except for the last strip, which may be shorter.
+                ``plan.strip_height`` except for the last strip, which may be shorter, plus
+                ``2 * plan.context_rows`` (smoothing's row above and row below).
         """
         if self.transform_fused is not None:
             return self.transform_fused(pixels, plan)
-        return self.forward_dct(self.prepare_samples(pixels, plan), plan, pixels.shape[0])
+        return self.forward_dct(self.prepare_samples(pixels, plan), plan, plan.strip_rows(pixels))
 
     def encode_strip(self, pixels: np.ndarray, plan: Plan) -> bytes:
         """Pixels of one strip -> one complete restart interval of entropy-coded bytes:

@@ -18,7 +18,7 @@ kernel call). It declines ``forward_dct`` for ``dct="exact"``: the stage table t
 NumPy stage (SciPy's DCT) for it, composes the stages instead of the fused kernels, and both
 backends write the same bytes. It declines ``prepare_samples`` likewise for the colour
 conversions its kernel does not do (``keep_rgb``'s RGB, ``grayscale``'s Y from colour, YCbCr
-input, YCCK).
+input, YCCK), and for input smoothing (``smooth``).
 Each kernel call writes only into arrays it is given, so concurrent strips share nothing
 mutable.
 
@@ -235,9 +235,10 @@ class NumbaBackend(Backend):
         The colour kernel converts RGB to YCbCr, passes grey through and inverts CMYK
         (:data:`KERNEL_CONVERSIONS`): RGB kept as RGB (``keep_rgb``), Y alone from colour
         (``grayscale``), YCbCr input and YCCK are the NumPy stage's. The sample
-        kernels downsample every whole ratio of sampling factors."""
+        kernels downsample every whole ratio of sampling factors, but do not smooth: with
+        ``smooth`` (strips with context rows) sample preparation is the NumPy stage's too."""
         if stage == "prepare_samples":
-            return plan.color_convert not in KERNEL_CONVERSIONS
+            return plan.color_convert not in KERNEL_CONVERSIONS or plan.smoothing > 0
         return stage == "forward_dct" and plan.dct not in ("islow", "ifast", "float")
 
     # -- the stages, one by one -----------------------------------------------------------------

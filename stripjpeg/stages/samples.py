@@ -12,8 +12,11 @@ jccolor.c and jcsample.c), in the order a strip goes through it::
       -> expand_edges         the downsampled plane out to whole 8x8 blocks
     = prepare_samples         per component, samples 0..255, (8 * R, 8 * C)
 
-(Smoothing, libjpeg's ``smoothing_factor``, would be one more function here, before
-``downsample``.) Every function works on whole planes with NumPy.
+With smoothing (``plan.smoothing``, the ``smooth`` option) a strip carries one context row
+above and one below its own rows (``plan.context_rows``; the orchestrator supplies them, the
+first and last row of the image replicated at its top and bottom), and a smoothed component
+goes through ``smooth_full_size`` or ``smooth_downsample_2x2`` instead of ``downsample``
+(:func:`context_component_samples`). Every function works on whole planes with NumPy.
 """
 
 from __future__ import annotations
@@ -184,6 +187,99 @@ def component_samples(plane: np.ndarray, component: Component, layout: StripLayo
     return expand_edges(reduced, layout.real_block_rows * 8, layout.real_block_cols * 8)
 
 
+# --- Smoothing (libjpeg's smoothing_factor) ------------------------------------------------------
+
+def smoothing_weights(factor: int, ratio: int) -> tuple[int, int]:
+    """``(member, neighbour)`` weights of libjpeg's smoothing, scaled by 2**16, for
+    ``factor`` (1..100, SF = factor / 1024) and a 1:1 or 2:1 (both ways) ``ratio``.
+
+    A smoothed sample is ``(1 - 8 SF)`` times itself plus ``SF`` times each of its eight
+    neighbours (jcsample.c). At 1:1 those are the weights; at 2x2 the output averages four
+    smoothed samples, so each of the four members weighs ``(1 - 5 SF) / 4``, each of the eight
+    edge neighbours ``SF / 2`` (counted twice, by ``SF / 4``) and each of the four corner
+    neighbours ``SF / 4``. Either way the weights add up to exactly 2**16.
+    """
+    if ratio == 1:
+        return 65536 - 512 * factor, 64 * factor
+    return 16384 - 80 * factor, 16 * factor
+
+
+def smooth_full_size(plane: np.ndarray, factor: int) -> np.ndarray:
+    """libjpeg's smoothing of a full-size component (jcsample.c ``fullsize_smooth_downsample``).
+
+    Args:
+        plane: int32 samples ``(rows + 2, cols + 2)``: the rows to smooth with one context row
+            above and below, and one column replicated at each side (libjpeg's first and last
+            columns pretend their outer neighbour is themselves).
+        factor: the smoothing factor, 1..100.
+
+    Returns:
+        int32 ``(rows, cols)``: ``(member * (2**16 - 512 factor) + sum of the 8 neighbours *
+        64 factor + 2**15) >> 16``, 0..255 (the weights add up to 2**16).
+    """
+    rows, cols = plane.shape[0] - 2, plane.shape[1] - 2
+
+    def at(dy: int, dx: int) -> np.ndarray:  # the neighbour dy rows down, dx columns right
+        return plane[1 + dy:1 + dy + rows, 1 + dx:1 + dx + cols]
+
+    member = at(0, 0)
+    neighbours = sum(at(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)) - member
+    member_weight, neighbour_weight = smoothing_weights(factor, 1)
+    return (member * member_weight + neighbours * neighbour_weight + 32768) >> 16
+
+
+def smooth_downsample_2x2(plane: np.ndarray, factor: int) -> np.ndarray:
+    """libjpeg's smoothing and 2x2 downsampling in one (jcsample.c ``h2v2_smooth_downsample``):
+    each output sample from its 2x2 members, their 8 edge neighbours (weighed twice) and
+    4 corner neighbours, rounded half up (no alternating bias, unlike ``h2v2_downsample``).
+
+    Args:
+        plane: int32 samples ``(2 * rows + 2, 2 * cols + 2)``: the rows to downsample with one
+            context row above and below, and one column replicated at each side.
+        factor: the smoothing factor, 1..100.
+
+    Returns:
+        int32 ``(rows, cols)``, 0..255.
+    """
+    rows, cols = (plane.shape[0] - 2) // 2, (plane.shape[1] - 2) // 2
+
+    def at(dy: int, dx: int) -> np.ndarray:  # sample (2r + dy, 2c + dx) for every output (r, c)
+        return plane[1 + dy:1 + dy + 2 * rows:2, 1 + dx:1 + dx + 2 * cols:2]
+
+    members = at(0, 0) + at(0, 1) + at(1, 0) + at(1, 1)
+    edges = (at(-1, 0) + at(-1, 1) + at(2, 0) + at(2, 1)      # above and below
+             + at(0, -1) + at(1, -1) + at(0, 2) + at(1, 2))  # left and right
+    corners = at(-1, -1) + at(-1, 2) + at(2, -1) + at(2, 2)
+    member_weight, neighbour_weight = smoothing_weights(factor, 2)
+    return (members * member_weight + (2 * edges + corners) * neighbour_weight + 32768) >> 16
+
+
+def context_component_samples(plane: np.ndarray, component: Component, layout: StripLayout,
+                              plan: Plan) -> np.ndarray:
+    """One component's samples for a strip with context rows (``plan.context_rows``), as
+    libjpeg's context mode makes them (jcprepct.c ``pre_process_context``).
+
+    That mode pads the bottom differently from :func:`component_samples`: it replicates the
+    last pixel row all the way down to whole blocks (``expand_bottom_edge`` on the input, row
+    group after row group) and downsamples (and smooths) the copies, instead of replicating
+    the last downsampled row. Columns are replicated out to ``layout.input_cols`` as always
+    (``expand_right_edge``); the smoothing functions then replicate the outermost column once
+    more at each side.
+
+    Args:
+        plane: int32 ``(rows + 2, width)``: the strip's rows with the context row above and
+            below (at the image's bottom, the last row again).
+    """
+    h_ratio, v_ratio = plan.hmax // component.h, plan.vmax // component.v
+    rows = layout.real_block_rows * 8 * v_ratio
+    expanded = expand_edges(plane, rows + 2, layout.input_cols)
+    if plan.is_smoothed(component):
+        bordered = np.pad(expanded, ((0, 0), (1, 1)), mode="edge")
+        smooth = smooth_full_size if h_ratio == 1 else smooth_downsample_2x2
+        return smooth(bordered, plan.smoothing)
+    return downsample(expanded[1:-1], h_ratio, v_ratio)
+
+
 # --- The stage ---------------------------------------------------------------------------------
 
 def prepare_samples(pixels: np.ndarray, plan: Plan) -> list[np.ndarray]:
@@ -192,8 +288,8 @@ def prepare_samples(pixels: np.ndarray, plan: Plan) -> list[np.ndarray]:
 
     Args:
         pixels: uint8 ``(rows, plan.width, plan.input_channels)``, whole MCU rows (the last
-            strip may be shorter).
-        plan: the image's plan (sampling factors).
+            strip may be shorter); with smoothing, ``plan.context_rows`` more above and below.
+        plan: the image's plan (sampling factors, smoothing).
 
     Returns:
         Per component (Y first), int32 samples 0..255 of shape ``(8 * real_block_rows,
@@ -201,6 +297,7 @@ def prepare_samples(pixels: np.ndarray, plan: Plan) -> list[np.ndarray]:
         hold image samples (the dummy blocks that complete the MCUs come after the DCT).
     """
     planes = convert_colour(pixels, plan)
-    layouts = plan.strip_layout(pixels.shape[0])
-    return [component_samples(plane, component, layout, plan)
+    layouts = plan.strip_layout(plan.strip_rows(pixels))
+    samples = context_component_samples if plan.context_rows else component_samples
+    return [samples(plane, component, layout, plan)
             for plane, component, layout in zip(planes, plan.components, layouts)]
