@@ -135,6 +135,9 @@ def _add_encode_options(parser: argparse.ArgumentParser) -> None:
                        help="store CMYK input as YCCK (libjpeg's JCS_YCCK, Adobe transform 2)")
     group.add_argument("--arithmetic", action="store_true",
                        help="arithmetic coding instead of Huffman (cjpeg -arithmetic)")
+    group.add_argument("--smooth", type=int, default=0, metavar="N",
+                       help="input smoothing 1..100 (cjpeg -smooth N, Pillow's smooth=N; "
+                            "default 0 = off)")
     group.add_argument("--backend", choices=backends.available(), default=None,
                        help="engine (default: the fastest available)")
     group.add_argument("--workers", type=int, default=None,
@@ -269,7 +272,7 @@ def encode_options(args: argparse.Namespace) -> dict[str, Any]:
         "spool_dir": args.spool_dir, "spool_budget": args.spool_budget,
         "progressive": args.progressive, "keep_rgb": args.rgb, "grayscale": args.grayscale,
         "baseline": args.baseline, "streamtype": args.streamtype, "ycck": args.ycck,
-        "arithmetic": args.arithmetic,
+        "arithmetic": args.arithmetic, "smooth": args.smooth,
     }
     if getattr(args, "precision", 8) != 8:
         options["precision"] = args.precision

@@ -65,6 +65,38 @@ def int_downsample_plane(plane: list[list[int]], h: int, v: int) -> list[list[in
             for row in range(0, len(plane), v)]
 
 
+def smoothed_sample(plane: list[list[int]], ratio: int, factor: int, row: int, col: int) -> int:
+    """One output sample of libjpeg's input smoothing (jcsample.c), from the rule as its
+    comment states it: every input sample becomes ``(1 - 8 SF)`` times itself plus ``SF``
+    times each of its 8 neighbours (SF = factor / 1024), and a ``ratio x ratio`` (1 or 2)
+    output sample is the mean of its smoothed members; in 16-bit fixed point, rounded once.
+
+    Outside the image a coordinate is clamped to its edge: the first and last rows repeated
+    above and below (jcprepct.c), the last column to the right (expand_right_edge), and the
+    first and last columns once more (the smoothing functions' special columns).
+
+    Each input sample's weight is added up member by member: scaled by 2**16 and shared by
+    the ``ratio**2`` members, ``(1 - 8 SF)`` when it is the member, ``SF`` when it is one of
+    the member's 8 neighbours.
+    """
+    members = [(ratio * row + dy, ratio * col + dx) for dy in range(ratio) for dx in range(ratio)]
+    share = 65536 // len(members)
+    own_weight = share - share * 8 * factor // 1024
+    neighbour_weight = share * factor // 1024
+    height, width = len(plane), len(plane[0])
+    total = 0
+    for y in range(ratio * row - 1, ratio * row + ratio + 1):
+        for x in range(ratio * col - 1, ratio * col + ratio + 1):
+            weight = 0
+            for my, mx in members:
+                if (y, x) == (my, mx):
+                    weight += own_weight
+                elif abs(y - my) <= 1 and abs(x - mx) <= 1:
+                    weight += neighbour_weight
+            total += weight * plane[min(max(y, 0), height - 1)][min(max(x, 0), width - 1)]
+    return (total + 32768) >> 16
+
+
 def exact_dct(block: np.ndarray) -> np.ndarray:
     """T.81 A.3.3, the formula itself: F(v,u) = 1/4 C(u) C(v) sum f(y,x) cos cos."""
     out = np.zeros((8, 8))

@@ -86,6 +86,7 @@ def test_streamed_sources_are_memory_mapped_and_exact(tmp_path: Path, picture: n
     (["--qtables", "{qtext}", "-q", "30"], dict(qtables=[RAMP], quality=30)),
     (["--optimize", "-s", "4:2:2", "--restart-rows", "0", "--comment", "x"],
      dict(optimize=True, subsampling="4:2:2", restart_rows=0, comment="x")),
+    (["--smooth", "30", "-s", "4:2:0", "-q", "80"], dict(smooth=30, subsampling="4:2:0", quality=80)),
 ])
 def test_pillow_option_flags_equal_pillow(tmp_path: Path, picture: np.ndarray, flags: list[str],
                                           options: dict) -> None:
