@@ -149,6 +149,11 @@ def trace_block(pixels: np.ndarray, block_row: int, block_col: int, **options: A
     cols = np.minimum(np.arange(8 * block_col, 8 * block_col + 8), width - 1)
     rgb = image[rows][:, cols]
     y = convert_to_ycbcr(rgb)[0]
+    if plan.smoothing:
+        # Smoothing mixes in the neighbouring samples: Y as the sample stage makes it.
+        strip = block_row // (plan.strip_mcu_rows * luma.mcu_v)
+        first = 8 * (block_row - strip * plan.strip_mcu_rows * luma.mcu_v)
+        y = _strip_luma(image, plan, strip)[first:first + 8, 8 * block_col:8 * block_col + 8]
     shifted = y - 128
     dct = FORWARD_DCT[plan.dct](shifted)
     table = plan.quant_tables[luma.quant_index].reshape(8, 8).astype(np.int64)
@@ -195,10 +200,25 @@ def _previous_dc(image: np.ndarray, plan: Any, block_row: int, block_col: int) -
     row, col = mcu_row * v + index // h, mcu_col * h + index % h
     # The previous block may be a dummy block: take it from a real transform of its strip.
     strip = mcu_row // plan.strip_mcu_rows
-    first = strip * plan.strip_height
-    pixels = image[first:first + plan.strip_height]
-    blocks = quantized_blocks(prepare_samples(pixels, plan), plan, pixels.shape[0])[0]
+    pixels = _strip_pixels(image, plan, strip)
+    blocks = quantized_blocks(prepare_samples(pixels, plan), plan, plan.strip_rows(pixels))[0]
     return int(blocks[row - strip * plan.strip_mcu_rows * v, col, 0, 0])
+
+
+def _strip_pixels(image: np.ndarray, plan: Any, strip: int) -> np.ndarray:
+    """Strip ``strip`` of the image as the encoder hands it to the sample stage (with
+    smoothing's context rows: the image's edge rows repeated beyond it)."""
+    first = strip * plan.strip_height
+    last = min(first + plan.strip_height, plan.height)
+    rows = np.clip(np.arange(first - plan.context_rows, last + plan.context_rows), 0, plan.height - 1)
+    return image[rows]
+
+
+def _strip_luma(image: np.ndarray, plan: Any, strip: int) -> np.ndarray:
+    """The Y samples of strip ``strip``, from the sample stage."""
+    from .stages.samples import prepare_samples
+
+    return prepare_samples(_strip_pixels(image, plan, strip), plan)[0]
 
 
 # --- Comparing two files ------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from .optimize import optimal_huffman_spec
 from .options import make_options
 from .plan import Plan, Scan, make_plan
 from .progressive_encoder import codes_the_data, scan_code_arrays, scan_has_restarts
-from .sources import whole_image
+from .sources import image_strips, whole_image
 from .stages.progressive import (
     Emitter,
     ScanPiece,
@@ -338,10 +338,10 @@ def image_blocks(image: np.ndarray, plan: Plan) -> list[tuple[list[np.ndarray], 
     """Every strip's quantized blocks (the NumPy stages, as the encoder's transform) with its
     pixel rows: the whole image, as the encoder's spool holds it."""
     strips = []
-    for first in range(0, plan.height, plan.strip_height):
-        pixels = np.ascontiguousarray(image[first:first + plan.strip_height])
-        strips.append((quantized_blocks(prepare_samples(pixels, plan), plan, pixels.shape[0]),
-                       pixels.shape[0]))
+    for strip in image_strips(image, plan.strip_height, plan.context_rows):
+        pixels = np.ascontiguousarray(strip)
+        rows = plan.strip_rows(pixels)
+        strips.append((quantized_blocks(prepare_samples(pixels, plan), plan, rows), rows))
     return strips
 
 

@@ -184,7 +184,9 @@ def test_bit_flips_and_truncations_fail_cleanly(flips: list[int], cut: int) -> N
 
 @pytest.mark.parametrize("options", [dict(quality=75, subsampling="4:2:0"), dict(),
                                      dict(quality=50, restart_rows=0),
-                                     dict(quality=90, subsampling="4:2:2", dct="exact", backend="numpy")],
+                                     dict(quality=90, subsampling="4:2:2", dct="exact", backend="numpy"),
+                                     dict(quality=75, subsampling="4:2:0", smooth=40),
+                                     dict(quality=85, smooth=100, restart_rows=0)],
                          ids=str)
 def test_trace_block_quantized_equals_the_file(options: dict) -> None:
     pixels = image(37, 45, False)

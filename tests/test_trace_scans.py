@@ -30,6 +30,8 @@ CASES = [  # (options, image rows, image cols, gray)
     ({"quality": 90, "subsampling": "4:2:0", "restart_rows": 1}, 40, 56, False),
     ({"quality": 85, "subsampling": "4:4:4", "restart_rows": 2, "scans": SCRIPT}, 40, 48, False),
     ({"quality": 60, "restart_rows": 0}, 32, 40, True),
+    # Smoothing: strips carry context rows (the traced blocks are the file's, strip by strip).
+    ({"quality": 80, "subsampling": "4:2:0", "restart_rows": 1, "smooth": 40}, 40, 56, False),
 ]
 
 
