@@ -101,6 +101,19 @@ def test_photo_equals_cjpeg_smooth(sample, factor, backend, tmp_path):
     assert quiet_encode(pixels, restart_rows=0, **options) == cjpeg(pixels, tmp_path, *switches)
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("sample", [*SAMPLES, "gray"])
+def test_every_factor_equals_cjpeg(sample, tmp_path):
+    """Every smoothing factor, 1..100, on the photo (the default run samples a few)."""
+    gray = sample == "gray"
+    pixels = photo_crop(gray)
+    for factor in range(1, 101):
+        switches = ["-quality", "75", "-smooth", str(factor), "-restart", "1"]
+        expected = cjpeg(pixels, tmp_path, *switches, *([] if gray else ["-sample", sample]))
+        assert quiet_encode(pixels, quality=75, smooth=factor, backend="numpy",
+                            subsampling=SAMPLES.get(sample, "4:4:4")) == expected, factor
+
+
 @pytest.mark.parametrize("mode", ["optimize", "progressive"])
 @pytest.mark.parametrize("sample", ["1x1", "2x2", "gray"])
 @pytest.mark.parametrize("restart_rows", [1, 0])
