@@ -232,13 +232,37 @@ def test_nothing_smoothed_means_no_context_rows(tmp_path):
     assert stripjpeg.encode(pixels, subsampling="2x1,1x2,1x2", quality=75) == expected
 
 
-def test_numba_declines_the_sample_stage():
+def needs_numba():
     if "numba" not in backends.available():
         pytest.skip("numba is not installed")
+    return backends.get("numba")
+
+
+def test_numba_declines_only_its_fused_paths():
+    """The fused kernels take no context rows; numba's own stages serve smoothing."""
     plan = make_plan(83, 67, 3, make_options(smooth=30, subsampling="4:2:0"))
-    table = backends.get("numba").stage_table(plan)
-    assert "prepare_samples" in table.fallbacks and table.encode_strips_fused is None
-    assert table.forward_dct != backends.base.NUMPY_STAGES["forward_dct"]
+    table = needs_numba().stage_table(plan)
+    assert table.fallbacks == {"transform", "encode_strips"}
+    assert table.encode_strips_fused is None and table.transform_fused is None
+    assert table.prepare_samples != backends.base.NUMPY_STAGES["prepare_samples"]
+
+
+@pytest.mark.parametrize("subsampling, gray", [("4:4:4", False), ("4:2:0", False), ("4:2:2", False),
+                                               ("1x2", False), ("4x1", False), ("4:2:0", True)])
+@pytest.mark.parametrize("height, width", [(1, 1), (16 * 3 + 3, 37), (40, 64)])
+def test_numba_stage_equals_numpy_stage(subsampling, gray, height, width):
+    numba = needs_numba()
+    pixels = random_image(height, width, gray, seed=height + width)
+    pixels3 = pixels[:, :, np.newaxis] if gray else pixels
+    for factor in (1, 77, 100):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            plan = make_plan(width, height, 1 if gray else 3,
+                             make_options(smooth=factor, subsampling=subsampling))
+        for strip in image_strips(pixels3, plan.strip_height, plan.context_rows):
+            ours = numba.prepare_samples(strip, plan)
+            for index, (fast, plain) in enumerate(zip(ours, prepare_samples(strip, plan))):
+                np.testing.assert_array_equal(fast, plain, err_msg=f"component {index}, smooth={factor}")
 
 
 # --- the stage against the slow twin ------------------------------------------------------------

@@ -18,7 +18,7 @@ kernel call). It declines ``forward_dct`` for ``dct="exact"``: the stage table t
 NumPy stage (SciPy's DCT) for it, composes the stages instead of the fused kernels, and both
 backends write the same bytes. It declines ``prepare_samples`` likewise for the colour
 conversions its kernel does not do (``keep_rgb``'s RGB, ``grayscale``'s Y from colour, YCbCr
-input, YCCK), and for input smoothing (``smooth``).
+input, YCCK), and its fused paths for input smoothing (``smooth``: strips with context rows).
 Each kernel call writes only into arrays it is given, so concurrent strips share nothing
 mutable.
 
@@ -47,7 +47,7 @@ from ..stages.quantize import float_divisors, integer_divisors
 from ..tables import ZIGZAG, HuffmanSpec, huffman_codes
 from . import numba_arithmetic
 from .base import Backend
-from .numba_colour import convert_to_ycbcr, downsample
+from .numba_colour import convert_to_ycbcr, downsample, smooth_downsample_2x2, smooth_full_size
 from .numba_dct import (
     FLOAT,
     IFAST,
@@ -234,11 +234,14 @@ class NumbaBackend(Backend):
         bytes.
         The colour kernel converts RGB to YCbCr, passes grey through and inverts CMYK
         (:data:`KERNEL_CONVERSIONS`): RGB kept as RGB (``keep_rgb``), Y alone from colour
-        (``grayscale``), YCbCr input and YCCK are the NumPy stage's. The sample
-        kernels downsample every whole ratio of sampling factors, but do not smooth: with
-        ``smooth`` (strips with context rows) sample preparation is the NumPy stage's too."""
+        (``grayscale``), YCbCr input and YCCK are the NumPy stage's. The sample kernels
+        downsample every whole ratio of sampling factors, and smooth (``smooth``); the fused
+        kernels do not take smoothing's context rows, so with it they are declined (the table
+        composes the stages)."""
+        if stage in ("transform", "encode_strips"):
+            return plan.smoothing > 0
         if stage == "prepare_samples":
-            return plan.color_convert not in KERNEL_CONVERSIONS or plan.smoothing > 0
+            return plan.color_convert not in KERNEL_CONVERSIONS
         return stage == "forward_dct" and plan.dct not in ("islow", "ifast", "float")
 
     # -- the stages, one by one -----------------------------------------------------------------
@@ -246,6 +249,8 @@ class NumbaBackend(Backend):
     def prepare_samples(self, pixels: np.ndarray, plan: Plan) -> list[np.ndarray]:
         """Pixels of one strip -> samples per component (see :class:`~.base.Backend`), as
         uint8 views of the planes the kernels fill."""
+        if plan.context_rows:
+            return self._smoothed_samples(pixels, plan)
         shape = kernel_tables(plan).shape(pixels.shape[0])
         planes = np.empty((len(plan.components), shape.plane_rows, shape.plane_cols), np.uint8)
         convert_to_ycbcr(np.ascontiguousarray(pixels), planes)
@@ -258,6 +263,30 @@ class NumbaBackend(Backend):
                 downsample(plane, h_ratio, v_ratio, layout.input_rows, cols, reduced)
                 plane = reduced
             samples.append(plane[:rows, :cols])
+        return samples
+
+    @staticmethod
+    def _smoothed_samples(pixels: np.ndarray, plan: Plan) -> list[np.ndarray]:
+        """:meth:`prepare_samples` of a strip with smoothing's context rows, as
+        :func:`stripjpeg.stages.samples.context_component_samples` makes them: the planes
+        replicate the last row (the context row below) down to whole blocks, then each
+        component is smoothed, or downsampled from those rows if libjpeg does not smooth it."""
+        layouts = plan.strip_layout(plan.strip_rows(pixels))
+        ratios = [(plan.hmax // c.h, plan.vmax // c.v) for c in plan.components]
+        plane_rows = max(8 * layout.real_block_rows * v for layout, (_, v) in zip(layouts, ratios)) + 2
+        plane_cols = max(layout.input_cols for layout in layouts)
+        planes = np.empty((len(plan.components), plane_rows, plane_cols), np.uint8)
+        convert_to_ycbcr(np.ascontiguousarray(pixels), planes)
+        samples = []
+        for plane, component, layout, (h, v) in zip(planes, plan.components, layouts, ratios):
+            rows, cols = 8 * layout.real_block_rows, 8 * layout.real_block_cols
+            out = np.empty((rows, cols), np.uint8)
+            if plan.is_smoothed(component):
+                smooth = smooth_full_size if h == 1 else smooth_downsample_2x2
+                smooth(plane, plan.smoothing, out)
+            else:
+                downsample(plane[1:], h, v, rows * v, cols, out)
+            samples.append(out)
         return samples
 
     def forward_dct(self, samples: list[np.ndarray], plan: Plan, rows: int) -> list[np.ndarray]:

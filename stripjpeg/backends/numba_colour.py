@@ -7,6 +7,8 @@ arranged to vectorize:
 * :func:`convert_to_ycbcr`  pixels -> 8-bit Y, Cb, Cr planes (or grey, or CMYK inverted),
                             edges replicated (one pass)
 * :func:`downsample`        2x1 / 2x2 averaging with libjpeg's alternating bias
+* :func:`smooth_full_size`, :func:`smooth_downsample_2x2`  input smoothing (``smooth``), as
+  :func:`stripjpeg.stages.samples.smooth_full_size` and ``smooth_downsample_2x2``
 """
 
 from __future__ import annotations
@@ -142,3 +144,70 @@ def downsample(plane, h_ratio, v_ratio, input_rows, out_cols, out):
                     for dx in range(h_ratio):
                         total += np.int32(row[j * h_ratio + dx])
                 target[j] = (total + count // 2) // count
+
+
+@inline_kernel
+def bordered_row(row, count, out):
+    """``row[:count]`` as int32 into ``out[1:count + 1]``, with its first and last sample
+    repeated at ``out[0]`` and ``out[count + 1]`` (libjpeg's smoothing pretends the column
+    beyond each edge is the edge column)."""
+    for j in range(count):
+        out[j + 1] = row[j]
+    out[0], out[count + 1] = row[0], row[count - 1]
+
+
+@kernel
+def smooth_full_size(plane, factor, out):
+    """libjpeg's smoothing of a full-size component (jcsample.c fullsize_smooth_downsample).
+
+    Args:
+        plane: uint8 ``(rows + 2, >= cols)``: the rows to smooth with the context row above
+            and below them, edges replicated out to ``cols``.
+        factor: the smoothing factor, 1..100.
+        out: uint8 ``(rows, cols)`` to fill.
+    """
+    rows, cols = out.shape
+    member_weight, neighbour_weight = I32(65536 - 512 * factor), I32(64 * factor)
+    above, middle, below = (np.empty(cols + 2, np.int32), np.empty(cols + 2, np.int32),
+                            np.empty(cols + 2, np.int32))
+    for i in range(rows):
+        bordered_row(plane[i], cols, above)
+        bordered_row(plane[i + 1], cols, middle)
+        bordered_row(plane[i + 2], cols, below)
+        target = out[i]
+        for j in range(cols):
+            neighbours = (above[j] + above[j + 1] + above[j + 2] + middle[j] + middle[j + 2]
+                          + below[j] + below[j + 1] + below[j + 2])
+            target[j] = (middle[j + 1] * member_weight + neighbours * neighbour_weight
+                         + I32(32768)) >> 16
+
+
+@kernel
+def smooth_downsample_2x2(plane, factor, out):
+    """libjpeg's smoothing and 2x2 downsampling in one (jcsample.c h2v2_smooth_downsample).
+
+    Args:
+        plane: uint8 ``(2 * rows + 2, >= 2 * cols)``: the rows to downsample with the context
+            row above and below them, edges replicated out to ``2 * cols``.
+        factor: the smoothing factor, 1..100.
+        out: uint8 ``(rows, cols)`` to fill.
+    """
+    rows, cols = out.shape
+    width = 2 * cols
+    member_weight, neighbour_weight = I32(16384 - 80 * factor), I32(16 * factor)
+    above, upper, lower, below = (np.empty(width + 2, np.int32), np.empty(width + 2, np.int32),
+                                  np.empty(width + 2, np.int32), np.empty(width + 2, np.int32))
+    for i in range(rows):
+        bordered_row(plane[2 * i], width, above)
+        bordered_row(plane[2 * i + 1], width, upper)
+        bordered_row(plane[2 * i + 2], width, lower)
+        bordered_row(plane[2 * i + 3], width, below)
+        target = out[i]
+        for j in range(cols):
+            x = 2 * j + 1  # the first member's column in the bordered rows
+            members = upper[x] + upper[x + 1] + lower[x] + lower[x + 1]
+            edges = (above[x] + above[x + 1] + below[x] + below[x + 1]
+                     + upper[x - 1] + lower[x - 1] + upper[x + 2] + lower[x + 2])
+            corners = above[x - 1] + above[x + 2] + below[x - 1] + below[x + 2]
+            target[j] = (members * member_weight + (2 * edges + corners) * neighbour_weight
+                         + I32(32768)) >> 16
