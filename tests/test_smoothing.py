@@ -144,6 +144,25 @@ def test_every_door_and_worker_count(backend, tmp_path):
                                           **options)) == expected
 
 
+@pytest.mark.parametrize("height, width, sample", [(64 * 2 + 3, 4096, "gray"), (128 + 19, 2048, "2x2")])
+def test_several_serial_strips_equal_cjpeg(height, width, sample, backend, tmp_path):
+    """Without restart markers a wide image still goes in several strips (plan.py's
+    SERIAL_STRIP_PIXELS), each continuing the bit stream: their context rows too."""
+    gray = sample == "gray"
+    rng = np.random.default_rng(9)
+    pixels = np.repeat(random_image(height, width // 8, gray, seed=3), 8, axis=1)
+    pixels = np.clip(pixels.astype(int) + rng.integers(-3, 4, pixels.shape), 0, 255).astype(np.uint8)
+    plan = make_plan(width, height, 1 if gray else 3, make_options(restart_rows=0, smooth=1,
+                                                                    subsampling=SAMPLES.get(sample, "4:4:4")))
+    assert plan.strip_count > 1
+    switches = ["-quality", "75", "-smooth", "45", "-restart", "0"]
+    expected = cjpeg(pixels, tmp_path, *switches, *([] if gray else ["-sample", sample]))
+    options = dict(quality=75, smooth=45, restart_rows=0, backend=backend,
+                   subsampling=SAMPLES.get(sample, "4:4:4"))
+    assert stripjpeg.encode(pixels, **options) == expected
+    assert streamed(pixels, [50, 7], **options) == expected
+
+
 def test_dask_array_equals_cjpeg(tmp_path):
     """A lazy array's first and last strips gather their context rows lazily too."""
     dask_array = pytest.importorskip("dask.array")
