@@ -119,14 +119,15 @@ class StripBuffer:
         while True:
             needed = size + 1 - self._pending_rows  # from the piece: the strip's rest and the row below
             if rows.shape[0] >= needed:
-                body = np.concatenate([*self._pending, rows[:needed]])
+                strip = np.concatenate(self._with_row_above([*self._pending, rows[:needed]]))
                 rows = rows[needed:]
-                strips.append(np.concatenate([self._row_above(body), body]))
-                self._above = body[-2:-1].copy()
-                self._pending, self._pending_rows = [body[-1:].copy()], 1
+                strips.append(strip)
+                self._above = strip[-2:-1].copy()
+                self._pending, self._pending_rows = [strip[-1:].copy()], 1
             elif self.complete and self._pending_rows + rows.shape[0]:
-                body = np.concatenate([*self._pending, rows])  # the last strip
-                strips.append(np.concatenate([self._row_above(body), body, body[-1:]]))
+                parts = [part for part in (*self._pending, rows) if part.shape[0]]
+                # The last strip: its last row again below it.
+                strips.append(np.concatenate(self._with_row_above([*parts, parts[-1][-1:]])))
                 self._pending, self._pending_rows = [], 0
                 return strips
             else:
@@ -136,10 +137,10 @@ class StripBuffer:
                     self._pending_rows += rows.shape[0]
                 return strips
 
-    def _row_above(self, body: np.ndarray) -> np.ndarray:
-        """The context row above a strip whose rows start ``body``: the previous strip's last
-        row, or at the image's top its first row again (jcprepct.c)."""
-        return body[:1] if self._above is None else self._above
+    def _with_row_above(self, parts: list[np.ndarray]) -> list[np.ndarray]:
+        """``parts``, a strip's rows (and the row below it), after its context row above: the
+        previous strip's last row, or at the image's top its first row again (jcprepct.c)."""
+        return [parts[0][:1] if self._above is None else self._above, *parts]
 
     def check_finish(self, closed: bool, abort: Callable[[], None]) -> None:
         """Before an encoder finishes: raise ValueError if it is ``closed`` already, or, after
