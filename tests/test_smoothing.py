@@ -257,13 +257,30 @@ def needs_numba():
     return backends.get("numba")
 
 
-def test_numba_declines_only_its_fused_paths():
-    """The fused kernels take no context rows; numba's own stages serve smoothing."""
+def test_numba_declines_only_its_fused_transform():
+    """The fused transform kernel takes no context rows; numba's own stages serve smoothing,
+    and its fused coding paths smooth first."""
     plan = make_plan(83, 67, 3, make_options(smooth=30, subsampling="4:2:0"))
     table = needs_numba().stage_table(plan)
-    assert table.fallbacks == {"transform", "encode_strips"}
-    assert table.encode_strips_fused is None and table.transform_fused is None
+    assert table.fallbacks == {"transform"}
+    assert table.transform_fused is None and table.encode_strips_fused is not None
     assert table.prepare_samples != backends.base.NUMPY_STAGES["prepare_samples"]
+
+
+@pytest.mark.parametrize("subsampling", ["4:4:4", "4:2:0", "4:2:2", "4x1"])
+def test_numba_fused_coding_equals_the_composed_stages(subsampling):
+    """encode_strips_fused and encode_strip_continued_fused against numba's stages one by one."""
+    numba = needs_numba()
+    pixels = random_image(16 * 3 + 5, 45, gray=False, seed=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plan = make_plan(45, pixels.shape[0], 3, make_options(smooth=55, subsampling=subsampling))
+    table = numba.stage_table(plan)
+    strips = list(image_strips(pixels, plan.strip_height, plan.context_rows))
+    start = backends.EntropyState.start(plan)
+    composed = [table.entropy_encode(table.transform(strip, plan), plan, start, True)[0] for strip in strips]
+    assert table.encode_strips(strips, plan) == composed
+    assert [table.encode_strip_continued(strip, plan, start, True)[0] for strip in strips] == composed
 
 
 @pytest.mark.parametrize("subsampling, gray", [("4:4:4", False), ("4:2:0", False), ("4:2:2", False),

@@ -18,7 +18,8 @@ kernel call). It declines ``forward_dct`` for ``dct="exact"``: the stage table t
 NumPy stage (SciPy's DCT) for it, composes the stages instead of the fused kernels, and both
 backends write the same bytes. It declines ``prepare_samples`` likewise for the colour
 conversions its kernel does not do (``keep_rgb``'s RGB, ``grayscale``'s Y from colour, YCbCr
-input, YCCK), and its fused paths for input smoothing (``smooth``: strips with context rows).
+input, YCCK), and its fused ``transform`` for input smoothing (``smooth``: strips with
+context rows, which its sample stage and fused coding paths smooth with their own kernels).
 Each kernel call writes only into arrays it is given, so concurrent strips share nothing
 mutable.
 
@@ -235,10 +236,11 @@ class NumbaBackend(Backend):
         The colour kernel converts RGB to YCbCr, passes grey through and inverts CMYK
         (:data:`KERNEL_CONVERSIONS`): RGB kept as RGB (``keep_rgb``), Y alone from colour
         (``grayscale``), YCbCr input and YCCK are the NumPy stage's. The sample kernels
-        downsample every whole ratio of sampling factors, and smooth (``smooth``); the fused
-        kernels do not take smoothing's context rows, so with it they are declined (the table
-        composes the stages)."""
-        if stage in ("transform", "encode_strips"):
+        downsample every whole ratio of sampling factors, and smooth (``smooth``). The fused
+        transform kernel takes no context rows, so with smoothing ``transform`` is declined (the
+        table composes prepare_samples and forward_dct); the fused coding paths smooth first,
+        then transform and code without converting the blocks in between."""
+        if stage == "transform":
             return plan.smoothing > 0
         if stage == "prepare_samples":
             return plan.color_convert not in KERNEL_CONVERSIONS
@@ -288,6 +290,26 @@ class NumbaBackend(Backend):
                 downsample(plane[1:], h, v, rows * v, cols, out)
             samples.append(out)
         return samples
+
+    def _smoothed_blocks(self, pixels: np.ndarray, plan: Plan) -> np.ndarray:
+        """The quantized blocks of a strip with smoothing's context rows in the coder's layout
+        (zigzag order, LANES side by side, as :func:`transform_strip` returns them): the
+        smoothed samples (:meth:`_smoothed_samples`), then the DCT kernel on each component."""
+        tables = kernel_tables(plan)
+        layouts = plan.strip_layout(plan.strip_rows(pixels))
+        groups = -(-max(layout.block_cols for layout in layouts) // LANES)
+        blocks = np.empty((len(layouts), max(layout.block_rows for layout in layouts), groups, 64, LANES),
+                          np.int16)
+        samples = self._smoothed_samples(pixels, plan)
+        for index, (plane, component, layout) in enumerate(zip(samples, plan.components, layouts)):
+            # transform_blocks reads whole groups of LANES blocks as 64-bit words.
+            padded = np.zeros((plane.shape[0], 8 * LANES * -(-layout.real_block_cols // LANES)), np.uint8)
+            padded[:, :plane.shape[1]] = plane
+            q = component.quant_index
+            transform_blocks(padded, layout.real_block_rows, layout.real_block_cols, layout.block_cols,
+                             component.mcu_h, tables.fast, tables.divisors[q], tables.reciprocals[q],
+                             TO_ZIGZAG, blocks[index, :layout.block_rows])
+        return blocks
 
     def forward_dct(self, samples: list[np.ndarray], plan: Plan, rows: int) -> list[np.ndarray]:
         """Samples -> quantized blocks per component (see :class:`~.base.Backend`); islow, ifast
@@ -416,6 +438,9 @@ class NumbaBackend(Backend):
         """Several independent strips, pixels to bytes, in one kernel call when they lie one
         after another in memory (consecutive row ranges of one array, as the orchestrator cuts
         them from an image in memory); otherwise one call per strip."""
+        if plan.context_rows:
+            start = EntropyState.start(plan)
+            return [self._code(self._smoothed_blocks(strip, plan), plan, start, True)[0] for strip in strips]
         if len(strips) > 1 and strips[-1].shape[0] != plan.strip_height:
             # The image's last strip is shorter: the others can still go together.
             return [*self.encode_strips_fused(strips[:-1], plan), self._encode_strip(strips[-1], plan)]
@@ -439,6 +464,8 @@ class NumbaBackend(Backend):
                                      final: bool = False) -> tuple[bytes, EntropyState]:
         """Pixels of one strip to bytes in one kernel call, continuing from ``state``; with
         ``final``, the last byte is padded (a whole restart interval)."""
+        if plan.context_rows:
+            return self._code(self._smoothed_blocks(pixels, plan), plan, state, final)
         tables = kernel_tables(plan)
         shape = tables.shape(pixels.shape[0])
         out, predictors, bit_state = self._coder_arrays(shape.n_blocks, state)
