@@ -50,9 +50,11 @@ class LosslessPlan:
     strip_height: int
     table: HuffmanSpec | None = None
 
-    #: No colour conversion and no DCT (what a backend's lossy stages would decline).
+    #: No colour conversion, no DCT, no smoothing (what a backend's lossy stages would decline).
     color_convert = "none"
     dct = "none"
+    smoothing = 0
+    context_rows = 0
 
     @property
     def color_space(self) -> str:

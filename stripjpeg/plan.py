@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .color_spaces import COMPONENT_LAYOUTS, CONVERSIONS, frame_color_space
-from .notices import warn_user
 from .options import EncodeOptions, check_array_mode, sampling_factors
+from .sampling import MAX_BLOCKS_IN_MCU, SMOOTHED_RATIOS, check_sampling_factors, plan_smoothing
 from .scans import (
     ScriptEntry,
     check_progressive_script,
@@ -95,14 +95,8 @@ class StripLayout:
     block_cols: int
 
 
-#: Downsampling ratios (Hmax / H, Vmax / V) libjpeg smooths (jcsample.c: fullsize_ and
-#: h2v2_smooth_downsample); with any other ratio it downsamples without smoothing.
-SMOOTHED_RATIOS = ((1, 1), (2, 2))
-
 #: At most four components in one scan (T.81 B.2.3: Ns is 1..4; libjpeg's MAX_COMPS_IN_SCAN).
 MAX_COMPONENTS_IN_SCAN = 4
-#: At most ten blocks in the MCU of an interleaved scan (T.81 B.2.3; libjpeg's C_MAX_BLOCKS_IN_MCU).
-MAX_BLOCKS_IN_MCU = 10
 #: Ah and Al are 4-bit fields given the range 0..13 (T.81 B.2.3, Table B.3). libjpeg allows only
 #: 0..10 in a progressive scan of 8-bit samples (jcmaster.c's validate_script), the limit
 #: scans.check_progressive_script adds for the progressive process.
@@ -505,20 +499,7 @@ def make_plan(width: int, height: int, input_channels: int, options: EncodeOptio
                 dc_tables=dc_tables, ac_tables=ac_tables, dct=options.dct, scans=scans,
                 color_space=color_space, input_mode=mode,
                 arithmetic=options.arithmetic,
-                smoothing=_smoothing(options.smooth, components, hmax, vmax))
-
-
-def _smoothing(factor: int, components: tuple[Component, ...], hmax: int, vmax: int) -> int:
-    """The plan's smoothing factor: ``factor``, or 0 if libjpeg smooths no component (it then
-    needs no context rows either, jcsample.c). Warns when some component is not smoothed,
-    which libjpeg only traces (JTRC_SMOOTH_NOTIMPL)."""
-    ratios = [(hmax // c.h, vmax // c.v) for c in components]
-    skipped = [f"component {c.id} (downsampled {h}x{v})" for c, (h, v) in zip(components, ratios)
-               if (h, v) not in SMOOTHED_RATIOS]
-    if factor and skipped:
-        warn_user(f"smooth={factor}: libjpeg smooths only full-size and 2x2-downsampled components "
-                  f"(jcsample.c); not smoothed, as in cjpeg and Pillow: {', '.join(skipped)}")
-    return factor if len(skipped) < len(components) else 0
+                smoothing=plan_smoothing(options.smooth, components, hmax, vmax))
 
 
 def option_quant_tables(options: EncodeOptions) -> tuple[np.ndarray, ...]:
@@ -557,35 +538,6 @@ def table_slots(options: EncodeOptions) -> tuple[tuple[np.ndarray, ...],
         quant_tables = (quant_tables[0], quant_tables[0])
     huffman = () if options.arithmetic else ((DC_LUMINANCE, AC_LUMINANCE), (DC_CHROMINANCE, AC_CHROMINANCE))
     return tuple(np.asarray(t, dtype=np.uint16).reshape(64) for t in quant_tables), huffman
-
-
-def check_sampling_factors(factors: list[tuple[int, int, int]]) -> None:
-    """Refuse the sampling factors libjpeg refuses, with its reasons.
-
-    Args:
-        factors: per component (Ci, H, V), H and V already 1..4.
-
-    Raises:
-        ValueError: an interleaved MCU of more than 10 blocks (T.81 B.2.3; jcmaster.c
-            per_scan_setup, JERR_BAD_MCU_SIZE), or a component whose Hmax/H or Vmax/V is not
-            a whole number: libjpeg downsamples only by integral ratios (jcsample.c
-            jinit_downsampler, JERR_FRACT_SAMPLE_NOTIMPL).
-    """
-    if len(factors) == 1:
-        return  # one block per MCU, never downsampled
-    described = ",".join(f"{h}x{v}" for _, h, v in factors)
-    blocks = sum(h * v for _, h, v in factors)
-    if blocks > MAX_BLOCKS_IN_MCU:
-        raise ValueError(f"sampling factors {described} make an MCU of {blocks} blocks; an "
-                         f"interleaved MCU holds at most {MAX_BLOCKS_IN_MCU} (libjpeg: sampling "
-                         f"factors too large for interleaved scan)")
-    hmax = max(h for _, h, _ in factors)
-    vmax = max(v for _, _, v in factors)
-    for _, h, v in factors:
-        if hmax % h or vmax % v:
-            raise ValueError(f"sampling factors {described}: {hmax}/{h} x {vmax}/{v} is not a "
-                             f"whole downsampling ratio (libjpeg: fractional sampling not "
-                             f"implemented)")
 
 
 def make_scans(options: EncodeOptions, components: tuple[Component, ...],

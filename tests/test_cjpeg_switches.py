@@ -1,8 +1,8 @@
 """cjpeg's switches in combination: random sets of them (DCT, sampling, per-table quality,
--baseline, colour space, optimize, progressive, arithmetic coding, restart interval), each
-compared byte for byte with what Debian's cjpeg writes for the same pixels, through
-``encode`` and through an ``Encoder`` fed in uneven pieces, on every backend. The single
-switches are tested one by one in their own files; this is where they meet.
+-baseline, colour space, optimize, progressive, arithmetic coding, smoothing, restart
+interval), each compared byte for byte with what Debian's cjpeg writes for the same pixels,
+through ``encode`` and through an ``Encoder`` fed in uneven pieces, on every backend. The
+single switches are tested one by one in their own files; this is where they meet.
 """
 
 from __future__ import annotations
@@ -72,6 +72,9 @@ def switch_sets(draw: st.DrawFn) -> Switches:
         switches.add(["-progressive"], progressive=True)
     elif not arithmetic and draw(st.booleans()):  # cjpeg refuses -optimize with -arithmetic
         switches.add(["-optimize"], optimize=True)
+    if draw(st.booleans()):
+        factor = draw(st.integers(1, 100))
+        switches.add(["-smooth", str(factor)], smooth=factor)
     rows = draw(st.integers(0, 3))
     switches.add(["-restart", str(rows)], restart_rows=rows)
     return switches
@@ -95,6 +98,8 @@ def streamed(pixels: np.ndarray, cuts: list[int], backend: str, options: dict) -
     return buffer.getvalue()
 
 
+# libjpeg smooths only full-size and 2x2 components; stripjpeg warns about the others.
+@pytest.mark.filterwarnings("ignore:smooth=:UserWarning")
 @pytest.mark.parametrize("backend", BACKENDS)
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(switches=switch_sets(), size=st.sampled_from(SIZES), gray_input=st.booleans(), data=st.data())
@@ -124,7 +129,8 @@ def test_the_generator_reaches_every_switch() -> None:
             seen.add("-quality N,N")
 
     collect()
-    expected = {"-rgb", "-grayscale", "-progressive", "-optimize", "-quality N,N", "-baseline", "-arithmetic",
+    expected = {"-rgb", "-grayscale", "-progressive", "-optimize", "-quality N,N", "-baseline",
+                "-arithmetic", "-smooth",
                 *(f"-sample {s}" for s in SAMPLES), *(f"-dct {d}" for d in DCTS),
                 *(f"-restart {r}" for r in range(4))}
     assert expected <= seen, expected - seen

@@ -30,7 +30,6 @@ tests use to check them line by line.
 
 from __future__ import annotations
 
-import functools
 import sys
 import threading
 import weakref
@@ -45,10 +44,10 @@ from ..stages.arithmetic import ArithmeticState
 from ..stages.entropy import EntropyState
 from ..stages.progressive import ScanState, scan_interval_mcus
 from ..stages.quantize import float_divisors, integer_divisors
-from ..tables import ZIGZAG, HuffmanSpec, huffman_codes
+from ..tables import ZIGZAG
 from . import numba_arithmetic
 from .base import Backend
-from .numba_colour import convert_to_ycbcr, downsample, smooth_downsample_2x2, smooth_full_size
+from .numba_colour import convert_to_ycbcr, downsample
 from .numba_dct import (
     FLOAT,
     IFAST,
@@ -61,7 +60,7 @@ from .numba_dct import (
     unstack_blocks,
 )
 from .numba_huffman import MAX_BYTES_PER_BLOCK, MAX_EXTRA_BYTES, code_blocks, count_blocks
-from .numba_lossless import MAX_BYTES_PER_SAMPLE, lossless_strip
+from .numba_lossless import MAX_BYTES_PER_SAMPLE, lossless_row, lossless_strip, lossless_table
 from .numba_progressive import (
     BE_BITS,
     BE_ENTRIES,
@@ -77,6 +76,7 @@ from .numba_progressive import (
     code_ac_scan,
     code_dc_scan,
 )
+from .numba_smoothing import smoothed_blocks, smoothed_samples
 from .numba_strip import encode_strip_kernel, encode_strips_kernel, stacked_strips
 
 # --- Per-plan tables ---------------------------------------------------------------------------
@@ -252,7 +252,7 @@ class NumbaBackend(Backend):
         """Pixels of one strip -> samples per component (see :class:`~.base.Backend`), as
         uint8 views of the planes the kernels fill."""
         if plan.context_rows:
-            return self._smoothed_samples(pixels, plan)
+            return smoothed_samples(pixels, plan)
         shape = kernel_tables(plan).shape(pixels.shape[0])
         planes = np.empty((len(plan.components), shape.plane_rows, shape.plane_cols), np.uint8)
         convert_to_ycbcr(np.ascontiguousarray(pixels), planes)
@@ -266,50 +266,6 @@ class NumbaBackend(Backend):
                 plane = reduced
             samples.append(plane[:rows, :cols])
         return samples
-
-    @staticmethod
-    def _smoothed_samples(pixels: np.ndarray, plan: Plan) -> list[np.ndarray]:
-        """:meth:`prepare_samples` of a strip with smoothing's context rows, as
-        :func:`stripjpeg.stages.samples.context_component_samples` makes them: the planes
-        replicate the last row (the context row below) down to whole blocks, then each
-        component is smoothed, or downsampled from those rows if libjpeg does not smooth it."""
-        layouts = plan.strip_layout(plan.strip_rows(pixels))
-        ratios = [(plan.hmax // c.h, plan.vmax // c.v) for c in plan.components]
-        plane_rows = max(8 * layout.real_block_rows * v for layout, (_, v) in zip(layouts, ratios)) + 2
-        plane_cols = max(layout.input_cols for layout in layouts)
-        planes = np.empty((len(plan.components), plane_rows, plane_cols), np.uint8)
-        convert_to_ycbcr(np.ascontiguousarray(pixels), planes)
-        samples = []
-        for plane, component, layout, (h, v) in zip(planes, plan.components, layouts, ratios):
-            rows, cols = 8 * layout.real_block_rows, 8 * layout.real_block_cols
-            out = np.empty((rows, cols), np.uint8)
-            if plan.is_smoothed(component):
-                smooth = smooth_full_size if h == 1 else smooth_downsample_2x2
-                smooth(plane, plan.smoothing, out)
-            else:
-                downsample(plane[1:], h, v, rows * v, cols, out)
-            samples.append(out)
-        return samples
-
-    def _smoothed_blocks(self, pixels: np.ndarray, plan: Plan) -> np.ndarray:
-        """The quantized blocks of a strip with smoothing's context rows in the coder's layout
-        (zigzag order, LANES side by side, as :func:`transform_strip` returns them): the
-        smoothed samples (:meth:`_smoothed_samples`), then the DCT kernel on each component."""
-        tables = kernel_tables(plan)
-        layouts = plan.strip_layout(plan.strip_rows(pixels))
-        groups = -(-max(layout.block_cols for layout in layouts) // LANES)
-        blocks = np.empty((len(layouts), max(layout.block_rows for layout in layouts), groups, 64, LANES),
-                          np.int16)
-        samples = self._smoothed_samples(pixels, plan)
-        for index, (plane, component, layout) in enumerate(zip(samples, plan.components, layouts)):
-            # transform_blocks reads whole groups of LANES blocks as 64-bit words.
-            padded = np.zeros((plane.shape[0], 8 * LANES * -(-layout.real_block_cols // LANES)), np.uint8)
-            padded[:, :plane.shape[1]] = plane
-            q = component.quant_index
-            transform_blocks(padded, layout.real_block_rows, layout.real_block_cols, layout.block_cols,
-                             component.mcu_h, tables.fast, tables.divisors[q], tables.reciprocals[q],
-                             TO_ZIGZAG, blocks[index, :layout.block_rows])
-        return blocks
 
     def forward_dct(self, samples: list[np.ndarray], plan: Plan, rows: int) -> list[np.ndarray]:
         """Samples -> quantized blocks per component (see :class:`~.base.Backend`); islow, ifast
@@ -367,7 +323,7 @@ class NumbaBackend(Backend):
         """Count a lossless strip's size categories in one kernel call (see
         :func:`.lossless.lossless_count`)."""
         counts = np.zeros(256, np.int64)
-        row = _lossless_row(above, strip, plan)
+        row = lossless_row(above, strip, plan)
         lossless_strip(np.ascontiguousarray(strip), len(plan.component_ids), row, above is not None,
                        plan.predictor, plan.precision, plan.point_transform, np.zeros(256, np.int64),
                        True, counts, np.zeros(3, np.int64), False, np.empty(0, np.uint8))
@@ -378,13 +334,13 @@ class NumbaBackend(Backend):
                         ) -> tuple[bytes, tuple[int, int], np.ndarray]:
         """Code a lossless strip in one kernel call (see :func:`.lossless.lossless_encode`)."""
         assert plan.table is not None
-        row = _lossless_row(above, strip, plan)
+        row = lossless_row(above, strip, plan)
         n = strip.shape[0] * strip.shape[1] * len(plan.component_ids)
         out = _output_buffer(MAX_BYTES_PER_SAMPLE * n + MAX_EXTRA_BYTES)
         state = np.array([0, pending[0], pending[1]], np.int64)
         status = lossless_strip(np.ascontiguousarray(strip), len(plan.component_ids), row,
                                 above is not None, plan.predictor, plan.precision,
-                                plan.point_transform, _lossless_table(plan.table), False,
+                                plan.point_transform, lossless_table(plan.table), False,
                                 np.zeros(0, np.int64), state, final, out)
         if status:
             raise ValueError(f"the lossless Huffman table has no code for category {status - 1}")
@@ -439,8 +395,9 @@ class NumbaBackend(Backend):
         after another in memory (consecutive row ranges of one array, as the orchestrator cuts
         them from an image in memory); otherwise one call per strip."""
         if plan.context_rows:
-            start = EntropyState.start(plan)
-            return [self._code(self._smoothed_blocks(strip, plan), plan, start, True)[0] for strip in strips]
+            start, tables = EntropyState.start(plan), kernel_tables(plan)
+            return [self._code(smoothed_blocks(strip, plan, tables), plan, start, True)[0]
+                    for strip in strips]
         if len(strips) > 1 and strips[-1].shape[0] != plan.strip_height:
             # The image's last strip is shorter: the others can still go together.
             return [*self.encode_strips_fused(strips[:-1], plan), self._encode_strip(strips[-1], plan)]
@@ -465,7 +422,7 @@ class NumbaBackend(Backend):
         """Pixels of one strip to bytes in one kernel call, continuing from ``state``; with
         ``final``, the last byte is padded (a whole restart interval)."""
         if plan.context_rows:
-            return self._code(self._smoothed_blocks(pixels, plan), plan, state, final)
+            return self._code(smoothed_blocks(pixels, plan, kernel_tables(plan)), plan, state, final)
         tables = kernel_tables(plan)
         shape = tables.shape(pixels.shape[0])
         out, predictors, bit_state = self._coder_arrays(shape.n_blocks, state)
@@ -630,18 +587,3 @@ def _check_status(status: int) -> None:
     if status < 0:
         kind, symbol = ("DC", -1 - status) if status > -257 else ("AC", -257 - status)
         raise ValueError(f"the {kind} Huffman table has no code for symbol 0x{symbol:02X}")
-
-
-def _lossless_row(above: np.ndarray | None, strip: np.ndarray, plan: LosslessPlan) -> np.ndarray:
-    """The kernel's row above (int64, its own copy: the kernel overwrites it with the
-    strip's last row)."""
-    if above is None:
-        return np.zeros((strip.shape[1], len(plan.component_ids)), np.int64)
-    return np.array(above, np.int64)
-
-
-@functools.lru_cache(maxsize=64)
-def _lossless_table(spec: HuffmanSpec) -> np.ndarray:
-    """A lossless table as the kernel reads it: code << 8 | length per category."""
-    codes, lengths = huffman_codes(spec)
-    return (codes.astype(np.int64) << 8) | lengths.astype(np.int64)

@@ -10,10 +10,17 @@ point-transformed samples (the one above and the current one) are all the state.
 
 from __future__ import annotations
 
+import functools
+from typing import TYPE_CHECKING
+
 import numpy as np
 
+from ..tables import HuffmanSpec, huffman_codes
 from .numba_huffman import U64, bit_length, flush_bytes, put_bits, put_word
 from .numba_jit import inline_kernel, kernel
+
+if TYPE_CHECKING:
+    from ..lossless_plan import LosslessPlan
 
 #: T.81 H.1.2.2: category 16 (the difference 32768) has no extra bits.
 MAX_CATEGORY = 16
@@ -105,3 +112,20 @@ def lossless_strip(samples, components, above, has_above, predictor, precision, 
                 out, position, (buffer << U64(pad)) | U64((1 << pad) - 1), count + pad)
     state[0], state[1], state[2] = position, np.int64(buffer), count
     return 0
+
+
+# --- The Python side of a kernel call ---------------------------------------------------------
+
+def lossless_row(above: np.ndarray | None, strip: np.ndarray, plan: LosslessPlan) -> np.ndarray:
+    """The kernel's row above (int64, its own copy: the kernel overwrites it with the
+    strip's last row)."""
+    if above is None:
+        return np.zeros((strip.shape[1], len(plan.component_ids)), np.int64)
+    return np.array(above, np.int64)
+
+
+@functools.lru_cache(maxsize=64)
+def lossless_table(spec: HuffmanSpec) -> np.ndarray:
+    """A lossless table as the kernel reads it: code << 8 | length per category."""
+    codes, lengths = huffman_codes(spec)
+    return (codes.astype(np.int64) << 8) | lengths.astype(np.int64)
