@@ -225,6 +225,7 @@ def iter_encode(strips: Iterable[Any], *, width: int, height: int, mode: str = "
 def encode(pixels: Any, quality: int | str | tuple[int, ...] | None = None,
            subsampling: str | int | None = None, *,
            backend: str | None = None, dct: str = "islow", restart_rows: int | None = None,
+           restart_blocks: int | None = None,
            workers: int | None = None, executor: Any = None, progress: bool = False,
            qtables: Any = None, dpi: tuple[float, float] | None = None,
            icc_profile: bytes | None = None, exif: Any = None,
@@ -266,6 +267,10 @@ def encode(pixels: Any, quality: int | str | tuple[int, ...] | None = None,
             on every backend).
         restart_rows: a restart marker after every this many MCU rows (None: the default,
             1); 0 for none.
+        restart_blocks: a restart marker after every this many MCUs, 1..65535 (cjpeg's
+            ``-restart NB``; None or 0: off), mid-row if need be; it replaces the default
+            ``restart_rows``, and with another ``restart_rows`` is a ValueError. In a
+            progressive file every scan has intervals of this many of its own MCUs.
         workers: threads for independent strips; None = all cores (one for the numpy
             backend, which holds the GIL).
         executor: a ``concurrent.futures.Executor`` to run strips on instead.
@@ -337,8 +342,9 @@ def encode(pixels: Any, quality: int | str | tuple[int, ...] | None = None,
             (or None) off, 1..100 the smoothing factor (each neighbour weighs N/1024). libjpeg
             smooths full-size and 2x2-downsampled components only; others (4:2:2's chroma,
             any other ratio) are downsampled without it, and a UserWarning says so.
-        restart_marker_blocks: Pillow's option that is not implemented yet: only its
-            default (0) or None is accepted; any other value is a ValueError saying so.
+        restart_marker_blocks: Pillow's name for ``restart_blocks`` (with Pillow's bytes);
+            both, disagreeing, is a ValueError, and so is a non-zero ``restart_marker_rows``
+            with it (Pillow would silently ignore the blocks).
 
     Returns:
         The JPEG file as bytes: the same bytes Pillow writes with the same options
@@ -347,7 +353,8 @@ def encode(pixels: Any, quality: int | str | tuple[int, ...] | None = None,
         (Pillow has neither option).
     """
     options = make_options(quality=quality, subsampling=subsampling, backend=backend, dct=dct,
-                           restart_rows=restart_rows, workers=workers, executor=executor,
+                           restart_rows=restart_rows, restart_blocks=restart_blocks,
+                           workers=workers, executor=executor,
                            progress=progress, qtables=qtables, dpi=dpi, icc_profile=icc_profile,
                            exif=exif, comment=comment, optimize=optimize, spool_dir=spool_dir,
                            spool_budget=spool_budget, scans=scans, xmp=xmp, extra=extra,

@@ -142,8 +142,11 @@ def _add_encode_options(parser: argparse.ArgumentParser) -> None:
                        help="engine (default: the fastest available)")
     group.add_argument("--workers", type=int, default=None,
                        help="threads (default: all cores; one for the numpy backend)")
-    group.add_argument("--restart-rows", type=int, default=1, metavar="R",
+    group.add_argument("--restart-rows", type=int, default=None, metavar="R",
                        help="a restart marker every R MCU rows (default 1; 0 = none)")
+    group.add_argument("--restart-blocks", type=int, default=None, metavar="N",
+                       help="a restart marker every N MCUs, 1..65535, mid-row if need be (cjpeg "
+                            "-restart NB; replaces the default --restart-rows 1)")
     group.add_argument("--dct", choices=list(DCT_METHODS), default="islow",
                        help="forward DCT: islow (libjpeg's default), ifast or float (cjpeg -dct "
                             "fast / float), or exact (float64)")
@@ -267,7 +270,8 @@ def encode_options(args: argparse.Namespace) -> dict[str, Any]:
         progress = sys.stderr.isatty() and _has_tqdm()
     options: dict[str, Any] = {
         "quality": args.quality, "subsampling": args.subsampling, "backend": args.backend,
-        "workers": args.workers, "restart_rows": args.restart_rows, "dct": args.dct,
+        "workers": args.workers, "restart_rows": args.restart_rows,
+        "restart_blocks": args.restart_blocks, "dct": args.dct,
         "progress": progress, "dpi": args.dpi, "comment": args.comment, "optimize": args.optimize,
         "spool_dir": args.spool_dir, "spool_budget": args.spool_budget,
         "progressive": args.progressive, "keep_rgb": args.rgb, "grayscale": args.grayscale,
@@ -394,8 +398,11 @@ def matches_pillow(path: str, pixels: np.ndarray, options: dict[str, Any]) -> bo
         pillow_options["qtables"] = options["qtables"]
         if options["quality"] is None:
             del pillow_options["quality"]
-    if options["restart_rows"]:
-        pillow_options["restart_marker_rows"] = options["restart_rows"]
+    rows = options.get("restart_rows")
+    if options.get("restart_blocks"):
+        pillow_options["restart_marker_blocks"] = options["restart_blocks"]
+    elif rows is None or rows:
+        pillow_options["restart_marker_rows"] = 1 if rows is None else rows
     for key in ("dpi", "icc_profile", "exif", "comment", "xmp"):
         if options.get(key) is not None:
             pillow_options[key] = options[key]
@@ -408,13 +415,16 @@ def matches_pillow(path: str, pixels: np.ndarray, options: dict[str, Any]) -> bo
 def write_index(index_path: str, jpeg_path: str, plan: Plan, offsets: list[int]) -> None:
     """Write the restart index beside the JPEG: where each restart interval's data starts.
 
-    JSON fields: ``jpeg`` (file name), ``width``, ``height``, ``rows_per_interval`` (pixel
-    rows each interval covers; the last may cover fewer), ``offsets`` (byte offset of each
-    interval's first entropy-coded byte, just after its RSTn marker; the first just after SOS).
+    JSON fields: ``jpeg`` (file name), ``width``, ``height``, ``restart_interval_mcus``,
+    ``rows_per_interval`` (pixel rows each interval covers, the last may cover fewer; null
+    with ``--restart-blocks`` intervals that are not whole MCU rows), ``offsets`` (byte
+    offset of each interval's first entropy-coded byte, just after its RSTn marker; the first
+    just after SOS).
     """
     index = {"jpeg": os.path.basename(jpeg_path), "width": plan.width, "height": plan.height,
              "restart_interval_mcus": plan.restart_interval,
-             "rows_per_interval": plan.strip_height if plan.restart_interval else plan.height,
+             "rows_per_interval": (None if plan.restart_blocks else
+                                   plan.strip_height if plan.restart_interval else plan.height),
              "intervals": len(offsets), "offsets": offsets}
     temporary = index_path + ".tmp"
     with open(temporary, "w", encoding="utf-8") as file:

@@ -15,7 +15,7 @@ import numpy as np
 from .backends import EntropyState
 from .encoder import StripEncoder
 from .markers import TABLES_ONLY, write_tables_only
-from .optimize import SymbolCounts
+from .optimize import SymbolCounts, count_strip
 from .options import make_options
 from .plan import Plan, make_plan, table_slots
 from .progressive_encoder import ProgressiveEncoder
@@ -126,9 +126,10 @@ def _optimized_plan(plan: Plan, blocks: list[np.ndarray], core: StripEncoder) ->
     """First pass: count the symbols of every strip (predictors reset per restart interval)."""
     totals = SymbolCounts.zeros(plan)
     predictors = EntropyState.start(plan).dc_predictors
-    for strip_blocks, _ in strips_of_blocks(plan, blocks):
-        if plan.restart_interval:
+    for index, (strip_blocks, _) in enumerate(strips_of_blocks(plan, blocks)):
+        if plan.independent_strips:
             predictors = EntropyState.start(plan).dc_predictors
-        dc, ac, predictors = core.backend.count_symbols(strip_blocks, plan, predictors)
+        first_mcu = index * plan.strip_mcu_rows * plan.mcus_per_row
+        dc, ac, predictors = count_strip(core.backend, strip_blocks, plan, predictors, first_mcu)
         totals.add(SymbolCounts(dc, ac))
     return totals.optimized_plan(plan)

@@ -5,8 +5,9 @@ It owns everything stateful, and reads in the order of the file it writes, as
 
     write_headers   SOI, APP0, DQT, SOF0, DHT, [DRI], SOS          markers.write_headers
     write_strips    rows -> StripBuffer -> backend (in parallel) -> bytes, kept in order
-                    with RST0..RST7 between restart intervals, or, with no restart markers,
-                    the entropy state carried from strip to strip
+                    with RST0..RST7 between restart intervals, or, with no restart markers
+                    (or intervals of restart_blocks MCUs that cross strips), the entropy
+                    state carried from strip to strip
     write_end       the strips still in flight, [final padded byte], EOI
 
 ``StripEncoder`` is that loop as a push interface (feed rows, get chunks back). The doors
@@ -23,7 +24,7 @@ from typing import Any, Union
 import numpy as np
 
 from . import backends, markers, scheduler
-from .backends import StageTable, final_byte, start_state
+from .backends import EntropyState, StageTable, final_byte, start_state
 from .lossless import LosslessEncoder, lossless_array_core
 from .notices import progress_bar
 from .optimize import SpoolingEncoder, count_strip_task, count_strips
@@ -32,6 +33,7 @@ from .plan import Plan, make_plan, table_slots
 from .progressive_encoder import ProgressiveEncoder
 from .scheduler import OrderedScheduler, make_executor
 from .sources import image_strips, materialize, materialize_all
+from .stages.huffman import interval_encode
 from .strips import StripBuffer
 
 #: Any push core: what the doors build and the spine runs.
@@ -52,6 +54,18 @@ def encode_strips_task(backend: StageTable, strips: list[Any], plan: Plan, trans
         return [backend.entropy_code(blocks, plan, start_state(plan), final=True)[0]
                 for blocks in strips]
     return backend.encode_strips(materialize_all(strips), plan)
+
+
+def encode_interval_strips_task(backend: StageTable, strips: list[Any], plan: Plan,
+                                transformed: bool, first_mcus: list[int]) -> list[list[bytes]]:
+    """:func:`encode_strips_task` for strips of whole ``restart_blocks`` intervals: per strip
+    (its first MCU in ``first_mcus``), its intervals' bytes, as
+    :func:`~stripjpeg.stages.huffman.interval_encode` cuts them."""
+    out = []
+    for strip, first_mcu in zip(strips, first_mcus, strict=True):
+        blocks = strip if transformed else backend.transform(materialize(strip), plan)
+        out.append(interval_encode(blocks, plan, EntropyState.start(plan), first_mcu)[0])
+    return out
 
 
 class StripEncoder:
@@ -78,6 +92,10 @@ class StripEncoder:
         bytes_out: bytes handed out so far.
         restart_offsets: byte offset, from the start of the file, of the first entropy-coded
             byte of each restart interval (just after its RSTn marker), in order.
+
+    With ``restart_blocks`` (intervals of MCUs, :attr:`Plan.restart_blocks`), a strip holds
+    whole intervals when the plan could make it (:attr:`Plan.independent_strips`: strips still
+    coded in parallel), else each strip continues the previous one's interval, in order.
     """
 
     def __init__(self, width: int, height: int, mode: str, options: EncodeOptions,
@@ -88,7 +106,7 @@ class StripEncoder:
         self.plan = plan if plan is not None else \
             make_plan(width, height, self.channels, options, mode=mode)
         self.backend = backends.get(options.backend).stage_table(self.plan)
-        serial = self.plan.restart_interval == 0
+        serial = not self.plan.independent_strips
         executor, parallelism, self._owns_executor = (
             (None, 1, False) if serial
             else make_executor(options.workers, options.executor, self.backend.threads_help,
@@ -97,13 +115,16 @@ class StripEncoder:
         self._batch_size = scheduler.batch_size(self.plan, executor, parallelism,
                                                 strips_stay_valid=not copy_strips)
         self._batch: list[Any] = []
-        self._scheduler = OrderedScheduler(encode_strips_task, executor,
+        task = encode_interval_strips_task if self.plan.restart_blocks else encode_strips_task
+        self._scheduler = OrderedScheduler(task, executor,
                                            scheduler.STRIPS_IN_FLIGHT_PER_WORKER * parallelism)
         self._copy_strips = copy_strips and self._scheduler.asynchronous
         self._buffer = StripBuffer(self.plan)
         self._state = start_state(self.plan)
         self._input: str | None = None  # the feed method used first
+        self._strips_in = 0  # strips dispatched (restart_blocks: where each one's MCUs begin)
         self._strips_out = 0
+        self._intervals_out = 0  # restart_blocks: intervals begun in the output
         self.bytes_out = 0
         self.restart_offsets: list[int] = []
         self.closed = False
@@ -181,6 +202,8 @@ class StripEncoder:
         """
         self._take_input("feed_blocks")
         self._buffer.rows_received += rows
+        if self.plan.restart_blocks:
+            return self._dispatch_intervals(blocks, transformed=True)
         if self.plan.restart_interval == 0:
             data, self._state = self.backend.entropy_code(blocks, self.plan, self._state, final=False)
             return [self._strip_done(data)]
@@ -263,6 +286,8 @@ class StripEncoder:
     def _dispatch(self, strip: np.ndarray, owned: bool = False) -> list[bytes]:
         """Encode ``strip`` now (serial mode) or batch it; ``owned``: it is the encoder's own
         array (not a view of the caller's rows), kept without copying."""
+        if self.plan.restart_blocks:
+            return self._dispatch_intervals(strip, transformed=False, owned=owned)
         if self.plan.restart_interval == 0:
             # Serial mode: each strip continues the previous one's bit stream and predictors.
             data, self._state = self.backend.encode_strip_continued(materialize(strip), self.plan,
@@ -273,22 +298,46 @@ class StripEncoder:
         self._batch.append(strip)
         return self._submit_batch() if len(self._batch) == self._batch_size else []
 
+    def _dispatch_intervals(self, strip: Any, transformed: bool, owned: bool = False) -> list[bytes]:
+        """A strip of a plan with ``restart_blocks``: coded at once, continuing the state,
+        when intervals cross strips; else batched for the workers as any independent strip
+        (``owned``: as for :meth:`_dispatch`)."""
+        first_mcu = self._strips_in * self.plan.strip_mcu_rows * self.plan.mcus_per_row
+        self._strips_in += 1
+        if not self.plan.independent_strips:
+            blocks = strip if transformed else self.backend.transform(materialize(strip), self.plan)
+            pieces, self._state = interval_encode(blocks, self.plan, self._state, first_mcu)
+            return [self._pieces_done(pieces)]
+        if self._copy_strips and not owned and isinstance(strip, np.ndarray):
+            strip = strip.copy()
+        self._batch.append((strip, first_mcu))
+        return self._submit_batch() if len(self._batch) == self._batch_size or transformed else []
+
     def _submit_batch(self) -> list[bytes]:
         batch, self._batch = self._batch, []
+        if self.plan.restart_blocks:
+            strips, first_mcus = [s for s, _ in batch], [m for _, m in batch]
+            results = self._scheduler.submit(self.backend, strips, self.plan,
+                                             self._input == "feed_blocks", first_mcus)
+            return [self._pieces_done(pieces) for done in results for pieces in done]
         return self._collect(self._scheduler.submit(self.backend, batch, self.plan, False))
 
     def _strips_in_flight(self) -> list[bytes]:
         """The strips of the last, partial batch and every task still running, in order."""
         chunks = self._submit_batch() if self._batch else []
+        if self.plan.restart_blocks:
+            return chunks + [self._pieces_done(pieces) for done in self._scheduler.drain()
+                             for pieces in done]
         return chunks + self._collect(self._scheduler.drain())
 
     def _end_of_scan(self) -> list[bytes]:
         """Without restart markers, the final byte of the scan, padded with 1-bits (T.81
         F.1.2.3), or the arithmetic coder's flush (D.1.8); with them, every interval was
         closed by its own strip."""
-        if self.plan.restart_interval:
+        if self.plan.restart_interval and not self.plan.restart_blocks:
             return []
-        return [self._out(final_byte(self._state))]
+        last = final_byte(self._state)  # empty when an interval ended the scan, padded
+        return [self._out(last)] if last else []
 
     def _collect(self, results: list[list[bytes]]) -> list[bytes]:
         """Frame the strips of finished tasks, in order."""
@@ -303,10 +352,34 @@ class StripEncoder:
             prefix = markers.write_rst(index - 1)
         if self.plan.restart_interval:
             self.restart_offsets.append(self.bytes_out + len(prefix))
+        self._update_progress()
+        return self._out(prefix + data)
+
+    def _pieces_done(self, pieces: list[bytes]) -> bytes:
+        """Frame one strip of ``restart_blocks`` intervals (as
+        :func:`~stripjpeg.stages.huffman.interval_encode` cuts it): an RSTn before each piece
+        that begins an interval (n counts the scan's intervals modulo 8, T.81 B.2.1), but the
+        scan's first."""
+        self._strips_out += 1
+        parts = []
+        offset = self.bytes_out
+        for index, data in enumerate(pieces):
+            if index > 0 or self._intervals_out == 0:
+                if self._intervals_out:
+                    marker = markers.write_rst(self._intervals_out - 1)
+                    parts.append(marker)
+                    offset += len(marker)
+                self._intervals_out += 1
+                self.restart_offsets.append(offset)
+            parts.append(data)
+            offset += len(data)
+        self._update_progress()
+        return self._out(b"".join(parts))
+
+    def _update_progress(self) -> None:
         if self._progress is not None:
             done_rows = min(self._strips_out * self.plan.strip_height, self.plan.height)
             self._progress.update(done_rows - self._progress.n)
-        return self._out(prefix + data)
 
     def _out(self, chunk: bytes) -> bytes:
         self.bytes_out += len(chunk)

@@ -36,6 +36,7 @@ from .backends import EntropyState, StageTable
 from .plan import Plan
 from .sources import materialize
 from .spool import CoefficientSpool, SpoolSizes
+from .stages.huffman import interval_count
 from .strips import StripBuffer
 from .tables import HuffmanSpec
 
@@ -143,11 +144,24 @@ class SymbolCounts:
                                 tuple(optimal_huffman_spec(c) for c in self.ac))
 
 
-def count_strip_task(backend: StageTable, pixels: np.ndarray, plan: Plan) -> SymbolCounts:
-    """First-pass work for one independent strip (restart interval): transform and count."""
+def count_strip_task(backend: StageTable, pixels: np.ndarray, plan: Plan,
+                     first_mcu: int = 0) -> SymbolCounts:
+    """First-pass work for one independent strip (whole restart intervals): transform and
+    count (``first_mcu``: where the strip begins in the scan, for ``restart_blocks``)."""
     blocks = backend.transform(materialize(pixels), plan)
-    dc, ac, _ = backend.count_symbols(blocks, plan, EntropyState.start(plan).dc_predictors)
+    dc, ac, _ = count_strip(backend, blocks, plan, EntropyState.start(plan).dc_predictors, first_mcu)
     return SymbolCounts(dc, ac)
+
+
+def count_strip(backend: StageTable, blocks: list[np.ndarray], plan: Plan,
+                predictors: tuple[int, ...], first_mcu: int
+                ) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+    """The symbols of one strip's blocks, from ``predictors``: the backend's count, or with
+    ``restart_blocks`` the NumPy count that restarts the predictors at each interval within
+    the strip (the strip's first MCU is MCU ``first_mcu`` of the scan)."""
+    if plan.restart_blocks:
+        return interval_count(blocks, plan, predictors, first_mcu)
+    return backend.count_symbols(blocks, plan, predictors)
 
 
 def count_strips(strips: Iterable[np.ndarray], plan: Plan, backend: StageTable,
@@ -159,17 +173,18 @@ def count_strips(strips: Iterable[np.ndarray], plan: Plan, backend: StageTable,
     depends on the previous strip, so they are counted in order, carrying the predictors.
     """
     totals = SymbolCounts.zeros(plan)
-    if plan.restart_interval:
-        for strip in strips:
-            for counts in scheduler.submit(backend, strip, plan):
+    strip_mcus = plan.strip_mcu_rows * plan.mcus_per_row
+    if plan.independent_strips:
+        for index, strip in enumerate(strips):
+            for counts in scheduler.submit(backend, strip, plan, index * strip_mcus):
                 totals.add(counts)
         for counts in scheduler.drain():
             totals.add(counts)
         return totals
     predictors = EntropyState.start(plan).dc_predictors
-    for strip in strips:
+    for index, strip in enumerate(strips):
         blocks = backend.transform(materialize(strip), plan)
-        dc, ac, predictors = backend.count_symbols(blocks, plan, predictors)
+        dc, ac, predictors = count_strip(backend, blocks, plan, predictors, index * strip_mcus)
         totals.add(SymbolCounts(dc, ac))
     return totals
 
@@ -244,11 +259,12 @@ class SpoolingEncoder(SpoolSizes):
 
     def _spool_strip(self, strip: np.ndarray) -> None:
         blocks = self.backend.transform(strip, self.plan)
-        if self.plan.restart_interval:
+        if self.plan.independent_strips:
             predictors = EntropyState.start(self.plan).dc_predictors
         else:
             predictors = self._predictors
-        dc, ac, self._predictors = self.backend.count_symbols(blocks, self.plan, predictors)
+        first_mcu = len(self._strip_rows) * self.plan.strip_mcu_rows * self.plan.mcus_per_row
+        dc, ac, self._predictors = count_strip(self.backend, blocks, self.plan, predictors, first_mcu)
         self._counts.add(SymbolCounts(dc, ac))
         self.spool.append(blocks)
         self._strip_rows.append(self.plan.strip_rows(strip))

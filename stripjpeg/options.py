@@ -63,6 +63,9 @@ DEFAULT_MODES = {1: "L", 3: "RGB", 4: "RGBA"}
 #: Largest image side a JPEG frame header can describe (T.81 B.2.2: 16-bit X and Y).
 MAX_DIMENSION = 65535
 
+#: The longest restart interval, in MCUs: the DRI segment's 16-bit Ri (T.81 B.2.4.4).
+MAX_RESTART_INTERVAL = 65535
+
 #: libjpeg refuses to decode (and Pillow to encode) images wider or taller than this
 #: (JPEG_MAX_DIMENSION in jmorecfg.h), although T.81 allows up to 65535.
 LIBJPEG_MAX_DIMENSION = 65500
@@ -125,6 +128,12 @@ class EncodeOptions:
             differently, see stages.quantize.quantize_float) or ``"exact"`` (the float64
             DCT-II of T.81 A.3.3; the same bytes on every backend).
         restart_rows: a restart marker after every this many MCU rows; 0 = no restart markers.
+        restart_blocks: a restart marker after every this many MCUs, 1..65535 (cjpeg's
+            ``-restart NB``, libjpeg's ``restart_interval``, Pillow's
+            ``restart_marker_blocks``); 0 = off. An interval may end mid-row and span strips;
+            in a progressive file every scan keeps this many of its own MCUs (a block, in a
+            scan of one component). Given, it replaces the default ``restart_rows=1``;
+            with any other ``restart_rows`` it is a ValueError.
         backend: backend name, or None for the default (see :mod:`stripjpeg.backends`).
         workers: None (all cores; one for backends whose work holds the GIL) or a positive
             number of threads for independent strips.
@@ -211,6 +220,7 @@ class EncodeOptions:
     subsampling: str = "4:4:4"
     dct: str = "islow"
     restart_rows: int = 1
+    restart_blocks: int = 0
     backend: str | None = None
     workers: int | None = None
     executor: concurrent.futures.Executor | None = None
@@ -251,6 +261,13 @@ class EncodeOptions:
         _check_int("restart_rows", self.restart_rows, 0, MAX_DIMENSION)
         _check_int("smooth", self.smooth, 0, MAX_SMOOTHING)
         object.__setattr__(self, "smooth", int(self.smooth))
+        _check_int("restart_blocks", self.restart_blocks, 0, MAX_RESTART_INTERVAL)
+        if self.restart_blocks and self.restart_rows != 1:
+            raise ValueError(f"restart_blocks={self.restart_blocks} and restart_rows="
+                             f"{self.restart_rows} both set the restart interval (in MCUs, in "
+                             "MCU rows): give one of them")
+        object.__setattr__(self, "restart_rows", int(self.restart_rows))
+        object.__setattr__(self, "restart_blocks", int(self.restart_blocks))
         if self.backend is not None and not isinstance(self.backend, str):
             raise TypeError(f"backend must be a name (str) or None, got {type(self.backend).__name__}")
         if self.workers is not None:

@@ -3,7 +3,8 @@
 Pillow's ``JpegImagePlugin._save`` accepts values stripjpeg's own options do not: a quality
 of 0 or over 100 (libjpeg's ``jpeg_quality_scaling`` clamps it to 1..100), -1 for libjpeg's
 default, preset names from ``PIL.JpegPresets``, subsampling as 0, 1, 2 (or -1, libjpeg's
-default 4:2:0), quantization tables as text, ``restart_marker_rows``, an ``Image.Exif``.
+default 4:2:0), quantization tables as text, ``restart_marker_rows`` and
+``restart_marker_blocks``, an ``Image.Exif``.
 :func:`translate_pillow_keywords` rewrites them into the values :class:`EncodeOptions`
 (:mod:`stripjpeg.options`) checks, so every entry point takes them the same way, and the
 bytes are the ones Pillow writes. Keywords Pillow has and stripjpeg does not implement yet
@@ -35,8 +36,6 @@ LIBJPEG_DEFAULT_QUALITY = 75
 #: Pillow keywords not implemented here yet -> (their default value, which changes nothing
 #: and is accepted; what the keyword does in Pillow).
 NOT_IMPLEMENTED = {
-    "restart_marker_blocks": (0, "restart_marker_blocks sets a restart interval in MCUs; "
-                                 "restart_rows (Pillow's restart_marker_rows) counts MCU rows"),
 }
 
 _KEEP = ("'keep' reuses the quantization tables and subsampling of a JPEG image opened with "
@@ -47,19 +46,22 @@ def translate_pillow_keywords(options: dict[str, Any]) -> dict[str, Any]:
     """Return a copy of ``options`` with Pillow's keywords and values made stripjpeg's.
 
     ``quality`` -1, 0, > 100 or a preset name; ``subsampling`` 0, 1, 2, -1, "4:1:1" or a
-    preset name; ``qtables`` as text or a preset name; ``restart_marker_rows``; ``exif`` as a
-    ``PIL.Image.Exif``. ``None`` for ``subsampling`` or ``restart_rows`` means our default.
+    preset name; ``qtables`` as text or a preset name; ``restart_marker_rows``,
+    ``restart_marker_blocks``; ``exif`` as a ``PIL.Image.Exif``. ``None`` for
+    ``subsampling``, ``restart_rows`` or ``restart_blocks`` means our default.
 
     Raises:
         ValueError: "keep", an unknown preset, ``quality`` with a preset and a different
-            ``subsampling`` or ``qtables``, ``restart_rows`` and ``restart_marker_rows``
-            that disagree, or a keyword not implemented yet.
+            ``subsampling`` or ``qtables``, ``restart_rows`` and ``restart_marker_rows`` (or
+            ``restart_blocks`` and ``restart_marker_blocks``) that disagree, restart rows and
+            blocks both given, or a keyword not implemented yet.
     """
     options = dict(options)
     for name in ("keep_rgb", "streamtype", "smooth"):
         if name in options and options[name] is None:
             del options[name]  # Pillow's default (False, 0, 0)
     _refuse_not_implemented(options)
+    _take_restart_marker_blocks(options)
     _take_restart_marker_rows(options)
     _apply_quality_preset(options)
     if options.get("subsampling") is None:
@@ -102,6 +104,36 @@ def _take_restart_marker_rows(options: dict[str, Any]) -> None:
         raise ValueError(f"restart_rows={given!r} and restart_marker_rows={rows!r} disagree: "
                          "restart_marker_rows is Pillow's name for restart_rows; give one")
     options["restart_rows"] = int(rows)
+
+
+def _take_restart_marker_blocks(options: dict[str, Any]) -> None:
+    """Pillow's ``restart_marker_blocks`` is our ``restart_blocks`` (default 0 in both): given
+    alone it sets ``restart_blocks``; given with it, the two must agree. With Pillow's default
+    ``restart_marker_rows=0`` beside it, that 0 only means "no rows" and is dropped. Pillow
+    given both non-zero uses the rows and ignores the blocks; stripjpeg refuses the pair
+    (``EncodeOptions`` names the options)."""
+    if options.get("restart_blocks") is None:
+        options.pop("restart_blocks", None)
+    blocks = options.pop("restart_marker_blocks", None)
+    if blocks is not None:
+        if isinstance(blocks, bool) or not isinstance(blocks, (int, np.integer)):
+            raise TypeError(f"restart_marker_blocks must be an int, got {type(blocks).__name__} "
+                            f"{blocks!r}")
+        given = options.get("restart_blocks")
+        if given is not None and given != blocks:
+            raise ValueError(f"restart_blocks={given!r} and restart_marker_blocks={blocks!r} "
+                             "disagree: restart_marker_blocks is Pillow's name for "
+                             "restart_blocks; give one")
+        options["restart_blocks"] = blocks
+    rows = options.get("restart_marker_rows")
+    if options.get("restart_blocks") and rows is not None:
+        if isinstance(rows, (int, np.integer)) and not isinstance(rows, bool) and rows == 0:
+            del options["restart_marker_rows"]
+        elif options.get("restart_rows") is None:
+            raise ValueError(f"restart_marker_rows={rows!r} and restart_blocks="
+                             f"{options['restart_blocks']!r} both set the restart interval "
+                             "(in MCU rows, in MCUs; Pillow would ignore the blocks): give one "
+                             "of them")
 
 
 def _apply_quality_preset(options: dict[str, Any]) -> None:

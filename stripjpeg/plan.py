@@ -47,6 +47,12 @@ from .tables import (
 #: Any value gives the same bytes; this one keeps per-strip overhead small and memory bounded.
 SERIAL_STRIP_PIXELS = 1 << 18
 
+#: With ``restart_blocks``, the tallest strip (in pixels) made to hold whole restart intervals,
+#: so that strips stay independent (coded in parallel): the least number of MCU rows that
+#: holds a whole number of intervals in every scan, if that many rows have at most this many
+#: pixels; else strips of :data:`SERIAL_STRIP_PIXELS` carry the coder's state from one to the next.
+INTERVAL_STRIP_PIXELS = 1 << 20
+
 
 @dataclass(frozen=True)
 class Component:
@@ -230,6 +236,10 @@ class Plan:
         restart_rows: MCU rows per restart interval (0 = no restart markers).
         restart_interval: the DRI value, MCUs per restart interval (0 = no DRI).
         strip_mcu_rows: MCU rows per strip handed to a backend.
+        restart_blocks: MCUs per restart interval in every scan, counted across MCU rows and
+            strips (the ``restart_blocks`` option, libjpeg's ``restart_interval``), or 0: the
+            intervals, if any, are ``restart_rows`` MCU rows (a sequential ``restart_blocks``
+            that is a whole number of MCU rows is planned as those rows).
         quant_tables: one uint16 table of 64 divisors per table index, natural order.
         dc_tables, ac_tables: Huffman tables per table index, as BITS/HUFFVAL.
         dc_codes, ac_codes: per table index, ``(codes, lengths)`` lookup arrays by symbol.
@@ -266,6 +276,7 @@ class Plan:
     input_mode: str = ""
     arithmetic: bool = False
     smoothing: int = 0
+    restart_blocks: int = 0
     dc_codes: tuple[tuple[np.ndarray, np.ndarray], ...] = field(init=False, repr=False)
     ac_codes: tuple[tuple[np.ndarray, np.ndarray], ...] = field(init=False, repr=False)
 
@@ -321,6 +332,21 @@ class Plan:
     def strip_count(self) -> int:
         """Number of strips in the image."""
         return math.ceil(self.mcu_rows / self.strip_mcu_rows)
+
+    @property
+    def independent_strips(self) -> bool:
+        """Whether every strip holds whole restart intervals of the sequential scan, so strips
+        are coded independently (in parallel); else the entropy state is carried from strip
+        to strip (no restart markers, or ``restart_blocks`` intervals crossing strips)."""
+        if not self.restart_interval:
+            return False
+        return not self.restart_blocks or \
+            (self.strip_mcu_rows * self.mcus_per_row) % self.restart_blocks == 0
+
+    @property
+    def total_mcus(self) -> int:
+        """MCUs in the (sequential) scan: the MCU grid."""
+        return self.mcus_per_row * self.mcu_rows
 
     @property
     def is_color(self) -> bool:
@@ -387,7 +413,8 @@ class Plan:
                     self.vmax, self.mcus_per_row, self.mcu_rows, self.restart_rows,
                     self.restart_interval, self.strip_mcu_rows, self.quant_tables, dc_tables,
                     ac_tables, self.dct, self.scans, self.color_space, self.input_mode,
-                    self.arithmetic, self.smoothing)
+                    self.arithmetic, self.smoothing,
+                    self.restart_blocks)
 
 
 @functools.lru_cache(maxsize=64)
@@ -469,8 +496,20 @@ def make_plan(width: int, height: int, input_channels: int, options: EncodeOptio
     mcu_height = 8 * vmax if interleaved else 8
 
     restart_rows = options.restart_rows
+    restart_blocks = options.restart_blocks
     restart_interval = 0
-    if restart_rows:
+    scans = make_scans(options, components, color_space == "YCbCr")
+    progressive = (scans[0].ss, scans[0].se) != (0, 63)  # as Plan.progressive decides
+    if restart_blocks and not progressive and restart_blocks % mcus_per_row == 0:
+        # Whole MCU rows: the same file as restart_rows (DRI, markers), its faster path.
+        restart_rows, restart_blocks = restart_blocks // mcus_per_row, 0
+    elif restart_blocks:
+        restart_rows = 0
+    if restart_blocks:
+        restart_interval = restart_blocks
+        strip_mcu_rows = interval_strip_rows(restart_blocks, scan_mcus_in_mcu_row(
+            scans, components, mcus_per_row), width * mcu_height)
+    elif restart_rows:
         restart_interval = mcus_per_row * restart_rows
         strip_mcu_rows = restart_rows
         if restart_interval > 65535:
@@ -489,7 +528,6 @@ def make_plan(width: int, height: int, input_channels: int, options: EncodeOptio
         strip_mcu_rows = max(1, SERIAL_STRIP_PIXELS // (width * mcu_height))
     strip_mcu_rows = min(strip_mcu_rows, mcu_rows)
 
-    scans = make_scans(options, components, color_space == "YCbCr")
     if len(scans) > 1 and restart_rows:
         _check_scan_restart_intervals(scans, components, mcus_per_row, mcu_rows, restart_rows)
     return Plan(width=width, height=height, input_channels=input_channels,
@@ -499,7 +537,39 @@ def make_plan(width: int, height: int, input_channels: int, options: EncodeOptio
                 dc_tables=dc_tables, ac_tables=ac_tables, dct=options.dct, scans=scans,
                 color_space=color_space, input_mode=mode,
                 arithmetic=options.arithmetic,
-                smoothing=plan_smoothing(options.smooth, components, hmax, vmax))
+                smoothing=plan_smoothing(options.smooth, components, hmax, vmax),
+                restart_blocks=restart_blocks)
+
+
+def scan_mcus_in_mcu_row(scans: tuple[Scan, ...], components: tuple[Component, ...],
+                         mcus_per_row: int) -> tuple[int, ...]:
+    """Per scan, the MCUs of that scan in one MCU row of the frame: the frame's MCUs when
+    interleaved; for one component, its real blocks across times its block rows per MCU row
+    (a one-component scan's MCU is one block, T.81 A.2.2)."""
+    counts = []
+    for scan in scans:
+        if len(scan.components) > 1:
+            counts.append(mcus_per_row)
+        else:
+            component = components[scan.components[0]]
+            counts.append(component.width_in_blocks * component.mcu_v)
+    return tuple(counts)
+
+
+def interval_strip_rows(interval: int, mcus_in_row: tuple[int, ...], row_pixels: int) -> int:
+    """MCU rows per strip with restart intervals of ``interval`` MCUs in every scan: the
+    fewest rows holding whole intervals of every scan (``mcus_in_row``: each scan's MCUs per
+    MCU row of the frame), if at most :data:`INTERVAL_STRIP_PIXELS` pixels (``row_pixels`` per
+    MCU row); else the serial strip height (the coder's state then crosses strips).
+
+    The last strip may be shorter: it ends the scan, so it needs no whole interval.
+    """
+    rows = 1
+    for count in mcus_in_row:
+        rows = math.lcm(rows, interval // math.gcd(interval, count))
+    if rows * row_pixels <= INTERVAL_STRIP_PIXELS:
+        return rows
+    return max(1, SERIAL_STRIP_PIXELS // row_pixels)
 
 
 def option_quant_tables(options: EncodeOptions) -> tuple[np.ndarray, ...]:

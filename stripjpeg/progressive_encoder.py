@@ -21,7 +21,10 @@ in two phases, like libjpeg's multi-pass compression (jcmaster.c, jccoefct.c's f
 Each scan counts its own restart intervals: ``restart_rows`` MCU rows of *that* scan, and a
 scan of one component has one block per MCU (T.81 A.2.2), so at 4:2:0 the luma AC scans have
 twice as many intervals as the DC scan, each of one block row (8 pixel rows). The DRI segment
-changes between scans accordingly, as libjpeg writes it.
+changes between scans accordingly, as libjpeg writes it. With ``restart_blocks`` every scan's
+intervals are that many of its own MCUs (libjpeg's ``restart_interval``): the plan makes strips
+hold whole intervals of every scan when it can, else a scan's intervals cross strips and the
+scan is coded in order, its state carried, with RSTn between the pieces the coder cuts.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from .backends import StageTable
 from .notices import progress_bar
 from .optimize import optimal_huffman_spec
 from .options import EncodeOptions, check_dimensions, check_mode
-from .plan import Plan, Scan, make_plan
+from .plan import Plan, Scan, make_plan, scan_mcus_in_mcu_row
 from .scheduler import OrderedScheduler, make_executor
 from .sources import materialize
 from .spool import CoefficientSpool, SpoolSizes
@@ -71,6 +74,9 @@ def scan_has_restarts(plan: Plan, scan: Scan) -> bool:
     markers, nor when libjpeg's cap of 65535 MCUs makes one interval the whole scan (the
     plan refuses any other capped interval)."""
     interval = scan_interval_mcus(plan, scan)
+    if plan.restart_blocks:
+        (in_row,) = scan_mcus_in_mcu_row((scan,), plan.components, plan.mcus_per_row)
+        return (plan.strip_mcu_rows * in_row) % interval == 0
     return bool(interval) and interval == plan.restart_rows * scan_mcus_per_row(plan, scan)
 
 
@@ -157,16 +163,20 @@ def code_scan_task(backend: StageTable, units: list[tuple[list[np.ndarray], int]
                    plan: Plan, codes: np.ndarray, lengths: np.ndarray) -> list[bytes]:
     """Phase-2 work of one whole scan: its data, as the bytes of each restart interval (the
     RSTn markers between them are the orchestrator's), or, without restart markers, the pieces
-    of its one bit stream, closed."""
+    of its one bit stream, closed (with ``restart_blocks`` intervals that cross units, each
+    interval's bytes, as with restart markers)."""
     if scan_has_restarts(plan, scan):
         return encode_scan_task(backend, units, scan, plan, codes, lengths)
     state = start_scan(plan, scan)
-    pieces = []
+    intervals: list[list[bytes]] = [[]]
     for blocks, rows in units:
         data, state = code_scan_piece(backend, blocks, rows, scan, plan, codes, lengths, state)
-        pieces += data
-    pieces.append(end_scan(scan, plan, codes, lengths, state))
-    return pieces
+        intervals[-1].append(data[0])
+        intervals += [[piece] for piece in data[1:]]  # each begins an interval
+    intervals[-1].append(end_scan(scan, plan, codes, lengths, state))
+    if not plan.restart_blocks:
+        return intervals[0]
+    return [b"".join(parts) for parts in intervals]
 
 
 def scan_code_arrays(plan: Plan, tables: dict[int, Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -418,7 +428,7 @@ class ProgressiveEncoder(SpoolSizes):
                 number, scan = waiting.pop(0)
                 yield self._out(self._scan_headers(number, self.scan_tables(number), previous_interval))
                 previous_interval = scan_interval_mcus(self.plan, scan)
-                if scan_has_restarts(self.plan, scan):
+                if scan_has_restarts(self.plan, scan) or self.plan.restart_blocks:
                     self._intervals_out = 0
                     yield from self._framed([pieces])
                 else:
@@ -444,10 +454,11 @@ class ProgressiveEncoder(SpoolSizes):
         units = zip(self._unit_rows, self.spool.strips(), strict=True)
         if not scan_has_restarts(self.plan, scan):
             state = start_scan(self.plan, scan)
+            self._intervals_out = 0
             for rows, blocks in units:
                 data, state = code_scan_piece(self.backend, blocks, rows, scan, self.plan,
                                               codes, lengths, state)
-                yield self._out(data[0])
+                yield self._continued(data)
             yield self._out(end_scan(scan, self.plan, codes, lengths, state))
             return
         # Here with a process pool or a cluster (threads with every block in memory take whole
@@ -487,6 +498,27 @@ class ProgressiveEncoder(SpoolSizes):
                 pieces.append(data)
                 offset += len(data)
             yield self._out(b"".join(pieces))
+
+    def _continued(self, pieces: list[bytes]) -> bytes:
+        """One unit of a scan coded in order, as one chunk: without restart markers its one
+        piece; with ``restart_blocks`` intervals crossing units, the first piece goes on with
+        the interval before (or begins the scan's first), each later one begins an interval,
+        with RSTn before it."""
+        if not self.plan.restart_blocks:
+            return self._out(pieces[0])
+        parts = []
+        offset = self.bytes_out
+        for index, data in enumerate(pieces):
+            if index > 0 or self._intervals_out == 0:
+                if self._intervals_out:
+                    marker = markers.write_rst(self._intervals_out - 1)
+                    parts.append(marker)
+                    offset += len(marker)
+                self._intervals_out += 1
+                self.restart_offsets.append(offset)
+            parts.append(data)
+            offset += len(data)
+        return self._out(b"".join(parts))
 
     def _out(self, chunk: bytes) -> bytes:
         self.bytes_out += len(chunk)

@@ -246,7 +246,6 @@ def test_bad_metadata(keywords, error, match):
 # --- not implemented yet ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("keyword, value", [
-    ("restart_marker_blocks", 5),
 ])
 def test_keywords_not_implemented_yet(keyword, value, tmp_path):
     pixels = _pixels()

@@ -212,6 +212,10 @@ def kernel_tables(plan: Plan) -> _KernelTables:
 
 # --- The backend -------------------------------------------------------------------------------
 
+#: The entropy-coding stages (declined for ``restart_blocks`` plans, see NumbaBackend.declines).
+ENTROPY_STAGES = ("entropy_encode", "count_symbols", "progressive_encode", "progressive_count")
+
+
 class NumbaBackend(Backend):
     """The fast engine: same bytes as :class:`~.numpy_backend.NumpyBackend` for every option,
     compiled.
@@ -239,7 +243,13 @@ class NumbaBackend(Backend):
         downsample every whole ratio of sampling factors, and smooth (``smooth``). The fused
         transform kernel takes no context rows, so with smoothing ``transform`` is declined (the
         table composes prepare_samples and forward_dct); the fused coding paths smooth first,
-        then transform and code without converting the blocks in between."""
+        then transform and code without converting the blocks in between. The entropy kernels
+        code restart intervals of whole MCU rows: intervals of ``restart_blocks`` MCUs, which
+        may end mid-row and cross strips, are coded by the NumPy stages
+        (:func:`~stripjpeg.stages.huffman.interval_encode`, and the progressive coders with
+        their state), after the numba transform."""
+        if plan.restart_blocks and stage in ENTROPY_STAGES:
+            return True
         if stage == "transform":
             return plan.smoothing > 0
         if stage == "prepare_samples":

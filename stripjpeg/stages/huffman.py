@@ -142,12 +142,16 @@ def blocks_in_coding_order(blocks: list[np.ndarray], plan: Plan) -> tuple[np.nda
     return zigzag, component
 
 
-def dc_differences(dc: np.ndarray, component: np.ndarray,
-                   predictors: tuple[int, ...]) -> tuple[np.ndarray, tuple[int, ...]]:
+def dc_differences(dc: np.ndarray, component: np.ndarray, predictors: tuple[int, ...],
+                   fresh: np.ndarray | None = None) -> tuple[np.ndarray, tuple[int, ...]]:
     """Differences of each block's DC from the previous DC of the same component.
 
     T.81 F.1.1.5.1: DIFF = DC_i - PRED, where PRED is the DC of the previous block of the
     same component in the scan, and 0 at the start of the scan or of a restart interval.
+
+    Args:
+        fresh: optional bool ``(n_blocks,)``: the blocks whose PRED is 0, the first block
+            of each component in a restart interval that starts among these blocks.
 
     Returns:
         ``(diff, predictors)``: the differences, and the last DC of each component.
@@ -160,6 +164,8 @@ def dc_differences(dc: np.ndarray, component: np.ndarray,
             values = dc[mine]
             diff[mine] = np.diff(values, prepend=predictors[index])
             last[index] = int(values[-1])
+    if fresh is not None:
+        diff[fresh] = dc[fresh]
     return diff, tuple(last)
 
 
@@ -240,12 +246,25 @@ def huffman_events(zigzag: np.ndarray, component: np.ndarray, plan: Plan,
         ``(values, lengths, predictors)``: uint64 and int64 arrays of equal length, and the
         DC predictors after the last block.
     """
+    values, lengths, _, predictors = block_events(zigzag, component, plan, predictors)
+    return values, lengths, predictors
+
+
+def block_events(zigzag: np.ndarray, component: np.ndarray, plan: Plan, predictors: tuple[int, ...],
+                 fresh: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, ...]]:
+    """:func:`huffman_events`, with the blocks ``fresh`` (as :func:`dc_differences` takes it)
+    predicted from 0, and also the index of each block's first event.
+
+    Returns:
+        ``(values, lengths, block_start, predictors)``.
+    """
     n_blocks = zigzag.shape[0]
     huffman_of = np.array([c.huffman_index for c in plan.components], dtype=np.intp)
     table = huffman_of[component]
 
     # DC: category code + amplitude.
-    diff, predictors = dc_differences(zigzag[:, 0], component, predictors)
+    diff, predictors = dc_differences(zigzag[:, 0], component, predictors, fresh)
     dc_size = magnitude_category(diff)
     dc_code = np.zeros(n_blocks, dtype=np.uint64)
     dc_code_len = np.zeros(n_blocks, dtype=np.int64)
@@ -308,7 +327,7 @@ def huffman_events(zigzag: np.ndarray, component: np.ndarray, plan: Plan,
     eob_slot = block_start[eob_blocks] + events_per_block[eob_blocks] - 1
     values[eob_slot] = eob_code[table[eob_blocks]]
     lengths[eob_slot] = _present(eob_len[table[eob_blocks]], EOB)
-    return values, lengths, predictors
+    return values, lengths, block_start, predictors
 
 
 def pack_bits(values: np.ndarray, lengths: np.ndarray) -> tuple[bytes, int, int]:
@@ -367,10 +386,17 @@ def count_symbols(blocks: list[np.ndarray], plan: Plan, predictors: tuple[int, .
         predictors after the last block.
     """
     zigzag, component = blocks_in_coding_order(blocks, plan)
+    return _count_events(zigzag, component, plan, predictors)
+
+
+def _count_events(zigzag: np.ndarray, component: np.ndarray, plan: Plan,
+                  predictors: tuple[int, ...], fresh: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+    """:func:`count_symbols` of blocks in coding order (``fresh``: as :func:`dc_differences`)."""
     huffman_of = np.array([c.huffman_index for c in plan.components], dtype=np.intp)
     table = huffman_of[component]
     n_tables = len(plan.dc_tables)
-    diff, predictors = dc_differences(zigzag[:, 0], component, predictors)
+    diff, predictors = dc_differences(zigzag[:, 0], component, predictors, fresh)
     dc = np.zeros((n_tables, 256), np.int64)
     np.add.at(dc, (table, magnitude_category(diff)), 1)
     ac_counts = np.zeros((n_tables, 256), np.int64)
@@ -408,3 +434,82 @@ def entropy_encode(blocks: list[np.ndarray], plan: Plan, state: EntropyState,
         lengths = np.r_[lengths, pad]
     data, pending_bits, pending_count = pack_bits(values, lengths.astype(np.int64))
     return stuff_bytes(data), EntropyState(predictors, pending_bits, pending_count)
+
+
+# --- Restart intervals counted in MCUs (restart_blocks) -----------------------------------------
+
+def interval_starts(first_mcu: int, n_mcus: int, interval: int) -> np.ndarray:
+    """The MCUs, counted from a strip's first (MCU ``first_mcu`` of the scan), that begin a
+    restart interval of ``interval`` MCUs: every MCU whose index in the scan is a multiple."""
+    return np.arange(-first_mcu % interval, n_mcus, interval)
+
+
+def _fresh_predictors(component: np.ndarray, blocks_per_mcu: int, starts: np.ndarray) -> np.ndarray:
+    """The blocks whose PRED is 0 (F.1.1.5.1): in each MCU that begins a restart interval,
+    the first block of each component (an MCU holds a component's blocks one after another)."""
+    first = np.r_[True, component[1:blocks_per_mcu] != component[:blocks_per_mcu - 1]]
+    fresh = np.zeros(component.shape, dtype=bool)
+    fresh.reshape(-1, blocks_per_mcu)[starts] = first
+    return fresh
+
+
+def interval_encode(blocks: list[np.ndarray], plan: Plan, state: EntropyState,
+                    first_mcu: int) -> tuple[list[bytes], EntropyState]:
+    """Huffman-code a strip's blocks with a restart interval every ``plan.restart_blocks``
+    MCUs of the scan, wherever it falls (mid-row too): libjpeg's ``restart_interval``
+    (jchuff.c encode_mcu, emit_restart).
+
+    At each interval's end the bits are padded with 1-bits to a byte (F.1.2.3) and the DC
+    predictors restart from 0 (F.1.1.5.1); the RSTm marker between two intervals is the
+    orchestrator's. The strip's last interval, unless it ends there (or the scan does), goes
+    on in the next strip, from the returned state.
+
+    Args:
+        blocks: per component, int16 ``(block_rows, block_cols, 8, 8)``, natural order.
+        state: the state the previous strip ended with (``EntropyState.start`` for a strip
+            that begins an interval).
+        first_mcu: index in the scan of the strip's first MCU.
+
+    Returns:
+        ``(pieces, state)``: the strip's bytes cut at the interval starts, 0xFF stuffed.
+        ``pieces[0]`` goes on with what came before (the scan's first interval, for the
+        first strip; empty when the strip begins an interval); each later piece begins an
+        interval, so an RSTm goes before it.
+    """
+    zigzag, component = blocks_in_coding_order(blocks, plan)
+    per_mcu = plan.blocks_per_mcu
+    n_mcus = zigzag.shape[0] // per_mcu
+    starts = interval_starts(first_mcu, n_mcus, plan.restart_blocks)
+    fresh = _fresh_predictors(component, per_mcu, starts)
+    values, lengths, block_start, predictors = block_events(zigzag, component, plan,
+                                                            state.dc_predictors, fresh)
+    # The strip's segments, each within one interval: cut where an interval begins.
+    cuts = starts[starts > 0]
+    first_event = block_start[np.r_[0, cuts] * per_mcu]
+    bits = np.add.reduceat(lengths, first_event)
+    bits[0] += state.pending_count  # the previous strip's pending bits come first
+    end = first_mcu + n_mcus
+    pads = -bits % 8  # every segment but the last ends an interval
+    if end % plan.restart_blocks and end < plan.total_mcus:
+        pads[-1] = 0  # the last goes on in the next strip
+    values = np.insert(values, np.r_[first_event[1:], len(values)], ((1 << pads) - 1).astype(np.uint64))
+    lengths = np.insert(lengths, np.r_[first_event[1:], len(lengths)], pads)
+    values = np.r_[np.uint64(state.pending_bits), values]
+    lengths = np.r_[state.pending_count, lengths].astype(np.int64)
+    data, pending_bits, pending_count = pack_bits(values, lengths)
+    ends = np.cumsum(bits + pads) // 8
+    pieces = [stuff_bytes(data[a:b]) for a, b in zip(np.r_[0, ends[:-1]], ends)]
+    if starts.size and starts[0] == 0 and first_mcu > 0:
+        pieces.insert(0, b"")  # the strip begins an interval: nothing goes on
+    return pieces, EntropyState(predictors, pending_bits, pending_count)
+
+
+def interval_count(blocks: list[np.ndarray], plan: Plan, predictors: tuple[int, ...],
+                   first_mcu: int) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+    """:func:`count_symbols` with the DC predictors restarting where :func:`interval_encode`
+    restarts them (a strip whose first MCU is MCU ``first_mcu`` of the scan)."""
+    zigzag, component = blocks_in_coding_order(blocks, plan)
+    per_mcu = plan.blocks_per_mcu
+    starts = interval_starts(first_mcu, zigzag.shape[0] // per_mcu, plan.restart_blocks)
+    return _count_events(zigzag, component, plan, predictors,
+                         _fresh_predictors(component, per_mcu, starts))

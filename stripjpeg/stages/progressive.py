@@ -41,6 +41,7 @@ restart interval) is one block.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -116,6 +117,15 @@ def scan_blocks(blocks: list[np.ndarray], rows: int, plan: Plan, scan: Scan) -> 
     return ScanPiece(zigzag, member, mcus.shape[0], scan_mcus_per_row(plan, scan))
 
 
+def split_piece(piece: ScanPiece, cuts: np.ndarray) -> list[ScanPiece]:
+    """Cut ``piece`` before each MCU of ``cuts`` (increasing, within 1..mcus - 1)."""
+    blocks_per_mcu = len(piece.band) // piece.mcus if piece.mcus else 1
+    bounds = [0, *cuts.tolist(), piece.mcus]
+    return [ScanPiece(piece.band[a * blocks_per_mcu:b * blocks_per_mcu],
+                      piece.member[a * blocks_per_mcu:b * blocks_per_mcu], b - a, piece.mcus_per_row)
+            for a, b in itertools.pairwise(bounds)]
+
+
 def restart_pieces(piece: ScanPiece, interval_mcus: int) -> list[ScanPiece]:
     """Cut a piece that starts a restart interval into its restart intervals of
     ``interval_mcus`` MCUs (the last may be shorter)."""
@@ -138,6 +148,8 @@ class ScanState:
         eobrun: EOBRUN, blocks with an end-of-band waiting to be coded as one EOBn symbol.
         correction_bits: BE, the correction bits of those blocks, sent after the EOBn.
         pending_bits, pending_count: bits not yet forming a whole byte, right-aligned.
+        mcus_done: MCUs of the scan coded so far (with ``restart_blocks``, where the next
+            interval begins; counted only by the coders that carry the state).
     """
 
     predictors: list[int]
@@ -145,11 +157,13 @@ class ScanState:
     correction_bits: list[int] = field(default_factory=list)
     pending_bits: int = 0
     pending_count: int = 0
+    mcus_done: int = 0
 
     @classmethod
-    def start(cls, scan: Scan) -> ScanState:
-        """The state at the start of a scan or restart interval (G.1.2.1, G.1.2.2)."""
-        return cls(predictors=[0] * len(scan.components))
+    def start(cls, scan: Scan, mcus_done: int = 0) -> ScanState:
+        """The state at the start of a scan or restart interval (G.1.2.1, G.1.2.2), the
+        interval beginning after ``mcus_done`` MCUs of the scan."""
+        return cls(predictors=[0] * len(scan.components), mcus_done=mcus_done)
 
 
 class Emitter:
@@ -334,7 +348,11 @@ def close_piece(emit: Emitter, scan: Scan, plan: Plan, state: ScanState) -> None
 
 def scan_interval_mcus(plan: Plan, scan: Scan) -> int:
     """MCUs per restart interval of ``scan`` (0: none): ``restart_rows`` MCU rows of the scan,
-    as libjpeg counts them per scan (jcmaster.c per_scan_setup), at most 65535."""
+    as libjpeg counts them per scan (jcmaster.c per_scan_setup, restart_in_rows), at most
+    65535; or ``restart_blocks`` MCUs in every scan (libjpeg's restart_interval, which
+    per_scan_setup leaves as it is)."""
+    if plan.restart_blocks:
+        return plan.restart_blocks
     if not plan.restart_rows:
         return 0
     return min(plan.restart_rows * scan_mcus_per_row(plan, scan), 65535)
@@ -366,6 +384,9 @@ def progressive_encode(blocks: list[np.ndarray], rows: int, scan: Scan, plan: Pl
         ``(data, state)``: with restart intervals, one complete interval's bytes each (the
         RSTn markers between them are the orchestrator's) and None; else one piece of bytes,
         whole bytes only, and the state to continue from (close it with :func:`close_scan`).
+        With ``restart_blocks`` intervals crossing strips, a state given: the first piece
+        goes on with the interval before (and closes it, if one begins in the strip), each
+        later piece begins an interval (an RSTm goes before it); the last is left open.
     """
     if state is None:
         out = []
@@ -378,9 +399,30 @@ def progressive_encode(blocks: list[np.ndarray], rows: int, scan: Scan, plan: Pl
         return out, None
     writer = BitWriter(codes, lengths)
     (piece,) = scan_pieces(blocks, rows, plan, scan, restarts=False)
-    code_piece(writer, piece, scan, plan, state)
+    if not plan.restart_blocks:
+        code_piece(writer, piece, scan, plan, state)
+        data, state = _pack(writer, state)
+        return [data], state
+    pieces = []
+    for segment in interval_segments(piece, state.mcus_done, plan.restart_blocks):
+        if state.mcus_done and state.mcus_done % plan.restart_blocks == 0:
+            # An interval begins: close the one before (its EOBRUN, 1-bits to a byte), and
+            # start afresh (jcphuff.c emit_restart); the RSTm is the orchestrator's.
+            close_piece(writer, scan, plan, state)
+            data, state = _pack(writer, state)
+            pieces.append(data + final_byte(_as_entropy_state(state)))
+            writer, state = BitWriter(codes, lengths), ScanState.start(scan, state.mcus_done)
+        code_piece(writer, segment, scan, plan, state)
+        state.mcus_done += segment.mcus
     data, state = _pack(writer, state)
-    return [data], state
+    return [*pieces, data], state
+
+
+def interval_segments(piece: ScanPiece, mcus_done: int, interval: int) -> list[ScanPiece]:
+    """Cut a piece that begins after ``mcus_done`` MCUs of the scan where restart intervals
+    of ``interval`` MCUs begin."""
+    starts = np.arange(-mcus_done % interval, piece.mcus, interval)
+    return split_piece(piece, starts[starts > 0])
 
 
 def close_scan(scan: Scan, plan: Plan, codes: np.ndarray, lengths: np.ndarray,
@@ -409,7 +451,15 @@ def progressive_count(blocks: list[np.ndarray], rows: int, scan: Scan, plan: Pla
             close_piece(counter, scan, plan, fresh)
         return counter.counts, None
     (piece,) = scan_pieces(blocks, rows, plan, scan, restarts=False)
-    code_piece(counter, piece, scan, plan, state)
+    if not plan.restart_blocks:
+        code_piece(counter, piece, scan, plan, state)
+        return counter.counts, state
+    for segment in interval_segments(piece, state.mcus_done, plan.restart_blocks):
+        if state.mcus_done and state.mcus_done % plan.restart_blocks == 0:
+            close_piece(counter, scan, plan, state)
+            state = ScanState.start(scan, state.mcus_done)
+        code_piece(counter, segment, scan, plan, state)
+        state.mcus_done += segment.mcus
     return counter.counts, state
 
 

@@ -1,0 +1,259 @@
+"""restart_blocks: a restart marker every N MCUs (cjpeg's ``-restart NB``, libjpeg's
+``restart_interval``, Pillow's ``restart_marker_blocks``), mid-row and across strips.
+
+The judges: cjpeg of libjpeg-turbo 2.1.5 and Pillow write the expected bytes; djpeg decodes.
+Each case runs with the plan's own strips (whole intervals per strip where it can, coded in
+parallel) and with strips forced to one MCU row (intervals crossing strips, the state carried).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+
+import numpy as np
+import pytest
+from oracle import djpeg_decode, have, photo
+from PIL import Image
+
+import stripjpeg
+from stripjpeg import backends
+from stripjpeg import plan as plan_module
+from stripjpeg.cli import main
+from stripjpeg.inspect import read_markers
+from stripjpeg.options import EncodeOptions
+from stripjpeg.plan import make_plan
+
+pytestmark = pytest.mark.skipif(not have("cjpeg") or not have("djpeg"),
+                                reason="needs libjpeg-turbo's cjpeg and djpeg")
+
+#: Our subsampling -> cjpeg's -sample; None: a grayscale image.
+LAYOUTS = {"4:4:4": "1x1", "4:2:0": "2x2", "4:2:2": "2x1", "gray": None}
+CODINGS = {"sequential": (), "optimize": ("-optimize",), "progressive": ("-progressive",)}
+QUALITY = 85
+
+
+def picture(height: int, width: int, gray: bool) -> np.ndarray:
+    """A crop of a real photo (grey: its first channel)."""
+    pixels = np.ascontiguousarray(photo("astronaut")[60:60 + height, 120:120 + width])
+    return np.ascontiguousarray(pixels[:, :, 0]) if gray else pixels
+
+
+def cjpeg(pixels: np.ndarray, *switches: str) -> bytes:
+    """What cjpeg writes for these pixels (fed as PPM/PGM on stdin)."""
+    magic = b"P5" if pixels.ndim == 2 else b"P6"
+    ppm = magic + f"\n{pixels.shape[1]} {pixels.shape[0]}\n255\n".encode() + pixels.tobytes()
+    return subprocess.run(["cjpeg", "-quality", str(QUALITY), *switches], input=ppm,
+                          capture_output=True, check=True).stdout
+
+
+def cjpeg_restart(pixels: np.ndarray, layout: str, coding: str, blocks: int) -> bytes:
+    sample = () if LAYOUTS[layout] is None else ("-sample", LAYOUTS[layout])
+    return cjpeg(pixels, *sample, *CODINGS[coding], "-restart", f"{blocks}B")
+
+
+def ours(pixels: np.ndarray, layout: str, coding: str, blocks: int, **options) -> bytes:
+    return stripjpeg.encode(pixels, QUALITY, None if layout == "gray" else layout,
+                            restart_blocks=blocks, optimize=coding == "optimize",
+                            progressive=coding == "progressive", **options)
+
+
+def mcus_per_row(width: int, layout: str) -> int:
+    across = 16 if layout in ("4:2:0", "4:2:2") else 8
+    return -(-width // across)
+
+
+@pytest.fixture(params=["plan_strips", "one_row_strips"])
+def strips(request, monkeypatch) -> str:
+    """The plan's strips, or strips of one MCU row, so that intervals cross strips."""
+    if request.param == "one_row_strips":
+        monkeypatch.setattr(plan_module, "INTERVAL_STRIP_PIXELS", 0)
+        monkeypatch.setattr(plan_module, "SERIAL_STRIP_PIXELS", 1)
+    return request.param
+
+
+# --- the bytes of cjpeg -restart NB ----------------------------------------------------------
+
+def check_equals_cjpeg(layout: str, coding: str, backend: str) -> None:
+    """N = 1, 2, 3, 5, 7, one MCU row, one row and one MCU, and larger than the image."""
+    width = 100
+    pixels = picture(37, width, layout == "gray")
+    across = mcus_per_row(width, layout)
+    for blocks in (1, 2, 3, 5, 7, across, across + 1, 40000):
+        expected = cjpeg_restart(pixels, layout, coding, blocks)
+        assert ours(pixels, layout, coding, blocks, backend=backend) == expected, blocks
+
+
+@pytest.mark.parametrize("coding", CODINGS)
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_equals_cjpeg(layout, coding, backend):
+    check_equals_cjpeg(layout, coding, backend)
+
+
+@pytest.mark.parametrize("coding", CODINGS)
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_equals_cjpeg_across_strips(layout, coding, monkeypatch):
+    """Strips of one MCU row: intervals cross strips, the coder's state is carried (the
+    entropy coding is NumPy's on every backend then, see NumbaBackend.declines)."""
+    monkeypatch.setattr(plan_module, "INTERVAL_STRIP_PIXELS", 0)
+    monkeypatch.setattr(plan_module, "SERIAL_STRIP_PIXELS", 1)
+    assert make_plan(100, 37, 3, EncodeOptions(restart_blocks=5)).strip_mcu_rows == 1
+    check_equals_cjpeg(layout, coding, "numpy")
+
+
+@pytest.mark.parametrize("size", [(1, 1), (7, 13), (17, 33), (37, 100)])
+@pytest.mark.parametrize("layout", ["4:2:0", "gray"])
+def test_awkward_sizes_equal_cjpeg(size, layout, strips):
+    pixels = picture(*size, layout == "gray")
+    for coding in CODINGS:
+        for blocks in (1, 3, 7):
+            expected = cjpeg_restart(pixels, layout, coding, blocks)
+            assert ours(pixels, layout, coding, blocks) == expected, (coding, blocks)
+
+
+@pytest.mark.parametrize("coding", CODINGS)
+def test_decodes_as_cjpegs_file(coding, strips):
+    pixels = picture(45, 61, gray=False)
+    data = ours(pixels, "4:2:0", coding, 5)
+    assert read_markers(data)[-1].name == "EOI"
+    assert np.array_equal(djpeg_decode(data), djpeg_decode(cjpeg_restart(pixels, "4:2:0", coding, 5)))
+
+
+def test_markers_count_the_intervals_modulo_8():
+    """ceil(MCUs / N) intervals, RST0..RST7 in turn between them, the restart index after each."""
+    pixels = picture(37, 100, gray=False)  # 13 x 5 = 65 MCUs at 4:4:4
+    buffer = io.BytesIO()
+    with stripjpeg.Encoder(buffer, 100, 37, quality=QUALITY, restart_blocks=4) as encoder:
+        encoder.write(pixels)
+    data = buffer.getvalue()
+    # In entropy-coded data (0xFF stuffed) FF D0..D7 can only be an RSTn marker.
+    rst = [data[at + 1] - 0xD0 for at in range(len(data) - 1)
+           if data[at] == 0xFF and 0xD0 <= data[at + 1] <= 0xD7]
+    assert rst == [n % 8 for n in range(-(-65 // 4) - 1)]
+    offsets = encoder.restart_offsets
+    assert len(offsets) == 17 and offsets[0] == data.index(b"\xff\xda") + 14
+    assert all(data[at - 2:at] == bytes([0xFF, 0xD0 + n % 8]) for n, at in enumerate(offsets[1:]))
+
+
+# --- where strips stay independent ------------------------------------------------------------
+
+def test_strips_hold_whole_intervals_when_a_few_rows_do():
+    """13 MCUs per row: N=3 needs strips of 3 MCU rows, N=26 of 2; N a whole number of rows
+    is planned as restart_rows (the same file); N=65535 needs more rows than is worth it."""
+    def plan(blocks: int, **options):
+        return make_plan(100, 600, 3, EncodeOptions(restart_blocks=blocks, **options))
+    assert (plan(3).strip_mcu_rows, plan(3).independent_strips) == (3, True)
+    assert (plan(26).restart_rows, plan(26).restart_blocks, plan(26).strip_mcu_rows) == (2, 0, 2)
+    assert plan(26, progressive=True).restart_blocks == 26
+    assert plan(65535).strip_mcu_rows > 1 and not plan(65535).independent_strips
+    assert plan(7, progressive=True).independent_strips  # 7 rows: whole intervals in every scan
+
+
+def test_workers_and_row_pieces_change_nothing(backend):
+    """The Encoder fed in odd pieces of rows, on one or two threads, writes encode()'s bytes,
+    for each coding; a progressive one also with its spool on disk (scans unit by unit)."""
+    pixels = picture(150, 90, gray=False)
+    pieces = [1, 3, 7, 2, 13, 5]
+    for coding in CODINGS:
+        expected = ours(pixels, "4:2:0", coding, 5, backend=backend, workers=1)
+        assert expected == cjpeg_restart(pixels, "4:2:0", coding, 5)
+        for workers, budget in ((1, None), (2, None), (2, 0)):
+            if budget is not None and coding == "sequential":
+                continue
+            extra = {} if budget is None else {"spool_budget": budget}
+            buffer = io.BytesIO()
+            with stripjpeg.Encoder(buffer, 90, 150, quality=QUALITY, subsampling="4:2:0",
+                                   restart_blocks=5, optimize=coding == "optimize",
+                                   progressive=coding == "progressive", backend=backend,
+                                   workers=workers, **extra) as encoder:
+                row = 0
+                while row < 150:
+                    count = pieces[row % len(pieces)]
+                    encoder.write(pixels[row:row + count])
+                    row += count
+            assert buffer.getvalue() == expected, (coding, workers, budget)
+
+
+def test_numba_declines_the_entropy_stages_only():
+    if "numba" not in backends.available():
+        pytest.skip("numba is not installed here")
+    table = backends.get("numba").stage_table(make_plan(100, 37, 3, EncodeOptions(restart_blocks=5)))
+    assert table.fallbacks >= {"entropy_encode", "count_symbols", "progressive_encode",
+                               "progressive_count"}
+    assert table.transform_fused is not None
+
+
+# --- Pillow's restart_marker_blocks -----------------------------------------------------------
+
+@pytest.mark.parametrize("coding", CODINGS)
+def test_equals_pillows_restart_marker_blocks(coding):
+    pixels = picture(37, 100, gray=False)
+    keywords = {"optimize": coding == "optimize", "progressive": coding == "progressive"}
+    for blocks in (1, 6, 8, 100):
+        buffer = io.BytesIO()
+        Image.fromarray(pixels).save(buffer, "JPEG", restart_marker_blocks=blocks, **keywords)
+        assert stripjpeg.encode(pixels, restart_marker_blocks=blocks, quality=-1, subsampling=-1,
+                                **keywords) == buffer.getvalue(), blocks
+    # Pillow's default restart_marker_rows=0 beside it only means "no rows".
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "JPEG", restart_marker_blocks=6, restart_marker_rows=0)
+    assert stripjpeg.encode(pixels, restart_marker_blocks=6, restart_marker_rows=0,
+                            quality=-1, subsampling=-1) == buffer.getvalue()
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("options, error, match", [
+    (dict(restart_blocks=-1), ValueError, r"restart_blocks must be from 0 to 65535, got -1"),
+    (dict(restart_blocks=65536), ValueError, r"restart_blocks must be from 0 to 65535"),
+    (dict(restart_blocks=2.0), TypeError, r"restart_blocks must be an int"),
+    (dict(restart_blocks=True), TypeError, r"restart_blocks must be an int"),
+    (dict(restart_blocks=5, restart_rows=2), ValueError,
+     r"restart_blocks=5 and restart_rows=2 both set the restart interval"),
+    (dict(restart_blocks=5, restart_rows=0), ValueError, r"restart_blocks=5 and restart_rows=0"),
+    (dict(restart_blocks=5, restart_marker_rows=2), ValueError,
+     r"restart_marker_rows=2 and restart_blocks=5 both set the restart interval"),
+    (dict(restart_marker_blocks=5, restart_marker_rows=2), ValueError,
+     r"restart_marker_rows=2 and restart_blocks=5 both set"),
+    (dict(restart_blocks=5, restart_marker_blocks=6), ValueError,
+     r"restart_blocks=5 and restart_marker_blocks=6 disagree"),
+    (dict(restart_marker_blocks="5"), TypeError, r"restart_marker_blocks must be an int"),
+])
+def test_bad_values_are_refused(options, error, match):
+    with pytest.raises(error, match=match):
+        stripjpeg.encode(picture(8, 8, gray=False), **options)
+    with pytest.raises(error, match=match):
+        stripjpeg.Encoder(io.BytesIO(), 8, 8, **options)
+
+
+def test_the_default_rows_given_or_agreeing_names_are_accepted():
+    pixels = picture(37, 100, gray=False)
+    expected = cjpeg(pixels, "-sample", "1x1", "-restart", "6B")
+    assert stripjpeg.encode(pixels, QUALITY, restart_blocks=6, restart_rows=1) == expected
+    assert stripjpeg.encode(pixels, QUALITY, restart_blocks=6, restart_marker_blocks=6) == expected
+    assert stripjpeg.encode(pixels, QUALITY, restart_blocks=0) == stripjpeg.encode(pixels, QUALITY)
+
+
+# --- the command line -------------------------------------------------------------------------
+
+def test_cli_restart_blocks(tmp_path, capsys):
+    pixels = picture(37, 100, gray=False)
+    np.save(tmp_path / "in.npy", pixels)
+    out = tmp_path / "out.jpg"
+    assert main(["encode", str(tmp_path / "in.npy"), "-o", str(out), "-q", str(QUALITY),
+                 "--restart-blocks", "9", "--index", str(tmp_path / "i.json")]) == 0
+    data = out.read_bytes()
+    assert data == cjpeg(pixels, "-sample", "1x1", "-restart", "9B")
+    index = json.loads((tmp_path / "i.json").read_text())
+    assert index["restart_interval_mcus"] == 9 and index["rows_per_interval"] is None
+    assert index["intervals"] == -(-65 // 9) == len(index["offsets"])
+    assert all(data[at - 2:at] == bytes([0xFF, 0xD0 + n % 8]) for n, at in enumerate(index["offsets"][1:]))
+    # The example command checks its file against Pillow's restart_marker_blocks.
+    assert main(["example", "-o", str(tmp_path / "ex.jpg"), "--size", "40x24",
+                 "--restart-blocks", "4"]) == 0
+    assert "identical, byte for byte" in capsys.readouterr().out
+    assert main(["encode", str(tmp_path / "in.npy"), "-o", str(out), "--restart-blocks", "9",
+                 "--restart-rows", "2"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("stripjpeg: error: ") and "restart_blocks=9 and restart_rows=2" in err
