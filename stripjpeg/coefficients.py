@@ -28,7 +28,8 @@ MAX_AC = 1023
 
 def encode_coefficients(coefficients: list[np.ndarray], quantization_tables: Any, *,
                         width: int | None = None, height: int | None = None,
-                        subsampling: str = "4:4:4", restart_rows: int = 1, optimize: bool = False,
+                        subsampling: str = "4:4:4", restart_rows: int = 1, restart_blocks: int = 0,
+                        optimize: bool = False,
                         backend: str | None = None, progressive: bool = False, scans: Any = None,
                         **metadata: Any) -> bytes:
     """Write a baseline (or progressive) JPEG file holding exactly these quantized coefficients.
@@ -45,7 +46,8 @@ def encode_coefficients(coefficients: list[np.ndarray], quantization_tables: Any
         width, height: image size in pixels (default: 8 x the luma block grid).
         subsampling: the sampling factors the blocks follow, any form ``encode`` takes
             ("4:2:0", cjpeg's "4x1" or "2x2,1x1,1x1"...).
-        restart_rows, optimize, backend, progressive, scans: as for :func:`stripjpeg.encode`
+        restart_rows, restart_blocks, optimize, backend, progressive, scans: as for
+            :func:`stripjpeg.encode`
             (a progressive file holds every bit of the coefficients only if its script sends
             them all, as libjpeg's default script does).
         **metadata: ``dpi``, ``icc_profile``, ``exif``, ``comment``, ``streamtype``,
@@ -61,7 +63,8 @@ def encode_coefficients(coefficients: list[np.ndarray], quantization_tables: Any
         width = width or blocks[0].shape[1] * 8
         height = height or blocks[0].shape[0] * 8
     options = make_options(quality=None, qtables=quantization_tables, subsampling=subsampling,
-                           restart_rows=restart_rows, optimize=optimize, backend=backend,
+                           restart_rows=restart_rows, restart_blocks=restart_blocks,
+                           optimize=optimize, backend=backend,
                            progressive=progressive, scans=scans, **metadata)
     plan = make_plan(width, height, 1 if len(blocks) == 1 else 3, options)
     for index, (component, array) in enumerate(zip(plan.components, blocks)):

@@ -189,11 +189,15 @@ def _previous_dc(image: np.ndarray, plan: Any, block_row: int, block_col: int) -
     h, v = luma.mcu_h, luma.mcu_v
     mcu_row, mcu_col = block_row // v, block_col // h
     index = (block_row % v) * h + block_col % h
+    if index == 0 and plan.restart_blocks and \
+            (mcu_row * plan.mcus_per_row + mcu_col) % plan.restart_blocks == 0:
+        return 0  # the MCU begins an interval of restart_blocks MCUs
     if index > 0:
         index -= 1
     elif mcu_col > 0:
         mcu_col, index = mcu_col - 1, h * v - 1
-    elif mcu_row > 0 and not (plan.restart_interval and mcu_row % plan.strip_mcu_rows == 0):
+    elif mcu_row > 0 and not (plan.restart_interval and not plan.restart_blocks
+                              and mcu_row % plan.strip_mcu_rows == 0):
         mcu_row, mcu_col, index = mcu_row - 1, plan.mcus_per_row - 1, h * v - 1
     else:
         return 0  # the first block of the scan or of a restart interval

@@ -21,7 +21,7 @@ import stripjpeg
 from stripjpeg import backends
 from stripjpeg import plan as plan_module
 from stripjpeg.cli import main
-from stripjpeg.inspect import read_markers
+from stripjpeg.inspect import read_jpeg, read_markers
 from stripjpeg.options import EncodeOptions
 from stripjpeg.plan import make_plan
 
@@ -257,3 +257,30 @@ def test_cli_restart_blocks(tmp_path, capsys):
                  "--restart-rows", "2"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("stripjpeg: error: ") and "restart_blocks=9 and restart_rows=2" in err
+
+
+@pytest.mark.parametrize("coding", CODINGS)
+def test_coefficients_read_from_cjpeg_rewrite_its_file(coding, strips):
+    """encode_coefficients (transformed strips, fed as blocks) with restart_blocks: cjpeg's
+    file again, from the coefficients read back from it."""
+    pixels = picture(45, 61, gray=False)
+    data = cjpeg_restart(pixels, "4:2:0", coding, 5)
+    decoded = read_jpeg(data)
+    again = stripjpeg.encode_coefficients(decoded.coefficients, decoded.tables, width=61, height=45,
+                                          subsampling="4:2:0", restart_blocks=5,
+                                          optimize=coding == "optimize",
+                                          progressive=coding == "progressive")
+    assert again == data
+
+
+def test_trace_block_predictors_restart_with_the_intervals():
+    """trace_block's PRED: 0 in the MCU that begins an interval, mid-row too; else the
+    previous block's DC, across a row end within an interval."""
+    pixels = picture(37, 100, gray=True)  # 13 blocks per row
+    options = dict(quality=QUALITY, restart_blocks=5)
+
+    def trace(row: int, col: int):
+        return stripjpeg.inspect.trace_block(pixels, row, col, **options)
+    assert trace(0, 5).predictor == 0 and trace(1, 2).predictor == 0  # MCUs 5 and 15
+    assert trace(0, 6).predictor == trace(0, 5).zigzag[0]
+    assert trace(1, 0).predictor == trace(0, 12).zigzag[0]  # MCU 13 goes on from MCU 12
