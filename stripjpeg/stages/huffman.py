@@ -497,8 +497,12 @@ def interval_encode(blocks: list[np.ndarray], plan: Plan, state: EntropyState,
     values = np.r_[np.uint64(state.pending_bits), values]
     lengths = np.r_[state.pending_count, lengths].astype(np.int64)
     data, pending_bits, pending_count = pack_bits(values, lengths)
+    # Stuff once, then cut: each cut moves by the 0xFF bytes before it (one 0x00 each).
     ends = np.cumsum(bits + pads) // 8
-    pieces = [stuff_bytes(data[a:b]) for a, b in zip(np.r_[0, ends[:-1]], ends)]
+    ff_before = np.r_[0, np.cumsum(np.frombuffer(data, np.uint8) == 0xFF)]
+    ends = (ends + ff_before[ends]).tolist()
+    stuffed = stuff_bytes(data)
+    pieces = [stuffed[a:b] for a, b in zip([0, *ends[:-1]], ends)]
     if starts.size and starts[0] == 0 and first_mcu > 0:
         pieces.insert(0, b"")  # the strip begins an interval: nothing goes on
     return pieces, EntropyState(predictors, pending_bits, pending_count)
