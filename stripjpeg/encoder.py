@@ -33,7 +33,6 @@ from .plan import Plan, make_plan, table_slots
 from .progressive_encoder import ProgressiveEncoder
 from .scheduler import OrderedScheduler, make_executor
 from .sources import image_strips, materialize, materialize_all
-from .stages.huffman import interval_encode
 from .strips import StripBuffer
 
 #: Any push core: what the doors build and the spine runs.
@@ -64,7 +63,7 @@ def encode_interval_strips_task(backend: StageTable, strips: list[Any], plan: Pl
     out = []
     for strip, first_mcu in zip(strips, first_mcus, strict=True):
         blocks = strip if transformed else backend.transform(materialize(strip), plan)
-        out.append(interval_encode(blocks, plan, EntropyState.start(plan), first_mcu)[0])
+        out.append(backend.interval_encode(blocks, plan, EntropyState.start(plan), first_mcu)[0])
     return out
 
 
@@ -306,7 +305,8 @@ class StripEncoder:
         self._strips_in += 1
         if not self.plan.independent_strips:
             blocks = strip if transformed else self.backend.transform(materialize(strip), self.plan)
-            pieces, self._state = interval_encode(blocks, self.plan, self._state, first_mcu)
+            pieces, self._state = self.backend.interval_encode(blocks, self.plan, self._state,
+                                                               first_mcu)
             return [self._pieces_done(pieces)]
         if self._copy_strips and not owned and isinstance(strip, np.ndarray):
             strip = strip.copy()

@@ -36,7 +36,6 @@ from .backends import EntropyState, StageTable
 from .plan import Plan
 from .sources import materialize
 from .spool import CoefficientSpool, SpoolSizes
-from .stages.huffman import interval_count
 from .strips import StripBuffer
 from .tables import HuffmanSpec
 
@@ -156,11 +155,11 @@ def count_strip_task(backend: StageTable, pixels: np.ndarray, plan: Plan,
 def count_strip(backend: StageTable, blocks: list[np.ndarray], plan: Plan,
                 predictors: tuple[int, ...], first_mcu: int
                 ) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
-    """The symbols of one strip's blocks, from ``predictors``: the backend's count, or with
-    ``restart_blocks`` the NumPy count that restarts the predictors at each interval within
-    the strip (the strip's first MCU is MCU ``first_mcu`` of the scan)."""
+    """The symbols of one strip's blocks, from ``predictors``: ``count_symbols``, or with
+    ``restart_blocks`` ``interval_count``, which restarts the predictors at each interval
+    within the strip (the strip's first MCU is MCU ``first_mcu`` of the scan)."""
     if plan.restart_blocks:
-        return interval_count(blocks, plan, predictors, first_mcu)
+        return backend.interval_count(blocks, plan, predictors, first_mcu)
     return backend.count_symbols(blocks, plan, predictors)
 
 

@@ -93,13 +93,12 @@ def test_equals_cjpeg(layout, coding, backend):
 
 @pytest.mark.parametrize("coding", CODINGS)
 @pytest.mark.parametrize("layout", LAYOUTS)
-def test_equals_cjpeg_across_strips(layout, coding, monkeypatch):
-    """Strips of one MCU row: intervals cross strips, the coder's state is carried (the
-    entropy coding is NumPy's on every backend then, see NumbaBackend.declines)."""
+def test_equals_cjpeg_across_strips(layout, coding, backend, monkeypatch):
+    """Strips of one MCU row: intervals cross strips, the coder's state is carried."""
     monkeypatch.setattr(plan_module, "INTERVAL_STRIP_PIXELS", 0)
     monkeypatch.setattr(plan_module, "SERIAL_STRIP_PIXELS", 1)
     assert make_plan(100, 37, 3, EncodeOptions(restart_blocks=5)).strip_mcu_rows == 1
-    check_equals_cjpeg(layout, coding, "numpy")
+    check_equals_cjpeg(layout, coding, backend)
 
 
 @pytest.mark.parametrize("size", [(1, 1), (7, 13), (17, 33), (37, 100)])
@@ -175,13 +174,36 @@ def test_workers_and_row_pieces_change_nothing(backend):
             assert buffer.getvalue() == expected, (coding, workers, budget)
 
 
-def test_numba_declines_the_entropy_stages_only():
+def test_numba_codes_the_intervals_and_declines_the_progressive_coders():
     if "numba" not in backends.available():
         pytest.skip("numba is not installed here")
-    table = backends.get("numba").stage_table(make_plan(100, 37, 3, EncodeOptions(restart_blocks=5)))
-    assert table.fallbacks >= {"entropy_encode", "count_symbols", "progressive_encode",
-                               "progressive_count"}
-    assert table.transform_fused is not None
+    numba = backends.get("numba")
+    table = numba.stage_table(make_plan(100, 37, 3, EncodeOptions(restart_blocks=5)))
+    assert table.fallbacks == {"progressive_encode", "progressive_count"}
+    assert table.interval_encode == numba.interval_encode and table.transform_fused is not None
+
+
+@pytest.mark.parametrize("first_mcu", [0, 3, 5, 9, 10])
+def test_interval_stages_of_both_backends_agree(first_mcu):
+    """The numba interval coder and counter against NumPy's, on random blocks (large values,
+    so 0xFF bytes are stuffed), from a state with pending bits and predictors."""
+    if "numba" not in backends.available():
+        pytest.skip("numba is not installed here")
+    plan = make_plan(40, 32, 3, EncodeOptions(subsampling="4:2:0", restart_blocks=5))
+    rng = np.random.default_rng(first_mcu)
+    blocks = [rng.integers(-300, 300, (rows, cols, 8, 8)).astype(np.int16)
+              for rows, cols in ((4, 6), (2, 3), (2, 3))]  # 3 x 2 MCUs
+    state = stripjpeg.backends.EntropyState((17, -5, 3), 0b101, 3) if first_mcu % 5 else \
+        stripjpeg.backends.EntropyState.start(plan)
+    numpy_table = backends.get("numpy").stage_table(plan)
+    numba_table = backends.get("numba").stage_table(plan)
+    expected = numpy_table.interval_encode(blocks, plan, state, first_mcu)
+    assert numba_table.interval_encode(blocks, plan, state, first_mcu) == expected
+    assert sum(b"\xff\x00" in piece for piece in expected[0]) > 0
+    counted = numpy_table.interval_count(blocks, plan, state.dc_predictors, first_mcu)
+    again = numba_table.interval_count(blocks, plan, state.dc_predictors, first_mcu)
+    assert all(np.array_equal(a, b) for a, b in zip(counted[:2], again[:2]))
+    assert counted[2] == again[2]
 
 
 # --- Pillow's restart_marker_blocks -----------------------------------------------------------

@@ -69,8 +69,8 @@ __all__ = ["FALLBACK_VARIABLE", "FUSED", "STAGES", "ArithmeticState", "Backend",
 
 #: The stages a backend may override, in the order a strip goes through them.
 STAGES = ("prepare_samples", "forward_dct", "entropy_encode", "count_symbols",
-          "progressive_encode", "progressive_count", "lossless_count", "lossless_encode",
-          "arithmetic_encode", "progressive_arithmetic_encode")
+          "interval_encode", "interval_count", "progressive_encode", "progressive_count",
+          "lossless_count", "lossless_encode", "arithmetic_encode", "progressive_arithmetic_encode")
 
 #: Fused paths -> the stages each runs in one call; used only when all are the backend's own.
 FUSED = {
@@ -84,6 +84,8 @@ NUMPY_STAGES: dict[str, Callable] = {
     "forward_dct": quantized_blocks,
     "entropy_encode": huffman.entropy_encode,
     "count_symbols": huffman.count_symbols,
+    "interval_encode": huffman.interval_encode,
+    "interval_count": huffman.interval_count,
     "progressive_encode": progressive.progressive_encode,
     "progressive_count": progressive.progressive_count,
     "lossless_count": lossless.lossless_count,
@@ -142,10 +144,10 @@ class StageTable:
     Attributes:
         name: the backend's name.
         threads_help: the backend's :attr:`Backend.threads_help`.
-        prepare_samples, forward_dct, entropy_encode, count_symbols, progressive_encode,
-        progressive_count, lossless_count, lossless_encode, arithmetic_encode,
-            progressive_arithmetic_encode: each stage, as the backend's method or the
-            NumPy function of :data:`NUMPY_STAGES`.
+        prepare_samples, forward_dct, entropy_encode, count_symbols, interval_encode,
+        interval_count, progressive_encode, progressive_count, lossless_count,
+        lossless_encode, arithmetic_encode, progressive_arithmetic_encode: each stage, as
+            the backend's method or the NumPy function of :data:`NUMPY_STAGES`.
         transform_fused, encode_strips_fused, encode_strip_continued_fused: the backend's
             fused paths, or None where it has none or a stage they cover fell back.
         fallbacks: the stages (and fused paths) the backend offers but this table replaced by
@@ -158,6 +160,8 @@ class StageTable:
     forward_dct: Callable
     entropy_encode: Callable
     count_symbols: Callable
+    interval_encode: Callable
+    interval_count: Callable
     progressive_encode: Callable
     progressive_count: Callable
     lossless_count: Callable
@@ -271,6 +275,17 @@ class Backend:
             predictors after the last block (see :func:`.huffman.count_symbols`).
         """
         return huffman.count_symbols(blocks, plan, predictors)
+
+    def interval_encode(self, blocks: list[np.ndarray], plan: Plan, state: EntropyState,
+                        first_mcu: int) -> tuple[list[bytes], EntropyState]:
+        """Huffman-code blocks with ``restart_blocks`` intervals, mid-row too, cut into pieces
+        where intervals begin (see :func:`.huffman.interval_encode`)."""
+        return huffman.interval_encode(blocks, plan, state, first_mcu)
+
+    def interval_count(self, blocks: list[np.ndarray], plan: Plan, predictors: tuple[int, ...],
+                       first_mcu: int) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+        """Count the symbols :meth:`interval_encode` codes (see :func:`.huffman.interval_count`)."""
+        return huffman.interval_count(blocks, plan, predictors, first_mcu)
 
     def progressive_encode(self, blocks: list[np.ndarray], rows: int, scan: Scan, plan: Plan,
                            codes: np.ndarray, lengths: np.ndarray,

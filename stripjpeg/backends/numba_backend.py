@@ -30,6 +30,7 @@ tests use to check them line by line.
 
 from __future__ import annotations
 
+import itertools
 import sys
 import threading
 import weakref
@@ -42,6 +43,7 @@ from ..lossless_plan import LosslessPlan
 from ..plan import Plan, Scan
 from ..stages.arithmetic import ArithmeticState
 from ..stages.entropy import EntropyState
+from ..stages.huffman import interval_starts
 from ..stages.progressive import ScanState, scan_interval_mcus
 from ..stages.quantize import float_divisors, integer_divisors
 from ..tables import ZIGZAG
@@ -59,7 +61,14 @@ from .numba_dct import (
     transform_strip,
     unstack_blocks,
 )
-from .numba_huffman import MAX_BYTES_PER_BLOCK, MAX_EXTRA_BYTES, code_blocks, count_blocks
+from .numba_huffman import (
+    MAX_BYTES_PER_BLOCK,
+    MAX_EXTRA_BYTES,
+    code_blocks,
+    code_intervals,
+    count_blocks,
+    count_intervals,
+)
 from .numba_lossless import MAX_BYTES_PER_SAMPLE, lossless_row, lossless_strip, lossless_table
 from .numba_progressive import (
     BE_BITS,
@@ -212,8 +221,8 @@ def kernel_tables(plan: Plan) -> _KernelTables:
 
 # --- The backend -------------------------------------------------------------------------------
 
-#: The entropy-coding stages (declined for ``restart_blocks`` plans, see NumbaBackend.declines).
-ENTROPY_STAGES = ("entropy_encode", "count_symbols", "progressive_encode", "progressive_count")
+#: The progressive coding stages (declined for ``restart_blocks`` plans, see NumbaBackend.declines).
+PROGRESSIVE_STAGES = ("progressive_encode", "progressive_count")
 
 
 class NumbaBackend(Backend):
@@ -243,12 +252,12 @@ class NumbaBackend(Backend):
         downsample every whole ratio of sampling factors, and smooth (``smooth``). The fused
         transform kernel takes no context rows, so with smoothing ``transform`` is declined (the
         table composes prepare_samples and forward_dct); the fused coding paths smooth first,
-        then transform and code without converting the blocks in between. The entropy kernels
-        code restart intervals of whole MCU rows: intervals of ``restart_blocks`` MCUs, which
-        may end mid-row and cross strips, are coded by the NumPy stages
-        (:func:`~stripjpeg.stages.huffman.interval_encode`, and the progressive coders with
-        their state), after the numba transform."""
-        if plan.restart_blocks and stage in ENTROPY_STAGES:
+        then transform and code without converting the blocks in between. The progressive
+        kernels code restart intervals that fall on strip boundaries, or none: with
+        ``restart_blocks``, whose intervals may cross strips, the NumPy progressive coders
+        (which carry their state across them) code every scan, after the numba transform.
+        (Sequential ``restart_blocks`` intervals are the numba ``interval_encode``'s.)"""
+        if plan.restart_blocks and stage in PROGRESSIVE_STAGES:
             return True
         if stage == "transform":
             return plan.smoothing > 0
@@ -326,6 +335,46 @@ class NumbaBackend(Backend):
         blocks = self._stack_zigzag(blocks)
         count_blocks(blocks, kernel_tables(plan).components, plan.mcus_per_row,
                      _mcu_rows(blocks, plan), predictor_array, dc, ac)
+        return dc, ac, tuple(int(p) for p in predictor_array)
+
+    def interval_encode(self, blocks: list[np.ndarray], plan: Plan, state: EntropyState,
+                        first_mcu: int) -> tuple[list[bytes], EntropyState]:
+        """Huffman-code the strip's blocks with ``restart_blocks`` intervals, in one kernel call
+        (see :func:`.huffman.interval_encode`)."""
+        stacked = self._stack_zigzag(blocks)
+        mcu_rows = _mcu_rows(stacked, plan)
+        n_mcus = mcu_rows * plan.mcus_per_row
+        interval = plan.restart_blocks
+        starts = interval_starts(first_mcu, n_mcus, interval)
+        ends = np.zeros(int((starts > 0).sum()), np.int64)
+        # Room for every block's worst case, and each interval's padding byte, stuffed.
+        out = np.empty(n_mcus * plan.blocks_per_mcu * MAX_BYTES_PER_BLOCK + MAX_EXTRA_BYTES
+                       + 2 * len(ends), np.uint8)
+        predictors = np.array(state.dc_predictors, dtype=np.int64)
+        bit_state = np.array([0, state.pending_bits, state.pending_count], dtype=np.int64)
+        end = first_mcu + n_mcus
+        final = end % interval == 0 or end >= plan.total_mcus  # the strip ends an interval
+        tables = kernel_tables(plan)
+        status = code_intervals(stacked, tables.components, plan.mcus_per_row, mcu_rows,
+                                tables.dc_table, tables.ac_table, predictors, bit_state, final, out,
+                                interval, first_mcu, ends)
+        data, state = self._finish(status, out, predictors, bit_state)
+        bounds = [0, *ends.tolist(), len(data)]
+        pieces = [data[a:b] for a, b in itertools.pairwise(bounds)]
+        if starts.size and starts[0] == 0 and first_mcu > 0:
+            pieces.insert(0, b"")  # the strip begins an interval: nothing goes on
+        return pieces, state
+
+    def interval_count(self, blocks: list[np.ndarray], plan: Plan, predictors: tuple[int, ...],
+                       first_mcu: int) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+        """Count the symbols of :meth:`interval_encode` (see :func:`.huffman.interval_count`)."""
+        n_tables = len(plan.dc_tables)
+        dc, ac = np.zeros((n_tables, 256), np.int64), np.zeros((n_tables, 256), np.int64)
+        predictor_array = np.array(predictors, dtype=np.int64)
+        blocks = self._stack_zigzag(blocks)
+        count_intervals(blocks, kernel_tables(plan).components, plan.mcus_per_row,
+                        _mcu_rows(blocks, plan), predictor_array, dc, ac, plan.restart_blocks,
+                        first_mcu)
         return dc, ac, tuple(int(p) for p in predictor_array)
 
     def lossless_count(self, strip: np.ndarray, above: np.ndarray | None, plan: LosslessPlan

@@ -6,6 +6,8 @@ The same symbols and bits as :mod:`stripjpeg.stages.huffman` (read that one to l
                         codes into a 64-bit bit buffer written 8 bytes at a time
                         (:func:`put_bits`, :func:`put_word`), 0xFF stuffed
 * :func:`count_blocks`  the same walk, only counting symbols (``optimize=True``)
+* :func:`code_intervals`, :func:`count_intervals`  the same, with a restart interval every
+                        ``interval`` MCUs wherever it falls (``restart_blocks``)
 """
 
 from __future__ import annotations
@@ -160,7 +162,8 @@ def code_blocks(blocks, components, mcus_across, mcu_rows, dc_table, ac_table, p
     pad the last byte with 1-bits, as a restart interval or the scan ends (T.81 F.1.2.3)."""
     no_counts = np.zeros((0, 256), np.int64)
     status = code_or_count_blocks(blocks, components, mcus_across, mcu_rows, dc_table, ac_table,
-                                  predictors, state, False, no_counts, no_counts, out)
+                                  predictors, state, False, no_counts, no_counts, out,
+                                  0, 0, np.empty(0, np.int64))
     if final and state[2]:
         pad = 8 - state[2]
         position, buffer, count = flush_bytes(out, state[0], U64((state[1] << pad) | ((1 << pad) - 1)),
@@ -175,12 +178,41 @@ def count_blocks(blocks, components, mcus_across, mcu_rows, predictors, dc_count
     no_codes = np.zeros((0, 256), np.int64)
     code_or_count_blocks(blocks, components, mcus_across, mcu_rows, no_codes, no_codes,
                          predictors, np.zeros(3, np.int64), True, dc_counts, ac_counts,
-                         np.empty(0, np.uint8))
+                         np.empty(0, np.uint8), 0, 0, np.empty(0, np.int64))
+
+
+@kernel
+def code_intervals(blocks, components, mcus_across, mcu_rows, dc_table, ac_table, predictors, state,
+                   final, out, interval, first_mcu, ends):
+    """:func:`code_blocks` with a restart interval every ``interval`` MCUs of the scan, the
+    strip's first MCU being MCU ``first_mcu``: where an interval begins inside the strip the
+    bits are padded with 1-bits and the output position recorded in ``ends`` (int64, one
+    per such start), and the DC predictors restart from 0 (at the strip's first MCU too)."""
+    no_counts = np.zeros((0, 256), np.int64)
+    status = code_or_count_blocks(blocks, components, mcus_across, mcu_rows, dc_table, ac_table,
+                                  predictors, state, False, no_counts, no_counts, out,
+                                  interval, first_mcu, ends)
+    if final and state[2]:
+        pad = 8 - state[2]
+        position, buffer, count = flush_bytes(out, state[0], U64((state[1] << pad) | ((1 << pad) - 1)),
+                                              state[2] + pad)
+        state[0], state[1], state[2] = position, np.int64(buffer), count
+    return status
+
+
+@kernel
+def count_intervals(blocks, components, mcus_across, mcu_rows, predictors, dc_counts, ac_counts,
+                    interval, first_mcu):
+    """:func:`count_blocks` with the DC predictors restarting as :func:`code_intervals` does."""
+    no_codes = np.zeros((0, 256), np.int64)
+    code_or_count_blocks(blocks, components, mcus_across, mcu_rows, no_codes, no_codes,
+                         predictors, np.zeros(3, np.int64), True, dc_counts, ac_counts,
+                         np.empty(0, np.uint8), interval, first_mcu, np.empty(0, np.int64))
 
 
 @inline_kernel
 def code_or_count_blocks(blocks, components, mcus_across, mcu_rows, dc_table, ac_table, predictors,
-                         state, counting, dc_counts, ac_counts, out):
+                         state, counting, dc_counts, ac_counts, out, interval, first_mcu, ends):
     """Huffman-code (or, with ``counting``, count the symbols of) a strip's blocks.
 
     Inlined into :func:`code_blocks` and :func:`count_blocks` with ``counting`` a constant,
@@ -202,6 +234,10 @@ def code_or_count_blocks(blocks, components, mcus_across, mcu_rows, dc_table, ac
         state: int64 (3,): output position, bit buffer, bit count (< 8); updated in place.
         counting: count symbols into dc_counts/ac_counts (int64 ``(n_tables, 256)``) only.
         out: uint8 output buffer, at least ``MAX_BYTES_PER_BLOCK`` per block.
+        interval: 0, or MCUs per restart interval counted from the scan's first MCU
+            (``restart_blocks``); then ``first_mcu`` is the strip's first MCU in the scan, and
+            ``ends`` (int64) gets the output position where each interval that begins after
+            the strip's first MCU starts (the bits before it padded with 1-bits, F.1.2.3).
 
     Returns:
         0, or ``-1 - symbol`` for a DC symbol the table cannot code, ``-257 - symbol`` for AC.
@@ -211,8 +247,23 @@ def code_or_count_blocks(blocks, components, mcus_across, mcu_rows, dc_table, ac
     masks = np.empty((n_components, blocks.shape[1], blocks.shape[2] * blocks.shape[4]), np.uint64)
     for c in range(n_components):
         nonzero_masks(blocks[c], mcu_rows * components[c, 1], mcus_across * components[c, 0], masks[c])
+    cuts = 0
     for mcu_row in range(mcu_rows):
         for mcu_col in range(mcus_across):
+            if interval and (first_mcu + mcu_row * mcus_across + mcu_col) % interval == 0:
+                # A restart interval begins (jchuff.c emit_restart): 1-bits to a byte, the
+                # position noted (the RSTm is the orchestrator's), PRED = 0 (F.1.1.5.1).
+                if not counting and (mcu_row or mcu_col):
+                    pad = -count & 7
+                    if pad:
+                        buffer, count, word, full = put_bits(buffer, count, (1 << pad) - 1, pad)
+                        if full:
+                            position = put_word(out, position, word)
+                    position, buffer, count = flush_bytes(out, position, buffer, count)
+                    ends[cuts] = position
+                    cuts += 1
+                for c in range(n_components):
+                    predictors[c] = 0
             for c in range(n_components):
                 across, down, table = components[c, 0], components[c, 1], components[c, 2]
                 for by in range(down):
