@@ -336,8 +336,8 @@ class StripEncoder:
         closed by its own strip."""
         if self.plan.restart_interval and not self.plan.restart_blocks:
             return []
-        last = final_byte(self._state)  # empty when an interval ended the scan, padded
-        return [self._out(last)] if last else []
+        # (With restart_blocks, empty: the strip that ended the scan padded its last interval.)
+        return [self._out(final_byte(self._state))]
 
     def _collect(self, results: list[list[bytes]]) -> list[bytes]:
         """Frame the strips of finished tasks, in order."""

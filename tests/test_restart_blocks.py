@@ -306,3 +306,20 @@ def test_trace_block_predictors_restart_with_the_intervals():
     assert trace(0, 5).predictor == 0 and trace(1, 2).predictor == 0  # MCUs 5 and 15
     assert trace(0, 6).predictor == trace(0, 5).zigzag[0]
     assert trace(1, 0).predictor == trace(0, 12).zigzag[0]  # MCU 13 goes on from MCU 12
+
+
+def test_a_tall_stream_is_written_as_it_comes():
+    """Intervals crossing strips (65535 MCUs, far more than a strip): the output still goes
+    out strip by strip, and the encoder holds less than a strip of rows."""
+    width, height = 64, 12000
+    rows = np.tile(picture(64, width, gray=True), (height // 64 + 1, 1))[:height]
+    buffer = io.BytesIO()
+    with stripjpeg.Encoder(buffer, width, height, mode="L", quality=QUALITY,
+                           restart_blocks=65535) as encoder:
+        assert not encoder.plan.independent_strips
+        for start in range(0, height, 1000):
+            encoder.write(rows[start:start + 1000])
+            assert encoder.buffered_rows < encoder.plan.strip_height
+            if start >= 6000:
+                assert buffer.tell() > 0  # bytes out before the last row is in
+    assert buffer.getvalue() == cjpeg(rows, "-restart", "65535B")
