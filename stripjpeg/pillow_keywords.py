@@ -115,7 +115,9 @@ def _take_restart_marker_blocks(options: dict[str, Any]) -> None:
     if options.get("restart_blocks") is None:
         options.pop("restart_blocks", None)
     blocks = options.pop("restart_marker_blocks", None)
+    name = "restart_blocks"  # the name the blocks were given by, for the errors
     if blocks is not None:
+        name = "restart_marker_blocks"
         if isinstance(blocks, bool) or not isinstance(blocks, (int, np.integer)):
             raise TypeError(f"restart_marker_blocks must be an int, got {type(blocks).__name__} "
                             f"{blocks!r}")
@@ -130,7 +132,7 @@ def _take_restart_marker_blocks(options: dict[str, Any]) -> None:
         if isinstance(rows, (int, np.integer)) and not isinstance(rows, bool) and rows == 0:
             del options["restart_marker_rows"]
         elif options.get("restart_rows") is None:
-            raise ValueError(f"restart_marker_rows={rows!r} and restart_blocks="
+            raise ValueError(f"restart_marker_rows={rows!r} and {name}="
                              f"{options['restart_blocks']!r} both set the restart interval "
                              "(in MCU rows, in MCUs; Pillow would ignore the blocks): give one "
                              "of them")

@@ -237,7 +237,7 @@ def test_equals_pillows_restart_marker_blocks(coding):
     (dict(restart_blocks=5, restart_marker_rows=2), ValueError,
      r"restart_marker_rows=2 and restart_blocks=5 both set the restart interval"),
     (dict(restart_marker_blocks=5, restart_marker_rows=2), ValueError,
-     r"restart_marker_rows=2 and restart_blocks=5 both set"),
+     r"restart_marker_rows=2 and restart_marker_blocks=5 both set"),
     (dict(restart_blocks=5, restart_marker_blocks=6), ValueError,
      r"restart_blocks=5 and restart_marker_blocks=6 disagree"),
     (dict(restart_marker_blocks="5"), TypeError, r"restart_marker_blocks must be an int"),
