@@ -1,12 +1,17 @@
 """The backend contract: a backend is a set of stage implementations, chosen once per encode.
 
-A strip goes through four stages (:data:`STAGES`), each a pure function of (data, plan)::
+A strip goes through four stages (of :data:`STAGES`), each a pure function of (data, plan)::
 
     prepare_samples   pixels -> samples per component   (stages.samples.prepare_samples)
     forward_dct       samples -> quantized blocks       (stages.quantize.quantized_blocks)
     entropy_encode    blocks -> bytes, from a state     (stages.huffman.entropy_encode)
     count_symbols     blocks -> symbol counts           (stages.huffman.count_symbols)
     arithmetic_encode blocks -> bytes, from a state     (stages.arithmetic.arithmetic_encode)
+
+with ``restart_blocks`` (intervals of N MCUs, mid-row too) the last two are instead::
+
+    interval_encode   blocks -> bytes cut at the intervals, from a state  (stages.huffman)
+    interval_count    blocks -> symbol counts, predictors reset likewise  (stages.huffman)
 
 and a progressive scan (several per image) codes its part of every strip's blocks with two more::
 
