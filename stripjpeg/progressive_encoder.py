@@ -41,7 +41,7 @@ from .backends import StageTable
 from .notices import progress_bar
 from .optimize import optimal_huffman_spec
 from .options import EncodeOptions, check_dimensions, check_mode
-from .plan import Plan, Scan, make_plan, scan_mcus_in_mcu_row
+from .plan import Plan, Scan, make_plan
 from .scheduler import OrderedScheduler, make_executor
 from .sources import materialize
 from .spool import CoefficientSpool, SpoolSizes
@@ -50,6 +50,7 @@ from .stages.progressive import (
     ScanState,
     close_count,
     close_scan,
+    intervals_in_strips,
     scan_interval_mcus,
     scan_mcus_per_row,
 )
@@ -75,8 +76,7 @@ def scan_has_restarts(plan: Plan, scan: Scan) -> bool:
     plan refuses any other capped interval)."""
     interval = scan_interval_mcus(plan, scan)
     if plan.restart_blocks:
-        (in_row,) = scan_mcus_in_mcu_row((scan,), plan.components, plan.mcus_per_row)
-        return (plan.strip_mcu_rows * in_row) % interval == 0
+        return intervals_in_strips(plan, scan)
     return bool(interval) and interval == plan.restart_rows * scan_mcus_per_row(plan, scan)
 
 

@@ -174,13 +174,20 @@ def test_workers_and_row_pieces_change_nothing(backend):
             assert buffer.getvalue() == expected, (coding, workers, budget)
 
 
-def test_numba_codes_the_intervals_and_declines_the_progressive_coders():
+def test_numba_codes_the_intervals_and_declines_the_progressive_coders_across_strips(monkeypatch):
     if "numba" not in backends.available():
         pytest.skip("numba is not installed here")
     numba = backends.get("numba")
     table = numba.stage_table(make_plan(100, 37, 3, EncodeOptions(restart_blocks=5)))
+    assert table.fallbacks == frozenset() and table.interval_encode == numba.interval_encode
+    progressive = make_plan(100, 37, 3, EncodeOptions(restart_blocks=5, progressive=True))
+    assert numba.stage_table(progressive).progressive_encode == numba.progressive_encode
+    monkeypatch.setattr(plan_module, "INTERVAL_STRIP_PIXELS", 0)
+    across = make_plan(100, 600, 3, EncodeOptions(restart_blocks=7, progressive=True))
+    assert across.strip_mcu_rows == 75  # one strip: 975 MCUs per scan, not a multiple of 7
+    table = numba.stage_table(across)
     assert table.fallbacks == {"progressive_encode", "progressive_count"}
-    assert table.interval_encode == numba.interval_encode and table.transform_fused is not None
+    assert table.transform_fused is not None
 
 
 @pytest.mark.parametrize("first_mcu", [0, 3, 5, 9, 10])

@@ -44,7 +44,7 @@ from ..plan import Plan, Scan
 from ..stages.arithmetic import ArithmeticState
 from ..stages.entropy import EntropyState
 from ..stages.huffman import interval_starts
-from ..stages.progressive import ScanState, scan_interval_mcus
+from ..stages.progressive import ScanState, intervals_in_strips, scan_interval_mcus
 from ..stages.quantize import float_divisors, integer_divisors
 from ..tables import ZIGZAG
 from . import numba_arithmetic
@@ -254,11 +254,12 @@ class NumbaBackend(Backend):
         table composes prepare_samples and forward_dct); the fused coding paths smooth first,
         then transform and code without converting the blocks in between. The progressive
         kernels code restart intervals that fall on strip boundaries, or none: with
-        ``restart_blocks``, whose intervals may cross strips, the NumPy progressive coders
-        (which carry their state across them) code every scan, after the numba transform.
+        ``restart_blocks`` intervals that cross the strips of some scan, the NumPy progressive
+        coders (which carry their state across them) code every scan, after the numba
+        transform.
         (Sequential ``restart_blocks`` intervals are the numba ``interval_encode``'s.)"""
         if plan.restart_blocks and stage in PROGRESSIVE_STAGES:
-            return True
+            return not all(intervals_in_strips(plan, scan) for scan in plan.scans)
         if stage == "transform":
             return plan.smoothing > 0
         if stage == "prepare_samples":

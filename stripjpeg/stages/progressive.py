@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..plan import Plan, Scan
+from ..plan import Plan, Scan, scan_mcus_in_mcu_row
 from ..tables import ZIGZAG, ZRL
 from .entropy import EntropyState, final_byte
 from .huffman import pack_bits, stuff_bytes
@@ -356,6 +356,13 @@ def scan_interval_mcus(plan: Plan, scan: Scan) -> int:
     if not plan.restart_rows:
         return 0
     return min(plan.restart_rows * scan_mcus_per_row(plan, scan), 65535)
+
+
+def intervals_in_strips(plan: Plan, scan: Scan) -> bool:
+    """With ``restart_blocks``: whether every strip of ``scan`` holds whole restart intervals
+    (its MCUs in a strip are a multiple of the interval), so strips are coded independently."""
+    (in_row,) = scan_mcus_in_mcu_row((scan,), plan.components, plan.mcus_per_row)
+    return (plan.strip_mcu_rows * in_row) % plan.restart_blocks == 0
 
 
 def scan_pieces(blocks: list[np.ndarray], rows: int, plan: Plan, scan: Scan,
