@@ -231,6 +231,18 @@ def test_equals_pillows_restart_marker_blocks(coding):
                             quality=-1, subsampling=-1) == buffer.getvalue()
 
 
+def test_pillow_given_rows_and_blocks_uses_the_rows():
+    """Why both are refused here: Pillow silently drops restart_marker_blocks then."""
+    pixels = picture(37, 100, gray=False)
+
+    def pillow(**keywords) -> bytes:
+        buffer = io.BytesIO()
+        Image.fromarray(pixels).save(buffer, "JPEG", **keywords)
+        return buffer.getvalue()
+    both = pillow(restart_marker_blocks=5, restart_marker_rows=2)
+    assert both == pillow(restart_marker_rows=2) != pillow(restart_marker_blocks=5)
+
+
 # --- errors -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("options, error, match", [
