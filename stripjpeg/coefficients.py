@@ -17,8 +17,9 @@ from .encoder import StripEncoder
 from .markers import TABLES_ONLY, write_tables_only
 from .optimize import SymbolCounts, count_strip
 from .options import make_options
-from .plan import Plan, make_plan, table_slots
+from .plan import Plan, make_plan
 from .progressive_encoder import ProgressiveEncoder
+from .table_slots import table_slots
 
 #: The ranges 8-bit baseline allows: DC values -1024..1023 (so that differences fit the 11
 #: bits of T.81 Table F.1) and AC values of at most 10 bits (Table F.2), as libjpeg enforces.

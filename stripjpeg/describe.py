@@ -19,8 +19,9 @@ from typing import Any
 from . import backends, markers
 from .backends.base import FUSED, NUMPY_STAGES, STAGES, forced_fallbacks
 from .options import STREAM_TYPES, EncodeOptions, check_dimensions, check_mode, make_options
-from .plan import Component, Plan, Scan, make_plan, table_slots
+from .plan import Component, Plan, Scan, make_plan
 from .stages.dct import FORWARD_DCT
+from .table_slots import table_slots
 
 #: The size described when none is given (the plan's geometry depends on it).
 DEFAULT_SIZE = (256, 256)

@@ -29,11 +29,12 @@ from .lossless import LosslessEncoder, lossless_array_core
 from .notices import progress_bar
 from .optimize import SpoolingEncoder, count_strip_task, count_strips
 from .options import EncodeOptions, check_array_mode, check_dimensions, check_mode
-from .plan import Plan, make_plan, table_slots
+from .plan import Plan, make_plan
 from .progressive_encoder import ProgressiveEncoder
 from .scheduler import OrderedScheduler, make_executor
 from .sources import image_strips, materialize, materialize_all
 from .strips import StripBuffer
+from .table_slots import table_slots
 
 #: Any push core: what the doors build and the spine runs.
 Core = Union["StripEncoder", SpoolingEncoder, ProgressiveEncoder, LosslessEncoder, "TablesOnlyEncoder"]

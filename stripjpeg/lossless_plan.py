@@ -50,11 +50,13 @@ class LosslessPlan:
     strip_height: int
     table: HuffmanSpec | None = None
 
-    #: No colour conversion, no DCT, no smoothing (what a backend's lossy stages would decline).
+    #: No colour conversion, no DCT, no smoothing, no mid-row restart intervals (what a
+    #: backend's lossy stages would decline).
     color_convert = "none"
     dct = "none"
     smoothing = 0
     context_rows = 0
+    restart_blocks = 0
 
     @property
     def color_space(self) -> str:

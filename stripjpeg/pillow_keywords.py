@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 #: Pillow's subsampling numbers (JpegImagePlugin, libImaging/JpegEncode.c) -> ours. -1 is
-#: "libjpeg's default" (options.LIBJPEG_DEFAULT_SUBSAMPLING): 4:2:0 for colour, but a
+#: "libjpeg's default" (sampling.LIBJPEG_DEFAULT_SUBSAMPLING): 4:2:0 for colour, but a
 #: grayscale component 1x1, where Pillow's 2 declares it 2x2.
 PILLOW_SUBSAMPLING = {0: "4:4:4", 1: "4:2:2", 2: "4:2:0", -1: "default"}
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .color_spaces import COMPONENT_LAYOUTS, CONVERSIONS, frame_color_space
+from .intervals import interval_strip_rows, scan_mcus_in_mcu_row
 from .options import EncodeOptions, check_array_mode, sampling_factors
 from .sampling import MAX_BLOCKS_IN_MCU, SMOOTHED_RATIOS, check_sampling_factors, plan_smoothing
 from .scans import (
@@ -32,15 +33,14 @@ from .scans import (
     simple_progression,
     warn_incomplete_script,
 )
+from .table_slots import option_quant_tables
 from .tables import (
     AC_CHROMINANCE,
     AC_LUMINANCE,
     DC_CHROMINANCE,
     DC_LUMINANCE,
     HuffmanSpec,
-    custom_quant_tables,
     huffman_codes,
-    quantization_tables,
 )
 
 #: Rows of pixels per strip in serial mode (no restart markers), rounded to whole MCU rows.
@@ -505,10 +505,15 @@ def make_plan(width: int, height: int, input_channels: int, options: EncodeOptio
         restart_rows, restart_blocks = restart_blocks // mcus_per_row, 0
     elif restart_blocks:
         restart_rows = 0
+    if restart_blocks and options.arithmetic:
+        raise ValueError(f"restart_blocks={restart_blocks} with arithmetic=True: restart intervals "
+                         "that end inside an MCU row are not implemented for arithmetic coding "
+                         f"yet; give a multiple of the {mcus_per_row} MCUs per row, or restart_rows")
     if restart_blocks:
         restart_interval = restart_blocks
-        strip_mcu_rows = interval_strip_rows(restart_blocks, scan_mcus_in_mcu_row(
-            scans, components, mcus_per_row), width * mcu_height)
+        strip_mcu_rows = interval_strip_rows(
+            restart_blocks, scan_mcus_in_mcu_row(scans, components, mcus_per_row),
+            width * mcu_height, INTERVAL_STRIP_PIXELS, SERIAL_STRIP_PIXELS)
     elif restart_rows:
         restart_interval = mcus_per_row * restart_rows
         strip_mcu_rows = restart_rows
@@ -539,75 +544,6 @@ def make_plan(width: int, height: int, input_channels: int, options: EncodeOptio
                 arithmetic=options.arithmetic,
                 smoothing=plan_smoothing(options.smooth, components, hmax, vmax),
                 restart_blocks=restart_blocks)
-
-
-def scan_mcus_in_mcu_row(scans: tuple[Scan, ...], components: tuple[Component, ...],
-                         mcus_per_row: int) -> tuple[int, ...]:
-    """Per scan, the MCUs of that scan in one MCU row of the frame: the frame's MCUs when
-    interleaved; for one component, its real blocks across times its block rows per MCU row
-    (a one-component scan's MCU is one block, T.81 A.2.2)."""
-    counts = []
-    for scan in scans:
-        if len(scan.components) > 1:
-            counts.append(mcus_per_row)
-        else:
-            component = components[scan.components[0]]
-            counts.append(component.width_in_blocks * component.mcu_v)
-    return tuple(counts)
-
-
-def interval_strip_rows(interval: int, mcus_in_row: tuple[int, ...], row_pixels: int) -> int:
-    """MCU rows per strip with restart intervals of ``interval`` MCUs in every scan: the
-    fewest rows holding whole intervals of every scan (``mcus_in_row``: each scan's MCUs per
-    MCU row of the frame), if at most :data:`INTERVAL_STRIP_PIXELS` pixels (``row_pixels`` per
-    MCU row); else the serial strip height (the coder's state then crosses strips).
-
-    The last strip may be shorter: it ends the scan, so it needs no whole interval.
-    """
-    rows = 1
-    for count in mcus_in_row:
-        rows = math.lcm(rows, interval // math.gcd(interval, count))
-    if rows * row_pixels <= INTERVAL_STRIP_PIXELS:
-        return rows
-    return max(1, SERIAL_STRIP_PIXELS // row_pixels)
-
-
-def option_quant_tables(options: EncodeOptions) -> tuple[np.ndarray, ...]:
-    """The quantization tables the options ask for, before the frame keeps those it uses:
-    libjpeg's standard tables (luminance, chrominance) or the custom ``qtables``, each
-    scaled with its table's quality (:meth:`EncodeOptions.table_quality`; cjpeg's
-    ``-quality N,N`` scales table 0 with the first, table 1 with the second); clamped to
-    255 with ``baseline`` (libjpeg's force_baseline), else to 32767."""
-    baseline = options.baseline
-    if options.qtables is not None:
-        if not isinstance(options.quality, tuple):
-            return custom_quant_tables(options.qtables, options.quality, baseline)
-        return tuple(custom_quant_tables((table,), options.table_quality(index), baseline)[0]
-                     for index, table in enumerate(options.qtables))
-    return (quantization_tables(options.table_quality(0), baseline)[0],
-            quantization_tables(options.table_quality(1), baseline)[1])
-
-
-def table_slots(options: EncodeOptions) -> tuple[tuple[np.ndarray, ...],
-                                                 tuple[tuple[HuffmanSpec, HuffmanSpec], ...]]:
-    """Every table slot libjpeg fills for these options, whether or not a component uses it:
-    what a tables-only stream (``streamtype=1``, jpeg_write_tables) carries.
-
-    Quantization: slots 0 and 1 (jcparam.c jpeg_set_defaults), or the custom ``qtables``,
-    one slot each, a single table copied to slot 1 too (Pillow's JpegEncode.c). Huffman: the
-    standard tables of slots 0 and 1 (jcparam.c std_huff_tables): optimized tables exist
-    only while an image is compressed; none with arithmetic coding (jcmarker.c
-    write_tables_only writes no DHT then: the coder has no tables to share).
-
-    Returns:
-        ``(quant_tables, huffman_tables)``: natural-order tables per slot, and per slot its
-        (DC, AC) Huffman tables.
-    """
-    quant_tables = option_quant_tables(options)
-    if len(quant_tables) == 1:
-        quant_tables = (quant_tables[0], quant_tables[0])
-    huffman = () if options.arithmetic else ((DC_LUMINANCE, AC_LUMINANCE), (DC_CHROMINANCE, AC_CHROMINANCE))
-    return tuple(np.asarray(t, dtype=np.uint16).reshape(64) for t in quant_tables), huffman
 
 
 def make_scans(options: EncodeOptions, components: tuple[Component, ...],

@@ -1,8 +1,9 @@
 """cjpeg's switches in combination: random sets of them (DCT, sampling, per-table quality,
--baseline, colour space, optimize, progressive, arithmetic coding, smoothing, restart
-interval), each compared byte for byte with what Debian's cjpeg writes for the same pixels,
-through ``encode`` and through an ``Encoder`` fed in uneven pieces, on every backend. The
-single switches are tested one by one in their own files; this is where they meet.
+-baseline, colour space, optimize, progressive, arithmetic coding, smoothing, a restart
+interval in rows or in MCUs), each compared byte for byte with what Debian's cjpeg writes for
+the same pixels, through ``encode`` and through an ``Encoder`` fed in uneven pieces, on every
+backend. The single switches are tested one by one in their own files; this is where they
+meet.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ SIZES = [(1, 1), (7, 13), (13, 7), (33, 47), (61, 19), (100, 37)]
 #: refuses it; a grayscale frame has one component).
 SAMPLES = ["1x1", "2x1", "2x2", "1x2", "4x1", "3x2", "2x2,1x2,2x1", "1x1,2x2,2x2"]
 DCTS = {"int": "islow", "fast": "ifast", "float": "float"}
+#: cjpeg -restart NB values: intervals that end mid-row and cross strips.
+RESTART_BLOCKS = [1, 2, 3, 5, 7, 13]
 
 
 @dataclass
@@ -75,8 +78,12 @@ def switch_sets(draw: st.DrawFn) -> Switches:
     if draw(st.booleans()):
         factor = draw(st.integers(1, 100))
         switches.add(["-smooth", str(factor)], smooth=factor)
-    rows = draw(st.integers(0, 3))
-    switches.add(["-restart", str(rows)], restart_rows=rows)
+    if not arithmetic and draw(st.booleans()):  # mid-row intervals: Huffman coding only, so far
+        blocks = draw(st.sampled_from(RESTART_BLOCKS))
+        switches.add(["-restart", f"{blocks}B"], restart_blocks=blocks)
+    else:
+        rows = draw(st.integers(0, 3))
+        switches.add(["-restart", str(rows)], restart_rows=rows)
     return switches
 
 
@@ -118,7 +125,7 @@ def test_the_generator_reaches_every_switch() -> None:
     # A test of the test: over many draws, every switch and value turns up.
     seen: set[str] = set()
 
-    @settings(max_examples=300, deadline=None)
+    @settings(max_examples=1000, deadline=None)
     @given(switches=switch_sets())
     def collect(switches: Switches) -> None:
         arguments = switches.arguments

@@ -342,3 +342,13 @@ def test_a_tall_stream_is_written_as_it_comes():
             if start >= 6000:
                 assert buffer.tell() > 0  # bytes out before the last row is in
     assert buffer.getvalue() == cjpeg(rows, "-restart", "65535B")
+
+
+def test_arithmetic_coding_takes_whole_rows_of_intervals_only() -> None:
+    # Mid-row intervals are Huffman-only so far: a clear error, never Huffman bytes in an
+    # arithmetic file. A whole number of MCU rows is the same file as restart_rows.
+    pixels = np.zeros((32, 40, 3), np.uint8)  # 5 MCUs per row at 4:4:4
+    with pytest.raises(ValueError, match=r"restart_blocks=3 with arithmetic=True.*5 MCUs per row"):
+        stripjpeg.encode(pixels, 80, arithmetic=True, restart_blocks=3)
+    assert stripjpeg.encode(pixels, 80, arithmetic=True, restart_blocks=10) == \
+        stripjpeg.encode(pixels, 80, arithmetic=True, restart_rows=2)

@@ -46,7 +46,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..plan import Plan, Scan, scan_mcus_in_mcu_row
+from ..intervals import scan_mcus_in_mcu_row
+from ..plan import Plan, Scan
 from ..tables import ZIGZAG, ZRL
 from .entropy import EntropyState, final_byte
 from .huffman import pack_bits, stuff_bytes
