@@ -18,16 +18,17 @@ into it (``encode``, ``save``, ``Encoder``, ``iter_encode`` in :mod:`stripjpeg.a
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Union
 
 import numpy as np
 
-from . import backends, markers, scheduler
+from . import backends, cluster, markers, scheduler
 from .backends import EntropyState, StageTable, final_byte, start_state
 from .lossless import LosslessEncoder, lossless_array_core
 from .notices import progress_bar
-from .optimize import SpoolingEncoder, count_strip_task, count_strips
+from .optimize import SpoolingEncoder, SymbolCounts, count_strip_task, count_strips
 from .options import EncodeOptions, check_array_mode, check_dimensions, check_mode
 from .plan import Plan, make_plan
 from .progressive_encoder import ProgressiveEncoder
@@ -40,7 +41,8 @@ from .table_slots import table_slots
 Core = Union["StripEncoder", SpoolingEncoder, ProgressiveEncoder, LosslessEncoder, "TablesOnlyEncoder"]
 
 #: What a StripEncoder can be fed, by the method that takes it.
-INPUT_KINDS = {"feed": "rows", "feed_strip": "whole strips", "feed_blocks": "transformed strips"}
+INPUT_KINDS = {"feed": "rows", "feed_strip": "whole strips", "feed_blocks": "transformed strips",
+               "feed_encoded": "encoded strips"}
 
 
 def encode_strips_task(backend: StageTable, strips: list[Any], plan: Plan, transformed: bool) -> list[bytes]:
@@ -208,6 +210,18 @@ class StripEncoder:
             data, self._state = self.backend.entropy_code(blocks, self.plan, self._state, final=False)
             return [self._strip_done(data)]
         return self._collect(self._scheduler.submit(self.backend, [blocks], self.plan, True))
+
+    def feed_encoded(self, strips: list[bytes], rows: int) -> list[bytes]:
+        """feed_encoded accepts strips already encoded elsewhere (each a complete restart
+        interval, as ``StageTable.encode_strips`` returns them) covering ``rows`` pixel rows,
+        and returns them framed (RSTn before each but the first strip of the image).
+
+        Precondition: the header is out; the image comes by encoded strips only (the bands
+        of :mod:`stripjpeg.cluster`), and its plan has restart markers.
+        """
+        self._take_input("feed_encoded")
+        self._buffer.rows_received += rows
+        return [self._strip_done(data) for data in strips]
 
     def finish(self) -> list[bytes]:
         """finish returns the last chunks: the strips still in flight, the end of the scan
@@ -505,12 +519,69 @@ def image_chunks(pixels: np.ndarray, options: EncodeOptions,
     iterator of its output chunks.
 
     Whole strips go straight to the scheduler without row buffering: views of an array
-    (never copied), or lazy slices of a dask array, computed where they are encoded (on
-    the Dask workers when the executor is a Dask client's).
+    (never copied), or lazy slices of a dask array, computed where they are encoded. A dask
+    array with a Dask client (the executor's, or the active one: :func:`cluster.client_for`)
+    is encoded in bands where its chunks live (:func:`band_core`); where bands cannot be
+    coded apart (progressive, no restart markers), its strips run on the client's executor.
     """
+    client = cluster.client_for(pixels, options.executor, options.workers)
+    if client is not None:
+        banded = band_core(pixels, options, client, mode)
+        if banded is not None:
+            return banded
+        if options.executor is None:
+            options = dataclasses.replace(options, executor=client.get_executor())
     core = array_core(pixels, options, mode)
     strips = image_strips(pixels, core.plan.strip_height, core.plan.context_rows)
     return core, encode_chunks(core, strips, feed=core.feed_strip)
+
+
+def band_core(pixels: Any, options: EncodeOptions, client: Any, mode: str | None = None,
+              window: int | None = None) -> tuple[StripEncoder, Iterator[bytes]] | None:
+    """The core for a dask array ``(H, W, C)`` encoded on ``client``'s workers, band by band
+    (:mod:`stripjpeg.cluster`), and the iterator of its output chunks; None when the plan's
+    strips are not independent restart intervals (then the strip path is used).
+
+    The core here only writes the headers and frames the bands' strips; with
+    ``optimize=True`` a first pass over the bands returns their symbol counts. ``window``:
+    bands in flight (None: :func:`cluster.default_window`); ``mode``: as for :func:`array_core`.
+    Not for a lossless file or a tables-only stream (their own cores; None).
+    """
+    if options.lossless or options.streamtype == markers.TABLES_ONLY:
+        return None
+    height, width, channels = pixels.shape
+    here = dataclasses.replace(options, executor=None, workers=1)  # nothing runs in this process
+    core = StripEncoder(width, height, check_array_mode(mode, channels), here, copy_strips=False)
+    if not cluster.bandable(core.plan):
+        core.abort()
+        return None
+    try:
+        band_list = cluster.bands(pixels, core.plan)
+        window = window or cluster.default_window(client)
+        if options.optimize:
+            totals = SymbolCounts.zeros(core.plan)
+            for counts, _ in cluster.ordered_results(client, cluster.count_band_task, band_list,
+                                                     core.backend, core.plan, window):
+                totals.add(counts)
+            core.replace_plan(totals.optimized_plan(core.plan))
+    except BaseException:
+        core.abort()
+        raise
+    return core, band_chunks(core, client, band_list, window)
+
+
+def band_chunks(core: StripEncoder, client: Any, band_list: list[tuple[Any, int]],
+                window: int) -> Iterator[bytes]:
+    """The file of :func:`band_core`: headers, each band's strips framed in order, the end.
+    Whatever ends it, the bands in flight are cancelled and ``core`` aborted."""
+    try:
+        yield from write_headers(core)
+        for strips, rows in cluster.ordered_results(client, cluster.encode_band_task, band_list,
+                                                    core.backend, core.plan, window):
+            yield from core.feed_encoded(strips, rows)
+        yield from write_end(core)
+    finally:
+        core.abort()
 
 
 # --- The spine: one image, in the file's order ---------------------------------------------

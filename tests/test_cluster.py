@@ -1,0 +1,177 @@
+"""A dask array on a ``distributed`` cluster is encoded in bands where its chunks live
+(stripjpeg.cluster): the same bytes as inline, no pixel computed in the client, the tasks on
+the workers that hold the chunks, and at most ``window`` bands outstanding."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from oracle import photo, pillow_jpeg
+
+import stripjpeg
+from stripjpeg import cluster
+
+# The optional packages are imported by the fixtures, so that a machine without them skips
+# only these tests (a failure in CI: tests/conftest.py).
+
+
+@pytest.fixture(scope="module")
+def da():
+    return pytest.importorskip("dask.array")
+
+
+@pytest.fixture(scope="module")
+def distributed():
+    return pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def client(distributed):
+    cluster_ = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                        dashboard_address=None, silence_logs=40)
+    with distributed.Client(cluster_) as dask_client:  # the default client while it is open
+        yield dask_client
+    cluster_.close()
+
+
+@pytest.fixture(scope="module")
+def picture() -> np.ndarray:
+    return np.ascontiguousarray(photo("coffee")[:203, :301])
+
+
+@pytest.fixture
+def small_bands(monkeypatch):
+    """Bands of a few strips on these small pictures (normally at least 2**19 pixels)."""
+    monkeypatch.setattr(cluster, "MIN_BAND_PIXELS", 1)
+    monkeypatch.setattr(cluster, "MAX_BAND_PIXELS", 301 * 48)
+
+
+def only_on_a_worker(block: np.ndarray) -> np.ndarray:
+    """Raises unless computed inside a Dask worker: proves pixels are computed remotely."""
+    import distributed
+
+    distributed.get_worker()  # ValueError outside a worker
+    return block
+
+
+class CountingClient:
+    """A client that counts the bands submitted, so a test can see the window."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+        self.submitted = 0
+
+    def compute(self, tasks):
+        self.submitted += len(tasks)
+        return self.client.compute(tasks)
+
+    def gather(self, futures):
+        return self.client.gather(futures)
+
+
+@pytest.mark.parametrize("subsampling, restart_rows", [("4:2:0", 1), ("4:4:4", 2), ("4:2:2", 3)])
+def test_bands_give_the_bytes_of_pillow(picture, client, da, small_bands, subsampling, restart_rows) -> None:
+    # Chunks that end neither on strip boundaries nor at the full width: rechunked.
+    lazy = da.from_array(picture, chunks=(50, 120, 3)).map_blocks(only_on_a_worker, dtype=np.uint8)
+    expected = pillow_jpeg(picture, 75, subsampling, restart_rows=restart_rows)
+    assert stripjpeg.encode(lazy, 75, subsampling, restart_rows=restart_rows) == expected
+    assert stripjpeg.encode(lazy, 75, subsampling, restart_rows=restart_rows,
+                            executor=client.get_executor()) == expected
+
+
+def test_grey_optimize_and_a_file(picture, client, da, small_bands, tmp_path) -> None:
+    grey = np.ascontiguousarray(picture[:, :, 1])
+    lazy = da.from_array(grey, chunks=(64, 301)).map_blocks(only_on_a_worker, dtype=np.uint8)
+    assert stripjpeg.encode(lazy, 90) == pillow_jpeg(grey, 90)
+    assert stripjpeg.encode(lazy, 90, optimize=True) == pillow_jpeg(grey, 90, optimize=True)
+    offsets = stripjpeg.save(tmp_path / "x.jpg", lazy, quality=90)
+    assert (tmp_path / "x.jpg").read_bytes() == pillow_jpeg(grey, 90)
+    assert offsets == stripjpeg.save(tmp_path / "y.jpg", grey, quality=90)
+
+
+def test_nothing_is_computed_in_the_client(picture, client, da, small_bands, monkeypatch) -> None:
+    lazy = da.from_array(picture, chunks=(48, 301, 3)).map_blocks(only_on_a_worker, dtype=np.uint8)
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("a strip was computed in the client process")
+
+    # Only this process is patched: the workers (other processes) compute and encode.
+    monkeypatch.setattr(stripjpeg.encoder, "materialize", not_here)
+    monkeypatch.setattr(stripjpeg.encoder, "materialize_all", not_here)
+    monkeypatch.setattr(stripjpeg.optimize, "materialize", not_here)
+    assert stripjpeg.encode(lazy, 75) == pillow_jpeg(picture, 75)
+    assert stripjpeg.encode(lazy, 75, optimize=True) == pillow_jpeg(picture, 75, optimize=True)
+    with pytest.raises(AssertionError, match="client process"):
+        stripjpeg.encode(lazy, 75, workers=1)  # threads here, as asked: computed here
+
+
+def test_tasks_run_where_the_chunks_are(picture, client, da, distributed, small_bands) -> None:
+    lazy = da.from_array(picture, chunks=(48, 301, 3)).persist()
+    distributed.wait(lazy)
+    holders = client.who_has(lazy)
+    assert len({worker for workers in holders.values() for worker in workers}) == 2  # spread
+    with distributed.get_task_stream(client) as stream:
+        assert stripjpeg.encode(lazy, 75, "4:2:0") == pillow_jpeg(picture, 75, "4:2:0")
+    bands = [task for task in stream.data if task["key"].startswith("encode_band_task")]
+    assert len(bands) == 5  # 203 rows in bands of 48
+    # No band fetched its pixels from another worker: each ran on its chunk's holder.
+    assert all(step["action"] != "transfer" for task in bands for step in task["startstops"])
+
+
+@pytest.mark.parametrize("window", [1, 2, 3])
+def test_the_window_bounds_the_bands_outstanding(picture, client, da, small_bands, window) -> None:
+    lazy = da.from_array(picture, chunks=(16, 301, 3))  # 13 bands of two strips (4:4:4)
+    core = stripjpeg.encoder.StripEncoder(301, 203, "RGB", stripjpeg.options.make_options(quality=75))
+    counting = CountingClient(client)
+    band_list = cluster.bands(stripjpeg.sources.whole_image(lazy), core.plan)
+    assert len(band_list) == 13
+    written, outstanding = [], []
+    for strips, rows in cluster.ordered_results(counting, cluster.encode_band_task, band_list,
+                                                core.backend, core.plan, window):
+        outstanding.append(counting.submitted - len(written))
+        written.append((strips, rows))
+    assert max(outstanding) <= window
+    assert max(outstanding) == window or window >= 13
+    inline = stripjpeg.backends.get().stage_table(core.plan).encode_strips(
+        [picture[start:start + 8] for start in range(0, 203, 8)], core.plan)
+    assert [data for strips, _ in written for data in strips] == inline
+    assert sum(rows for _, rows in written) == 203
+    core.abort()
+
+
+def test_window_of_the_encode_and_its_bytes(picture, client, da, small_bands) -> None:
+    lazy = stripjpeg.sources.whole_image(da.from_array(picture, chunks=(16, 301, 3)))
+    options = stripjpeg.options.make_options(quality=75)
+    for window in (1, 4):
+        _, chunks = stripjpeg.encoder.band_core(lazy, options, client, window=window)
+        assert b"".join(chunks) == pillow_jpeg(picture, 75)
+    assert cluster.default_window(client) == 2 * cluster.BANDS_IN_FLIGHT_PER_THREAD
+
+
+def test_what_bands_cannot_do_runs_on_the_clients_executor(picture, client, da) -> None:
+    lazy = da.from_array(picture, chunks=(50, 301, 3)).map_blocks(only_on_a_worker, dtype=np.uint8)
+    # Progressive: the strips' blocks are transformed on the workers, into the spool here.
+    assert stripjpeg.encode(lazy, 75, "4:2:0", progressive=True) == \
+        pillow_jpeg(picture, 75, "4:2:0", progressive=True)
+    # No restart markers: one bit stream, coded strip by strip in this process.
+    plain = da.from_array(picture, chunks=(50, 301, 3))
+    assert stripjpeg.encode(plain, 75, restart_rows=0) == pillow_jpeg(picture, 75, restart_rows=0)
+
+
+@pytest.mark.parametrize("chunks, expected", [
+    ((64, 64, 64, 11), None),            # whole strips, big enough: as they are
+    ((50, 50, 50, 53), 48),              # not on strip boundaries: the nearest whole strips
+    ((8,) * 25 + (3,), 32),              # too small: merged up to MIN_BAND_PIXELS
+    ((90,), None),                       # one chunk: one band
+    ((120, 83), 96),                     # too large: split (MAX_BAND_PIXELS = 96 rows here)
+])
+def test_band_height(chunks, expected, monkeypatch) -> None:
+    monkeypatch.setattr(cluster, "MIN_BAND_PIXELS", 301 * 32)
+    monkeypatch.setattr(cluster, "MAX_BAND_PIXELS", 301 * 100)
+    assert cluster.band_height(chunks, 301, 16) == expected
+
+
+def test_an_explicit_thread_count_or_no_client_stays_here(picture, da) -> None:
+    lazy = da.from_array(picture, chunks=(50, 301, 3))
+    assert cluster.client_for(lazy, None, 2) is None
+    assert cluster.client_for(picture, None, None) is None
