@@ -31,10 +31,8 @@ executor. docs/streaming.md has the model of this path at the scale of a hundred
 from __future__ import annotations
 
 import functools
-import itertools
 import math
 import sys
-from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -165,10 +163,11 @@ def ordered_results(client: Any, function: Callable[..., Any], band_list: list[t
 
     Each band is a task on the array's graph (``client.compute`` of a Delayed whose input is
     the band's chunk), so it runs where the chunk is. Round trips to the scheduler are what
-    a band costs besides its work, so they are shared: the window is refilled once half of
-    it has been written, all the new bands in one ``compute``; and once the oldest band is
-    done, it and every band done after it in order come back in one ``gather``. If the
-    consumer stops (an exception, a closed generator), the bands in flight are cancelled.
+    a band costs besides its work, so they are shared or hidden: the window is refilled once
+    half of it has been written, all the new bands in one ``compute``, and results are
+    fetched in the background as bands finish (``as_completed(with_results=True)``), in
+    whatever order, then put back in the bands' order here. If the consumer stops (an
+    exception, a closed generator), the bands in flight are cancelled.
     """
     import dask
     import distributed
@@ -177,26 +176,28 @@ def ordered_results(client: Any, function: Callable[..., Any], band_list: list[t
     # (a plan is a dataclass of arrays) as possible collections for every band.
     task = dask.delayed(functools.partial(function, backend=backend, plan=plan), pure=False)
     window = max(1, window)
-    in_flight: deque[tuple[Any, int]] = deque()
-    pending = iter(band_list)
+    running: dict[Any, tuple[int, Any]] = {}  # future key -> (band index, future)
+    rows_of: list[int] = [rows for _, rows in band_list]
+    arrived: dict[int, Any] = {}  # band index -> result, until it is its turn
+    finished = distributed.as_completed([], with_results=True)
+    submitted = written = 0
     try:
-        while True:
-            if len(in_flight) <= window // 2:
-                batch = list(itertools.islice(pending, window - len(in_flight)))
-                if batch:
-                    futures = client.compute([task(band) for band, _ in batch])
-                    in_flight.extend(zip(futures, (rows for _, rows in batch)))
-            if not in_flight:
-                return
-            distributed.wait(in_flight[0][0])
-            ready = [in_flight.popleft()]
-            while in_flight and in_flight[0][0].done():
-                ready.append(in_flight.popleft())
-            results = client.gather([future for future, _ in ready])
-            for future, _ in ready:
+        while written < len(band_list):
+            if submitted - written <= window // 2 and submitted < len(band_list):
+                batch = band_list[submitted:written + window]
+                for offset, future in enumerate(client.compute([task(band) for band, _ in batch])):
+                    running[future.key] = (submitted + offset, future)
+                    finished.add(future)
+                submitted += len(batch)
+            while written not in arrived:
+                future, result = next(finished)
+                arrived[running.pop(future.key)[0]] = result
                 future.release()
-            for (_, rows), result in zip(ready, results):
-                yield result, rows
+            while written in arrived:
+                result = arrived.pop(written)
+                written += 1
+                yield result, rows_of[written - 1]
     finally:
-        for future, _ in in_flight:
-            future.cancel()
+        finished.clear()
+        if running:
+            client.cancel([future for _, future in running.values()])

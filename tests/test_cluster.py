@@ -65,8 +65,8 @@ class CountingClient:
         self.submitted += len(tasks)
         return self.client.compute(tasks)
 
-    def gather(self, futures):
-        return self.client.gather(futures)
+    def cancel(self, futures):
+        return self.client.cancel(futures)
 
 
 @pytest.mark.parametrize("subsampling, restart_rows", [("4:2:0", 1), ("4:4:4", 2), ("4:2:2", 3)])

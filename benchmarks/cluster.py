@@ -1,0 +1,144 @@
+"""A dask array persisted on a LocalCluster, encoded where it lives, against inline.
+
+The photo mosaic is persisted on the workers in chunks of ``--chunk-rows`` rows (full width)
+and deleted here; ``stripjpeg.encode(x, 90)`` with the client active then encodes it in
+bands on the workers (stripjpeg.cluster). Inline (the same pixels as an ndarray in this
+process, threads on every core, and one thread) is timed interleaved with it, best of
+``--repeats``, because the machine may be shared.
+
+Printed per worker count (processes, one thread each):
+
+* MP/s and its ratio to inline (on all cores) on the same machine;
+* bytes moved per megapixel: what goes to the workers (each band's task: the plan and the
+  backend, pickled) and what comes back (the strips' bytes), and how many times a band had
+  to fetch its pixels from another worker (0 when every band ran where its chunk is);
+* one band's time on a worker (median of the task stream's compute times) and its bytes;
+* the client's peak memory: its peak RSS (``ru_maxrss``, which includes the mosaic and the
+  inline encodes) and the rise of its anonymous memory (``RssAnon``, sampled every
+  millisecond) during two ``save`` calls of the persisted array into a file.
+
+    python benchmarks/cluster.py                      # 2048 x 2048, chunks of 256 rows
+    python benchmarks/cluster.py --size 4096 --chunk-rows 512
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import pickle
+import resource
+import statistics
+import tempfile
+import threading
+import time
+import warnings
+
+import numpy as np
+from common import machine, photo_mosaic
+
+import stripjpeg
+from stripjpeg import cluster
+from stripjpeg.encoder import StripEncoder
+from stripjpeg.options import make_options
+
+
+def rss_anon_kib() -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1])
+    return 0
+
+
+class PeakSampler:
+    """The largest RssAnon while it runs (a thread sampling every millisecond)."""
+
+    def __enter__(self) -> PeakSampler:
+        self.baseline = self.peak = rss_anon_kib()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self) -> None:
+        while not self._done.is_set():
+            self.peak = max(self.peak, rss_anon_kib())
+            time.sleep(0.001)
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+        self._thread.join()
+        self.peak = max(self.peak, rss_anon_kib())
+
+
+def timed(function) -> float:
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
+
+
+def run(workers: int, pixels: np.ndarray, args: argparse.Namespace, expected: bytes) -> None:
+    import dask.array as da
+    import distributed
+
+    megapixels = pixels.shape[0] * pixels.shape[1] / 1e6
+    with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                  dashboard_address=None, silence_logs=40) as local, \
+            distributed.Client(local) as client:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "Sending large graph": the mosaic, once
+            x = da.from_array(pixels, chunks=(args.chunk_rows, -1, -1)).persist()
+        distributed.wait(x)
+        assert stripjpeg.encode(x, args.quality) == expected  # warms the workers' kernels
+        cluster_times, inline_times, single_times = [], [], []
+        with distributed.get_task_stream(client) as stream:
+            for _ in range(args.repeats):
+                cluster_times.append(timed(lambda: stripjpeg.encode(x, args.quality)))
+                inline_times.append(timed(lambda: stripjpeg.encode(pixels, args.quality, workers=None)))
+                single_times.append(timed(lambda: stripjpeg.encode(pixels, args.quality, workers=1)))
+        with tempfile.TemporaryDirectory() as folder, PeakSampler() as memory:
+            for _ in range(2):
+                stripjpeg.save(os.path.join(folder, "x.jpg"), x, quality=args.quality)
+        bands = [task for task in stream.data if str(task["key"]).startswith("encode_band_task")]
+        compute = [step["stop"] - step["start"] for task in bands for step in task["startstops"]
+                   if step["action"] == "compute"]
+        transfers = sum(step["action"] == "transfer" for task in bands for step in task["startstops"])
+    core = StripEncoder(pixels.shape[1], pixels.shape[0], "RGB", make_options(quality=args.quality))
+    band_list_rows = x.chunks[0]
+    task_bytes = len(pickle.dumps(functools.partial(cluster.encode_band_task, backend=core.backend,
+                                                    plan=core.plan)))
+    sent = task_bytes * len(band_list_rows)
+    back = len(expected)
+    best, inline, single = min(cluster_times), min(inline_times), min(single_times)
+    print(f"{workers} worker(s): {megapixels / best:6.1f} MP/s (range {megapixels / max(cluster_times):.1f}"
+          f"..{megapixels / best:.1f}); inline {megapixels / inline:.1f} MP/s on all cores "
+          f"({megapixels / single:.1f} on one): {inline / best:.2f}x inline")
+    print(f"    bytes moved per MP: {sent / megapixels:,.0f} out (tasks, {task_bytes:,} each) + "
+          f"{back / megapixels:,.0f} back (JPEG); pixel transfers between workers: {transfers}")
+    band_pixels = args.chunk_rows * pixels.shape[1]
+    print(f"    one band ({band_pixels / 1e6:.2f} MP): {statistics.median(compute) * 1e3:.1f} ms on a worker "
+          f"(median of {len(compute)}), {back / len(band_list_rows) / 1e3:.0f} kB back")
+    print(f"    client: peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB, "
+          f"RssAnon rise during save(path, x) {(memory.peak - memory.baseline) / 1024:.1f} MiB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=2048)
+    parser.add_argument("--chunk-rows", type=int, default=256)
+    parser.add_argument("--quality", type=int, default=90)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    args = parser.parse_args()
+    print(machine())
+    pixels = photo_mosaic(args.size)
+    expected = stripjpeg.encode(pixels, args.quality)
+    print(f"{args.size} x {args.size} photo mosaic, q{args.quality} 4:4:4, chunks of {args.chunk_rows} "
+          f"rows, {len(expected):,} bytes of JPEG")
+    for workers in args.workers:
+        run(workers, pixels, args, expected)
+
+
+if __name__ == "__main__":
+    main()
