@@ -186,3 +186,120 @@ def test_peak_memory_does_not_grow_with_height(case: str, tmp_path: Path) -> Non
         f"{rises[TALL] / 2**20:.1f} MiB at {TALL} rows")
     if case == "progressive":
         assert rises[TALL] < PROGRESSIVE_BOUND, f"rose {rises[TALL] / 10**6:.1f} MB"
+
+
+# --- A dask array generated on a cluster's workers, saved from the client --------------------
+
+#: The pixels of the cluster case, a function of the rows only: the workers generate their
+#: chunks with it, and this process the same image, to compare the bytes with an inline encode.
+SYNTHETIC = r"""
+import numpy as np
+
+def synthetic_rows(start, stop, width):
+    # Smooth gradients with a little noise: about a byte of JPEG per 2.5 pixels at q90.
+    y = np.arange(start, stop, dtype=np.int32)[:, None]
+    x = np.arange(width, dtype=np.int32)[None, :]
+    base = x // 5 + y // 7 + ((x * y) >> 14)
+    noise = np.random.default_rng(start).integers(0, 12, (stop - start, width), dtype=np.int32)
+    return np.stack([(base + noise) & 255, (2 * base + noise) & 255, (base // 2 + 3 * noise) & 255],
+                    axis=2).astype(np.uint8)
+"""
+
+#: The cluster case's image, rows per chunk, and the bound on the client's rise (the issue's).
+CLUSTER_SIZE, CLUSTER_CHUNK_ROWS, CLUSTER_BOUND = 8192, 512, 64 * 10**6
+
+#: The measured client: ``python -c CLUSTER_CHILD size chunk_rows folder``; prints JSON. It
+#: starts a LocalCluster of two worker processes, warms them up, then samples its own RssAnon
+#: during ``save(path, x)`` of an array that exists only on the workers (``map_blocks`` of
+#: :data:`SYNTHETIC`). As a control, it then pulls half the image into the client
+#: (``np.asarray(x[:size // 2])``): the sampler must see that (100 MB at 8192²).
+CLUSTER_CHILD = SYNTHETIC + r"""
+import ctypes, gc, json, os, sys, threading, time
+import dask.array as da
+import distributed
+import stripjpeg
+
+
+def rss_anon_kib():
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1])
+    raise RuntimeError("/proc/self/status has no RssAnon")
+
+
+def generated(size, chunk_rows):
+    def block(block_info=None):
+        (start, stop), _, _ = block_info[None]["array-location"]
+        return synthetic_rows(start, stop, size)
+    rows = (chunk_rows,) * (size // chunk_rows)
+    return da.map_blocks(block, chunks=(rows, (size,), (3,)), dtype=np.uint8)
+
+
+def peak_rise(function):
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+    baseline = peak = rss_anon_kib()
+    done = threading.Event()
+
+    def sample():
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, rss_anon_kib())
+            time.sleep(0.001)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    started = time.perf_counter()
+    result = function()
+    seconds = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    return (max(peak, rss_anon_kib()) - baseline) << 10, seconds, result
+
+
+if __name__ == "__main__":
+    size, chunk_rows, folder = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None, silence_logs=40) as cluster, \
+            distributed.Client(cluster):
+        # Warm-up: the workers load the kernels, the client's code paths run once.
+        stripjpeg.save(os.path.join(folder, "warm-up.jpg"), generated(1024, 256), quality=90)
+        x = generated(size, chunk_rows)
+        rise, seconds, _ = peak_rise(
+            lambda: stripjpeg.save(os.path.join(folder, "out.jpg"), x, quality=90))
+        control, _, pulled = peak_rise(lambda: np.asarray(x[:size // 2]))
+        print(json.dumps({"rise": rise, "seconds": seconds, "control": control,
+                          "pulled": pulled.nbytes}))
+"""
+
+
+def test_saving_a_dask_array_from_its_workers_keeps_the_client_small(tmp_path: Path) -> None:
+    if not sys.platform.startswith("linux"):
+        pytest.skip("reads RssAnon from /proc/self/status, which only Linux has")
+    pytest.importorskip("distributed")
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(Path(stripjpeg.__file__).parent.parent), os.environ.get("PYTHONPATH", "")])}
+    script = tmp_path / "client.py"  # a file, so that the workers can unpickle its functions
+    script.write_text(CLUSTER_CHILD)
+    result = subprocess.run([sys.executable, str(script), str(CLUSTER_SIZE), str(CLUSTER_CHUNK_ROWS),
+                             str(tmp_path)], capture_output=True, text=True, env=environment,
+                            cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    measured = json.loads(result.stdout)
+    # The sampler sees memory arrive: half the image pulled into the client shows.
+    assert measured["control"] > measured["pulled"] * 0.9 > CLUSTER_BOUND
+    assert measured["rise"] < CLUSTER_BOUND, (
+        f"the client's RssAnon rose {measured['rise'] / 10**6:.1f} MB during save() "
+        f"({measured['seconds']:.1f} s)")
+    # The same bytes as the same pixels encoded inline.
+    namespace: dict = {}
+    exec(SYNTHETIC, namespace)
+    pixels = np.concatenate([namespace["synthetic_rows"](start, start + CLUSTER_CHUNK_ROWS, CLUSTER_SIZE)
+                             for start in range(0, CLUSTER_SIZE, CLUSTER_CHUNK_ROWS)])
+    data = (tmp_path / "out.jpg").read_bytes()
+    assert len(data) > CLUSTER_BOUND // 2  # holding the output would show too
+    assert data == stripjpeg.encode(pixels, 90)
