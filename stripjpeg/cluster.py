@@ -54,15 +54,16 @@ BANDS_IN_FLIGHT_PER_THREAD = 4
 
 
 def client_for(pixels: Any, executor: Any, workers: int | None) -> Any:
-    """The ``distributed.Client`` to encode ``pixels`` (a dask array) on, or None.
+    """The ``distributed.Client`` to encode ``pixels`` (a dask array, or a zarr array's
+    :class:`~stripjpeg.sources.ChunkedRows`) on, or None.
 
     It is the client of ``executor`` when that is a Dask client's executor
     (``client.get_executor()``); with no executor and ``workers=None``, the client active in
     this process (``distributed.default_client()``), if there is one. An explicit
     ``workers=N`` asks for threads here, and gets them.
     """
-    if not hasattr(pixels, "to_delayed"):
-        return None
+    if not hasattr(pixels, "to_delayed") and not hasattr(pixels, "as_dask"):
+        return None  # neither a dask array nor a zarr array's ChunkedRows
     if executor is not None:
         if type(executor).__name__ == "ClientExecutor":
             return getattr(executor, "_client", None)

@@ -526,6 +526,8 @@ def image_chunks(pixels: np.ndarray, options: EncodeOptions,
     """
     client = cluster.client_for(pixels, options.executor, options.workers)
     if client is not None:
+        if hasattr(pixels, "as_dask"):
+            pixels = pixels.as_dask()  # a zarr array: the workers read its chunks
         banded = band_core(pixels, options, client, mode)
         if banded is not None:
             return banded

@@ -5,7 +5,9 @@ Whole images and strips (:func:`whole_image`, :func:`image_strips`, :func:`mater
 * an ndarray of uint8, in any memory layout (memmaps included), is viewed, never copied or
   cast (:func:`as_pixel_array` refuses other dtypes rather than convert them);
 * a dask array (:func:`is_lazy_array`) stays lazy: its strips are sliced lazily and computed
-  where they are encoded, on a Dask worker when the executor is a Dask client's.
+  where they are encoded; with a Dask client, in bands on the workers (:mod:`stripjpeg.cluster`);
+* a zarr array (:func:`is_zarr_array`) is never loaded whole: it is read by bands of chunk
+  rows (:class:`ChunkedRows`), or with a Dask client as a dask array of its chunks.
 
 Image files, without loading what can be streamed:
 
@@ -114,9 +116,58 @@ def is_lazy_array(pixels: Any) -> bool:
             and hasattr(pixels, "shape") and hasattr(pixels, "dtype"))
 
 
+def is_zarr_array(pixels: Any) -> bool:
+    """True for a zarr array (zarr 2 or 3): chunked, stored, read by slicing."""
+    return type(pixels).__module__.split(".")[0] == "zarr" and hasattr(pixels, "chunks")
+
+
+class ChunkedRows:
+    """A chunked array on storage (a zarr array) as a whole image ``(H, W, C)`` read by
+    bands of whole chunk rows: slicing rows reads the chunks that hold them, all the width,
+    once, and serves the strips inside from that band, so each chunk is read (and
+    decompressed) once per pass, and memory holds one band of chunk rows.
+
+    Attributes:
+        array: the zarr array, ``(H, W)`` or ``(H, W, C)``, uint8.
+        shape: ``(H, W, C)``; ``ndim`` 3, ``dtype`` uint8.
+        band_rows: rows per band (the array's chunk height).
+    """
+
+    def __init__(self, array: Any) -> None:
+        self.array = array
+        height, width = array.shape[:2]
+        self.shape = (height, width, array.shape[2] if len(array.shape) == 3 else 1)
+        self.ndim = 3
+        self.dtype = np.dtype(array.dtype)
+        self.band_rows = int(array.chunks[0])
+        self._band: np.ndarray | None = None
+        self._band_start = 0
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        """Rows ``rows.start:rows.stop`` (a slice of rows, step 1) as a uint8 ``(n, W, C)``
+        view of the band read for them."""
+        start, stop, _ = rows.indices(self.shape[0])
+        band = self._band
+        if band is None or start < self._band_start or stop > self._band_start + band.shape[0]:
+            first = start // self.band_rows * self.band_rows
+            last = min(self.shape[0], -(-stop // self.band_rows) * self.band_rows)
+            band = np.asarray(self.array[first:last])
+            self._band, self._band_start = band.reshape(last - first, *self.shape[1:]), first
+        return self._band[start - self._band_start:stop - self._band_start]
+
+    def as_dask(self) -> Any:
+        """The same image as a dask array of the zarr array's chunks (``dask.array.from_zarr``),
+        for a cluster's workers to read where they are."""
+        import dask.array
+
+        pixels = dask.array.from_zarr(self.array)
+        return pixels[:, :, np.newaxis] if pixels.ndim == 2 else pixels
+
+
 def whole_image(pixels: Any, mode: str | None = None, dtype: Any = np.uint8) -> np.ndarray:
     """Check a whole image and view it as ``(H, W, C)``: an ndarray (any layout, memmaps
-    included) or a dask array, which is left lazy and computed strip by strip.
+    included), a dask array, which is left lazy and computed strip by strip, or a zarr array,
+    read by bands of chunk rows (:class:`ChunkedRows`).
 
     Args:
         pixels: the image.
@@ -136,6 +187,14 @@ def whole_image(pixels: Any, mode: str | None = None, dtype: Any = np.uint8) -> 
             raise ValueError(f"mode={mode!r} takes {bits}-bit samples (dtype {np.dtype(dtype).name}); "
                              f"the image has dtype {given}: convert it explicitly if that is what you "
                              "mean")
+    if is_zarr_array(pixels):
+        if np.dtype(pixels.dtype) != dtype:
+            raise TypeError(f"pixels must have dtype {np.dtype(dtype).name}, got {pixels.dtype}")
+        image_mode(pixels)
+        rows = ChunkedRows(pixels)
+        if mode is not None:
+            check_array_mode(mode, rows.shape[2])
+        return rows
     if is_lazy_array(pixels):
         if pixels.dtype != dtype:
             raise TypeError(f"pixels must have dtype {np.dtype(dtype).name}, got {pixels.dtype}")

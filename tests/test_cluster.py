@@ -175,3 +175,54 @@ def test_an_explicit_thread_count_or_no_client_stays_here(picture, da) -> None:
     lazy = da.from_array(picture, chunks=(50, 301, 3))
     assert cluster.client_for(lazy, None, 2) is None
     assert cluster.client_for(picture, None, None) is None
+
+
+# --- zarr ----------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def zarr():
+    return pytest.importorskip("zarr")
+
+
+def stored(zarr, folder, pixels: np.ndarray, chunks: tuple[int, ...]):
+    """``pixels`` written to a zarr array in ``folder``, opened again without loading it."""
+    array = zarr.open_array(str(folder / "image.zarr"), mode="w", shape=pixels.shape,
+                            chunks=chunks, dtype=np.uint8)
+    array[:] = pixels
+    return zarr.open_array(str(folder / "image.zarr"), mode="r")
+
+
+def test_zarr_is_read_chunk_row_by_chunk_row(picture, zarr, tmp_path, monkeypatch) -> None:
+    array = stored(zarr, tmp_path, picture, (40, 100, 3))
+    reads = []
+    original = stripjpeg.sources.ChunkedRows.__getitem__
+
+    def band_reads(self, rows):
+        before = self._band
+        view = original(self, rows)
+        if self._band is not before:
+            reads.append(self._band.shape[0])
+        return view
+
+    monkeypatch.setattr(stripjpeg.sources.ChunkedRows, "__getitem__", band_reads)
+    assert stripjpeg.encode(array, 75, "4:2:0", workers=1) == pillow_jpeg(picture, 75, "4:2:0")
+    # 203 rows in chunks of 40: strips of 16 rows read each chunk row once, or twice where a
+    # strip straddles two (then both are read together), never the whole image.
+    assert max(reads) <= 80 and sum(reads) < 2 * 203
+    grey = stored(zarr, tmp_path, np.ascontiguousarray(picture[:, :, 0]), (64, 301))
+    assert stripjpeg.encode(grey, 90, optimize=True) == pillow_jpeg(picture[:, :, 0], 90, optimize=True)
+    assert stripjpeg.encode(grey, 90, progressive=True) == pillow_jpeg(picture[:, :, 0], 90, progressive=True)
+    with pytest.raises(TypeError, match="dtype uint8"):
+        stripjpeg.encode(zarr.zeros((16, 16), dtype=np.float32))
+
+
+def test_zarr_on_a_cluster_is_read_by_the_workers(picture, zarr, client, small_bands, tmp_path,
+                                                  monkeypatch) -> None:
+    array = stored(zarr, tmp_path, picture, (48, 301, 3))
+
+    def not_here(self, rows):
+        raise AssertionError("the client read the zarr array")
+
+    monkeypatch.setattr(stripjpeg.sources.ChunkedRows, "__getitem__", not_here)
+    stripjpeg.save(tmp_path / "x.jpg", array, quality=75)
+    assert (tmp_path / "x.jpg").read_bytes() == pillow_jpeg(picture, 75)
