@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: set up (see setup.sh), lint, then run the whole test suite
-# (including the notebooks). Exits non-zero on any failure, and on any skip that
+# (including the notebooks), then build the wheel and the sdist and encode from the wheel
+# installed in a fresh venv (scripts/package.sh, about 30 s). Exits non-zero on any failure, and on any skip that
 # tests/conftest.py does not list in ALLOWED_SKIPS (docs/testing.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,3 +15,5 @@ STRIPJPEG_NO_SKIP=1 .venv/bin/python -m pytest "$@"
 STRIPJPEG_NO_SKIP=1 NUMBA_DISABLE_JIT=1 .venv/bin/python -m pytest -q tests/test_stages.py tests/test_numba.py \
     tests/test_backend_stages.py tests/test_progressive_coder.py \
     -k "not compiles and not workers_give and not worst_case_buffer and not on_every_backend and not whole_file"
+# The package as users get it: a file left out of the wheel or the sdist fails here.
+bash scripts/package.sh .venv/bin/python

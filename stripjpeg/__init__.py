@@ -32,6 +32,7 @@ from .options import EncodeOptions
 from .tables import quantization_tables
 from .trace import trace_scans
 
+#: The version, written here only: pyproject.toml reads it (setuptools' dynamic version).
 __version__ = "0.1.0"
 
 __all__ = [

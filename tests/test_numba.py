@@ -8,6 +8,7 @@ import importlib.util
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -47,9 +48,35 @@ def test_missing_numba_is_a_clear_error(monkeypatch) -> None:
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *args: None if name == "numba" else real_find_spec(name, *args))
     monkeypatch.setattr(backends, "_instances", {})
-    assert backends.available() == ["numpy"]
+    monkeypatch.setattr(backends, "_numba_warned", [])
+    with pytest.warns(UserWarning, match=r"numba is not installed; stripjpeg uses its NumPy backend"):
+        assert backends.available() == ["numpy"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # one warning, not one per encode
+        assert backends.default_name() == "numpy"
     with pytest.raises(ValueError, match=r"needs the 'numba' package.*pip install numba"):
         backends.get("numba")
+
+
+def test_numba_that_fails_to_import_falls_back_with_one_warning(monkeypatch) -> None:
+    monkeypatch.setattr(backends, "_numba_import", [])
+    monkeypatch.setattr(backends, "_numba_warned", [])
+    real_import = importlib.import_module
+
+    def broken_numba(name, *args):
+        if name == "numba":
+            raise ImportError("Numba needs NumPy 2.3 or less")
+        return real_import(name, *args)
+
+    monkeypatch.setattr(importlib, "import_module", broken_numba)
+    with pytest.warns(UserWarning, match=r"numba failed to import \(ImportError.*NumPy backend") as caught:
+        assert backends.default_name() == "numpy"
+        assert backends.available() == ["numpy"]
+    assert len(caught) == 1
+    pixels = np.ascontiguousarray(photo("coffee")[:40, :56])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # warned already: not again
+        assert stripjpeg.encode(pixels, 90) == pillow_jpeg(pixels, 90)
 
 
 @needs_numba

@@ -4,7 +4,8 @@
 * ``get(name)`` returns one, or raises a ``ValueError`` naming the choices;
 * ``default_name()`` is what ``backend=None`` means: the ``STRIPJPEG_BACKEND`` environment
   variable if set, else the fastest available backend (``numba`` when numba imports,
-  otherwise ``numpy``, which always works).
+  otherwise ``numpy``, which always works, with one warning saying why: numba is a required
+  dependency, see :func:`numba_problem`).
 
 Third-party backends register under the entry-point group ``stripjpeg.backends``; the entry
 point must name a :class:`~stripjpeg.backends.base.Backend` subclass.
@@ -13,7 +14,8 @@ A backend is a set of stage implementations over the NumPy stages of :mod:`strip
 ``get(name).stage_table(plan)`` picks, once per encode, which one runs for each stage (see
 :mod:`.base`; ``$STRIPJPEG_FALLBACK`` forces the NumPy stage for some or all of them).
 
-Importing this module imports no backend and compiles nothing.
+Importing this module imports no backend and compiles nothing; numba is imported when a
+backend is first chosen or listed.
 """
 
 from __future__ import annotations
@@ -65,10 +67,44 @@ def _entry_points() -> dict[str, importlib.metadata.EntryPoint]:
     return {ep.name: ep for ep in importlib.metadata.entry_points(group="stripjpeg.backends")}
 
 
+#: How importing numba went, once per process: [] not tried yet, [None] it imports,
+#: [message] it failed. And whether the warning has been given.
+_numba_import: list[str | None] = []
+_numba_warned: list[bool] = []
+
+
+def numba_problem() -> str | None:
+    """None when numba can be used here; else why not, in words. numba is a required
+    dependency, so this is a broken or unusual install (a platform without numba wheels, a
+    NumPy newer than numba supports). It is imported when a backend is first chosen or
+    listed, once per process; the first problem warns, once: the NumPy backend writes the
+    same bytes, about 25 times slower."""
+    if importlib.util.find_spec("numba") is None:
+        problem = "numba is not installed"
+    else:
+        if not _numba_import:
+            try:
+                importlib.import_module("numba")
+                _numba_import.append(None)
+            except Exception as error:  # any failure to import means: not usable
+                _numba_import.append(f"numba failed to import ({type(error).__name__}: {error})")
+        problem = _numba_import[0]
+    if problem is not None and not _numba_warned:
+        _numba_warned.append(True)
+        from ..notices import warn_user
+
+        warn_user(f"{problem}; stripjpeg uses its NumPy backend, which writes the same bytes "
+                  f"about 25 times slower (pip install numba, or reinstall stripjpeg)")
+    return problem
+
+
 def _builtin_usable(name: str) -> bool:
     module, _, requirement = _BUILTIN[name]
-    return (importlib.util.find_spec(requirement) is not None
-            and importlib.util.find_spec(module) is not None)
+    if importlib.util.find_spec(module) is None:
+        return False
+    if requirement == "numba":
+        return numba_problem() is None
+    return importlib.util.find_spec(requirement) is not None
 
 
 def available() -> list[str]:
