@@ -12,8 +12,8 @@ holds its pixels:
    chunks is split there, since a strip needs the whole width).
 2. Each band is a task built on the array's own graph (``to_delayed()``: its key is the
    chunk's), so the scheduler runs it on the worker that holds or computes the chunk. The task
-   computes its pixels, encodes its strips (:func:`encode_band_task`) and returns one bytes
-   object per strip, a complete restart interval each; the first pass of ``optimize=True``
+   computes its pixels, encodes its strips (:func:`encode_band_task`) and returns their bytes,
+   a complete restart interval each, end to end, with their lengths; the first pass of ``optimize=True``
    returns the band's symbol counts instead (:func:`count_band_task`).
 3. The client keeps at most ``window`` bands in flight (:func:`ordered_results`), frames
    the strips in order with RST0..RST7 (the marker numbers are the strips' global indices
@@ -133,10 +133,14 @@ def band_strips(band: np.ndarray, plan: Plan) -> list[np.ndarray]:
     return [band[start:start + plan.strip_height] for start in range(0, band.shape[0], plan.strip_height)]
 
 
-def encode_band_task(band: np.ndarray, backend: StageTable, plan: Plan) -> list[bytes]:
-    """The work of one band, on the worker that holds it: each strip's complete restart
-    interval (entropy-coded bytes, padded, no RST marker), in order."""
-    return backend.encode_strips(band_strips(band, plan), plan)
+def encode_band_task(band: np.ndarray, backend: StageTable, plan: Plan) -> tuple[bytes, tuple[int, ...]]:
+    """The work of one band, on the worker that holds it: its strips' complete restart
+    intervals (entropy-coded bytes, each padded, no RST markers) end to end, and each one's
+    length. One bytes object, not one per strip: ``distributed`` sends a list of many small
+    bytes objects three to five times slower (25-50 ms against 8-10 ms for eight bands of
+    2048 x 512 at q90, measured on the 2-core test machine)."""
+    strips = backend.encode_strips(band_strips(band, plan), plan)
+    return b"".join(strips), tuple(len(data) for data in strips)
 
 
 def count_band_task(band: np.ndarray, backend: StageTable, plan: Plan) -> SymbolCounts:

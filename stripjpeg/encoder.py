@@ -19,7 +19,7 @@ into it (``encode``, ``save``, ``Encoder``, ``iter_encode`` in :mod:`stripjpeg.a
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Union
 
 import numpy as np
@@ -211,17 +211,22 @@ class StripEncoder:
             return [self._strip_done(data)]
         return self._collect(self._scheduler.submit(self.backend, [blocks], self.plan, True))
 
-    def feed_encoded(self, strips: list[bytes], rows: int) -> list[bytes]:
-        """feed_encoded accepts strips already encoded elsewhere (each a complete restart
-        interval, as ``StageTable.encode_strips`` returns them) covering ``rows`` pixel rows,
-        and returns them framed (RSTn before each but the first strip of the image).
+    def feed_encoded(self, data: bytes, lengths: Sequence[int], rows: int) -> list[bytes]:
+        """feed_encoded accepts strips already encoded elsewhere, end to end in ``data``
+        (each a complete restart interval, as ``StageTable.encode_strips`` returns them;
+        ``lengths`` gives each one's size) covering ``rows`` pixel rows, and returns them
+        framed as one chunk (RSTn before each but the first strip of the image).
 
         Precondition: the header is out; the image comes by encoded strips only (the bands
         of :mod:`stripjpeg.cluster`), and its plan has restart markers.
         """
         self._take_input("feed_encoded")
         self._buffer.rows_received += rows
-        return [self._strip_done(data) for data in strips]
+        pieces, start = [], 0
+        for length in lengths:
+            pieces.append(self._strip_done(data[start:start + length]))
+            start += length
+        return [b"".join(pieces)]
 
     def finish(self) -> list[bytes]:
         """finish returns the last chunks: the strips still in flight, the end of the scan
@@ -578,9 +583,9 @@ def band_chunks(core: StripEncoder, client: Any, band_list: list[tuple[Any, int]
     Whatever ends it, the bands in flight are cancelled and ``core`` aborted."""
     try:
         yield from write_headers(core)
-        for strips, rows in cluster.ordered_results(client, cluster.encode_band_task, band_list,
-                                                    core.backend, core.plan, window):
-            yield from core.feed_encoded(strips, rows)
+        for (data, lengths), rows in cluster.ordered_results(client, cluster.encode_band_task, band_list,
+                                                             core.backend, core.plan, window):
+            yield from core.feed_encoded(data, lengths, rows)
         yield from write_end(core)
     finally:
         core.abort()
