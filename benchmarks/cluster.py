@@ -19,6 +19,15 @@ Printed per worker count (processes, one thread each):
 
     python benchmarks/cluster.py                      # 2048 x 2048, chunks of 256 rows
     python benchmarks/cluster.py --size 4096 --chunk-rows 512
+    python benchmarks/cluster.py --trim-threshold 1000000000
+
+``--trim-threshold`` starts the workers with that ``MALLOC_TRIM_THRESHOLD_`` (through
+``distributed.nanny.pre-spawn-environ``). distributed's nanny sets 65536 by default, so that
+workers give freed memory back to the system at once; it also makes glibc take every large
+allocation from a fresh ``mmap``, which costs the encoder's kernels page faults on every band: an
+8192 x 512 band (4.2 MP) at q90 took 29 to 38 ms on a worker against 13 to 19 ms in the client
+process, 29 to 35 ms in a process started with the worker's setting, and 13 to 19 ms on a worker
+started with 1000000000 (docs/streaming.md).
 """
 
 from __future__ import annotations
@@ -130,12 +139,20 @@ def main() -> None:
     parser.add_argument("--quality", type=int, default=90)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--trim-threshold", type=int, default=None,
+                        help="MALLOC_TRIM_THRESHOLD_ for the workers (distributed's default: 65536)")
     args = parser.parse_args()
+    if args.trim_threshold is not None:
+        import dask
+
+        dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_":
+                         str(args.trim_threshold)})
     print(machine())
     pixels = photo_mosaic(args.size)
     expected = stripjpeg.encode(pixels, args.quality)
     print(f"{args.size} x {args.size} photo mosaic, q{args.quality} 4:4:4, chunks of {args.chunk_rows} "
-          f"rows, {len(expected):,} bytes of JPEG")
+          f"rows, {len(expected):,} bytes of JPEG; workers' MALLOC_TRIM_THRESHOLD_: "
+          f"{args.trim_threshold or 'distributed default (65536)'}")
     for workers in args.workers:
         run(workers, pixels, args, expected)
 
