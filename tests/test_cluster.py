@@ -227,3 +227,20 @@ def test_zarr_on_a_cluster_is_read_by_the_workers(picture, zarr, client, small_b
     monkeypatch.setattr(stripjpeg.sources.ChunkedRows, "__getitem__", not_here)
     stripjpeg.save(tmp_path / "x.jpg", array, quality=75)
     assert (tmp_path / "x.jpg").read_bytes() == pillow_jpeg(picture, 75)
+
+
+def fails_on_a_worker(block: np.ndarray, block_info=None) -> np.ndarray:
+    if block_info[None]["array-location"][0][0] >= 96:
+        raise OSError("the chunk's storage is gone")
+    return block
+
+
+def test_a_failing_band_fails_the_save_and_leaves_no_file(picture, client, da, small_bands, tmp_path) -> None:
+    lazy = da.from_array(picture, chunks=(48, 301, 3)).map_blocks(fails_on_a_worker, dtype=np.uint8)
+    with pytest.raises(OSError, match="storage is gone"):
+        stripjpeg.save(tmp_path / "x.jpg", lazy, quality=75)
+    assert list(tmp_path.iterdir()) == []
+    # RGBA: alpha dropped, as inline.
+    rgba = np.concatenate([picture, np.full((203, 301, 1), 7, np.uint8)], axis=2)
+    assert stripjpeg.encode(da.from_array(rgba, chunks=(48, 301, 4)), 75, "4:2:2") == \
+        pillow_jpeg(picture, 75, "4:2:2")
