@@ -222,9 +222,9 @@ class StripEncoder:
         """
         self._take_input("feed_encoded")
         self._buffer.rows_received += rows
-        pieces, start = [], 0
+        view, pieces, start = memoryview(data), [], 0
         for length in lengths:
-            pieces.append(self._strip_done(data[start:start + length]))
+            pieces += [self._frame(length), view[start:start + length]]  # views: one copy, the join
             start += length
         return [b"".join(pieces)]
 
@@ -365,6 +365,12 @@ class StripEncoder:
 
     def _strip_done(self, data: bytes) -> bytes:
         """Frame one strip's bytes: an RSTn marker before every restart interval but the first."""
+        prefix = self._frame(len(data))
+        return prefix + data
+
+    def _frame(self, length: int) -> bytes:
+        """Count one strip of ``length`` bytes as output; return what precedes it: an RSTn
+        marker before every restart interval but the first, else nothing."""
         index = self._strips_out
         self._strips_out += 1
         prefix = b""
@@ -373,7 +379,8 @@ class StripEncoder:
         if self.plan.restart_interval:
             self.restart_offsets.append(self.bytes_out + len(prefix))
         self._update_progress()
-        return self._out(prefix + data)
+        self.bytes_out += len(prefix) + length
+        return prefix
 
     def _pieces_done(self, pieces: list[bytes]) -> bytes:
         """Frame one strip of ``restart_blocks`` intervals (as
