@@ -26,7 +26,7 @@ Printed per worker count (processes, one thread each):
 workers give freed memory back to the system at once; it also makes glibc take every large
 allocation from a fresh ``mmap``, which costs the encoder's kernels page faults on every band: an
 8192 x 512 band (4.2 MP) at q90 took 29 to 38 ms on a worker against 13 to 19 ms in the client
-process, 29 to 35 ms in a process started with the worker's setting, and 13 to 19 ms on a worker
+process, 29 to 37 ms in a process started with the worker's setting, and 13 to 19 ms on a worker
 started with 1000000000 (docs/streaming.md).
 """
 
