@@ -25,19 +25,24 @@ holds its pixels:
 What the path does not take: a file without restart markers (``restart_rows=0``: each strip
 continues the previous one's bit stream), and progressive files, which go through the spool
 of the existing strip path (:mod:`stripjpeg.progressive_encoder`), with the client's
-executor. docs/streaming.md has the model of this path at the scale of a hundred workers.
+executor. :func:`save_stitched` is the variant where the workers write their bands to shared
+storage and the client only stitches the files. docs/streaming.md has the model of this path at
+the scale of a hundred workers.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+import os
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
+from . import markers
 from .backends import EntropyState, StageTable
 from .optimize import SymbolCounts
 from .plan import Plan
@@ -68,7 +73,14 @@ def client_for(pixels: Any, executor: Any, workers: int | None) -> Any:
         if type(executor).__name__ == "ClientExecutor":
             return getattr(executor, "_client", None)
         return None
-    if workers is not None or "distributed" not in sys.modules:
+    if workers is not None:
+        return None
+    return active_client()
+
+
+def active_client() -> Any:
+    """The ``distributed.Client`` active in this process (``default_client()``), or None."""
+    if "distributed" not in sys.modules:
         return None  # no client can be active if distributed was never imported
     import distributed
 
@@ -161,10 +173,12 @@ def default_window(client: Any) -> int:
 
 
 def ordered_results(client: Any, function: Callable[..., Any], band_list: list[tuple[Any, int]],
-                    backend: StageTable, plan: Plan, window: int) -> Iterator[tuple[Any, int]]:
-    """Run ``function(band, backend, plan)`` for each band on the cluster; yield
-    ``(result, rows)`` in the bands' order, with at most ``window`` bands submitted and not
-    yet yielded.
+                    backend: StageTable, plan: Plan, window: int,
+                    band_args: list[tuple[Any, ...]] | None = None,
+                    **bound: Any) -> Iterator[tuple[Any, int]]:
+    """Run ``function(band, *band_args[i], backend=backend, plan=plan, **bound)`` for each band
+    ``i`` on the cluster; yield ``(result, rows)`` in the bands' order, with at most ``window``
+    bands submitted and not yet yielded.
 
     Each band is a task on the array's graph (``client.compute`` of a Delayed whose input is
     the band's chunk), so it runs where the chunk is. Round trips to the scheduler are what
@@ -179,7 +193,7 @@ def ordered_results(client: Any, function: Callable[..., Any], band_list: list[t
 
     # The backend and the plan are bound to the function, so that dask does not walk them
     # (a plan is a dataclass of arrays) as possible collections for every band.
-    task = dask.delayed(functools.partial(function, backend=backend, plan=plan), pure=False)
+    task = dask.delayed(functools.partial(function, backend=backend, plan=plan, **bound), pure=False)
     window = max(1, window)
     running: dict[Any, tuple[int, Any]] = {}  # future key -> (band index, future)
     rows_of: list[int] = [rows for _, rows in band_list]
@@ -190,7 +204,9 @@ def ordered_results(client: Any, function: Callable[..., Any], band_list: list[t
         while written < len(band_list):
             if submitted - written <= window // 2 and submitted < len(band_list):
                 batch = band_list[submitted:written + window]
-                for offset, future in enumerate(client.compute([task(band) for band, _ in batch])):
+                args = band_args[submitted:submitted + len(batch)] if band_args else [()] * len(batch)
+                tasks = [task(band, *extra) for (band, _), extra in zip(batch, args)]
+                for offset, future in enumerate(client.compute(tasks)):
                     running[future.key] = (submitted + offset, future)
                     finished.add(future)
                 submitted += len(batch)
@@ -206,3 +222,100 @@ def ordered_results(client: Any, function: Callable[..., Any], band_list: list[t
         finished.clear()
         if running:
             client.cancel([future for _, future in running.values()])
+
+
+# --- Workers write, the client stitches -----------------------------------------------------
+
+def write_band_task(band: np.ndarray, first_strip: int, *, backend: StageTable, plan: Plan,
+                    folder: str) -> tuple[str, tuple[int, ...]]:
+    """Encode one band and write it, framed, to a file of its own in ``folder`` (storage the
+    client can read too): each strip's restart interval, preceded by its RSTn marker, numbered
+    from the band's first strip's index in the image, ``first_strip`` (none before the image's
+    first). Returns the file's path and each strip's length without its marker."""
+    strips = backend.encode_strips(band_strips(band, plan), plan)
+    pieces = []
+    for index, data in enumerate(strips, start=first_strip):
+        pieces += [markers.write_rst(index - 1) if index > 0 else b"", data]
+    path = os.path.join(folder, f".stripjpeg-band-{first_strip:09d}-{uuid.uuid4().hex}.part")
+    with open(path, "wb") as file:
+        file.write(b"".join(pieces))
+    return path, tuple(len(data) for data in strips)
+
+
+def save_stitched(target: Any, pixels: Any, folder: str | os.PathLike, client: Any = None,
+                  **options: Any) -> list[int]:
+    """Like :func:`stripjpeg.save` of a dask (or zarr) array on a cluster, but the workers write
+    their bands' bytes to files in ``folder`` (shared storage: a directory every worker and the
+    client see) and the client only stitches them: the headers, each band's file in order
+    (read and deleted), EOI. The encoded bytes never pass through distributed's messages.
+
+    Args:
+        target: a path (written atomically) or a binary file object, as for ``save``.
+        pixels: a dask array or a zarr array, ``(H, W[, C])`` uint8.
+        folder: an existing directory writable by the workers and readable by the client.
+        client: the ``distributed.Client``; None = the active one.
+        **options: as for ``save``; the file needs restart markers and is sequential.
+
+    Returns:
+        The restart index, as ``save`` returns it.
+
+    After a failure the output is discarded as ``save`` discards it; the files of bands not
+    yet stitched stay in ``folder``.
+
+    Raises:
+        ValueError: ``restart_rows=0`` or a progressive file (its bands are not independent),
+            or no Dask client.
+    """
+    import shutil
+
+    from .encoder import band_core
+    from .options import make_options
+    from .sinks import open_sink
+    from .sources import whole_image
+
+    encode_options = make_options(**options)
+    if client is None:
+        client = active_client()
+        if client is None:
+            raise ValueError("save_stitched needs a distributed.Client (none is active)")
+    image = whole_image(pixels)
+    if hasattr(image, "as_dask"):
+        image = image.as_dask()
+    if not hasattr(image, "to_delayed"):
+        raise TypeError(f"save_stitched takes a dask or zarr array, got {type(pixels).__name__}")
+    folder = os.fspath(folder)
+    sink = open_sink(target)
+    try:
+        banded = band_core(image, encode_options, client)
+        if banded is None:
+            raise ValueError("save_stitched needs independent restart intervals: restart_rows >= 1 "
+                             "and a sequential file (not progressive)")
+        core, unstarted = banded
+        unstarted.close()
+        band_list = bands(image, core.plan)
+        firsts, start = [], 0
+        for _, rows in band_list:
+            firsts.append((start // core.plan.strip_height,))
+            start += rows
+        sink.write(core.header())
+        for (path, lengths), rows in ordered_results(client, write_band_task, band_list, core.backend,
+                                                     core.plan, default_window(client), firsts,
+                                                     folder=folder):
+            core.count_written(lengths, rows)
+            with open(path, "rb") as file:
+                shutil.copyfileobj(file, _Writer(sink))
+            os.remove(path)
+        for chunk in core.finish():
+            sink.write(chunk)
+        sink.commit()
+    except BaseException:
+        sink.discard()
+        raise
+    return list(core.restart_offsets)
+
+
+class _Writer:
+    """A sink as a file object for ``shutil.copyfileobj``."""
+
+    def __init__(self, sink: Any) -> None:
+        self.write = sink.write

@@ -228,6 +228,19 @@ class StripEncoder:
             start += length
         return [b"".join(pieces)]
 
+    def count_written(self, lengths: Sequence[int], rows: int) -> None:
+        """count_written accounts for strips that others wrote to the output (each framed as
+        :meth:`feed_encoded` would: ``lengths`` are their sizes without RSTn), covering
+        ``rows`` pixel rows, for the restart index and the byte count
+        (:func:`stripjpeg.cluster.save_stitched`).
+
+        Precondition: as for :meth:`feed_encoded`, whose kind of input this is.
+        """
+        self._take_input("feed_encoded")
+        self._buffer.rows_received += rows
+        for length in lengths:
+            self._frame(length)
+
     def finish(self) -> list[bytes]:
         """finish returns the last chunks: the strips still in flight, the end of the scan
         and EOI; it releases the workers however it ends.

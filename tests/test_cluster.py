@@ -4,6 +4,8 @@ the workers that hold the chunks, and at most ``window`` bands outstanding."""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from oracle import photo, pillow_jpeg
@@ -244,3 +246,30 @@ def test_a_failing_band_fails_the_save_and_leaves_no_file(picture, client, da, s
     rgba = np.concatenate([picture, np.full((203, 301, 1), 7, np.uint8)], axis=2)
     assert stripjpeg.encode(da.from_array(rgba, chunks=(48, 301, 4)), 75, "4:2:2") == \
         pillow_jpeg(picture, 75, "4:2:2")
+
+
+def test_workers_write_the_bands_and_the_client_stitches(picture, client, da, small_bands, tmp_path,
+                                                        monkeypatch) -> None:
+    lazy = da.from_array(picture, chunks=(48, 301, 3)).map_blocks(only_on_a_worker, dtype=np.uint8)
+    (tmp_path / "bands").mkdir()
+    written = []
+    original = cluster.ordered_results
+
+    def record(client, function, *args, **kwargs):
+        for result, rows in original(client, function, *args, **kwargs):
+            if function is cluster.write_band_task:
+                written.append(os.path.getsize(result[0]))
+            yield result, rows
+
+    monkeypatch.setattr(cluster, "ordered_results", record)
+    offsets = cluster.save_stitched(tmp_path / "x.jpg", lazy, tmp_path / "bands", quality=75,
+                                    subsampling="4:2:0", optimize=True)
+    expected = pillow_jpeg(picture, 75, "4:2:0", optimize=True)
+    assert (tmp_path / "x.jpg").read_bytes() == expected
+    assert offsets == stripjpeg.save(tmp_path / "y.jpg", picture, quality=75, subsampling="4:2:0",
+                                     optimize=True)
+    assert len(written) == 5 and sum(written) < len(expected)  # the bands came as files
+    assert list((tmp_path / "bands").iterdir()) == []  # and were removed
+    with pytest.raises(ValueError, match="restart_rows >= 1"):
+        cluster.save_stitched(tmp_path / "z.jpg", lazy, tmp_path / "bands", restart_rows=0)
+    assert not (tmp_path / "z.jpg").exists()
