@@ -11,6 +11,9 @@ Whole images and strips (:func:`whole_image`, :func:`image_strips`, :func:`mater
 
 Image files, without loading what can be streamed:
 
+* TIFF and BigTIFF of one 8-bit L, RGB or RGBA image (with tifffile installed) are
+  memory-mapped when uncompressed and contiguous, else read by bands of tile rows through their
+  zarr view (:func:`stream_tiff`); other TIFFs go to Pillow, below;
 * ``.npy`` (uint8, ``(H, W)``, ``(H, W, 3)`` or ``(H, W, 4)``) and the Netpbm formats PGM
   (P5), PPM (P6) and PAM (P7) with maxval 255 are *memory-mapped*: the array is a view of the
   file, and the encoder reads it strip by strip, so memory stays bounded however tall the
@@ -55,6 +58,7 @@ has its first frame encoded, with a warning saying how many it holds.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 from collections.abc import Iterator
@@ -187,6 +191,10 @@ def whole_image(pixels: Any, mode: str | None = None, dtype: Any = np.uint8) -> 
             raise ValueError(f"mode={mode!r} takes {bits}-bit samples (dtype {np.dtype(dtype).name}); "
                              f"the image has dtype {given}: convert it explicitly if that is what you "
                              "mean")
+    if isinstance(pixels, ChunkedRows):  # a zarr array already wrapped (a tiled TIFF's)
+        if mode is not None:
+            check_array_mode(mode, pixels.shape[2])
+        return pixels
     if is_zarr_array(pixels):
         if np.dtype(pixels.dtype) != dtype:
             raise TypeError(f"pixels must have dtype {np.dtype(dtype).name}, got {pixels.dtype}")
@@ -276,7 +284,54 @@ def open_image(path: str | os.PathLike, precision: int = 8) -> np.ndarray:
         return _open_npy(path, precision)
     if magic[:2] in _NETPBM:
         return open_netpbm(path, precision)
+    if precision == 8 and magic[:4] in _TIFF_MAGIC:
+        streamed = stream_tiff(path)
+        if streamed is not None:
+            return streamed
     return _open_with_pillow(path, precision=precision)[0]
+
+
+#: TIFF's and BigTIFF's first four bytes, little- and big-endian.
+_TIFF_MAGIC = (b"II*\0", b"MM\0*", b"II+\0", b"MM\0+")
+
+
+def stream_tiff(path: str | os.PathLike) -> Any:
+    """Open a TIFF or BigTIFF file of 8-bit L, RGB or RGBA through tifffile, without loading
+    it; None for any other TIFF (which Pillow then decodes whole, as before).
+
+    Uncompressed, contiguous image data comes back memory-mapped (``tifffile.memmap``: a
+    read-only ``np.memmap``, read strip by strip like a ``.npy``); tiled or compressed data (with
+    zarr installed) as the file's zarr view (``tifffile.imread(aszarr=True)``) read by bands of
+    whole chunk rows (:class:`ChunkedRows`), so one band of tiles is decoded at a time. Any other
+    TIFF (other sample types, which Pillow's path scales or refuses with its messages; several
+    pages or images, whose first Pillow encodes with a warning; CMYK, kept as CMYK by
+    :func:`read_image`; planar layouts; tiled or compressed without zarr) gives None.
+    """
+    if importlib.util.find_spec("tifffile") is None:
+        return None
+    import tifffile
+
+    path = os.fspath(path)
+    with tifffile.TiffFile(path) as tiff:
+        series = tiff.series[0]
+        shape, dtype = tuple(series.shape), series.dtype
+        single = len(tiff.series) == 1 and len(tiff.pages) == 1
+        photometric = series.keyframe.photometric
+    # Grey as it is (min is black), or RGB, with alpha as a fourth sample; CMYK, palettes,
+    # inverted grey, YCbCr and the rest go to Pillow, which converts or refuses them.
+    grey = photometric == tifffile.PHOTOMETRIC.MINISBLACK and len(shape) == 2
+    colour = photometric == tifffile.PHOTOMETRIC.RGB and len(shape) == 3 and shape[2] in (3, 4)
+    streamable = dtype == np.uint8 and single and (grey or colour)
+    if streamable:
+        try:
+            return tifffile.memmap(path, mode="r")
+        except ValueError:  # "image data are not memory-mappable": tiled or compressed
+            pass
+        if importlib.util.find_spec("zarr") is not None:
+            import zarr
+
+            return ChunkedRows(zarr.open(tifffile.imread(path, aszarr=True, series=0, level=0), mode="r"))
+    return None
 
 
 #: Pillow modes :func:`read_image` keeps as they are, which :func:`open_image` converts or
@@ -298,8 +353,9 @@ def read_image(path: str | os.PathLike, precision: int = 8) -> tuple[np.ndarray,
     path = os.fspath(path)
     with open(path, "rb") as file:
         magic = file.read(6)
-    if magic.startswith(b"\x93NUMPY") or magic[:2] in _NETPBM:
-        pixels = open_image(path, precision)
+    streamed = stream_tiff(path) if precision == 8 and magic[:4] in _TIFF_MAGIC else None
+    if streamed is not None or magic.startswith(b"\x93NUMPY") or magic[:2] in _NETPBM:
+        pixels = streamed if streamed is not None else open_image(path, precision)
         return pixels, DEFAULT_MODES[1 if pixels.ndim == 2 else pixels.shape[2]]
     return _open_with_pillow(path, KEPT_MODES, precision)
 

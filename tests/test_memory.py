@@ -303,3 +303,82 @@ def test_saving_a_dask_array_from_its_workers_keeps_the_client_small(tmp_path: P
     data = (tmp_path / "out.jpg").read_bytes()
     assert len(data) > CLUSTER_BOUND // 2  # holding the output would show too
     assert data == stripjpeg.encode(pixels, 90)
+
+
+# --- Big TIFF files on the command line -------------------------------------------------------
+
+#: A few hundred MB of RGB as a BigTIFF, both ways tifffile streams it: uncompressed and
+#: contiguous (memory-mapped), and in uncompressed tiles (read by bands of tile rows). A band of
+#: tile rows is tile height x width x 3 bytes (12.6 MB here); the tiled case's peak is about four
+#: of them (the band being read, tifffile's buffers while it reads, and the last band, which the
+#: strips in flight still hold): measured 48 MB, against 10 MB memory-mapped. With 512-row tiles
+#: (25 MB a band) it measured 94 MB: the bound scales with the tile rows, not the image.
+TIFF_SHAPE, TIFF_TILE, TIFF_BOUND = (7168, 16384, 3), 256, 64 * 10**6
+
+#: ``python -c TIFF_CHILD input output``: ``stripjpeg encode input -o output -q 90`` in this
+#: process, after a warm-up on a small file, sampling RssAnon; prints the peak rise (bytes).
+TIFF_CHILD = r"""
+import ctypes, gc, json, os, sys, threading, time
+import numpy as np, tifffile
+from stripjpeg import cli
+
+source, target = sys.argv[1], sys.argv[2]
+warm = os.path.join(os.path.dirname(target), "warm.tif")
+tifffile.imwrite(warm, np.zeros((64, 64, 3), np.uint8), photometric="rgb", tile=(32, 32))
+assert cli.main(["encode", warm, "-o", warm + ".jpg", "-q", "90", "--no-progress"]) == 0
+
+
+def rss_anon():
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1]) << 10
+
+
+gc.collect()
+ctypes.CDLL("libc.so.6").malloc_trim(0)
+baseline = peak = rss_anon()
+done = threading.Event()
+
+
+def sample():
+    global peak
+    while not done.is_set():
+        peak = max(peak, rss_anon())
+        time.sleep(0.001)
+
+
+sampler = threading.Thread(target=sample, daemon=True)
+sampler.start()
+status = cli.main(["encode", source, "-o", target, "-q", "90", "--no-progress"])
+done.set()
+sampler.join()
+print(json.dumps({"status": status, "rise": max(peak, rss_anon()) - baseline}))
+"""
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "tiled"])
+def test_a_big_tiff_is_encoded_in_bounded_memory(layout: str, tmp_path: Path) -> None:
+    if not sys.platform.startswith("linux"):
+        pytest.skip("reads RssAnon from /proc/self/status, which only Linux has")
+    tifffile = pytest.importorskip("tifffile")
+    pytest.importorskip("zarr")
+    height, width, _ = TIFF_SHAPE
+    rows = np.arange(height, dtype=np.uint16)[:, None]
+    columns = np.arange(width, dtype=np.uint16)[None, :]
+    pixels = np.empty(TIFF_SHAPE, np.uint8)
+    pixels[:, :, 0] = (rows // 3 + columns // 5) & 255
+    pixels[:, :, 1] = (rows ^ columns) & 255
+    pixels[:, :, 2] = (rows * 7 // 11) & 255
+    tile = {"tile": (TIFF_TILE, TIFF_TILE)} if layout == "tiled" else {}
+    tifffile.imwrite(tmp_path / "big.tif", pixels, photometric="rgb", bigtiff=True, **tile)
+    assert pixels.nbytes > 5 * TIFF_BOUND  # holding the image would show
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(Path(stripjpeg.__file__).parent.parent), os.environ.get("PYTHONPATH", "")])}
+    result = subprocess.run([sys.executable, "-c", TIFF_CHILD, str(tmp_path / "big.tif"),
+                             str(tmp_path / "big.jpg")], capture_output=True, text=True, env=environment)
+    assert result.returncode == 0, result.stderr
+    measured = json.loads(result.stdout.splitlines()[-1])
+    assert measured["status"] == 0
+    assert measured["rise"] < TIFF_BOUND, f"{layout}: RssAnon rose {measured['rise'] / 10**6:.1f} MB"
+    assert (tmp_path / "big.jpg").read_bytes() == stripjpeg.encode(pixels, 90)
