@@ -25,7 +25,7 @@ from typing import Any, Union
 import numpy as np
 
 from . import backends, cluster, markers, scheduler
-from .backends import EntropyState, StageTable, final_byte, start_state
+from .backends import final_byte, start_state
 from .lossless import LosslessEncoder, lossless_array_core
 from .notices import progress_bar
 from .optimize import SpoolingEncoder, SymbolCounts, count_strip_task, count_strips
@@ -33,41 +33,17 @@ from .options import EncodeOptions, check_array_mode, check_dimensions, check_mo
 from .plan import Plan, make_plan
 from .progressive_encoder import ProgressiveEncoder
 from .scheduler import OrderedScheduler, make_executor
-from .sources import image_strips, materialize, materialize_all
+from .sources import image_strips, materialize
 from .strips import StripBuffer
-from .table_slots import table_slots
+from .tables_only import TablesOnlyEncoder
+from .tasks import encode_interval_strips_task, encode_strips_task
 
 #: Any push core: what the doors build and the spine runs.
-Core = Union["StripEncoder", SpoolingEncoder, ProgressiveEncoder, LosslessEncoder, "TablesOnlyEncoder"]
+Core = Union["StripEncoder", SpoolingEncoder, ProgressiveEncoder, LosslessEncoder, TablesOnlyEncoder]
 
 #: What a StripEncoder can be fed, by the method that takes it.
 INPUT_KINDS = {"feed": "rows", "feed_strip": "whole strips", "feed_blocks": "transformed strips",
                "feed_encoded": "encoded strips"}
-
-
-def encode_strips_task(backend: StageTable, strips: list[Any], plan: Plan, transformed: bool) -> list[bytes]:
-    """The work of a batch of independent strips, as a module-level function so process
-    pools and Dask workers can unpickle it.
-
-    Each strip is pixels (an ndarray, or a lazy dask strip computed here, on the worker), or
-    with ``transformed`` the strip's quantized blocks. Returns each strip's bytes, in order.
-    """
-    if transformed:
-        return [backend.entropy_code(blocks, plan, start_state(plan), final=True)[0]
-                for blocks in strips]
-    return backend.encode_strips(materialize_all(strips), plan)
-
-
-def encode_interval_strips_task(backend: StageTable, strips: list[Any], plan: Plan,
-                                transformed: bool, first_mcus: list[int]) -> list[list[bytes]]:
-    """:func:`encode_strips_task` for strips of whole ``restart_blocks`` intervals: per strip
-    (its first MCU in ``first_mcus``), its intervals' bytes, as
-    :func:`~stripjpeg.stages.huffman.interval_encode` cuts them."""
-    out = []
-    for strip, first_mcu in zip(strips, first_mcus, strict=True):
-        blocks = strip if transformed else backend.transform(materialize(strip), plan)
-        out.append(backend.interval_encode(blocks, plan, EntropyState.start(plan), first_mcu)[0])
-    return out
 
 
 class StripEncoder:
@@ -232,7 +208,7 @@ class StripEncoder:
         """count_written accounts for strips that others wrote to the output (each framed as
         :meth:`feed_encoded` would: ``lengths`` are their sizes without RSTn), covering
         ``rows`` pixel rows, for the restart index and the byte count
-        (:func:`stripjpeg.cluster.save_stitched`).
+        (:func:`stripjpeg.stitch.save_stitched`).
 
         Precondition: as for :meth:`feed_encoded`, whose kind of input this is.
         """
@@ -433,65 +409,6 @@ class StripEncoder:
             self._progress.close()
 
 
-
-class TablesOnlyEncoder:
-    """The core of a tables-only stream (``streamtype=1``, Pillow's and libjpeg's
-    jpeg_write_tables): :meth:`header` is the whole output (SOI, DQT, DHT, EOI, see
-    :func:`stripjpeg.markers.write_tables_only`); the rows are checked and counted as any
-    core's are, so the doors behave alike, but no pixel is encoded.
-    """
-
-    def __init__(self, width: int, height: int, mode: str, options: EncodeOptions) -> None:
-        check_dimensions(width, height)
-        self.channels = check_mode(mode)
-        self.options = options
-        self.plan = make_plan(width, height, self.channels, options)  # the same checks
-        self._buffer = StripBuffer(self.plan)
-        self.restart_offsets: list[int] = []
-        self.spool_bytes = 0
-        self.closed = False
-
-    def header(self) -> bytes:
-        """header returns the whole tables-only stream."""
-        return markers.write_tables_only(*table_slots(self.options))
-
-    def check_rows(self, rows: Any) -> np.ndarray:
-        """Check a piece of rows as :meth:`StripEncoder.check_rows` does, changing nothing."""
-        if self.closed:
-            raise ValueError("the encoder is closed; no more rows can be written")
-        return self._buffer.check(rows, self.channels)
-
-    def feed(self, rows: Any) -> list[bytes]:
-        """Count rows ``(n, width[, channels])``; a tables-only stream holds none of them."""
-        self._buffer.rows_received += self.check_rows(rows).shape[0]
-        return []
-
-    def feed_strip(self, strip: Any) -> list[bytes]:
-        """Count one whole strip (see :meth:`feed`)."""
-        self._buffer.rows_received += strip.shape[0]
-        return []
-
-    @property
-    def rows_received(self) -> int:
-        """Pixel rows accepted so far."""
-        return self._buffer.rows_received
-
-    @property
-    def buffered_rows(self) -> int:
-        """0: rows are only counted."""
-        return 0
-
-    def finish(self) -> list[bytes]:
-        """Nothing more; raises ValueError if rows are missing, as every core does."""
-        self._buffer.check_finish(self.closed, self.abort)
-        self.closed = True
-        return []
-
-    def abort(self) -> None:
-        self.closed = True
-
-
-# --- Building the core ---------------------------------------------------------------------
 
 def stream_core(width: int, height: int, mode: str, options: EncodeOptions,
                 copy_strips: bool = True) -> Core:

@@ -11,7 +11,8 @@ import pytest
 from oracle import photo, pillow_jpeg
 
 import stripjpeg
-from stripjpeg import cluster
+import stripjpeg.tasks
+from stripjpeg import cluster, stitch
 
 # The optional packages are imported by the fixtures, so that a machine without them skips
 # only these tests (a failure in CI: tests/conftest.py).
@@ -99,7 +100,8 @@ def test_nothing_is_computed_in_the_client(picture, client, da, small_bands, mon
 
     # Only this process is patched: the workers (other processes) compute and encode.
     monkeypatch.setattr(stripjpeg.encoder, "materialize", not_here)
-    monkeypatch.setattr(stripjpeg.encoder, "materialize_all", not_here)
+    monkeypatch.setattr(stripjpeg.tasks, "materialize", not_here)
+    monkeypatch.setattr(stripjpeg.tasks, "materialize_all", not_here)
     monkeypatch.setattr(stripjpeg.optimize, "materialize", not_here)
     assert stripjpeg.encode(lazy, 75) == pillow_jpeg(picture, 75)
     assert stripjpeg.encode(lazy, 75, optimize=True) == pillow_jpeg(picture, 75, optimize=True)
@@ -262,7 +264,7 @@ def test_workers_write_the_bands_and_the_client_stitches(picture, client, da, sm
             yield result, rows
 
     monkeypatch.setattr(cluster, "ordered_results", record)
-    offsets = cluster.save_stitched(tmp_path / "x.jpg", lazy, tmp_path / "bands", quality=75,
+    offsets = stitch.save_stitched(tmp_path / "x.jpg", lazy, tmp_path / "bands", quality=75,
                                     subsampling="4:2:0", optimize=True)
     expected = pillow_jpeg(picture, 75, "4:2:0", optimize=True)
     assert (tmp_path / "x.jpg").read_bytes() == expected
@@ -271,5 +273,5 @@ def test_workers_write_the_bands_and_the_client_stitches(picture, client, da, sm
     assert len(written) == 5 and sum(written) < len(expected)  # the bands came as files
     assert list((tmp_path / "bands").iterdir()) == []  # and were removed
     with pytest.raises(ValueError, match="restart_rows >= 1"):
-        cluster.save_stitched(tmp_path / "z.jpg", lazy, tmp_path / "bands", restart_rows=0)
+        stitch.save_stitched(tmp_path / "z.jpg", lazy, tmp_path / "bands", restart_rows=0)
     assert not (tmp_path / "z.jpg").exists()

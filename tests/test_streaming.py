@@ -17,6 +17,7 @@ import pytest
 from oracle import photo, pillow_jpeg
 
 import stripjpeg
+import stripjpeg.tasks
 from stripjpeg import backends
 from stripjpeg.backends import StageTable
 from stripjpeg.backends.numpy_backend import NumpyBackend
@@ -229,7 +230,8 @@ def test_dask_array_strips_are_computed_and_encoded_on_the_workers(picture: np.n
 
     # Only this process is patched: the workers (other processes) compute and encode.
     monkeypatch.setattr(stripjpeg.encoder, "materialize", not_here)
-    monkeypatch.setattr(stripjpeg.encoder, "materialize_all", not_here)
+    monkeypatch.setattr(stripjpeg.tasks, "materialize", not_here)
+    monkeypatch.setattr(stripjpeg.tasks, "materialize_all", not_here)
     monkeypatch.setattr(stripjpeg.optimize, "materialize", not_here)
     monkeypatch.setattr(stripjpeg.progressive_encoder, "materialize", not_here)
     expected = pillow_jpeg(picture, 75, "4:2:0")
