@@ -118,7 +118,7 @@ def _add_encode_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("-q", "--quality", type=_quality, default=None, metavar="N[,N...]",
                        help="IJG quality 1..100 (default 100, or the --qtables as given); or one "
                             "per quantization table, as cjpeg -quality 90,70 (the last repeats)")
-    group.add_argument("-s", "--subsampling", default="4:4:4", metavar="S",
+    group.add_argument("-s", "--subsampling", "--sample", default="4:4:4", metavar="S",
                        help=f"{', '.join(SUBSAMPLING_FACTORS)} (default 4:4:4), or cjpeg's -sample "
                             "HxV[,HxV...] with factors 1..4: '4x1' is libjpeg's 4:1:1, "
                             "'2x2,1x1,1x1' per component")

@@ -87,6 +87,7 @@ def test_streamed_sources_are_memory_mapped_and_exact(tmp_path: Path, picture: n
     (["--optimize", "-s", "4:2:2", "--restart-rows", "0", "--comment", "x"],
      dict(optimize=True, subsampling="4:2:2", restart_rows=0, comment="x")),
     (["--smooth", "30", "-s", "4:2:0", "-q", "80"], dict(smooth=30, subsampling="4:2:0", quality=80)),
+    (["--sample", "2x1", "-q", "80"], dict(subsampling="4:2:2", quality=80)),  # cjpeg's spelling
 ])
 def test_pillow_option_flags_equal_pillow(tmp_path: Path, picture: np.ndarray, flags: list[str],
                                           options: dict) -> None:
