@@ -125,7 +125,8 @@ def downsample(plane, h_ratio, v_ratio, input_rows, out_cols, out):
     count = np.int32(h_ratio * v_ratio)
     for i in range(out.shape[0]):
         top = min(i, last) * v_ratio
-        # Whole rows, one loop per case: the loops over j then vectorize.
+        # Whole rows, one loop per case: the loops over j then vectorize (the common ratios
+        # written out, with shifts for int_downsample's division by 2 and 4).
         upper, lower, target = plane[top], plane[top + v_ratio - 1], out[i]
         if h_ratio == 2 and v_ratio == 1:
             for j in range(out_cols):
@@ -136,6 +137,14 @@ def downsample(plane, h_ratio, v_ratio, input_rows, out_cols, out):
                 total = (np.int32(upper[2 * j]) + np.int32(upper[2 * j + 1])
                          + np.int32(lower[2 * j]) + np.int32(lower[2 * j + 1]))
                 target[j] = (total + 1 + (j & 1)) >> 2
+        elif h_ratio == 1 and v_ratio == 2:  # 4:4:0: int_downsample's (a + b + 1) // 2
+            for j in range(out_cols):
+                target[j] = (np.int32(upper[j]) + np.int32(lower[j]) + 1) >> 1
+        elif h_ratio == 4 and v_ratio == 1:  # libjpeg's 4:1:1: (a + b + c + d + 2) // 4
+            for j in range(out_cols):
+                total = (np.int32(upper[4 * j]) + np.int32(upper[4 * j + 1])
+                         + np.int32(upper[4 * j + 2]) + np.int32(upper[4 * j + 3]))
+                target[j] = (total + 2) >> 2
         else:
             for j in range(out_cols):
                 total = np.int32(0)
