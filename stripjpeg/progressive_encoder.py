@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -217,6 +218,7 @@ class ProgressiveEncoder(SpoolSizes):
         self._executor, parallelism, self._owns_executor = make_executor(
             options.workers, options.executor, self.backend.threads_help, self.plan.strip_count)
         self._window = UNITS_IN_FLIGHT_PER_WORKER * parallelism
+        self._parallelism = parallelism
         # Strips are batched into units even when the caller may reuse its rows: then they are
         # copied into the unit's own rows (one copy, and the unit is a view of them).
         self._batch_size = scheduler.batch_size(self.plan, self._executor, parallelism,
@@ -419,25 +421,46 @@ class ProgressiveEncoder(SpoolSizes):
     def _write_scans_in_parallel(self) -> Iterator[bytes]:
         units = [(blocks, rows) for rows, blocks in zip(self._unit_rows, self.spool.strips(), strict=True)]
         coder = OrderedScheduler(code_scan_task, self._executor, self._window)
-        waiting = list(enumerate(self.plan.scans))  # scans submitted, in order, not yet written
+        waiting: list[tuple[int, Scan, int]] = []  # (number, scan, parts) submitted, not yet written
+        done: list[list[bytes]] = []  # the parts of waiting[0] back so far
         previous_interval = 0
 
         def write(results: list[list[bytes]]) -> Iterator[bytes]:
             nonlocal previous_interval
             for pieces in results:
-                number, scan = waiting.pop(0)
+                done.append(pieces)
+                number, scan, parts = waiting[0]
+                if len(done) < parts:
+                    continue
+                waiting.pop(0)
                 yield self._out(self._scan_headers(number, self.scan_tables(number), previous_interval))
                 previous_interval = scan_interval_mcus(self.plan, scan)
                 if scan_has_restarts(self.plan, scan) or self.plan.restart_blocks:
                     self._intervals_out = 0
-                    yield from self._framed([pieces])
+                    yield from self._framed(done)
                 else:
-                    yield self._out(b"".join(pieces))
+                    yield self._out(b"".join(done[0]))
+                done.clear()
 
         for number, scan in enumerate(self.plan.scans):
             codes = scan_code_arrays(self.plan, self.scan_tables(number))
-            yield from write(coder.submit(self.backend, units, scan, self.plan, *codes))
+            groups = self._scan_parts(scan, units)
+            waiting.append((number, scan, len(groups)))
+            for group in groups:
+                yield from write(coder.submit(self.backend, group, scan, self.plan, *codes))
         yield from write(coder.drain())
+
+    def _scan_parts(self, scan: Scan, units: list[tuple[list[np.ndarray], int]]
+                    ) -> list[list[tuple[list[np.ndarray], int]]]:
+        """The tasks of one scan: its units in one task, or, when its restart intervals are
+        whole units (so independent), in as many runs of units as there are workers, so that
+        a long scan (the last refinement of luma, say) is not one worker's alone while the
+        others wait for it at the end."""
+        parts = min(self._parallelism, len(units)) if scan_has_restarts(self.plan, scan) else 1
+        if parts <= 1 or self.plan.restart_blocks:
+            return [units]
+        bounds = [round(i * len(units) / parts) for i in range(parts + 1)]
+        return [units[a:b] for a, b in itertools.pairwise(bounds)]
 
     def scan_tables(self, number: int) -> dict[int, Any]:
         """The optimal Huffman tables of scan ``number`` by table index, from its counts
