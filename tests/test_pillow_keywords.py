@@ -294,6 +294,11 @@ ENTRY_POINT_SETS = {
     "numbers_and_text": dict(quality=150, subsampling=1, qtables=QTABLES_TEXT,
                              restart_marker_rows=1),
     "defaults": dict(quality=-1, subsampling=-1, restart_marker_rows=0, progression=True),
+    # Smoothing (2x2 chroma: smoothed too) with a restart marker every 5 MCUs, mid-row.
+    "smooth_and_blocks": dict(quality=80, subsampling=2, smooth=20, restart_marker_blocks=5,
+                              restart_marker_rows=0),
+    "keep_rgb_image_only": dict(quality=85, subsampling=0, keep_rgb=True, streamtype=2,
+                                optimize=True, restart_marker_rows=3),
 }
 
 
