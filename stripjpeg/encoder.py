@@ -377,20 +377,11 @@ class StripEncoder:
         that begins an interval (n counts the scan's intervals modulo 8, T.81 B.2.1), but the
         scan's first."""
         self._strips_out += 1
-        parts = []
-        offset = self.bytes_out
-        for index, data in enumerate(pieces):
-            if index > 0 or self._intervals_out == 0:
-                if self._intervals_out:
-                    marker = markers.write_rst(self._intervals_out - 1)
-                    parts.append(marker)
-                    offset += len(marker)
-                self._intervals_out += 1
-                self.restart_offsets.append(offset)
-            parts.append(data)
-            offset += len(data)
+        data, self._intervals_out, starts = markers.frame_intervals(
+            pieces, self._intervals_out, self.bytes_out, first_continues=True)
+        self.restart_offsets += starts
         self._update_progress()
-        return self._out(b"".join(parts))
+        return self._out(data)
 
     def _update_progress(self) -> None:
         if self._progress is not None:

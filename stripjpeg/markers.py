@@ -265,6 +265,36 @@ def write_rst(index: int) -> bytes:
     return bytes((0xFF, RST0 + index % 8))
 
 
+def frame_intervals(pieces: list[bytes], intervals_done: int, offset: int,
+                    first_continues: bool) -> tuple[bytes, int, list[int]]:
+    """Pieces of a scan's entropy-coded data, joined with an RSTn marker before each piece
+    that begins a restart interval, but the scan's first (T.81 B.2.1: n counts the scan's
+    intervals modulo 8).
+
+    Args:
+        pieces: the bytes of consecutive pieces; each begins a restart interval, except the
+            first when ``first_continues`` (it goes on with the interval before it).
+        intervals_done: the scan's intervals begun before these pieces.
+        offset: the byte offset in the file where the pieces go.
+
+    Returns:
+        ``(data, intervals_done, starts)``: the joined bytes, the count of intervals begun
+        after them, and the file offset of each interval they begin (after its marker).
+    """
+    parts, starts = [], []
+    for index, data in enumerate(pieces):
+        if index > 0 or not first_continues or intervals_done == 0:
+            if intervals_done:
+                marker = write_rst(intervals_done - 1)
+                parts.append(marker)
+                offset += len(marker)
+            intervals_done += 1
+            starts.append(offset)
+        parts.append(data)
+        offset += len(data)
+    return b"".join(parts), intervals_done, starts
+
+
 def write_eoi() -> bytes:
     """EOI, end of image: ``FF D9``."""
     return bytes((0xFF, EOI))

@@ -509,18 +509,10 @@ class ProgressiveEncoder(SpoolSizes):
         """Each task's restart intervals as one chunk, with RSTn before every interval but
         the scan's first (T.81 B.2.1: n counts the scan's intervals modulo 8)."""
         for intervals in results:
-            pieces = []
-            offset = self.bytes_out
-            for data in intervals:
-                if self._intervals_out:
-                    marker = markers.write_rst(self._intervals_out - 1)
-                    pieces.append(marker)
-                    offset += len(marker)
-                self._intervals_out += 1
-                self.restart_offsets.append(offset)
-                pieces.append(data)
-                offset += len(data)
-            yield self._out(b"".join(pieces))
+            data, self._intervals_out, starts = markers.frame_intervals(
+                intervals, self._intervals_out, self.bytes_out, first_continues=False)
+            self.restart_offsets += starts
+            yield self._out(data)
 
     def _continued(self, pieces: list[bytes]) -> bytes:
         """One unit of a scan coded in order, as one chunk: without restart markers its one
@@ -529,19 +521,10 @@ class ProgressiveEncoder(SpoolSizes):
         with RSTn before it."""
         if not self.plan.restart_blocks:
             return self._out(pieces[0])
-        parts = []
-        offset = self.bytes_out
-        for index, data in enumerate(pieces):
-            if index > 0 or self._intervals_out == 0:
-                if self._intervals_out:
-                    marker = markers.write_rst(self._intervals_out - 1)
-                    parts.append(marker)
-                    offset += len(marker)
-                self._intervals_out += 1
-                self.restart_offsets.append(offset)
-            parts.append(data)
-            offset += len(data)
-        return self._out(b"".join(parts))
+        data, self._intervals_out, starts = markers.frame_intervals(
+            pieces, self._intervals_out, self.bytes_out, first_continues=True)
+        self.restart_offsets += starts
+        return self._out(data)
 
     def _out(self, chunk: bytes) -> bytes:
         self.bytes_out += len(chunk)

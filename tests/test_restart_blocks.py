@@ -352,3 +352,16 @@ def test_arithmetic_coding_takes_whole_rows_of_intervals_only() -> None:
         stripjpeg.encode(pixels, 80, arithmetic=True, restart_blocks=3)
     assert stripjpeg.encode(pixels, 80, arithmetic=True, restart_blocks=10) == \
         stripjpeg.encode(pixels, 80, arithmetic=True, restart_rows=2)
+
+
+def test_frame_intervals_puts_rst_before_each_interval_but_the_scans_first() -> None:
+    from stripjpeg.markers import frame_intervals
+
+    # A scan's first pieces: every piece begins an interval, the first needs no marker.
+    data, done, starts = frame_intervals([b"aa", b"b", b"cc"], 0, 100, first_continues=False)
+    assert (data, done, starts) == (b"aa\xff\xd0b\xff\xd1cc", 3, [100, 104, 107])
+    # Going on: the first piece continues interval 7 (RST numbers wrap modulo 8 after it).
+    data, done, starts = frame_intervals([b"x", b"y"], 8, 50, first_continues=True)
+    assert (data, done, starts) == (b"x\xff\xd0y", 9, [53])
+    # A first piece that continues nothing (the scan's start) still begins an interval.
+    assert frame_intervals([b"z"], 0, 0, first_continues=True) == (b"z", 1, [0])
