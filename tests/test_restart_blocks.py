@@ -360,8 +360,9 @@ def test_frame_intervals_puts_rst_before_each_interval_but_the_scans_first() -> 
     # A scan's first pieces: every piece begins an interval, the first needs no marker.
     data, done, starts = frame_intervals([b"aa", b"b", b"cc"], 0, 100, first_continues=False)
     assert (data, done, starts) == (b"aa\xff\xd0b\xff\xd1cc", 3, [100, 104, 107])
-    # Going on: the first piece continues interval 7 (RST numbers wrap modulo 8 after it).
+    # Going on after 8 intervals: the first piece continues the 8th, the next begins the 9th
+    # (RST7; the one after would be RST0).
     data, done, starts = frame_intervals([b"x", b"y"], 8, 50, first_continues=True)
-    assert (data, done, starts) == (b"x\xff\xd0y", 9, [53])
+    assert (data, done, starts) == (b"x\xff\xd7y", 9, [53])
     # A first piece that continues nothing (the scan's start) still begins an interval.
     assert frame_intervals([b"z"], 0, 0, first_continues=True) == (b"z", 1, [0])
