@@ -15,22 +15,23 @@ import numpy as np
 
 from .tables import (
     AC_STAT_BINS,
+    AC_X2_HIGH,
+    AC_X2_LOW,
     ARITH_AC_K,
     ARITH_DC_L,
     ARITH_DC_U,
     DC_STAT_BINS,
+    DC_X1,
     FIXED_HALF_STATE,
-    QE_TABLE,
+    NEXT_INDEX_LPS,
+    NEXT_INDEX_MPS,
+    QE_VALUES,
+    SWITCH_MPS,
     ZIGZAG,
 )
 
-_QE = [int(q) for q in QE_TABLE[:, 0]]
-_NEXT_LPS = [int(n) for n in QE_TABLE[:, 1]]
-_NEXT_MPS = [int(n) for n in QE_TABLE[:, 2]]
-_SWITCH = [int(s) for s in QE_TABLE[:, 3]]
+_QE, _NEXT_LPS, _NEXT_MPS, _SWITCH = QE_VALUES, NEXT_INDEX_LPS, NEXT_INDEX_MPS, SWITCH_MPS
 
-#: Table F.4's X1 and Table F.5's X2 bins (for k <= Kx, and above), as in the encoder.
-DC_X1, AC_X2_LOW, AC_X2_HIGH = 20, 189, 217
 
 
 class QMDecoder:

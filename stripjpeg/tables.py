@@ -431,6 +431,14 @@ QE_TABLE = np.array([
     (0x5A1D, 113, 113, 0),  # libjpeg's fixed 0.5 estimate (not in T.81)
 ], dtype=np.int32)
 QE_TABLE.flags.writeable = False
+#: Table D.2's columns as tuples of ints, for the coders' Python loops (indexing a tuple is
+#: faster than a NumPy array there): Qe, Next_Index_LPS, Next_Index_MPS, Switch_MPS.
+QE_VALUES, NEXT_INDEX_LPS, NEXT_INDEX_MPS, SWITCH_MPS = (
+    tuple(int(v) for v in QE_TABLE[:, column]) for column in range(4))
+#: Table F.4: X1, the first DC magnitude-category bin (X1..X15 at 20..34, M2..M15 14 higher).
+DC_X1 = 20
+#: Table F.5: the AC magnitude-category bins X2.. for k <= Kx, and for k > Kx (M bins 14 on).
+AC_X2_LOW, AC_X2_HIGH = 189, 217
 
 #: The state index of the fixed probability 0.5 (libjpeg's ``fixed_bin``, jcarith.c).
 FIXED_HALF_STATE = 113

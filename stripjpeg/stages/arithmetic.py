@@ -47,29 +47,27 @@ import numpy as np
 from ..plan import Plan, Scan
 from ..tables import (
     AC_STAT_BINS,
+    AC_X2_HIGH,
+    AC_X2_LOW,
     ARITH_AC_K,
     ARITH_DC_L,
     ARITH_DC_U,
     DC_STAT_BINS,
+    DC_X1,
     FIXED_HALF_STATE,
-    QE_TABLE,
+    NEXT_INDEX_LPS,
+    NEXT_INDEX_MPS,
+    QE_VALUES,
+    SWITCH_MPS,
 )
 from .huffman import blocks_in_coding_order
 from .progressive import ScanPiece, scan_pieces
 
-#: Table D.2 as Python lists (indexing a list is faster than a NumPy array in a Python loop).
-_QE = [int(q) for q in QE_TABLE[:, 0]]
-_NEXT_LPS = [int(n) for n in QE_TABLE[:, 1]]
-_NEXT_MPS = [int(n) for n in QE_TABLE[:, 2]]
-_SWITCH = [int(s) for s in QE_TABLE[:, 3]]
+_QE, _NEXT_LPS, _NEXT_MPS, _SWITCH = QE_VALUES, NEXT_INDEX_LPS, NEXT_INDEX_MPS, SWITCH_MPS
 
 #: Table F.4 and F.1.4.4.1.2: the first DC bin of each conditioning class of the previous
 #: difference: zero, small positive, small negative (large ones add 8: 12 and 16).
 DC_ZERO, DC_SMALL_POSITIVE, DC_SMALL_NEGATIVE, DC_LARGE = 0, 4, 8, 8
-#: Table F.4: X1, the first DC magnitude-category bin (X1..X15 at 20..34, M2..M15 14 higher).
-DC_X1 = 20
-#: Table F.5: the AC magnitude-category bins X2.. for k <= Kx, and for k > Kx (M bins 14 on).
-AC_X2_LOW, AC_X2_HIGH = 189, 217
 #: Bins between a category bin Xn and the bit bin Mn of the same n (Tables F.4, F.5).
 MAGNITUDE_BITS_OFFSET = 14
 
