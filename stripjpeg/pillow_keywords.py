@@ -7,8 +7,10 @@ default 4:2:0), quantization tables as text, ``restart_marker_rows`` and
 ``restart_marker_blocks``, an ``Image.Exif``.
 :func:`translate_pillow_keywords` rewrites them into the values :class:`EncodeOptions`
 (:mod:`stripjpeg.options`) checks, so every entry point takes them the same way, and the
-bytes are the ones Pillow writes. Keywords Pillow has and stripjpeg does not implement yet
-are refused here with a ValueError saying so (their default, "off" values are accepted).
+bytes are the ones Pillow writes. Every keyword Pillow 13's ``_save`` reads is implemented
+(tests/test_pillow_keywords.py reads them from Pillow's source); one a later Pillow adds can
+be listed in :data:`NOT_IMPLEMENTED`, and is then refused with a ValueError saying so (its
+default, "off" value accepted).
 
 The preset tables are Pillow's own: a preset name is looked up in ``PIL.JpegPresets`` when it
 is used, so it needs Pillow installed, and always means what the installed Pillow means.
