@@ -36,7 +36,7 @@ REGISTERS = 7
 MAX_BYTES_PER_BLOCK = 8192
 
 
-@kernel
+@inline_kernel
 def write_byte(registers, out, byte):
     """The pending 0x00 bytes, then ``byte``, with a 0x00 stuffed after 0xFF."""
     position = registers[POSITION]
@@ -66,7 +66,7 @@ def write_final(registers, out, buffer):
         registers[STACKED_FF] = 0
 
 
-@kernel
+@inline_kernel
 def byte_out(registers, out, byte):
     """D.1.6 Byte_out with libjpeg's carry handling (stages.arithmetic.QMEncoder._byte_out)."""
     if byte > 0xFF:
@@ -82,7 +82,7 @@ def byte_out(registers, out, byte):
         registers[BUFFER] = byte
 
 
-@kernel
+@inline_kernel
 def encode(registers, out, stats, index, decision, qe_table):
     """One decision in bin ``stats[index]`` (D.1.4, D.1.5), then renormalization (D.1.6)."""
     value = stats[index]
