@@ -336,8 +336,8 @@ class NumbaBackend(Backend):
         starts = interval_starts(first_mcu, n_mcus, interval)
         ends = np.zeros(int((starts > 0).sum()), np.int64)
         # Room for every block's worst case, and each interval's padding byte, stuffed.
-        out = np.empty(n_mcus * plan.blocks_per_mcu * MAX_BYTES_PER_BLOCK + MAX_EXTRA_BYTES
-                       + 2 * len(ends), np.uint8)
+        out = _output_buffer(n_mcus * plan.blocks_per_mcu * MAX_BYTES_PER_BLOCK + MAX_EXTRA_BYTES
+                             + 2 * len(ends))
         predictors = np.array(state.dc_predictors, dtype=np.int64)
         bit_state = np.array([0, state.pending_bits, state.pending_count], dtype=np.int64)
         end = first_mcu + n_mcus
@@ -453,7 +453,7 @@ class NumbaBackend(Backend):
             return [self._encode_strip(strip, plan) for strip in strips]
         tables = kernel_tables(plan)
         shape = tables.shape(plan.strip_height)
-        out = np.empty(len(strips) * shape.n_blocks * MAX_BYTES_PER_BLOCK + MAX_EXTRA_BYTES, np.uint8)
+        out = _output_buffer(len(strips) * shape.n_blocks * MAX_BYTES_PER_BLOCK + MAX_EXTRA_BYTES)
         ends = np.zeros(len(strips), np.int64)
         status = encode_strips_kernel(tall, plan.strip_height, shape.layout, shape.plane_rows,
                                       shape.plane_cols, tables.method, tables.divisors, tables.reciprocals,
@@ -525,7 +525,7 @@ class NumbaBackend(Backend):
     def _coder_arrays(n_blocks: int, state: EntropyState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The coder's in/out arrays: an output buffer for ``n_blocks`` blocks in the worst
         case, the DC predictors and the bit state ``[position, buffer, count]`` of ``state``."""
-        out = np.empty(n_blocks * MAX_BYTES_PER_BLOCK + MAX_EXTRA_BYTES, np.uint8)
+        out = _output_buffer(n_blocks * MAX_BYTES_PER_BLOCK + MAX_EXTRA_BYTES)
         predictors = np.array(state.dc_predictors, dtype=np.int64)
         bit_state = np.array([0, state.pending_bits, state.pending_count], dtype=np.int64)
         return out, predictors, bit_state
@@ -554,7 +554,9 @@ def _output_buffer(size: int) -> np.ndarray:
     The bound a call needs (every coefficient coded at its longest) is megabytes for a unit,
     of which a few percent are written. A new array each call would be mapped and unmapped
     each time (glibc serves such sizes with mmap), and with two threads each unmapping stalls
-    the other core too (a TLB shootdown): two threads then coded slower than one.
+    the other core too (a TLB shootdown): two threads then coded slower than one. The same
+    holds wherever glibc's heap stops growing its mmap threshold, as in a Dask worker, which
+    sets ``MALLOC_TRIM_THRESHOLD_``. Every caller copies its bytes out before the next call.
     """
     buffer = getattr(_THREAD_BUFFERS, "buffer", None)
     if buffer is None or buffer.size < size:
