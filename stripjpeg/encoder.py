@@ -33,7 +33,7 @@ from .options import EncodeOptions, check_array_mode, check_dimensions, check_mo
 from .plan import Plan, make_plan
 from .progressive_encoder import ProgressiveEncoder
 from .scheduler import OrderedScheduler, make_executor
-from .sources import image_strips, materialize
+from .sources import image_strips, materialize, sample_dtype
 from .strips import StripBuffer
 from .tables_only import TablesOnlyEncoder
 from .tasks import encode_interval_strips_task, encode_strips_task
@@ -97,7 +97,7 @@ class StripEncoder:
         self._scheduler = OrderedScheduler(task, executor,
                                            scheduler.STRIPS_IN_FLIGHT_PER_WORKER * parallelism)
         self._copy_strips = copy_strips and self._scheduler.asynchronous
-        self._buffer = StripBuffer(self.plan)
+        self._buffer = StripBuffer(self.plan, sample_dtype(self.plan.precision))
         self._state = start_state(self.plan)
         self._input: str | None = None  # the feed method used first
         self._strips_in = 0  # strips dispatched (restart_blocks: where each one's MCUs begin)

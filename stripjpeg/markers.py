@@ -171,8 +171,8 @@ def frame_marker(plan: Plan) -> int:
         return SOF10 if plan.progressive else SOF9
     if plan.progressive:
         return SOF2
-    if any(table_precision(table) for table in plan.quant_tables):
-        return SOF1
+    if plan.precision != 8 or any(table_precision(table) for table in plan.quant_tables):
+        return SOF1  # baseline is 8-bit only (T.81 B.2.2: P = 8); jcmarker.c's is_baseline
     return SOF0
 
 
@@ -180,9 +180,10 @@ def write_sof0(plan: Plan, marker: int = SOF0) -> bytes:
     """SOF0, baseline frame header (T.81 B.2.2); SOF1 or SOF2 (``marker``, see
     :func:`frame_marker`) for an extended sequential or progressive frame, the same layout.
 
-    Layout: ``FF C0 | Lf | P=8 | Y (height) | X (width) | Nf | Nf x (Ci, Hi<<4|Vi, Tqi)``.
+    Layout: ``FF C0 | Lf | P | Y (height) | X (width) | Nf | Nf x (Ci, Hi<<4|Vi, Tqi)``,
+    P = 8, or 12 for 12-bit samples (SOF1 only).
     """
-    payload = struct.pack(">BHHB", 8, plan.height, plan.width, len(plan.components))
+    payload = struct.pack(">BHHB", plan.precision, plan.height, plan.width, len(plan.components))
     for c in plan.components:
         payload += struct.pack(">BBB", c.id, (c.h << 4) | c.v, c.quant_index)
     return segment(marker, payload)

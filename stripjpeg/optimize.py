@@ -34,7 +34,7 @@ import numpy as np
 
 from .backends import EntropyState, StageTable
 from .plan import Plan
-from .sources import materialize
+from .sources import materialize, sample_dtype
 from .spool import CoefficientSpool, SpoolSizes
 from .strips import StripBuffer
 from .tables import HuffmanSpec
@@ -210,7 +210,7 @@ class SpoolingEncoder(SpoolSizes):
         self.core = core  # a StripEncoder for the second pass; its plan is replaced there
         self.plan: Plan = core.plan
         self.backend: StageTable = core.backend
-        self._buffer = StripBuffer(self.plan)
+        self._buffer = StripBuffer(self.plan, sample_dtype(self.plan.precision))
         self._counts = SymbolCounts.zeros(self.plan)
         self._predictors = EntropyState.start(self.plan).dc_predictors
         self.spool = CoefficientSpool(core.options.spool_budget, core.options.spool_dir)

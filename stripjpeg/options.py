@@ -70,6 +70,9 @@ DEFAULT_SPOOL_BUDGET = 32 << 20
 #: Sample precisions lossless coding takes (T.81 H.1: 2 to 16 bits).
 MIN_LOSSLESS_PRECISION = 2
 MAX_LOSSLESS_PRECISION = 16
+#: Sample precisions lossy (DCT) coding takes: T.81's 8 bits, and its 12 (extended
+#: sequential, SOF1), as libjpeg-turbo 3 codes them (its j12 functions).
+LOSSY_PRECISIONS = (8, 12)
 
 #: Options lossless coding cannot honour, with the value that asks nothing of it (a lossless
 #: file has no DCT, quantization, colour conversion, subsampling or progression). Options
@@ -190,7 +193,11 @@ class EncodeOptions:
         point_transform: lossless only: samples are divided by ``2**point_transform``
             before prediction (the only lossy step), 0..15 and below ``precision``.
         precision: bits per sample, 8 by default; with ``lossless``, 2..16: uint8 input up
-            to 8 bits, uint16 above, every value below ``2**precision``.
+            to 8 bits, uint16 above, every value below ``2**precision``. Lossy, 8 or 12:
+            12-bit samples (uint16, 0..4095) are coded as libjpeg-turbo 3 codes them, in an
+            extended sequential frame (SOF1, P = 12) with optimized Huffman tables, which
+            libjpeg forces at 12 bits (jcmaster.c), so ``optimize`` is taken as True;
+            islow DCT, Huffman, sequential only (docs/options.md).
         arithmetic: cjpeg's ``-arithmetic``: arithmetic coding (T.81 Annex D, F.1.4, G.1.3)
             instead of Huffman coding: SOF9 (SOF10 when progressive), a DAC segment with
             libjpeg's default conditioning instead of DHT (docs/arithmetic.md). Not with
@@ -311,9 +318,12 @@ class EncodeOptions:
         _check_int("predictor", self.predictor, 1, 7)
         _check_int("point_transform", self.point_transform, 0, MAX_LOSSLESS_PRECISION - 1)
         if not self.lossless:
-            if self.precision != 8:
+            if self.precision not in LOSSY_PRECISIONS:
                 raise ValueError(f"precision={self.precision} needs lossless=True: lossy coding "
-                                 "of other than 8-bit samples is not implemented yet")
+                                 "takes precision 8 or 12 (T.81's DCT precisions); other "
+                                 "precisions are lossless only (T.81 Annex H)")
+            if self.precision == 12:
+                self._check_twelve_bit()
             for name, value, default in (("predictor", self.predictor, 1),
                                          ("point_transform", self.point_transform, 0)):
                 if value != default:
@@ -332,6 +342,25 @@ class EncodeOptions:
             value = getattr(self, name, neutral)
             if value != neutral:
                 raise ValueError(f"lossless=True cannot honour {name}={value!r}: {reason}")
+
+    def _check_twelve_bit(self) -> None:
+        """12-bit lossy coding: what is implemented, and libjpeg's forced optimization.
+
+        libjpeg-turbo assumes the standard Huffman tables (T.81 Annex K, made for 8-bit data)
+        are no good at 12 bits and always optimizes them (jcmaster.c, jinit_c_master_control:
+        ``data_precision == 12 && !arith_code`` sets ``optimize_coding``): so is it here.
+        """
+        refused = (("dct", self.dct != "islow", self.dct),
+                   ("progressive", self.progressive, True),
+                   ("arithmetic", self.arithmetic, True),
+                   ("smooth", self.smooth != 0, self.smooth),
+                   ("ycck", self.ycck, True))
+        for name, given, value in refused:
+            if given:
+                raise ValueError(f"precision=12 with {name}={value!r} is not implemented yet: "
+                                 "12-bit lossy coding is sequential Huffman with dct='islow' "
+                                 "(the files imagecodecs.jpeg8_encode(bitspersample=12) writes)")
+        object.__setattr__(self, "optimize", True)
 
     def _check_color_space(self) -> None:
         """keep_rgb and grayscale choose the frame's colour space: one of them at most; and

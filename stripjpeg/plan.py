@@ -254,6 +254,8 @@ class Plan:
             the components' ``huffman_index`` then names their conditioning tables (DAC).
         smoothing: libjpeg's ``smoothing_factor`` (the ``smooth`` option), 1..100, or 0 when
             no component is smoothed (see :meth:`is_smoothed`, :attr:`context_rows`).
+        precision: bits per sample P, 8 or 12 (the frame header's P, T.81 B.2.2): samples
+            are 0..2**P - 1, level-shifted by 2**(P - 1) (A.3.1).
     """
 
     width: int
@@ -277,6 +279,7 @@ class Plan:
     arithmetic: bool = False
     smoothing: int = 0
     restart_blocks: int = 0
+    precision: int = 8
     dc_codes: tuple[tuple[np.ndarray, np.ndarray], ...] = field(init=False, repr=False)
     ac_codes: tuple[tuple[np.ndarray, np.ndarray], ...] = field(init=False, repr=False)
 
@@ -303,6 +306,16 @@ class Plan:
         object.__setattr__(self, "ac_codes", tuple(_frozen_codes(t) for t in self.ac_tables))
         for table in self.quant_tables:
             table.flags.writeable = False
+
+    @property
+    def max_sample(self) -> int:
+        """The largest sample value, 2**P - 1 (libjpeg's MAXJSAMPLE: 255, or 4095 at 12 bits)."""
+        return (1 << self.precision) - 1
+
+    @property
+    def center_sample(self) -> int:
+        """The level shift 2**(P - 1) (T.81 A.3.1; libjpeg's CENTERJSAMPLE: 128, or 2048)."""
+        return 1 << (self.precision - 1)
 
     @property
     def progressive(self) -> bool:
@@ -414,7 +427,7 @@ class Plan:
                     self.restart_interval, self.strip_mcu_rows, self.quant_tables, dc_tables,
                     ac_tables, self.dct, self.scans, self.color_space, self.input_mode,
                     self.arithmetic, self.smoothing,
-                    self.restart_blocks)
+                    self.restart_blocks, self.precision)
 
 
 @functools.lru_cache(maxsize=64)
@@ -446,6 +459,9 @@ def make_plan(width: int, height: int, input_channels: int, options: EncodeOptio
         ValueError: a mode that does not fit ``input_channels``, or options it cannot take.
     """
     mode = check_array_mode(mode, input_channels)
+    if options.precision == 12 and mode == "CMYK":
+        raise ValueError("precision=12 with mode='CMYK' is not implemented yet: 12-bit lossy "
+                         "coding takes L, RGB, RGBA, RGBX and YCbCr input")
     color_space = frame_color_space(mode, options)
     color = color_space != "GRAYSCALE"
     custom = quant_tables is not None or options.qtables is not None
@@ -543,7 +559,7 @@ def make_plan(width: int, height: int, input_channels: int, options: EncodeOptio
                 color_space=color_space, input_mode=mode,
                 arithmetic=options.arithmetic,
                 smoothing=plan_smoothing(options.smooth, components, hmax, vmax),
-                restart_blocks=restart_blocks)
+                restart_blocks=restart_blocks, precision=options.precision)
 
 
 def make_scans(options: EncodeOptions, components: tuple[Component, ...],

@@ -54,6 +54,7 @@ class DecodedJpeg:
             "arithmetic" (SOF9) or "arithmetic progressive" (SOF10).
         tables: the quantization tables the components use, by table index (Tq), natural
             order: what :func:`stripjpeg.encode_coefficients` takes back.
+        precision: the frame's sample precision P, 8 or 12 (not baseline).
     """
 
     width: int
@@ -63,6 +64,7 @@ class DecodedJpeg:
     coefficients: list[np.ndarray] = field(repr=False)
     restart_interval: int = 0
     process: str = "baseline"
+    precision: int = 8
 
     @property
     def tables(self) -> list[np.ndarray]:
@@ -243,8 +245,10 @@ class _Parser:
             raise ValueError("malformed frame header (SOF)")
         precision, height, width = payload[0], int.from_bytes(payload[1:3], "big"), \
             int.from_bytes(payload[3:5], "big")
-        if precision != 8:
-            raise ValueError(f"{precision}-bit samples: only 8-bit JPEG files can be read")
+        if precision != 8 and not (precision == 12 and marker != 0xC0):
+            raise ValueError(f"{precision}-bit samples in a {_PROCESSES[marker]} frame: 8-bit "
+                             "files, and 12-bit ones of the extended and progressive "
+                             "processes (T.81 B.2.2: baseline is 8-bit only), can be read")
         if height == 0:
             raise ValueError("the frame height is 0 (defined later by a DNL marker), which is not supported")
         if width == 0:
@@ -275,7 +279,8 @@ class _Parser:
             raise ValueError(f"quantization table {missing[0]} is used before it is defined")
         self.frame = DecodedJpeg(width=width, height=height, components=components,
                                  quant_tables=[self.quant[c.quant_index].copy() for c in components],
-                                 coefficients=[], process=_PROCESSES[marker])
+                                 coefficients=[], process=_PROCESSES[marker],
+                                 precision=precision)
         self.hmax, self.vmax = hmax, vmax
         if marker in (0xC2, 0xCA):
             self.progressive = ProgressiveFrame(components, width, height)
@@ -395,16 +400,21 @@ class _Parser:
         if self.frame.process == "arithmetic":
             return SequentialDecoder(segment, self.conditioning).block
         reader = BitReader(segment)
-        return lambda index, dc, ac, predictor: _decode_block(reader, dc, ac, predictor)
+        # DC differences of 11 bits at most for 8-bit samples, 15 for 12-bit (T.81 F.1.2.1.1).
+        max_dc_size = self.frame.precision + 3
+        return lambda index, dc, ac, predictor: _decode_block(reader, dc, ac, predictor,
+                                                              max_dc_size)
 
 
 def _decode_block(reader: BitReader, dc: HuffmanTable, ac: HuffmanTable,
-                  predictor: int) -> tuple[np.ndarray, int]:
-    """One block (F.2.2): the DC difference, then AC run/size symbols up to EOB."""
+                  predictor: int, max_dc_size: int = 11) -> tuple[np.ndarray, int]:
+    """One block (F.2.2): the DC difference (of at most ``max_dc_size`` bits: 11 for 8-bit
+    samples, 15 for 12-bit), then AC run/size symbols up to EOB."""
     zigzag = [0] * 64
     size = decode_symbol(reader, dc)
-    if size > 11:
-        raise ValueError(f"DC difference of size {size}: over the 11 bits of 8-bit JPEG")
+    if size > max_dc_size:
+        raise ValueError(f"DC difference of size {size}: over the {max_dc_size} bits of "
+                         f"{max_dc_size - 3}-bit JPEG")
     value = predictor + (extend(reader.take(size), size) if size else 0)
     zigzag[0] = value
     k = 1

@@ -212,6 +212,11 @@ def kernel_tables(plan: Plan) -> _KernelTables:
 PROGRESSIVE_STAGES = ("progressive_encode", "progressive_count")
 
 
+#: The stages with no 12-bit kernel (declined for ``plan.precision`` 12): the sample and DCT
+#: kernels are 8-bit, and the fused paths hold both.
+TWELVE_BIT_DECLINED = ("prepare_samples", "forward_dct", "transform", "encode_strips")
+
+
 class NumbaBackend(Backend):
     """The fast engine: same bytes as :class:`~.numpy_backend.NumpyBackend` for every option,
     compiled.
@@ -244,7 +249,12 @@ class NumbaBackend(Backend):
         ``restart_blocks`` intervals that cross the strips of some scan, the NumPy progressive
         coders (which carry their state across them) code every scan, after the numba
         transform.
-        (Sequential ``restart_blocks`` intervals are the numba ``interval_encode``'s.)"""
+        (Sequential ``restart_blocks`` intervals are the numba ``interval_encode``'s.)
+        12-bit samples (``plan.precision`` 12): the sample and DCT kernels work on uint8
+        samples and 8-bit PASS1_BITS, so ``prepare_samples``, ``forward_dct`` and the fused
+        paths are declined (NumPy's stages), and the numba Huffman coder codes their blocks."""
+        if plan.precision != 8 and stage in TWELVE_BIT_DECLINED:
+            return True
         if plan.restart_blocks and stage in PROGRESSIVE_STAGES:
             return not all(intervals_in_strips(plan, scan) for scan in plan.scans)
         if stage == "transform":

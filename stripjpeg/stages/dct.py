@@ -96,25 +96,37 @@ def descale(x: np.ndarray, bits: int) -> np.ndarray:
     return (x + (1 << (bits - 1))) >> bits
 
 
-def forward_dct_islow(blocks: np.ndarray) -> np.ndarray:
+#: jfdctint.c's PASS1_BITS per sample precision: the extra bits the row pass keeps. At 12
+#: bits libjpeg keeps only 1 ("lose a little precision to avoid overflow": it needs
+#: BITS_IN_JSAMPLE + CONST_BITS + PASS1_BITS <= 26 for 32-bit intermediates); CONST_BITS
+#: stays 13, so the FIX constants are the same.
+ISLOW_PASS1_BITS = {8: PASS1_BITS, 12: 1}
+
+
+def forward_dct_islow(blocks: np.ndarray, precision: int = 8) -> np.ndarray:
     """libjpeg's accurate integer forward DCT (JDCT_ISLOW) of level-shifted blocks.
 
-    Rows first, keeping PASS1_BITS extra bits, then columns, removing them. The result is
-    the DCT of T.81 A.3.3 scaled up by 8 (the quantizer divides by 8 * Q to undo it).
+    Rows first, keeping PASS1_BITS extra bits (2 for 8-bit samples, 1 for 12-bit ones,
+    :data:`ISLOW_PASS1_BITS`), then columns, removing them. The result is the DCT of T.81
+    A.3.3 scaled up by 8 (the quantizer divides by 8 * Q to undo it), at either precision.
 
     Args:
-        blocks: int, shape ``(..., 8, 8)``, samples minus 128.
+        blocks: int, shape ``(..., 8, 8)``, samples minus 128 (minus 2048 at 12 bits).
+        precision: bits per sample, 8 or 12.
 
     Returns:
-        int32, shape ``(..., 8, 8)``: coefficients ``[v][u]`` times 8.
+        int32 (int64 at 12 bits), shape ``(..., 8, 8)``: coefficients ``[v][u]`` times 8.
     """
     # 32 bits suffice for 8-bit samples: as jfdctint.c notes, every value and constant is at
     # most 16 bits wide, so each product fits 32 bits (and half the memory of int64 makes
-    # this stage about 2.8 times faster here).
-    x = blocks.astype(np.int32)
-    rows_done = descale(islow_butterfly(x), CONST_BITS - PASS1_BITS)
+    # this stage about 2.8 times faster here). 12-bit samples take int64: libjpeg computes
+    # in JLONG, and the column pass here scales every output by 2**CONST_BITS (see
+    # islow_butterfly), which can pass 2**31 with 12-bit samples.
+    pass1_bits = ISLOW_PASS1_BITS[precision]
+    x = blocks.astype(np.int32 if precision == 8 else np.int64)
+    rows_done = descale(islow_butterfly(x), CONST_BITS - pass1_bits)
     columns = islow_butterfly(rows_done.swapaxes(-1, -2))
-    return descale(columns, CONST_BITS + PASS1_BITS).swapaxes(-1, -2)
+    return descale(columns, CONST_BITS + pass1_bits).swapaxes(-1, -2)
 
 
 def ifast_multiply(x: np.ndarray, constant: int) -> np.ndarray:

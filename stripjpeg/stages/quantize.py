@@ -21,7 +21,7 @@ import numpy as np
 
 from ..plan import Plan, StripLayout
 from ..tables import AAN_SCALE_BITS, AAN_SCALE_FACTORS, AAN_SCALES
-from .dct import FORWARD_DCT
+from .dct import FORWARD_DCT, forward_dct_islow
 
 
 def split_into_blocks(samples: np.ndarray) -> np.ndarray:
@@ -179,7 +179,7 @@ def quantized_blocks(samples: list[np.ndarray], plan: Plan, rows: int) -> list[n
     """Each component's samples -> its quantized blocks: the ``forward_dct`` stage.
 
     Args:
-        samples: per component, integer samples 0..255 ``(8 * real_block_rows,
+        samples: per component, integer samples 0..255 (0..4095 at 12 bits) ``(8 * real_block_rows,
             8 * real_block_cols)``, as :func:`.samples.prepare_samples` returns them.
         plan: the image's plan; ``plan.dct`` picks the forward DCT (:data:`.dct.FORWARD_DCT`).
         rows: the strip's pixel rows (they fix its MCU rows, so its dummy block rows).
@@ -191,8 +191,15 @@ def quantized_blocks(samples: list[np.ndarray], plan: Plan, rows: int) -> list[n
     forward_dct = FORWARD_DCT[plan.dct]
     result = []
     for plane, component, layout in zip(samples, plan.components, plan.strip_layout(rows)):
-        shifted = split_into_blocks(np.asarray(plane, dtype=np.int32)) - 128  # level shift, A.3.1
-        coefficients = forward_dct(shifted)
+        # Level shift (A.3.1): minus 2**(P - 1), 128 or 2048 (jcdctmgr.c convsamp, CENTERJSAMPLE).
+        shifted = split_into_blocks(np.asarray(plane, dtype=np.int32)) - plan.center_sample
+        if plan.precision == 8:
+            coefficients = forward_dct(shifted)
+        else:  # options allow only islow at 12 bits (its PASS1_BITS differs, .dct)
+            coefficients = forward_dct_islow(shifted, plan.precision)
+        # At 12 bits libjpeg-turbo divides (jcdctmgr.c quantize, BITS_IN_JSAMPLE != 8) by
+        # Q << 3 with the rounding of quantize() below; the quantized values reach +-2**14
+        # (T.81 F.1.2: DC differences of 15 bits, AC of 14), which int16 holds.
         quantized = quantize(coefficients, plan.quant_tables[component.quant_index], plan.dct)
         result.append(add_dummy_blocks(quantized, layout, component.mcu_h))
     return result

@@ -4,6 +4,7 @@ What libjpeg's preprocessing controller does before the forward DCT (jcprepct.c,
 jccolor.c and jcsample.c), in the order a strip goes through it::
 
     strip of RGB(A/X), grey, YCbCr or CMYK pixels, uint8 (rows, width, channels)
+                              (uint16 0..4095 for 12-bit samples, plan.precision)
       -> convert_colour       colour conversion (JFIF's YCbCr in libjpeg's fixed point,
                               jccolor.c; or Y alone, or RGB or YCbCr as given, or CMYK
                               inverted, or CMYK to YCCK)
@@ -28,21 +29,36 @@ from ..tables import RGB_TO_YCBCR, SCALEBITS, YCBCR_OFFSETS
 
 # --- Colour conversion -----------------------------------------------------------------
 
-def convert_to_ycbcr(pixels: np.ndarray) -> list[np.ndarray]:
+def ycbcr_offsets(precision: int = 8) -> tuple[int, int, int]:
+    """What jccolor.c adds to the weighted sums of Y, Cb and Cr before the shift, for samples
+    of ``precision`` bits: ONE_HALF for Y; for Cb and Cr the centre sample CENTERJSAMPLE
+    (``2**(precision - 1)``: 128, or 2048 at 12 bits) scaled, plus ONE_HALF - 1. The weights
+    and SCALEBITS are the same at every precision; only this offset moves (jccolor.c's
+    CBCR_OFFSET is ``CENTERJSAMPLE << SCALEBITS``). At 8 bits, :data:`~stripjpeg.tables.YCBCR_OFFSETS`."""
+    if precision == 8:
+        return tuple(YCBCR_OFFSETS.tolist())
+    chroma = ((1 << (precision - 1)) << SCALEBITS) + (1 << (SCALEBITS - 1)) - 1
+    return int(YCBCR_OFFSETS[0]), chroma, chroma
+
+
+def convert_to_ycbcr(pixels: np.ndarray, precision: int = 8) -> list[np.ndarray]:
     """Convert RGB(A) pixels to Y, Cb, Cr sample planes; grayscale passes through.
 
     Args:
-        pixels: uint8, shape ``(rows, cols, channels)`` with 1, 3 or 4 channels (alpha ignored).
+        pixels: uint8 (uint16 at 12 bits), shape ``(rows, cols, channels)`` with 1, 3 or 4
+            channels (alpha ignored).
+        precision: bits per sample, 8 or 12 (it sets the chroma offset, :func:`ycbcr_offsets`).
 
     Returns:
-        One int32 plane of shape ``(rows, cols)`` per component (1 or 3), values 0..255.
+        One int32 plane of shape ``(rows, cols)`` per component (1 or 3), values
+        0..2**precision - 1.
     """
     if pixels.shape[2] == 1:
         return [pixels[:, :, 0].astype(np.int32)]
-    # int32 holds every sum: at most 65536 * 255 + 2**23 in magnitude.
+    # int32 holds every sum: at most 65536 * 4095 + 2**27 in magnitude, at 12 bits.
     red, green, blue = (pixels[:, :, channel].astype(np.int32) for channel in range(3))
     planes = []
-    for (w_red, w_green, w_blue), offset in zip(RGB_TO_YCBCR.tolist(), YCBCR_OFFSETS.tolist()):
+    for (w_red, w_green, w_blue), offset in zip(RGB_TO_YCBCR.tolist(), ycbcr_offsets(precision)):
         planes.append((w_red * red + w_green * green + w_blue * blue + offset) >> SCALEBITS)
     return planes
 
@@ -100,7 +116,7 @@ def convert_colour(pixels: np.ndarray, plan: Plan) -> list[np.ndarray]:
     and null_convert copy the samples)."""
     convert = plan.color_convert
     if convert == "rgb_ycc":
-        return convert_to_ycbcr(pixels)
+        return convert_to_ycbcr(pixels, plan.precision)
     if convert == "rgb_gray":
         return [convert_to_gray(pixels)]
     if convert == "cmyk_inverted":
@@ -282,20 +298,34 @@ def context_component_samples(plane: np.ndarray, component: Component, layout: S
 
 # --- The stage ---------------------------------------------------------------------------------
 
+def check_sample_range(pixels: np.ndarray, plan: Plan) -> None:
+    """Raise ValueError if a sample is over ``plan.max_sample`` (4095 at 12 bits): uint16
+    holds more than 12 bits, and libjpeg would index its tables out of range (no masking)."""
+    if pixels.size and int(pixels.max()) > plan.max_sample:
+        raise ValueError(f"precision={plan.precision} takes samples 0..{plan.max_sample}; got "
+                         f"{int(pixels.max())} (the maximum is {plan.max_sample})")
+
+
 def prepare_samples(pixels: np.ndarray, plan: Plan) -> list[np.ndarray]:
     """Pixels of one strip -> each component's samples, ready to be cut into blocks: the
     ``prepare_samples`` stage.
 
     Args:
-        pixels: uint8 ``(rows, plan.width, plan.input_channels)``, whole MCU rows (the last
-            strip may be shorter); with smoothing, ``plan.context_rows`` more above and below.
+        pixels: uint8 ``(rows, plan.width, plan.input_channels)`` (uint16 with
+            ``plan.precision`` 12), whole MCU rows (the last strip may be shorter); with
+            smoothing, ``plan.context_rows`` more above and below.
         plan: the image's plan (sampling factors, smoothing).
 
+    Raises:
+        ValueError: at 12 bits, a sample over 4095 (:func:`check_sample_range`).
+
     Returns:
-        Per component (Y first), int32 samples 0..255 of shape ``(8 * real_block_rows,
+        Per component (Y first), int32 samples 0..255 (0..4095 at 12 bits) of shape ``(8 * real_block_rows,
         8 * real_block_cols)`` of its :class:`~stripjpeg.plan.StripLayout`: the blocks that
         hold image samples (the dummy blocks that complete the MCUs come after the DCT).
     """
+    if plan.precision != 8:
+        check_sample_range(pixels, plan)
     planes = convert_colour(pixels, plan)
     layouts = plan.strip_layout(plan.strip_rows(pixels))
     samples = context_component_samples if plan.context_rows else component_samples
