@@ -459,9 +459,6 @@ def make_plan(width: int, height: int, input_channels: int, options: EncodeOptio
         ValueError: a mode that does not fit ``input_channels``, or options it cannot take.
     """
     mode = check_array_mode(mode, input_channels)
-    if options.precision == 12 and mode == "CMYK":
-        raise ValueError("precision=12 with mode='CMYK' is not implemented yet: 12-bit lossy "
-                         "coding takes L, RGB, RGBA, RGBX and YCbCr input")
     color_space = frame_color_space(mode, options)
     color = color_space != "GRAYSCALE"
     custom = quant_tables is not None or options.qtables is not None
