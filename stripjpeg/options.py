@@ -196,8 +196,8 @@ class EncodeOptions:
             to 8 bits, uint16 above, every value below ``2**precision``. Lossy, 8 or 12:
             12-bit samples (uint16, 0..4095) are coded as libjpeg-turbo 3 codes them, in an
             extended sequential frame (SOF1, P = 12) with optimized Huffman tables, which
-            libjpeg forces at 12 bits (jcmaster.c), so ``optimize`` is taken as True;
-            islow DCT, Huffman, sequential only (docs/options.md).
+            libjpeg forces at 12 bits (jcmaster.c), so ``optimize`` is taken as True
+            (SOF2 progressive, SOF9/SOF10 arithmetic); islow DCT only (docs/options.md).
         arithmetic: cjpeg's ``-arithmetic``: arithmetic coding (T.81 Annex D, F.1.4, G.1.3)
             instead of Huffman coding: SOF9 (SOF10 when progressive), a DAC segment with
             libjpeg's default conditioning instead of DHT (docs/arithmetic.md). Not with
@@ -348,19 +348,17 @@ class EncodeOptions:
 
         libjpeg-turbo assumes the standard Huffman tables (T.81 Annex K, made for 8-bit data)
         are no good at 12 bits and always optimizes them (jcmaster.c, jinit_c_master_control:
-        ``data_precision == 12 && !arith_code`` sets ``optimize_coding``): so is it here.
+        ``data_precision == 12 && !arith_code`` sets ``optimize_coding``): so is it here
+        (arithmetic coding has no tables to optimize).
         """
-        refused = (("dct", self.dct != "islow", self.dct),
-                   ("progressive", self.progressive, True),
-                   ("arithmetic", self.arithmetic, True),
-                   ("smooth", self.smooth != 0, self.smooth),
-                   ("ycck", self.ycck, True))
+        refused = (("dct", self.dct != "islow", self.dct), ("ycck", self.ycck, True))
         for name, given, value in refused:
             if given:
                 raise ValueError(f"precision=12 with {name}={value!r} is not implemented yet: "
-                                 "12-bit lossy coding is sequential Huffman with dct='islow' "
-                                 "(the files imagecodecs.jpeg8_encode(bitspersample=12) writes)")
-        object.__setattr__(self, "optimize", True)
+                                 "12-bit lossy coding takes dct='islow' and RGB, YCbCr or "
+                                 "grey input")
+        if not self.arithmetic:
+            object.__setattr__(self, "optimize", True)
 
     def _check_color_space(self) -> None:
         """keep_rgb and grayscale choose the frame's colour space: one of them at most; and

@@ -44,7 +44,7 @@ from .optimize import optimal_huffman_spec
 from .options import EncodeOptions, check_dimensions, check_mode
 from .plan import Plan, Scan, make_plan
 from .scheduler import OrderedScheduler, make_executor
-from .sources import materialize
+from .sources import materialize, sample_dtype
 from .spool import CoefficientSpool, SpoolSizes
 from .stages.arithmetic import ArithmeticState, flush_bytes
 from .stages.progressive import (
@@ -231,7 +231,7 @@ class ProgressiveEncoder(SpoolSizes):
         self._unit_fill = 0
         self._transforms = OrderedScheduler(transform_task, self._executor, self._window)
         self._batch: list[Any] = []
-        self._buffer = StripBuffer(self.plan)
+        self._buffer = StripBuffer(self.plan, sample_dtype(self.plan.precision))
         self.spool = CoefficientSpool(options.spool_budget, options.spool_dir)
         self._unit_rows: list[int] = []  # pixel rows of each unit spooled
         scans = self.plan.scans

@@ -122,8 +122,11 @@ class ProgressiveFrame:
     zigzag position, the ``Al`` of the last scan that coded it, -1 before any.
     """
 
-    def __init__(self, components: list[FrameComponent], width: int, height: int) -> None:
+    def __init__(self, components: list[FrameComponent], width: int, height: int,
+                 precision: int = 8) -> None:
         self.components = components
+        # DC differences of 11 bits at most for 8-bit samples, 15 for 12-bit (T.81 F.1.2.1.1).
+        self.max_dc_size = MAX_DC_SIZE + precision - 8
         self.hmax = max(c.h for c in components)
         self.vmax = max(c.v for c in components)
         self.width, self.height = width, height
@@ -302,9 +305,10 @@ class ProgressiveFrame:
                 mcu_row, mcu_col = divmod(mcu, geometry.across)
                 for slot, table, view, rows, cols, by, bx, h, v in placements:
                     size = decode_symbol(reader, table)
-                    if size > MAX_DC_SIZE:
-                        raise ValueError(f"{scan}: DC difference of size {size}: over the {MAX_DC_SIZE} "
-                                         "bits of 8-bit JPEG")
+                    if size > self.max_dc_size:
+                        raise ValueError(f"{scan}: DC difference of size {size}: over the "
+                                         f"{self.max_dc_size} bits of "
+                                         f"{self.max_dc_size - 3}-bit JPEG")
                     value = predictors[slot] + (extend(reader.take(size), size) if size else 0)
                     predictors[slot] = value
                     row, col = mcu_row * v + by, mcu_col * h + bx

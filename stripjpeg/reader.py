@@ -283,7 +283,7 @@ class _Parser:
                                  precision=precision)
         self.hmax, self.vmax = hmax, vmax
         if marker in (0xC2, 0xCA):
-            self.progressive = ProgressiveFrame(components, width, height)
+            self.progressive = ProgressiveFrame(components, width, height, precision)
 
     # -- scans ------------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ import numpy as np
 from . import markers
 from .options import EncodeOptions, check_dimensions, check_mode
 from .plan import make_plan
+from .sources import sample_dtype
 from .strips import StripBuffer
 from .table_slots import table_slots
 
@@ -27,7 +28,7 @@ class TablesOnlyEncoder:
         self.channels = check_mode(mode)
         self.options = options
         self.plan = make_plan(width, height, self.channels, options)  # the same checks
-        self._buffer = StripBuffer(self.plan)
+        self._buffer = StripBuffer(self.plan, sample_dtype(self.plan.precision))
         self.restart_offsets: list[int] = []
         self.spool_bytes = 0
         self.closed = False
