@@ -334,7 +334,9 @@ def encode(pixels: Any, quality: int | str | tuple[int, ...] | None = None,
         lossless, predictor, point_transform, precision: a lossless JPEG (T.81 Annex H,
             SOF3), the bytes of libjpeg-turbo 3's ``jpeg_enable_lossless(predictor,
             point_transform)``; ``precision`` 2..16 bits (uint8 input up to 8, uint16 above).
-            Lossy options are refused with it (docs/lossless.md).
+            Lossy options are refused with it (docs/lossless.md). Without ``lossless``,
+            ``precision=12`` codes 12-bit samples (uint16, 0..4095) as libjpeg-turbo 3 does:
+            SOF1 (or SOF2, SOF9, SOF10), Huffman tables always optimized (docs/options.md).
         arithmetic: cjpeg's ``-arithmetic``: arithmetic coding (SOF9, SOF10 when progressive)
             instead of Huffman coding, the bytes of ``cjpeg -arithmetic``; not with
             ``optimize`` (docs/arithmetic.md).

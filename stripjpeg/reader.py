@@ -96,8 +96,9 @@ def read_coefficients(source: bytes | str | os.PathLike, max_pixels: int = DEFAU
         Coefficients that no scan of a progressive file sends are 0, as libjpeg leaves them.
 
     Raises:
-        ValueError: not an 8-bit baseline, extended sequential or progressive Huffman JPEG
-            (arithmetic-coded, lossless and hierarchical files are named as such), or a
+        ValueError: not an 8-bit baseline, or an 8- or 12-bit extended sequential,
+            progressive or arithmetic-coded JPEG (lossless and hierarchical files are named
+            as such), or a
             malformed file (a progressive scan that libjpeg refuses or warns about is named).
     """
     return read_jpeg(source, max_pixels).coefficients

@@ -61,7 +61,7 @@ def photo12(name: str = "astronaut", size: int = 96) -> np.ndarray:
     return ((crop.astype(np.uint16) * 4095 + 127) // 255).astype(np.uint16)
 
 
-@pytest.mark.parametrize("quality", [50, 75, 90, 100])
+@pytest.mark.parametrize("quality", [10, 50, 75, 90, 100])
 @pytest.mark.parametrize("subsampling", ["4:4:4", "4:2:2", "4:2:0"])
 @pytest.mark.parametrize("kind", ["noise", "smooth", "photo"])
 def test_bytes_equal_libjpeg(kind, subsampling, quality, backend):
