@@ -154,8 +154,9 @@ def _add_encode_options(parser: argparse.ArgumentParser) -> None:
                        help="a lossless JPEG (SOF3) with predictor PSV 1..7 and point transform "
                             "PT (default 0), as libjpeg-turbo's cjpeg -lossless; no --quality")
     group.add_argument("--precision", type=int, default=8, metavar="BITS",
-                       help="bits per sample, 8 (default), or with --lossless 2..16 (a PGM/PPM "
-                            "of up to 16 bits is read as it is, memory-mapped)")
+                       help="bits per sample, 8 (default), 12 (lossy 12-bit samples, SOF1), "
+                            "or with --lossless 2..16 (a PGM/PPM of up to 16 bits is read as "
+                            "it is, memory-mapped)")
     group.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                        help="show a progress bar on stderr (default: when stderr is a terminal)")
     group.add_argument("--index", metavar="JSON", help="also write the restart index as JSON")

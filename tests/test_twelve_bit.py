@@ -19,6 +19,7 @@ import pytest
 
 import stripjpeg
 from stripjpeg.backends import get
+from stripjpeg.cli import main
 from stripjpeg.inspect import read_jpeg, read_markers
 from stripjpeg.options import make_options
 from stripjpeg.plan import make_plan
@@ -234,3 +235,17 @@ def test_other_lossy_precisions_are_refused():
         stripjpeg.encode(np.zeros((8, 8), np.uint16), precision=10)
     with pytest.raises(ValueError, match="mode='CMYK' is not implemented yet"):
         stripjpeg.encode(np.zeros((8, 8, 4), np.uint16), precision=12, mode="CMYK")
+
+
+@pytest.mark.parametrize("shape", [(20, 30, 3), (13, 9)])
+def test_cli_from_netpbm(tmp_path, shape):
+    """``stripjpeg encode in.ppm --precision 12``: a maxval-4095 Netpbm file, read as it is."""
+    pixels = noise(shape)
+    source, output = tmp_path / ("in.ppm" if len(shape) == 3 else "in.pgm"), tmp_path / "out.jpg"
+    magic = b"P6" if len(shape) == 3 else b"P5"
+    source.write_bytes(magic + f"\n{shape[1]} {shape[0]}\n4095\n".encode()
+                       + pixels.astype(">u2").tobytes())
+    subsampling = "4:2:0" if len(shape) == 3 else "4:4:4"
+    assert main(["encode", str(source), "-o", str(output), "--precision", "12", "-q", "90",
+                 "--restart-rows", "0", "--subsampling", subsampling]) == 0
+    assert output.read_bytes() == libjpeg(pixels, 90, subsampling)
