@@ -249,3 +249,19 @@ def test_cli_from_netpbm(tmp_path, shape):
     assert main(["encode", str(source), "-o", str(output), "--precision", "12", "-q", "90",
                  "--restart-rows", "0", "--subsampling", subsampling]) == 0
     assert output.read_bytes() == libjpeg(pixels, 90, subsampling)
+
+
+def test_numba_dct_kernel_equals_numpy_stage_on_extremes():
+    """numba_twelve.transform_blocks_12 against stages.quantize.quantized_blocks at 12 bits, on
+    blocks at the edges of int32 (0 and 4095 checkerboards, flat extremes) with Q = 1."""
+    pytest.importorskip("numba")
+    checker = np.indices((16, 24)).sum(axis=0) % 2 * 4095
+    planes = [checker, 4095 - checker, np.full((16, 24), 4095), np.zeros((16, 24)),
+              RNG.integers(0, 4096, (16, 24))]
+    plan = make_plan(24, 16, 1, make_options(quality=100, precision=12))
+    for plane in planes:
+        samples = [plane.astype(np.int32)]
+        expected = get("numpy").stage_table(plan).forward_dct(samples, plan, 16)
+        found = get("numba").stage_table(plan).forward_dct(samples, plan, 16)
+        np.testing.assert_array_equal(found[0], expected[0])
+    assert get("numba").stage_table(plan).forward_dct.__qualname__ == "NumbaBackend.forward_dct"

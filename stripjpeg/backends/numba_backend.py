@@ -45,7 +45,7 @@ from ..stages.arithmetic import ArithmeticState
 from ..stages.entropy import EntropyState
 from ..stages.huffman import interval_starts
 from ..stages.progressive import ScanState, intervals_in_strips, scan_interval_mcus
-from ..stages.quantize import float_divisors, integer_divisors
+from ..stages.quantize import add_dummy_blocks, float_divisors, integer_divisors
 from ..tables import ZIGZAG
 from . import numba_arithmetic
 from .base import Backend
@@ -78,6 +78,7 @@ from .numba_progressive import (
 from .numba_scans import ScanArrays, check_scan_status
 from .numba_smoothing import smoothed_blocks, smoothed_samples
 from .numba_strip import encode_strip_kernel, encode_strips_kernel, stacked_strips
+from .numba_twelve import transform_blocks_12
 
 # --- Per-plan tables ---------------------------------------------------------------------------
 
@@ -212,9 +213,21 @@ def kernel_tables(plan: Plan) -> _KernelTables:
 PROGRESSIVE_STAGES = ("progressive_encode", "progressive_count")
 
 
-#: The stages with no 12-bit kernel (declined for ``plan.precision`` 12): the sample and DCT
-#: kernels are 8-bit, and the fused paths hold both.
-TWELVE_BIT_DECLINED = ("prepare_samples", "forward_dct", "transform", "encode_strips")
+#: The stages with no 12-bit kernel (declined for ``plan.precision`` 12): the sample kernels
+#: are 8-bit, and the fused paths hold them.
+TWELVE_BIT_DECLINED = ("prepare_samples", "transform", "encode_strips")
+
+
+def forward_dct_12(samples: list[np.ndarray], plan: Plan, rows: int) -> list[np.ndarray]:
+    """The ``forward_dct`` stage for 12-bit samples: :func:`.numba_twelve.transform_blocks_12`
+    per component, then the NumPy stage's dummy blocks (:func:`.quantize.add_dummy_blocks`)."""
+    result = []
+    for plane, component, layout in zip(samples, plan.components, plan.strip_layout(rows)):
+        real = np.empty((layout.real_block_rows, layout.real_block_cols, 8, 8), np.int16)
+        divisors = 8 * plan.quant_tables[component.quant_index].astype(np.int64)
+        transform_blocks_12(np.ascontiguousarray(plane, dtype=np.int32), divisors, real)
+        result.append(add_dummy_blocks(real, layout, component.mcu_h))
+    return result
 
 
 class NumbaBackend(Backend):
@@ -250,9 +263,10 @@ class NumbaBackend(Backend):
         coders (which carry their state across them) code every scan, after the numba
         transform.
         (Sequential ``restart_blocks`` intervals are the numba ``interval_encode``'s.)
-        12-bit samples (``plan.precision`` 12): the sample and DCT kernels work on uint8
-        samples and 8-bit PASS1_BITS, so ``prepare_samples``, ``forward_dct`` and the fused
-        paths are declined (NumPy's stages), and the numba Huffman coder codes their blocks."""
+        12-bit samples (``plan.precision`` 12): the sample kernels and the fused paths work
+        on uint8 samples, so ``prepare_samples``, ``transform`` and ``encode_strips`` are
+        declined (NumPy prepares the samples); ``forward_dct`` runs
+        :func:`.numba_twelve.transform_blocks_12`, and the numba coders code the blocks."""
         if plan.precision != 8 and stage in TWELVE_BIT_DECLINED:
             return True
         if plan.restart_blocks and stage in PROGRESSIVE_STAGES:
@@ -287,6 +301,8 @@ class NumbaBackend(Backend):
     def forward_dct(self, samples: list[np.ndarray], plan: Plan, rows: int) -> list[np.ndarray]:
         """Samples -> quantized blocks per component (see :class:`~.base.Backend`); islow, ifast
         or float."""
+        if plan.precision != 8:
+            return forward_dct_12(samples, plan, rows)
         tables = kernel_tables(plan)
         result = []
         for plane, component, layout in zip(samples, plan.components, plan.strip_layout(rows)):

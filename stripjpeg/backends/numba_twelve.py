@@ -1,0 +1,98 @@
+"""The numba DCT stage for 12-bit samples (``plan.precision`` 12): level shift, islow DCT and
+quantization of one component's blocks, one block at a time, in int64.
+
+The 8-bit kernels (:mod:`.numba_dct`) read uint8 samples as 64-bit words and keep every value
+in int32 lanes, which 12-bit samples overflow; this kernel is the plain loop of
+:func:`stripjpeg.stages.dct.forward_dct_islow` with 12-bit constants (jfdctint.c: PASS1_BITS 1,
+CONST_BITS 13) and :func:`stripjpeg.stages.quantize.quantize` (divide by ``8 Q``, rounding half
+away from zero, as jcdctmgr.c's quantize does at 12 bits). The NumPy stage adds the dummy blocks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .numba_dct import (
+    CONST_BITS,
+    FIX_0_298631336,
+    FIX_0_390180644,
+    FIX_0_541196100,
+    FIX_0_765366865,
+    FIX_0_899976223,
+    FIX_1_175875602,
+    FIX_1_501321110,
+    FIX_1_847759065,
+    FIX_1_961570560,
+    FIX_2_053119869,
+    FIX_2_562915447,
+    FIX_3_072711026,
+)
+from .numba_jit import inline_kernel, kernel
+
+#: jfdctint.c's PASS1_BITS for 12-bit samples (stages.dct.ISLOW_PASS1_BITS[12]).
+PASS1_BITS_12 = 1
+#: CENTERJSAMPLE at 12 bits: the level shift (T.81 A.3.1).
+CENTER_12 = 2048
+
+
+@inline_kernel
+def islow_pass(work, first, stride, shift):
+    """One 8-point pass of libjpeg's integer DCT on ``work[first + k * stride]``, k = 0..7, in
+    place, every output descaled (rounded half up) by ``shift`` bits (see
+    stages.dct.islow_butterfly: outputs 0 and 4 too are scaled by 2**CONST_BITS first)."""
+    d0, d1 = work[first], work[first + stride]
+    d2, d3 = work[first + 2 * stride], work[first + 3 * stride]
+    d4, d5 = work[first + 4 * stride], work[first + 5 * stride]
+    d6, d7 = work[first + 6 * stride], work[first + 7 * stride]
+    half = np.int64(1) << (shift - 1)
+    tmp0, tmp7 = d0 + d7, d0 - d7
+    tmp1, tmp6 = d1 + d6, d1 - d6
+    tmp2, tmp5 = d2 + d5, d2 - d5
+    tmp3, tmp4 = d3 + d4, d3 - d4
+    tmp10, tmp13 = tmp0 + tmp3, tmp0 - tmp3
+    tmp11, tmp12 = tmp1 + tmp2, tmp1 - tmp2
+    work[first] = (((tmp10 + tmp11) << CONST_BITS) + half) >> shift
+    work[first + 4 * stride] = (((tmp10 - tmp11) << CONST_BITS) + half) >> shift
+    z1 = (tmp12 + tmp13) * FIX_0_541196100
+    work[first + 2 * stride] = (z1 + tmp13 * FIX_0_765366865 + half) >> shift
+    work[first + 6 * stride] = (z1 - tmp12 * FIX_1_847759065 + half) >> shift
+    z1, z2 = tmp4 + tmp7, tmp5 + tmp6
+    z3, z4 = tmp4 + tmp6, tmp5 + tmp7
+    z5 = (z3 + z4) * FIX_1_175875602
+    z1 = z1 * -FIX_0_899976223
+    z2 = z2 * -FIX_2_562915447
+    z3 = z3 * -FIX_1_961570560 + z5
+    z4 = z4 * -FIX_0_390180644 + z5
+    work[first + 7 * stride] = (tmp4 * FIX_0_298631336 + z1 + z3 + half) >> shift
+    work[first + 5 * stride] = (tmp5 * FIX_2_053119869 + z2 + z4 + half) >> shift
+    work[first + 3 * stride] = (tmp6 * FIX_3_072711026 + z2 + z3 + half) >> shift
+    work[first + stride] = (tmp7 * FIX_1_501321110 + z1 + z4 + half) >> shift
+
+
+@kernel
+def transform_blocks_12(plane, divisors, out):
+    """Level shift, islow DCT and quantization of every block of one component's 12-bit samples.
+
+    Args:
+        plane: int32 ``(8 * R, 8 * C)``, samples 0..4095.
+        divisors: int64 ``(64,)``, natural order: ``8 * Q`` (the islow DCT's scale times Q).
+        out: int16 ``(R, C, 8, 8)``, filled with the quantized coefficients, natural order.
+    """
+    work = np.empty(64, np.int64)
+    for block_row in range(out.shape[0]):
+        for block_col in range(out.shape[1]):
+            for y in range(8):
+                for x in range(8):
+                    work[8 * y + x] = np.int64(plane[8 * block_row + y, 8 * block_col + x]) - CENTER_12
+            for y in range(8):  # rows, keeping PASS1_BITS extra bits
+                islow_pass(work, 8 * y, 1, CONST_BITS - PASS1_BITS_12)
+            for x in range(8):  # columns, removing them
+                islow_pass(work, x, 8, CONST_BITS + PASS1_BITS_12)
+            for k in range(64):
+                divisor = divisors[k]
+                value = work[k]
+                if value < 0:
+                    value = -((-value + (divisor >> 1)) // divisor)
+                else:
+                    value = (value + (divisor >> 1)) // divisor
+                out[block_row, block_col, k >> 3, k & 7] = value
