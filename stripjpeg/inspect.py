@@ -135,9 +135,13 @@ def trace_block(pixels: np.ndarray, block_row: int, block_col: int, **options: A
     from .stages.samples import convert_to_ycbcr
     from .tables import ZIGZAG
 
+    encode_options = make_options(**options)
+    if encode_options.precision != 8:
+        raise ValueError(f"trace_block with precision={encode_options.precision} is not "
+                         "implemented yet: it traces 8-bit blocks")
     image = whole_image(pixels)
     height, width, channels = image.shape
-    plan = make_plan(width, height, channels, make_options(**options))
+    plan = make_plan(width, height, channels, encode_options)
     if plan.arithmetic:
         raise ValueError("trace_block shows a block's Huffman codes; with arithmetic=True no bits "
                          "belong to one block (each decision's bytes depend on every one before)")

@@ -197,7 +197,7 @@ class EncodeOptions:
             12-bit samples (uint16, 0..4095) are coded as libjpeg-turbo 3 codes them, in an
             extended sequential frame (SOF1, P = 12) with optimized Huffman tables, which
             libjpeg forces at 12 bits (jcmaster.c), so ``optimize`` is taken as True
-            (SOF2 progressive, SOF9/SOF10 arithmetic); islow DCT only (docs/options.md).
+            (SOF2 progressive, SOF9/SOF10 arithmetic); islow or exact DCT (docs/options.md).
         arithmetic: cjpeg's ``-arithmetic``: arithmetic coding (T.81 Annex D, F.1.4, G.1.3)
             instead of Huffman coding: SOF9 (SOF10 when progressive), a DAC segment with
             libjpeg's default conditioning instead of DHT (docs/arithmetic.md). Not with
@@ -351,12 +351,13 @@ class EncodeOptions:
         ``data_precision == 12 && !arith_code`` sets ``optimize_coding``): so is it here
         (arithmetic coding has no tables to optimize).
         """
-        refused = (("dct", self.dct != "islow", self.dct), ("ycck", self.ycck, True))
+        refused = (("dct", self.dct not in ("islow", "exact"), self.dct),
+                   ("ycck", self.ycck, True))
         for name, given, value in refused:
             if given:
                 raise ValueError(f"precision=12 with {name}={value!r} is not implemented yet: "
-                                 "12-bit lossy coding takes dct='islow' and RGB, YCbCr or "
-                                 "grey input")
+                                 "12-bit lossy coding takes dct='islow' or 'exact' and RGB, "
+                                 "YCbCr or grey input")
         if not self.arithmetic:
             object.__setattr__(self, "optimize", True)
 

@@ -193,10 +193,10 @@ def quantized_blocks(samples: list[np.ndarray], plan: Plan, rows: int) -> list[n
     for plane, component, layout in zip(samples, plan.components, plan.strip_layout(rows)):
         # Level shift (A.3.1): minus 2**(P - 1), 128 or 2048 (jcdctmgr.c convsamp, CENTERJSAMPLE).
         shifted = split_into_blocks(np.asarray(plane, dtype=np.int32)) - plan.center_sample
-        if plan.precision == 8:
-            coefficients = forward_dct(shifted)
-        else:  # options allow only islow at 12 bits (its PASS1_BITS differs, .dct)
+        if plan.dct == "islow":  # its PASS1_BITS depends on the precision (.dct)
             coefficients = forward_dct_islow(shifted, plan.precision)
+        else:  # options allow islow and exact at 12 bits; exact is the same at any precision
+            coefficients = forward_dct(shifted)
         # At 12 bits libjpeg-turbo divides (jcdctmgr.c quantize, BITS_IN_JSAMPLE != 8) by
         # Q << 3 with the rounding of quantize() below; the quantized values reach +-2**14
         # (T.81 F.1.2: DC differences of 15 bits, AC of 14), which int16 holds.
