@@ -45,7 +45,8 @@ from ..stages.arithmetic import ArithmeticState
 from ..stages.entropy import EntropyState
 from ..stages.huffman import interval_starts
 from ..stages.progressive import ScanState, intervals_in_strips, scan_interval_mcus
-from ..stages.quantize import add_dummy_blocks, float_divisors, integer_divisors
+from ..stages.quantize import float_divisors, integer_divisors
+from ..stages.samples import check_sample_range
 from ..tables import ZIGZAG
 from . import numba_arithmetic
 from .base import Backend
@@ -78,7 +79,7 @@ from .numba_progressive import (
 from .numba_scans import ScanArrays, check_scan_status
 from .numba_smoothing import smoothed_blocks, smoothed_samples
 from .numba_strip import encode_strip_kernel, encode_strips_kernel, stacked_strips
-from .numba_twelve import transform_blocks_12
+from .numba_twelve import convert_to_ycbcr_12, forward_dct_12
 
 # --- Per-plan tables ---------------------------------------------------------------------------
 
@@ -213,21 +214,8 @@ def kernel_tables(plan: Plan) -> _KernelTables:
 PROGRESSIVE_STAGES = ("progressive_encode", "progressive_count")
 
 
-#: The stages with no 12-bit kernel (declined for ``plan.precision`` 12): the sample kernels
-#: are 8-bit, and the fused paths hold them.
-TWELVE_BIT_DECLINED = ("prepare_samples", "transform", "encode_strips")
-
-
-def forward_dct_12(samples: list[np.ndarray], plan: Plan, rows: int) -> list[np.ndarray]:
-    """The ``forward_dct`` stage for 12-bit samples: :func:`.numba_twelve.transform_blocks_12`
-    per component, then the NumPy stage's dummy blocks (:func:`.quantize.add_dummy_blocks`)."""
-    result = []
-    for plane, component, layout in zip(samples, plan.components, plan.strip_layout(rows)):
-        real = np.empty((layout.real_block_rows, layout.real_block_cols, 8, 8), np.int16)
-        divisors = 8 * plan.quant_tables[component.quant_index].astype(np.int64)
-        transform_blocks_12(np.ascontiguousarray(plane, dtype=np.int32), divisors, real)
-        result.append(add_dummy_blocks(real, layout, component.mcu_h))
-    return result
+#: The stages with no 12-bit kernel (declined for ``plan.precision`` 12): the fused paths.
+TWELVE_BIT_DECLINED = ("transform", "encode_strips")
 
 
 class NumbaBackend(Backend):
@@ -263,12 +251,16 @@ class NumbaBackend(Backend):
         coders (which carry their state across them) code every scan, after the numba
         transform.
         (Sequential ``restart_blocks`` intervals are the numba ``interval_encode``'s.)
-        12-bit samples (``plan.precision`` 12): the sample kernels and the fused paths work
-        on uint8 samples, so ``prepare_samples``, ``transform`` and ``encode_strips`` are
-        declined (NumPy prepares the samples); ``forward_dct`` runs
-        :func:`.numba_twelve.transform_blocks_12`, and the numba coders code the blocks."""
-        if plan.precision != 8 and stage in TWELVE_BIT_DECLINED:
-            return True
+        12-bit samples (``plan.precision`` 12): the fused paths work on uint8 samples, so
+        ``transform`` and ``encode_strips`` are declined; ``prepare_samples`` converts RGB or
+        grey with :func:`.numba_twelve.convert_to_ycbcr_12` (other conversions, and smoothing,
+        are declined), ``forward_dct`` runs :func:`.numba_twelve.transform_blocks_12`, and
+        the numba coders code the blocks."""
+        if plan.precision != 8:
+            if stage in TWELVE_BIT_DECLINED:
+                return True
+            if stage == "prepare_samples":
+                return plan.smoothing > 0 or plan.color_convert not in ("rgb_ycc", "grayscale")
         if plan.restart_blocks and stage in PROGRESSIVE_STAGES:
             return not all(intervals_in_strips(plan, scan) for scan in plan.scans)
         if stage == "transform":
@@ -285,14 +277,20 @@ class NumbaBackend(Backend):
         if plan.context_rows:
             return smoothed_samples(pixels, plan)
         shape = kernel_tables(plan).shape(pixels.shape[0])
-        planes = np.empty((len(plan.components), shape.plane_rows, shape.plane_cols), np.uint8)
-        convert_to_ycbcr(np.ascontiguousarray(pixels), planes)
+        dtype = np.uint8 if plan.precision == 8 else np.uint16
+        planes = np.empty((len(plan.components), shape.plane_rows, shape.plane_cols), dtype)
+        if plan.precision == 8:
+            convert_to_ycbcr(np.ascontiguousarray(pixels), planes)
+        else:
+            check_sample_range(pixels, plan)
+            # Native uint16 (a 16-bit Netpbm file is memory-mapped big-endian).
+            convert_to_ycbcr_12(np.ascontiguousarray(pixels, dtype=np.uint16), planes)
         samples = []
         for plane, component, layout in zip(planes, plan.components, plan.strip_layout(pixels.shape[0])):
             rows, cols = 8 * layout.real_block_rows, 8 * layout.real_block_cols
             h_ratio, v_ratio = plan.hmax // component.h, plan.vmax // component.v
             if (h_ratio, v_ratio) != (1, 1):
-                reduced = np.empty((rows, cols), np.uint8)
+                reduced = np.empty((rows, cols), dtype)
                 downsample(plane, h_ratio, v_ratio, layout.input_rows, cols, reduced)
                 plane = reduced
             samples.append(plane[:rows, :cols])
