@@ -12,7 +12,8 @@ latency of the numba backend in fresh processes, with a cold (empty) and a warm 
 
 Each row's peer writes the same bytes with the same settings, and is named in its "peer"
 column: Pillow where it has the setting; imagecodecs (libjpeg-turbo 3.1, ``jpeg8_encode``)
-for samplings Pillow cannot ask for (4:4:0, libjpeg's 4:1:1 "4x1"); and for the DCTs neither
+for samplings Pillow cannot ask for (4:4:0, libjpeg's 4:1:1 "4x1") and for 12-bit samples
+(``precision=12``, ``bitspersample=12``); and for the DCTs neither
 offers (``dct="ifast"``, ``dct="float"``), cjpeg with the matching ``-dct`` switch, timed as a whole process
 reading a PPM from the temporary directory (so it pays for its start and its file input).
 
@@ -54,6 +55,9 @@ SETTINGS = {
     "q75 4:2:0 prog": dict(quality=75, subsampling="4:2:0", progressive=True),
     # Input smoothing: numba's own stages composed, its fused kernels declined (backends.md).
     "q75 4:2:0 smooth": dict(quality=75, subsampling="4:2:0", smooth=30),
+    # 12-bit samples: the mosaic scaled to 0..4095, (v * 4095 + 127) // 255 (docs/options.md).
+    "q90 12-bit": dict(quality=90, subsampling="4:4:4", precision=12, peer="imagecodecs"),
+    "q90 4:2:0 12-bit": dict(quality=90, subsampling="4:2:0", precision=12, peer="imagecodecs"),
 }
 
 #: stripjpeg's sampling names -> imagecodecs' ``subsampling`` values.
@@ -90,8 +94,10 @@ def peer_run(peer: str, pixels, setting: dict, folder: str) -> Callable[[], byte
     if peer == "imagecodecs":
         import imagecodecs
 
+        bits = {"bitspersample": 12} if setting.get("precision") == 12 else {}
         return lambda: imagecodecs.jpeg8_encode(pixels, level=quality,
-                                                subsampling=IMAGECODECS_SUBSAMPLING[subsampling])
+                                                subsampling=IMAGECODECS_SUBSAMPLING[subsampling],
+                                                **bits)
     if peer == "cjpeg":
         source = Path(folder) / "in.ppm"
         Image.fromarray(pixels).save(source)
@@ -138,6 +144,8 @@ def main() -> None:
                 pixels = gray if setting.pop("gray", False) else color
                 if setting.get("mode") == "CMYK":
                     pixels = cmyk
+                if setting.get("precision") == 12:
+                    pixels = (color.astype(np.uint16) * 4095 + 127) // 255
                 peer = setting.pop("peer", "pillow")
                 runs = {"peer": peer_run(peer, pixels, setting, folder)}
                 if runs["peer"]() != stripjpeg.encode(pixels, restart_rows=0, **setting):
