@@ -47,7 +47,6 @@ from ..stages.huffman import interval_starts
 from ..stages.progressive import ScanState, intervals_in_strips, scan_interval_mcus
 from ..stages.quantize import float_divisors, integer_divisors
 from ..stages.samples import check_sample_range
-from ..tables import ZIGZAG
 from . import numba_arithmetic
 from .base import Backend
 from .numba_colour import convert_to_ycbcr, downsample
@@ -58,6 +57,7 @@ from .numba_dct import (
     LANES,
     NATURAL,
     TO_ZIGZAG,
+    stack_blocks,
     transform_blocks,
     transform_strip,
     unstack_blocks,
@@ -526,13 +526,11 @@ class NumbaBackend(Backend):
         # Padded to the largest grid both ways (luma's, unless the chroma is the larger).
         rows, cols = (max(b.shape[axis] for b in blocks) for axis in (0, 1))
         groups = -(-cols // LANES)
-        stacked = np.zeros((len(blocks), rows, groups * LANES, 64), np.int16)
+        stacked = np.zeros((len(blocks), rows, groups, 64, LANES), np.int16)
         for index, component_blocks in enumerate(blocks):
-            natural = np.asarray(component_blocks).reshape(*component_blocks.shape[:2], 64)
-            stacked[index, :natural.shape[0], :natural.shape[1]] = natural[:, :, ZIGZAG]
-        # (c, row, col, k) -> (c, row, group, k, lane)
-        return np.ascontiguousarray(
-            stacked.reshape(len(blocks), rows, groups, LANES, 64).transpose(0, 1, 2, 4, 3))
+            natural = np.ascontiguousarray(component_blocks, dtype=np.int16)
+            stack_blocks(natural.reshape(*natural.shape[:2], 64), TO_ZIGZAG, stacked[index])
+        return stacked
 
     def _code(self, blocks: np.ndarray, plan: Plan, state: EntropyState,
               final: bool) -> tuple[bytes, EntropyState]:

@@ -443,6 +443,26 @@ def transform_strip(pixels, layout, plane_rows, plane_cols, method, divisors, re
 
 
 @kernel
+def stack_blocks(natural, order, out):
+    """One component's blocks from one after another, ``natural[row, col, k]`` (the contract's
+    layout, natural order), to the coder's side by side: coefficient k of block ``(row, col)``
+    at ``out[row, col // LANES, order[k], col % LANES]`` (``order``: :data:`TO_ZIGZAG`), the
+    inverse of :func:`unstack_blocks`. Blocks of ``out`` beyond ``natural``'s are left as
+    they are.
+
+    Args:
+        natural: int16 ``(rows, cols, 64)``, C-contiguous.
+        order: int64 ``(64,)``, where coefficient k goes.
+        out: int16 ``(>= rows, groups, 64, LANES)``.
+    """
+    for row in range(natural.shape[0]):
+        for col in range(natural.shape[1]):
+            group, lane = col // LANES, col % LANES
+            for k in range(64):
+                out[row, group, order[k], lane] = natural[row, col, k]
+
+
+@kernel
 def unstack_blocks(blocks, block_rows, block_cols, out):
     """One component's blocks from side by side (``[row, col // LANES, k, col % LANES]``, as
     :func:`transform_strip` leaves them) to one after another, ``out[row, col, k]``: the
