@@ -45,6 +45,7 @@ from .numba_dct import (
     FIX_2_053119869,
     FIX_2_562915447,
     FIX_3_072711026,
+    LANES,
 )
 from .numba_jit import inline_kernel, kernel
 
@@ -96,14 +97,10 @@ def convert_to_ycbcr_12(pixels, planes):
 
 
 @inline_kernel
-def islow_pass(work, first, stride, shift):
-    """One 8-point pass of libjpeg's integer DCT on ``work[first + k * stride]``, k = 0..7, in
-    place, every output descaled (rounded half up) by ``shift`` bits (see
+def islow_1d_64(d0, d1, d2, d3, d4, d5, d6, d7, shift):
+    """One 8-point pass of libjpeg's integer DCT in int64 (jfdctint.c at 12 bits: its JLONG
+    products exceed 32 bits), every output descaled (rounded half up) by ``shift`` bits (see
     stages.dct.islow_butterfly: outputs 0 and 4 too are scaled by 2**CONST_BITS first)."""
-    d0, d1 = work[first], work[first + stride]
-    d2, d3 = work[first + 2 * stride], work[first + 3 * stride]
-    d4, d5 = work[first + 4 * stride], work[first + 5 * stride]
-    d6, d7 = work[first + 6 * stride], work[first + 7 * stride]
     half = np.int64(1) << (shift - 1)
     tmp0, tmp7 = d0 + d7, d0 - d7
     tmp1, tmp6 = d1 + d6, d1 - d6
@@ -111,11 +108,11 @@ def islow_pass(work, first, stride, shift):
     tmp3, tmp4 = d3 + d4, d3 - d4
     tmp10, tmp13 = tmp0 + tmp3, tmp0 - tmp3
     tmp11, tmp12 = tmp1 + tmp2, tmp1 - tmp2
-    work[first] = (((tmp10 + tmp11) << CONST_BITS) + half) >> shift
-    work[first + 4 * stride] = (((tmp10 - tmp11) << CONST_BITS) + half) >> shift
+    out0 = (((tmp10 + tmp11) << CONST_BITS) + half) >> shift
+    out4 = (((tmp10 - tmp11) << CONST_BITS) + half) >> shift
     z1 = (tmp12 + tmp13) * FIX_0_541196100
-    work[first + 2 * stride] = (z1 + tmp13 * FIX_0_765366865 + half) >> shift
-    work[first + 6 * stride] = (z1 - tmp12 * FIX_1_847759065 + half) >> shift
+    out2 = (z1 + tmp13 * FIX_0_765366865 + half) >> shift
+    out6 = (z1 - tmp12 * FIX_1_847759065 + half) >> shift
     z1, z2 = tmp4 + tmp7, tmp5 + tmp6
     z3, z4 = tmp4 + tmp6, tmp5 + tmp7
     z5 = (z3 + z4) * FIX_1_175875602
@@ -123,42 +120,73 @@ def islow_pass(work, first, stride, shift):
     z2 = z2 * -FIX_2_562915447
     z3 = z3 * -FIX_1_961570560 + z5
     z4 = z4 * -FIX_0_390180644 + z5
-    work[first + 7 * stride] = (tmp4 * FIX_0_298631336 + z1 + z3 + half) >> shift
-    work[first + 5 * stride] = (tmp5 * FIX_2_053119869 + z2 + z4 + half) >> shift
-    work[first + 3 * stride] = (tmp6 * FIX_3_072711026 + z2 + z3 + half) >> shift
-    work[first + stride] = (tmp7 * FIX_1_501321110 + z1 + z4 + half) >> shift
+    out7 = (tmp4 * FIX_0_298631336 + z1 + z3 + half) >> shift
+    out5 = (tmp5 * FIX_2_053119869 + z2 + z4 + half) >> shift
+    out3 = (tmp6 * FIX_3_072711026 + z2 + z3 + half) >> shift
+    out1 = (tmp7 * FIX_1_501321110 + z1 + z4 + half) >> shift
+    return out0, out1, out2, out3, out4, out5, out6, out7
 
 
 @kernel
 def transform_blocks_12(plane, divisors, out):
-    """Level shift, islow DCT and quantization of every block of one component's 12-bit samples.
+    """Level shift, islow DCT and quantization of every block of one component's 12-bit samples,
+    LANES blocks side by side (as numba_dct.transform_blocks does at 8 bits), so that each step
+    is one vector operation across them.
 
     Args:
         plane: int32 ``(8 * R, 8 * C)``, samples 0..4095.
         divisors: int64 ``(64,)``, natural order: ``8 * Q`` (the islow DCT's scale times Q).
         out: int16 ``(R, C, 8, 8)``, filled with the quantized coefficients, natural order.
     """
-    work = np.empty(64, np.int64)
+    # Row pass output u of row y at work[8 * u + y]; coefficient 8 * v + u at coefficients[...].
+    work = np.empty((64, LANES), np.int64)
+    coefficients = np.empty((64, LANES), np.int64)
+    quantized = np.empty((64, LANES), np.int16)
+    block_cols = out.shape[1]
     for block_row in range(out.shape[0]):
-        for block_col in range(out.shape[1]):
+        top = 8 * block_row
+        for first in range(0, block_cols, LANES):
+            lanes = min(LANES, block_cols - first)
             for y in range(8):
-                for x in range(8):
-                    work[8 * y + x] = np.int64(plane[8 * block_row + y, 8 * block_col + x]) - CENTER_12
-            for y in range(8):  # rows, keeping PASS1_BITS extra bits
-                islow_pass(work, 8 * y, 1, CONST_BITS - PASS1_BITS_12)
-            for x in range(8):  # columns, removing them
-                islow_pass(work, x, 8, CONST_BITS + PASS1_BITS_12)
+                line = plane[top + y]
+                for b in range(lanes):
+                    x = 8 * (first + b)
+                    o0, o1, o2, o3, o4, o5, o6, o7 = islow_1d_64(
+                        np.int64(line[x]) - CENTER_12, np.int64(line[x + 1]) - CENTER_12,
+                        np.int64(line[x + 2]) - CENTER_12, np.int64(line[x + 3]) - CENTER_12,
+                        np.int64(line[x + 4]) - CENTER_12, np.int64(line[x + 5]) - CENTER_12,
+                        np.int64(line[x + 6]) - CENTER_12, np.int64(line[x + 7]) - CENTER_12,
+                        CONST_BITS - PASS1_BITS_12)  # rows, keeping PASS1_BITS extra bits
+                    work[y, b], work[8 + y, b], work[16 + y, b], work[24 + y, b] = o0, o1, o2, o3
+                    work[32 + y, b], work[40 + y, b], work[48 + y, b], work[56 + y, b] = o4, o5, o6, o7
+            for u in range(8):
+                column = 8 * u
+                for b in range(lanes):
+                    o0, o1, o2, o3, o4, o5, o6, o7 = islow_1d_64(
+                        work[column, b], work[column + 1, b], work[column + 2, b],
+                        work[column + 3, b], work[column + 4, b], work[column + 5, b],
+                        work[column + 6, b], work[column + 7, b],
+                        CONST_BITS + PASS1_BITS_12)  # columns, removing them
+                    coefficients[u, b], coefficients[8 + u, b] = o0, o1
+                    coefficients[16 + u, b], coefficients[24 + u, b] = o2, o3
+                    coefficients[32 + u, b], coefficients[40 + u, b] = o4, o5
+                    coefficients[48 + u, b], coefficients[56 + u, b] = o6, o7
             # Quantize: the magnitude divided by 8Q rounding half up, the sign put back
             # (jcdctmgr.c). Branch-free, and divided in float64, which is exact here: the
             # dividend is below 2**32 and the divisor below 2**19, so a quotient that is no
             # whole number lies at least 2**-19 from one, more than float64's error at that
             # size; the loop then vectorizes, where 64 integer divisions would not.
             for k in range(64):
-                value = work[k]
-                sign = value >> 63
-                magnitude = (value ^ sign) - sign
-                quotient = np.int64(np.floor((magnitude + (divisors[k] >> 1)) / np.float64(divisors[k])))
-                out[block_row, block_col, k >> 3, k & 7] = (quotient ^ sign) - sign
+                half, divisor = divisors[k] >> 1, np.float64(divisors[k])
+                for b in range(lanes):
+                    value = coefficients[k, b]
+                    sign = value >> 63
+                    quotient = np.int64(np.floor((((value ^ sign) - sign) + half) / divisor))
+                    quantized[k, b] = (quotient ^ sign) - sign
+            for b in range(lanes):  # each block's 64 values stored one after another
+                block = out[block_row, first + b]
+                for k in range(64):
+                    block[k >> 3, k & 7] = quantized[k, b]
 
 
 def forward_dct_12(samples: list[np.ndarray], plan: Plan, rows: int) -> list[np.ndarray]:
