@@ -298,3 +298,16 @@ def test_numba_twelve_constants_equal_the_stages():
     assert numba_twelve.PASS1_BITS_12 == ISLOW_PASS1_BITS[12]
     assert numba_twelve.CBCR_OFFSET_ROUNDED_12 == ycbcr_offsets(12)[1] == ycbcr_offsets(12)[2]
     assert numba_twelve.CENTER_12 == make_plan(8, 8, 3, make_options(precision=12)).center_sample
+
+
+def test_the_float_quantizer_divides_exactly() -> None:
+    # numba_twelve.transform_blocks_12 rounds |c| / 8Q half up by a float64 division and a
+    # floor: exact for every divisor 8Q (Q 1..32767) and every magnitude a 12-bit DCT makes
+    # (below 2**18), which this checks against integer division, edges and ties included.
+    divisors = 8 * np.arange(1, 32768, dtype=np.int64)
+    magnitudes = np.concatenate([np.arange(0, 4096), np.arange((1 << 18) - 4096, 1 << 18),
+                                 np.random.default_rng(5).integers(0, 1 << 18, 4096)]).astype(np.int64)
+    for chunk in np.array_split(divisors, 64):
+        d = chunk[:, np.newaxis]
+        total = magnitudes[np.newaxis, :] + (d >> 1)
+        assert np.array_equal(np.floor(total / d.astype(np.float64)).astype(np.int64), total // d)
