@@ -323,58 +323,34 @@ def test_the_kernels_literal_constants_equal_tables() -> None:
 # --- The kernels' own tricks, each against the plain version ------------------------------------
 
 @needs_numba
-def test_group_dct_equals_numpy_on_extreme_and_random_blocks() -> None:
-    """The side-by-side int32 DCT (fdct_islow_group) equals the NumPy backend's, including the
-    blocks that reach jfdctint's largest intermediate values (every sign pattern of -128/127)."""
+@pytest.mark.parametrize(("kernel", "twin", "seed"), [("fdct_islow_group", "forward_dct_islow", 12),
+                                                     ("fdct_ifast_group", "forward_dct_ifast", 13)])
+def test_group_dct_equals_numpy_on_extreme_and_random_blocks(kernel, twin, seed) -> None:
+    """The side-by-side int32 DCTs (fdct_islow_group, fdct_ifast_group) equal the NumPy
+    stages, including the blocks that reach jfdctint's and jfdctfst's largest intermediate
+    values (every sign pattern of -128/127) and random blocks."""
     import numba
 
-    from stripjpeg.backends.numba_dct import LANES, fdct_islow_group
-    from stripjpeg.stages.dct import forward_dct_islow
+    from stripjpeg.backends import numba_dct
+    from stripjpeg.stages import dct
+
+    LANES, group = numba_dct.LANES, getattr(numba_dct, kernel)
 
     @numba.njit
     def group_dct(plane, first):
         words = plane.view(np.uint64)
         work = np.empty((64, LANES), np.int32)
         coefficients = np.empty((64, LANES), np.int32)
-        fdct_islow_group(words, 0, first, work, coefficients)
+        group(words, 0, first, work, coefficients)
         return coefficients
 
-    rng = np.random.default_rng(12)
+    rng = np.random.default_rng(seed)
     n_blocks = 40 * LANES
     extreme = np.where(rng.random((n_blocks // 2, 8, 8)) < 0.5, 0, 255)
     random = rng.integers(0, 256, (n_blocks // 2, 8, 8))
     samples = np.concatenate([extreme, random]).astype(np.uint8)        # (blocks, y, x)
     plane = np.ascontiguousarray(samples.transpose(1, 0, 2).reshape(8, n_blocks * 8))
-    expected = forward_dct_islow(samples.astype(np.int32) - 128).reshape(n_blocks, 64)
-    for first in range(0, n_blocks, LANES):
-        ours = group_dct(plane, first)                                 # (64, LANES)
-        np.testing.assert_array_equal(ours.T, expected[first:first + LANES])
-
-
-@needs_numba
-def test_group_ifast_dct_equals_numpy_on_extreme_and_random_blocks() -> None:
-    """The side-by-side int32 fast DCT (fdct_ifast_group) equals the NumPy stage's, on every
-    sign pattern of -128/127 (jfdctfst's largest values) and on random blocks."""
-    import numba
-
-    from stripjpeg.backends.numba_dct import LANES, fdct_ifast_group
-    from stripjpeg.stages.dct import forward_dct_ifast
-
-    @numba.njit
-    def group_dct(plane, first):
-        words = plane.view(np.uint64)
-        work = np.empty((64, LANES), np.int32)
-        coefficients = np.empty((64, LANES), np.int32)
-        fdct_ifast_group(words, 0, first, work, coefficients)
-        return coefficients
-
-    rng = np.random.default_rng(13)
-    n_blocks = 40 * LANES
-    extreme = np.where(rng.random((n_blocks // 2, 8, 8)) < 0.5, 0, 255)
-    random = rng.integers(0, 256, (n_blocks // 2, 8, 8))
-    samples = np.concatenate([extreme, random]).astype(np.uint8)        # (blocks, y, x)
-    plane = np.ascontiguousarray(samples.transpose(1, 0, 2).reshape(8, n_blocks * 8))
-    expected = forward_dct_ifast(samples.astype(np.int32) - 128).reshape(n_blocks, 64)
+    expected = getattr(dct, twin)(samples.astype(np.int32) - 128).reshape(n_blocks, 64)
     for first in range(0, n_blocks, LANES):
         ours = group_dct(plane, first)                                 # (64, LANES)
         np.testing.assert_array_equal(ours.T, expected[first:first + LANES])
