@@ -291,12 +291,12 @@ def test_trace_block_refuses_twelve_bits():
 def test_numba_twelve_constants_equal_the_stages():
     """numba_twelve's literal copies (numba's cache would not notice a change elsewhere)."""
     pytest.importorskip("numba")
-    from stripjpeg.backends import numba_twelve
+    from stripjpeg.backends import numba_colour, numba_twelve
     from stripjpeg.stages.dct import ISLOW_PASS1_BITS
     from stripjpeg.stages.samples import ycbcr_offsets
 
     assert numba_twelve.PASS1_BITS_12 == ISLOW_PASS1_BITS[12]
-    assert numba_twelve.CBCR_OFFSET_ROUNDED_12 == ycbcr_offsets(12)[1] == ycbcr_offsets(12)[2]
+    assert numba_colour.CBCR_OFFSET_ROUNDED_12 == ycbcr_offsets(12)[1] == ycbcr_offsets(12)[2]
     assert numba_twelve.CENTER_12 == make_plan(8, 8, 3, make_options(precision=12)).center_sample
 
 

@@ -79,7 +79,7 @@ from .numba_progressive import (
 from .numba_scans import ScanArrays, check_scan_status
 from .numba_smoothing import smoothed_blocks, smoothed_samples
 from .numba_strip import encode_strip_kernel, encode_strips_kernel, stacked_strips
-from .numba_twelve import convert_to_ycbcr_12, forward_dct_12
+from .numba_twelve import forward_dct_12
 
 # --- Per-plan tables ---------------------------------------------------------------------------
 
@@ -253,7 +253,7 @@ class NumbaBackend(Backend):
         (Sequential ``restart_blocks`` intervals are the numba ``interval_encode``'s.)
         12-bit samples (``plan.precision`` 12): the fused paths work on uint8 samples, so
         ``transform`` and ``encode_strips`` are declined; ``prepare_samples`` converts RGB or
-        grey with :func:`.numba_twelve.convert_to_ycbcr_12` (other conversions, and smoothing,
+        grey with :func:`.numba_colour.convert_to_ycbcr` (on uint16 planes) (other conversions, and smoothing,
         are declined), ``forward_dct`` runs :func:`.numba_twelve.transform_blocks_12`, and
         the numba coders code the blocks."""
         if plan.precision != 8:
@@ -284,7 +284,7 @@ class NumbaBackend(Backend):
         else:
             check_sample_range(pixels, plan)
             # Native uint16 (a 16-bit Netpbm file is memory-mapped big-endian).
-            convert_to_ycbcr_12(np.ascontiguousarray(pixels, dtype=np.uint16), planes)
+            convert_to_ycbcr(np.ascontiguousarray(pixels, dtype=np.uint16), planes)
         samples = []
         for plane, component, layout in zip(planes, plan.components, plan.strip_layout(pixels.shape[0])):
             rows, cols = 8 * layout.real_block_rows, 8 * layout.real_block_cols

@@ -30,6 +30,9 @@ CR_RED, CR_GREEN, CR_BLUE = 32768, -27439, -5329
 #: jccolor.c: ONE_HALF for Y; CBCR_OFFSET + ONE_HALF - 1 for Cb and Cr (tables.YCBCR_OFFSETS).
 Y_OFFSET = 32768
 CBCR_OFFSET_ROUNDED = 8421375
+#: The same at 12 bits: CENTERJSAMPLE 2048 << SCALEBITS, plus ONE_HALF - 1
+#: (stages.samples.ycbcr_offsets(12)[1]).
+CBCR_OFFSET_ROUNDED_12 = (2048 << 16) + (1 << 15) - 1
 
 #: Arithmetic kept in 32 bits where the values allow (numba widens to int64 by default).
 I32 = np.int32
@@ -67,11 +70,16 @@ def convert_to_ycbcr(pixels, planes):
     included, so four planes are never anything else).
 
     Args:
-        pixels: uint8 ``(rows, width, channels)``, C-contiguous.
-        planes: uint8 ``(1, 3 or 4, R, C)`` to fill, ``R >= rows``, ``C >= width``: sample
-            ``[i, j]`` is that of pixel ``(min(i, rows - 1), min(j, width - 1))``. (libjpeg's
-            Y, Cb and Cr are 8-bit samples too: jccolor.c's results lie in 0..255.)
+        pixels: uint8 ``(rows, width, channels)``, C-contiguous; or uint16, 12-bit samples
+            0..4095 (grey or RGB: CMYK is not taken at 12 bits).
+        planes: uint8 ``(1, 3 or 4, R, C)`` to fill (uint16 for 12-bit samples, whose Cb and
+            Cr offset is :data:`CBCR_OFFSET_ROUNDED_12`), ``R >= rows``, ``C >= width``:
+            sample ``[i, j]`` is that of pixel ``(min(i, rows - 1), min(j, width - 1))``.
+            (libjpeg's Y, Cb and Cr have the input's precision: jccolor.c's results lie in
+            0..255, or 0..4095; every sum fits int32 at 12 bits too, at most
+            2**16 * 4095 + 2**27 + 2**15.)
     """
+    chroma_offset = CBCR_OFFSET_ROUNDED if planes.itemsize == 1 else CBCR_OFFSET_ROUNDED_12
     rows, width, channels = pixels.shape
     out_rows, out_cols = planes.shape[1], planes.shape[2]
     red, green, blue = np.empty(width, np.int32), np.empty(width, np.int32), np.empty(width, np.int32)
@@ -93,9 +101,9 @@ def convert_to_ycbcr(pixels, planes):
                 luma[j] = I32(I32(Y_RED) * r + I32(Y_GREEN) * g + I32(Y_BLUE) * b
                                + I32(Y_OFFSET)) >> SCALEBITS
                 blue_diff[j] = I32(I32(CB_RED) * r + I32(CB_GREEN) * g + I32(CB_BLUE) * b
-                                    + I32(CBCR_OFFSET_ROUNDED)) >> SCALEBITS
+                                    + I32(chroma_offset)) >> SCALEBITS
                 red_diff[j] = I32(I32(CR_RED) * r + I32(CR_GREEN) * g + I32(CR_BLUE) * b
-                                   + I32(CBCR_OFFSET_ROUNDED)) >> SCALEBITS
+                                   + I32(chroma_offset)) >> SCALEBITS
         for c in range(planes.shape[0]):
             for j in range(width, out_cols):
                 planes[c, i, j] = planes[c, i, width - 1]

@@ -1,13 +1,14 @@
-"""The numba kernels for 12-bit samples (``plan.precision`` 12): colour conversion
-(:func:`convert_to_ycbcr_12`; downsampling is :func:`.numba_colour.downsample` on uint16
-planes) and the DCT stage (:func:`transform_blocks_12`: level shift, islow DCT and
-quantization of one component's blocks, one block at a time, in int64).
+"""The numba kernel for 12-bit samples (``plan.precision`` 12) that the 8-bit ones cannot be:
+the DCT stage (:func:`transform_blocks_12`: level shift, islow DCT and quantization of one
+component's blocks). Colour conversion is :func:`.numba_colour.convert_to_ycbcr` on uint16
+planes (which takes the 12-bit chroma offset there), and downsampling
+:func:`.numba_colour.downsample`, the same arithmetic on wider samples.
 
 The 8-bit kernels (:mod:`.numba_dct`) read uint8 samples as 64-bit words and keep every value
-in int32 lanes, which 12-bit samples overflow; this kernel is the plain loop of
-:func:`stripjpeg.stages.dct.forward_dct_islow` with 12-bit constants (jfdctint.c: PASS1_BITS 1,
-CONST_BITS 13) and :func:`stripjpeg.stages.quantize.quantize` (divide by ``8 Q``, rounding half
-away from zero, as jcdctmgr.c's quantize does at 12 bits). The NumPy stage adds the dummy blocks.
+in int32 lanes, which 12-bit samples overflow: this kernel takes LANES blocks side by side as
+they do, but in int64, with 12-bit constants (jfdctint.c: PASS1_BITS 1, CONST_BITS 13), and
+divides by ``8 Q`` rounding half away from zero, as jcdctmgr.c's quantize does at 12 bits. The
+NumPy stage adds the dummy blocks.
 """
 
 from __future__ import annotations
@@ -16,21 +17,6 @@ import numpy as np
 
 from ..plan import Plan
 from ..stages.quantize import add_dummy_blocks
-from .numba_colour import (
-    CB_BLUE,
-    CB_GREEN,
-    CB_RED,
-    CR_BLUE,
-    CR_GREEN,
-    CR_RED,
-    I32,
-    SCALEBITS,
-    Y_BLUE,
-    Y_GREEN,
-    Y_OFFSET,
-    Y_RED,
-    split_channels,
-)
 from .numba_dct import (
     CONST_BITS,
     FIX_0_298631336,
@@ -53,47 +39,6 @@ from .numba_jit import inline_kernel, kernel
 PASS1_BITS_12 = 1
 #: CENTERJSAMPLE at 12 bits: the level shift (T.81 A.3.1).
 CENTER_12 = 2048
-#: jccolor.c's Cb and Cr offset at 12 bits, CENTERJSAMPLE << SCALEBITS plus ONE_HALF - 1
-#: (stages.samples.ycbcr_offsets(12)[1]).
-CBCR_OFFSET_ROUNDED_12 = (2048 << 16) + (1 << 15) - 1
-
-
-@kernel
-def convert_to_ycbcr_12(pixels, planes):
-    """12-bit RGB(A/X) or grey pixels -> Y, Cb, Cr planes (or the grey plane as given),
-    replicating the last row and column: :func:`.numba_colour.convert_to_ycbcr` with the
-    12-bit chroma offset. Every sum fits int32: at most 2**16 * 4095 + 2**27 + 2**15.
-
-    Args:
-        pixels: uint16 ``(rows, width, channels)``, C-contiguous, samples 0..4095.
-        planes: uint16 ``(1 or 3, R, C)`` to fill, ``R >= rows``, ``C >= width``.
-    """
-    rows, width, channels = pixels.shape
-    out_rows, out_cols = planes.shape[1], planes.shape[2]
-    red, green, blue = np.empty(width, np.int32), np.empty(width, np.int32), np.empty(width, np.int32)
-    for i in range(rows):
-        line = pixels[i].reshape(width * channels)
-        if channels == 1:
-            for j in range(width):
-                planes[0, i, j] = line[j]
-        else:
-            split_channels(line, red, green, blue)
-            luma, blue_diff, red_diff = planes[0, i], planes[1, i], planes[2, i]
-            for j in range(width):
-                r, g, b = red[j], green[j], blue[j]
-                luma[j] = I32(I32(Y_RED) * r + I32(Y_GREEN) * g + I32(Y_BLUE) * b
-                               + I32(Y_OFFSET)) >> SCALEBITS
-                blue_diff[j] = I32(I32(CB_RED) * r + I32(CB_GREEN) * g + I32(CB_BLUE) * b
-                                    + I32(CBCR_OFFSET_ROUNDED_12)) >> SCALEBITS
-                red_diff[j] = I32(I32(CR_RED) * r + I32(CR_GREEN) * g + I32(CR_BLUE) * b
-                                   + I32(CBCR_OFFSET_ROUNDED_12)) >> SCALEBITS
-        for c in range(planes.shape[0]):
-            for j in range(width, out_cols):
-                planes[c, i, j] = planes[c, i, width - 1]
-    for c in range(planes.shape[0]):
-        for i in range(rows, out_rows):
-            for j in range(out_cols):
-                planes[c, i, j] = planes[c, rows - 1, j]
 
 
 @inline_kernel
