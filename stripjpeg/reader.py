@@ -55,6 +55,11 @@ class DecodedJpeg:
         tables: the quantization tables the components use, by table index (Tq), natural
             order: what :func:`stripjpeg.encode_coefficients` takes back.
         precision: the frame's sample precision P, 8 or 12 (not baseline).
+        jfif: whether a JFIF APP0 marker came before the first scan (what libjpeg's
+            saw_JFIF_marker records: "JFIF\\0" and at least 14 bytes of data).
+        adobe_transform: the transform byte of the last Adobe APP14 marker before the first
+            scan ("Adobe" and at least 12 bytes, libjpeg's Adobe_transform), or None.
+            Both decide the colour space (:func:`stripjpeg.decoding.colour.output_colour_space`).
     """
 
     width: int
@@ -65,6 +70,8 @@ class DecodedJpeg:
     restart_interval: int = 0
     process: str = "baseline"
     precision: int = 8
+    jfif: bool = False
+    adobe_transform: int | None = None
 
     @property
     def tables(self) -> list[np.ndarray]:
@@ -145,6 +152,8 @@ class _Parser:
         self.frame: DecodedJpeg | None = None
         self.progressive: ProgressiveFrame | None = None
         self.scans = 0
+        self.jfif = False
+        self.adobe_transform: int | None = None
 
     def run(self) -> DecodedJpeg:
         data = self.data
@@ -178,6 +187,7 @@ class _Parser:
         if self.first_restart_interval is None:
             raise ValueError("the file has a frame but no scan")
         self.frame.restart_interval = self.first_restart_interval
+        self.frame.jfif, self.frame.adobe_transform = self.jfif, self.adobe_transform
         if self.progressive is not None:
             self.frame.coefficients = self.progressive.coefficients()
         return self.frame
@@ -195,6 +205,8 @@ class _Parser:
                                 if marker == 0xC3 else ""))
         if marker in _PROCESSES:
             self._frame(marker, payload)
+        elif marker in (0xE0, 0xEE) and self.scans == 0:
+            self._app_marker(marker, payload)
         elif marker == 0xDB:
             self._dqt(payload)
         elif marker == 0xC4:
@@ -210,6 +222,15 @@ class _Parser:
                 self.conditioning[(tc_tb >> 4, tc_tb & 15)] = value
         elif marker in range(0xD0, 0xD8) or marker in (0xD8, 0x01):
             raise ValueError(f"unexpected marker 0x{marker:02X} between segments")
+
+    def _app_marker(self, marker: int, payload: bytes) -> None:
+        """Note a JFIF APP0 or an Adobe APP14 marker as libjpeg's jdmarker.c does
+        (examine_app0, examine_app14): only the first scan's header decides the colour
+        space (jdapimin.c default_decompress_parms runs at the first SOS)."""
+        if marker == 0xE0 and len(payload) >= 14 and payload[:5] == b"JFIF\0":
+            self.jfif = True
+        elif marker == 0xEE and len(payload) >= 12 and payload[:5] == b"Adobe":
+            self.adobe_transform = payload[11]
 
     def _dqt(self, payload: bytes) -> None:
         position = 0

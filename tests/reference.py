@@ -670,3 +670,137 @@ def events_to_counts(events: list[tuple], n_tables: int) -> list[list[int]]:
         if event[0] == "symbol":
             counts[event[1]][event[2]] += 1
     return counts
+
+
+# --- The decoder's stages (issue 18): coefficients -> samples -> pixels ---------------------
+
+def exact_idct(coefficients: np.ndarray) -> np.ndarray:
+    """T.81 A.3.3's IDCT, the formula itself: f(y,x) = 1/4 sum C(u) C(v) F(v,u) cos cos."""
+    out = np.zeros((8, 8))
+    for y in range(8):
+        for x in range(8):
+            total = 0.0
+            for v in range(8):
+                for u in range(8):
+                    cu = 1 / math.sqrt(2) if u == 0 else 1.0
+                    cv = 1 / math.sqrt(2) if v == 0 else 1.0
+                    total += (cu * cv * coefficients[v, u] * math.cos((2 * x + 1) * u * math.pi / 16)
+                              * math.cos((2 * y + 1) * v * math.pi / 16))
+            out[y, x] = total / 4
+    return out
+
+
+def post_idct_range_table() -> list[int]:
+    """jdmaster.c prepare_range_limit_table's post-IDCT part for 8-bit samples, entry by entry
+    as its comment lists it: 128..255, then 255 (2*256 - 128 times), then 0 (as often),
+    then 0..127; indexed by the IDCT output's low 10 bits."""
+    table = list(range(128, 256)) + [255] * (2 * 256 - 128) + [0] * (2 * 256 - 128) + list(range(128))
+    assert len(table) == 1024
+    return table
+
+
+def _wrap_int32(x: int) -> int:
+    """C's ``(int)`` of a 64-bit value on a two's complement machine."""
+    return ((x + (1 << 31)) % (1 << 32)) - (1 << 31)
+
+
+def _islow_idct_1d(d: list[int]) -> list[int]:
+    """jidctint.c's 1-D pass, before the final descale, written from its comments: the even
+    part's rotator sqrt(2) c6, the odd part's four rotations (12 multiplies in all)."""
+    z1 = (d[2] + d[6]) * fix(0.541196100)
+    tmp2 = z1 + d[6] * -fix(1.847759065)
+    tmp3 = z1 + d[2] * fix(0.765366865)
+    tmp0 = (d[0] + d[4]) * 8192
+    tmp1 = (d[0] - d[4]) * 8192
+    even = [tmp0 + tmp3, tmp1 + tmp2, tmp1 - tmp2, tmp0 - tmp3]
+    o0, o1, o2, o3 = d[7], d[5], d[3], d[1]
+    z5 = (o0 + o2 + o1 + o3) * fix(1.175875602)
+    zz1 = (o0 + o3) * -fix(0.899976223)
+    zz2 = (o1 + o2) * -fix(2.562915447)
+    zz3 = (o0 + o2) * -fix(1.961570560) + z5
+    zz4 = (o1 + o3) * -fix(0.390180644) + z5
+    odd = [o3 * fix(1.501321110) + zz1 + zz4, o2 * fix(3.072711026) + zz2 + zz3,
+           o1 * fix(2.053119869) + zz2 + zz4, o0 * fix(0.298631336) + zz1 + zz3]
+    return [even[k] + odd[k] for k in range(4)] + [even[3 - k] - odd[3 - k] for k in range(4)]
+
+
+def inverse_dct_islow(block: list[list[int]], table: list[int]) -> list[list[int]]:
+    """libjpeg's islow decode of one block (jidctint.c jpeg_idct_islow), loop by loop:
+    dequantize (the table as 16-bit signed multipliers), columns into a 32-bit workspace
+    (with the shortcut for a column of zero AC terms), rows (with the shortcut for a row of
+    zero AC terms), then range_limit[x & 1023]."""
+    q = [t - 65536 if t >= 32768 else t for t in table]
+    limit = post_idct_range_table()
+    workspace = [[0] * 8 for _ in range(8)]       # [y][u]
+    for u in range(8):
+        column = [block[v][u] * q[8 * v + u] for v in range(8)]
+        if not any(column[1:]):
+            values = [_wrap_int32(column[0] * 4)] * 8
+        else:
+            values = [_wrap_int32(descale(t, 13 - 2)) for t in _islow_idct_1d(column)]
+        for y in range(8):
+            workspace[y][u] = values[y]
+    out = []
+    for y in range(8):
+        row = workspace[y]
+        if not any(row[1:]):
+            values = [descale(row[0], 2 + 3)] * 8
+        else:
+            values = [descale(t, 13 + 2 + 3) for t in _islow_idct_1d(row)]
+        out.append([limit[value & 1023] for value in values])
+    return out
+
+
+def h2v1_fancy_row(row: list[int]) -> list[int]:
+    """jdsample.c h2v1_fancy_upsample on one row: the first and last columns special, else
+    3/4 nearer + 1/4 further with biases 1 (left output) and 2 (right output)."""
+    out = [row[0], (row[0] * 3 + row[1] + 2) >> 2]
+    for k in range(1, len(row) - 1):
+        out += [(3 * row[k] + row[k - 1] + 1) >> 2, (3 * row[k] + row[k + 1] + 2) >> 2]
+    return [*out, (row[-1] * 3 + row[-2] + 1) >> 2, row[-1]]
+
+
+def _with_context(plane: list[list[int]], above: list[int] | None, below: list[int] | None
+                  ) -> list[list[int]]:
+    return [above if above is not None else plane[0], *plane,
+            below if below is not None else plane[-1]]
+
+
+def h1v2_fancy_plane(plane: list[list[int]], above: list[int] | None,
+                     below: list[int] | None) -> list[list[int]]:
+    """jdsample.c h1v2_fancy_upsample: each row twice, with the row above (bias 1) and the
+    row below (bias 2) as the further sample; the edge rows repeated outside the image."""
+    rows = _with_context(plane, above, below)
+    out = []
+    for i in range(1, len(rows) - 1):
+        for near, bias in ((rows[i - 1], 1), (rows[i + 1], 2)):
+            out.append([(3 * s + n + bias) >> 2 for s, n in zip(rows[i], near)])
+    return out
+
+
+def h2v2_fancy_plane(plane: list[list[int]], above: list[int] | None,
+                     below: list[int] | None) -> list[list[int]]:
+    """jdsample.c h2v2_fancy_upsample, column sums then the special first and last columns
+    and biases 8 and 7, as its loop computes them."""
+    rows = _with_context(plane, above, below)
+    out = []
+    for i in range(1, len(rows) - 1):
+        for near in (rows[i - 1], rows[i + 1]):
+            c = [3 * s + n for s, n in zip(rows[i], near)]
+            line = [(c[0] * 4 + 8) >> 4, (c[0] * 3 + c[1] + 7) >> 4]
+            for k in range(1, len(c) - 1):
+                line += [(c[k] * 3 + c[k - 1] + 8) >> 4, (c[k] * 3 + c[k + 1] + 7) >> 4]
+            out.append([*line, (c[-1] * 3 + c[-2] + 8) >> 4, (c[-1] * 4 + 7) >> 4])
+    return out
+
+
+def rgb_pixel(y: int, cb: int, cr: int) -> tuple[int, int, int]:
+    """jdcolor.c's YCbCr -> RGB for one pixel (SCALEBITS 16, its tables' rounding)."""
+    def fix16(x: float) -> int:
+        return int(x * 65536 + 0.5)
+
+    half = 1 << 15
+    r = y + ((fix16(1.40200) * (cr - 128) + half) >> 16)
+    g = y + ((-fix16(0.34414) * (cb - 128) + half - fix16(0.71414) * (cr - 128)) >> 16)
+    b = y + ((fix16(1.77200) * (cb - 128) + half) >> 16)
+    return tuple(min(max(c, 0), 255) for c in (r, g, b))
