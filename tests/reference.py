@@ -804,3 +804,99 @@ def rgb_pixel(y: int, cb: int, cr: int) -> tuple[int, int, int]:
     g = y + ((-fix16(0.34414) * (cb - 128) + half - fix16(0.71414) * (cr - 128)) >> 16)
     b = y + ((fix16(1.77200) * (cb - 128) + half) >> 16)
     return tuple(min(max(c, 0), 255) for c in (r, g, b))
+
+
+def _short(x: int) -> int:
+    """C's ``(short)`` cast: libjpeg-turbo's SIMD builds make jidctfst.c's DCTELEM short."""
+    return ((x + 32768) & 0xFFFF) - 32768
+
+
+def _ifast_idct_1d(d: list[int]) -> list[int]:
+    """jidctfst.c's 1-D pass, each DCTELEM assignment wrapped to 16 bits, each MULTIPLY
+    ``(x * FIX) >> 8``; the eight outputs are ``int`` sums."""
+    def multiply(x: int, constant: float) -> int:
+        return _short((x * int(constant * 256 + 0.5)) >> 8)
+
+    d = [_short(x) for x in d]
+    tmp10, tmp11 = _short(d[0] + d[4]), _short(d[0] - d[4])
+    tmp13 = _short(d[2] + d[6])
+    tmp12 = _short(multiply(d[2] - d[6], 1.414213562) - tmp13)
+    tmp0, tmp3, tmp1, tmp2 = (_short(tmp10 + tmp13), _short(tmp10 - tmp13),
+                              _short(tmp11 + tmp12), _short(tmp11 - tmp12))
+    z13, z10, z11, z12 = _short(d[5] + d[3]), _short(d[5] - d[3]), _short(d[1] + d[7]), _short(d[1] - d[7])
+    tmp7 = _short(z11 + z13)
+    tmp11 = multiply(z11 - z13, 1.414213562)
+    z5 = multiply(z10 + z12, 1.847759065)
+    tmp10 = _short(multiply(z12, 1.082392200) - z5)
+    tmp12 = _short(_short((z10 * -int(2.613125930 * 256 + 0.5)) >> 8) + z5)
+    tmp6 = _short(tmp12 - tmp7)
+    tmp5 = _short(tmp11 - tmp6)
+    tmp4 = _short(tmp10 + tmp5)
+    return [tmp0 + tmp7, tmp1 + tmp6, tmp2 + tmp5, tmp3 - tmp4,
+            tmp3 + tmp4, tmp2 - tmp5, tmp1 - tmp6, tmp0 - tmp7]
+
+
+def inverse_dct_ifast(block: list[list[int]], table: list[int]) -> list[list[int]]:
+    """libjpeg's ifast decode of one block (jddctmgr.c's multipliers, jidctfst.c), loop by
+    loop, with its shortcuts for zero AC columns and rows (which keep the DC term unwrapped)
+    and its truncating final shift by 5, then range_limit[x & 1023]."""
+    aanscales = [round(16384 * s * t) for s in _AAN for t in _AAN]
+    q = [_short((table[k] * aanscales[k] + 2048) >> 12) for k in range(64)]
+    limit = post_idct_range_table()
+    workspace = [[0] * 8 for _ in range(8)]
+    for u in range(8):
+        if not any(block[v][u] for v in range(1, 8)):
+            values = [block[0][u] * q[u]] * 8
+        else:
+            values = _ifast_idct_1d([block[v][u] * q[8 * v + u] for v in range(8)])
+        for y in range(8):
+            workspace[y][u] = values[y]
+    out = []
+    for y in range(8):
+        row = workspace[y]
+        values = [row[0]] * 8 if not any(row[1:]) else _ifast_idct_1d(row)
+        out.append([limit[(value >> 5) & 1023] for value in values])
+    return out
+
+
+#: s[k] = cos(k pi / 16) sqrt(2), s[0] = 1, to the 9 decimals jddctmgr.c writes them.
+_AAN = [1.0, 1.387039845, 1.306562965, 1.175875602, 1.0, 0.785694958, 0.541196100, 0.275899379]
+
+
+def _float_idct_1d_sse2(d: list[float]) -> list[float]:
+    """One pass of jidctflt-sse2.asm, as it writes the flowgraph (IJG's original order:
+    ``1.082 z12 - z5``, ``-2.613 z10 + z5``, ``tmp4 = tmp10 + tmp5``), float32 throughout."""
+    c = {k: f32(k) for k in (1.414213562, 1.847759065, 1.082392200, -2.613125930)}
+    tmp10, tmp11 = f32(d[0] + d[4]), f32(d[0] - d[4])
+    tmp13 = f32(d[2] + d[6])
+    tmp12 = f32(f32(f32(d[2] - d[6]) * c[1.414213562]) - tmp13)
+    tmp0, tmp3, tmp1, tmp2 = f32(tmp10 + tmp13), f32(tmp10 - tmp13), f32(tmp11 + tmp12), f32(tmp11 - tmp12)
+    z11, z13, z12, z10 = f32(d[1] + d[7]), f32(d[5] + d[3]), f32(d[1] - d[7]), f32(d[5] - d[3])
+    tmp7 = f32(z11 + z13)
+    tmp11 = f32(f32(z11 - z13) * c[1.414213562])
+    z5 = f32(f32(z10 + z12) * c[1.847759065])
+    tmp12 = f32(f32(z10 * c[-2.613125930]) + z5)
+    tmp10 = f32(f32(z12 * c[1.082392200]) - z5)
+    tmp6 = f32(tmp12 - tmp7)
+    tmp5 = f32(tmp11 - tmp6)
+    tmp4 = f32(tmp10 + tmp5)
+    return [f32(tmp0 + tmp7), f32(tmp1 + tmp6), f32(tmp2 + tmp5), f32(tmp3 - tmp4),
+            f32(tmp3 + tmp4), f32(tmp2 - tmp5), f32(tmp1 - tmp6), f32(tmp0 - tmp7)]
+
+
+def inverse_dct_float(block: list[list[int]], table: list[int]) -> list[list[int]]:
+    """jsimd_idct_float_sse2 on one block: dequantize by the float32 multipliers, columns,
+    rows, then each value + 1.5 * 2**26 in float32, whose mantissa's low 16 bits hold
+    round(value / 8) as a signed word, saturated to a signed byte (packsswb), plus 128."""
+    q = [f32(table[8 * v + u] * _AAN[v] * _AAN[u]) for v in range(8) for u in range(8)]
+    columns = [_float_idct_1d_sse2([f32(block[v][u] * q[8 * v + u]) for v in range(8)])
+               for u in range(8)]
+    out = []
+    for y in range(8):
+        row = []
+        for value in _float_idct_1d_sse2([columns[u][y] for u in range(8)]):
+            bits = struct.unpack("<i", struct.pack("<f", f32(value + 100663296.0)))[0]
+            word = ((bits & 0xFFFF) ^ 0x8000) - 0x8000
+            row.append(min(max(word, -128), 127) + 128)
+        out.append(row)
+    return out

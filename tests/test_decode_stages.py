@@ -15,6 +15,7 @@ from oracle import _read_pnm, photo
 from PIL import Image
 
 import stripjpeg
+from stripjpeg.decoding import idct
 from stripjpeg.decoding.colour import convert_colour, output_colour_space, ycbcr_to_rgb
 from stripjpeg.decoding.idct import idct_islow, inverse_dct, range_limit
 from stripjpeg.decoding.pixels import FrameGeometry, band_pixels, decode_coefficients
@@ -327,18 +328,68 @@ def test_nosmooth_is_djpegs(subsampling):
     assert np.array_equal(ours, djpeg_pixels(data, "-nosmooth", plain_c=True))
 
 
-def test_wild_coefficients_decode_as_plain_c_libjpeg():
-    # Corrupt coefficients: libjpeg's C IDCT wraps them into range (RANGE_MASK); its SIMD
-    # IDCT (Pillow's, djpeg's by default) saturates 16-bit lanes instead, so the two differ
-    # here, and only here. We follow jidctint.c.
+@pytest.mark.parametrize("method, option", [("islow", "int"), ("ifast", "fast"), ("float", "float")])
+def test_wild_coefficients_decode_as_libjpeg_turbo(method, option):
+    # Corrupt coefficients: libjpeg's C integer IDCTs wrap them into range (RANGE_MASK, 16-
+    # and 32-bit C types); its SIMD integer IDCTs (Pillow's, djpeg's by default) saturate
+    # 16-bit lanes instead, so the two differ here, and only here. islow and ifast follow
+    # the C code (jidctint.c, jidctfst.c); float follows the SIMD code, as for every file.
     blocks = RNG.integers(-1023, 1024, (3, 5, 8, 8)).astype(np.int16)
     blocks[RNG.random(blocks.shape) > 0.3] = 0
     table = RNG.integers(1, 65536, 64)
     data = stripjpeg.encode_coefficients([blocks], [table], baseline=False)
-    assert np.array_equal(decode(data), djpeg_pixels(data, plain_c=True))
+    ours = decode(data, dct=method)
+    assert np.array_equal(ours, djpeg_pixels(data, "-dct", option, plain_c=method != "float"))
+    simd = djpeg_pixels(data, "-dct", option)
+    assert method == "float" or (ours != simd).mean() > 0.2
 
 
 def test_decode_coefficients_refuses_twelve_bit():
     data = stripjpeg.encode(RNG.integers(0, 4096, (8, 8)).astype(np.uint16), 90, precision=12)
     with pytest.raises(ValueError, match="12-bit samples"):
         decode(data)
+
+
+# --- ifast and float: djpeg -dct fast, -dct float ----------------------------------------------
+
+@pytest.mark.parametrize("magnitude, table_max", [(60, 16), (1023, 255), (32767, 65535)],
+                         ids=["ordinary", "large", "wild"])
+@pytest.mark.parametrize("method", ["ifast", "float"])
+def test_ifast_and_float_match_their_twins(method, magnitude, table_max):
+    blocks = random_blocks(25, magnitude)
+    table = RNG.integers(1, table_max + 1, 64).astype(np.uint16)
+    ours = inverse_dct(blocks, table, method)
+    reference_idct = {"ifast": twin.inverse_dct_ifast, "float": twin.inverse_dct_float}[method]
+    for k in range(blocks.shape[1]):
+        assert ours[:, 8 * k:8 * k + 8].tolist() == reference_idct(blocks[0, k].tolist(), table.tolist())
+
+
+@pytest.mark.parametrize("method, option", [("islow", "int"), ("ifast", "fast"), ("float", "float")])
+def test_dct_methods_are_djpegs(method, option):
+    # libjpeg-turbo's SIMD and C code agree for islow and ifast on every file an encoder
+    # makes; for float they round differently: dct="float" is the SIMD code's (djpeg's own
+    # choice on x86-64), inverse_dct_float_plain_c the C code's (JSIMD_FORCENONE=1).
+    image = photo("astronaut")[:99, :131]
+    for quality, subsampling in [(50, "4:2:0"), (90, "4:4:4"), (95, "4:2:2"), (100, "4:2:0")]:
+        data = stripjpeg.encode(image, quality, subsampling)
+        ours = decode(data, dct=method)
+        assert np.array_equal(ours, djpeg_pixels(data, "-dct", option))
+        if method != "float":
+            assert np.array_equal(ours, djpeg_pixels(data, "-dct", option, plain_c=True))
+
+
+def test_plain_c_float_idct_is_djpegs_without_simd(monkeypatch):
+    data = stripjpeg.encode(photo("astronaut")[:99, :131], 90, "4:4:4")
+    plain_c = djpeg_pixels(data, "-dct", "float", plain_c=True)
+    assert not np.array_equal(plain_c, djpeg_pixels(data, "-dct", "float"))  # they do differ
+    monkeypatch.setitem(idct.INVERSE_DCT, "float", idct.inverse_dct_float_plain_c)
+    assert np.array_equal(decode(data, dct="float"), plain_c)
+
+
+@pytest.mark.parametrize("method", ["ifast", "float"])
+def test_ifast_and_float_nosmooth_and_subsampling(method):
+    option = {"ifast": "fast", "float": "float"}[method]
+    for subsampling in ("4:2:0", "4:4:0", "4x1"):
+        data = stripjpeg.encode(photo("coffee")[:45, :67], 85, subsampling)
+        assert np.array_equal(decode(data, dct=method, fancy=False),
+                              djpeg_pixels(data, "-dct", option, "-nosmooth"))

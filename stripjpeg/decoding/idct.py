@@ -6,12 +6,20 @@ walked backwards, as libjpeg's decoder does them for 8-bit samples::
     quantized coefficients, int16 (R, C, 8, 8), natural order [v][u]
       -> dequantize            R = Sq * Q (T.81 A.3.4), or Sq times the method's multiplier
                                (jddctmgr.c: islow Q, ifast Q * AA&N scale, float likewise)
-      -> inverse DCT           islow (jidctint.c), ifast (jidctfst.c) or float (jidctflt.c)
+      -> inverse DCT           islow (jidctint.c), ifast (jidctfst.c) or float (jidctflt.c
+                               as libjpeg-turbo's SIMD code computes it)
       -> range limit           + 128 level shift, then libjpeg's post-IDCT table (jdmaster.c)
     = inverse_dct              samples, uint8 (R * 8, C * 8)
 
-libjpeg dequantizes inside each IDCT; here it is a stage of its own with the same integers.
-Every function works on all blocks of a component at once.
+libjpeg dequantizes inside each IDCT; here islow's and ifast's dequantization is a stage of
+its own with the same integers. Every function works on all blocks of a component at once.
+
+Corrupt coefficients (a dequantized value past 16 bits, an IDCT output more than 512 out of
+range) are where libjpeg-turbo's C and SIMD code part: the C integer IDCTs wrap (their
+``short`` and ``int`` types, the range table's 10-bit mask), the SIMD ones saturate 16-bit
+lanes. islow and ifast here follow the C code exactly, wild values included; float follows
+the SIMD code exactly (as for every file). For every coefficient an encoder makes from 8-bit
+samples, C and SIMD agree for islow and ifast.
 """
 
 from __future__ import annotations
@@ -21,6 +29,9 @@ from collections.abc import Callable
 import numpy as np
 
 from ..tables import (
+    AAN_SCALE_BITS,
+    AAN_SCALE_FACTORS,
+    AAN_SCALES,
     CONST_BITS,
     FIX_0_298631336,
     FIX_0_390180644,
@@ -34,7 +45,9 @@ from ..tables import (
     FIX_2_053119869,
     FIX_2_562915447,
     FIX_3_072711026,
+    IFAST_CONST_BITS,
     PASS1_BITS,
+    fix,
 )
 
 #: jdmaster.c's RANGE_MASK for 8-bit samples: the IDCT's output is looked up in a table of
@@ -179,9 +192,228 @@ def inverse_dct_islow(blocks: np.ndarray, table: np.ndarray) -> np.ndarray:
     return range_limit(idct_islow(dequantize(blocks, islow_multipliers(table))))
 
 
+# --- ifast: jidctfst.c ---------------------------------------------------------------------
+
+#: jddctmgr.c's IFAST_SCALE_BITS: the ifast multipliers keep 2 fraction bits, which are
+#: jidctfst.c's PASS1_BITS (the first pass leaves them in, the final shift takes them out).
+IFAST_SCALE_BITS = 2
+#: jidctfst.c's four multipliers, 8 fraction bits (its CONST_BITS).
+IFAST_FIX_1_082392200 = fix(1.082392200, IFAST_CONST_BITS)   # 277: 2 (c2 - c6)
+IFAST_FIX_1_414213562 = fix(1.414213562, IFAST_CONST_BITS)   # 362: 2 c4
+IFAST_FIX_1_847759065 = fix(1.847759065, IFAST_CONST_BITS)   # 473: 2 c2
+IFAST_FIX_2_613125930 = fix(2.613125930, IFAST_CONST_BITS)   # 669: 2 (c2 + c6)
+
+
+def to_int16(x: np.ndarray) -> np.ndarray:
+    """Wrap to 16 bits, as C's ``(short)`` cast does: libjpeg-turbo's SIMD builds (every
+    release) make jidctfst.c's DCTELEM and its multipliers ``short`` (jdct.h, jmorecfg.h).
+    Only corrupt coefficients come near the limit."""
+    return ((x + 32768) & 0xFFFF) - 32768
+
+
+def ifast_multipliers(table: np.ndarray) -> np.ndarray:
+    """jddctmgr.c's multiplier table for ifast: ``DESCALE(Q * aanscales, 14 - IFAST_SCALE_BITS)``,
+    the step times AA&N's ``s[v] s[u]`` (:data:`~stripjpeg.tables.AAN_SCALES`, 14 fraction
+    bits) with 2 fraction bits kept, rounded, stored as 16-bit ``IFAST_MULT_TYPE``:
+    int64 ``(8, 8)``."""
+    products = np.asarray(table, np.int64).reshape(64) * AAN_SCALES
+    return to_int16(descale(products, AAN_SCALE_BITS - IFAST_SCALE_BITS)).reshape(8, 8)
+
+
+def ifast_multiply(x: np.ndarray, constant: int) -> np.ndarray:
+    """jidctfst.c's MULTIPLY: ``x * constant >> 8``, truncated toward minus infinity (no
+    USE_ACCURATE_ROUNDING in libjpeg-turbo), as a 16-bit DCTELEM."""
+    return to_int16((x * constant) >> IFAST_CONST_BITS)
+
+
+def ifast_inverse_butterfly(x: np.ndarray) -> np.ndarray:
+    """One 8-point pass of libjpeg's fast integer IDCT (jidctfst.c): Arai, Agui and
+    Nakajima's flowgraph backwards, 5 multiplies by 8-bit constants, each product truncated.
+
+    Each intermediate is a 16-bit DCTELEM (wrapped where jidctfst.c assigns one); the eight
+    outputs are the last sums, in ``int``.
+
+    Args:
+        x: int64 ``(..., 8)``: scaled frequencies 0..7 along one column or row of each block.
+
+    Returns:
+        int64 ``(..., 8)``: positions 0..7 along that axis.
+    """
+    d = [to_int16(x[..., k]) for k in range(8)]
+    # Even part.
+    tmp10, tmp11 = to_int16(d[0] + d[4]), to_int16(d[0] - d[4])
+    tmp13 = to_int16(d[2] + d[6])
+    tmp12 = to_int16(ifast_multiply(d[2] - d[6], IFAST_FIX_1_414213562) - tmp13)
+    tmp0, tmp3 = to_int16(tmp10 + tmp13), to_int16(tmp10 - tmp13)
+    tmp1, tmp2 = to_int16(tmp11 + tmp12), to_int16(tmp11 - tmp12)
+    # Odd part.
+    z13, z10 = to_int16(d[5] + d[3]), to_int16(d[5] - d[3])
+    z11, z12 = to_int16(d[1] + d[7]), to_int16(d[1] - d[7])
+    tmp7 = to_int16(z11 + z13)
+    tmp11 = ifast_multiply(z11 - z13, IFAST_FIX_1_414213562)
+    z5 = ifast_multiply(z10 + z12, IFAST_FIX_1_847759065)
+    tmp10 = to_int16(ifast_multiply(z12, IFAST_FIX_1_082392200) - z5)
+    tmp12 = to_int16(ifast_multiply(z10, -IFAST_FIX_2_613125930) + z5)
+    tmp6 = to_int16(tmp12 - tmp7)
+    tmp5 = to_int16(tmp11 - tmp6)
+    tmp4 = to_int16(tmp10 + tmp5)
+    out = [tmp0 + tmp7, tmp1 + tmp6, tmp2 + tmp5, tmp3 - tmp4,
+           tmp3 + tmp4, tmp2 - tmp5, tmp1 - tmp6, tmp0 - tmp7]
+    return np.stack(out, axis=-1)
+
+
+def idct_ifast(coefficients: np.ndarray, dequantized: np.ndarray) -> np.ndarray:
+    """libjpeg's fast integer inverse DCT (JDCT_IFAST, jidctfst.c) of dequantized blocks.
+
+    Columns into an ``int`` workspace, then rows, then one shift by PASS1_BITS + 3 = 5,
+    truncating (jidctfst.c rounds nowhere, so its samples lean low by about half a step).
+    Its shortcuts for a column of zero AC coefficients and a row of zero AC terms copy the
+    DC term in ``int``, unwrapped, where the flowgraph would wrap it to 16 bits: the same for
+    every block an encoder makes, but not for corrupt ones, so both branches are here.
+
+    Args:
+        coefficients: int16 ``(..., 8, 8)``, the quantized coefficients (which column the
+            shortcut takes depends on them).
+        dequantized: int64 ``(..., 8, 8)``: them times :func:`ifast_multipliers`.
+
+    Returns:
+        int64 ``(..., 8, 8)``: samples minus 128, ``[y][x]``, not yet range-limited.
+    """
+    columns = ifast_inverse_butterfly(dequantized.swapaxes(-1, -2))            # [u][y]
+    zero_ac_column = ~np.any(coefficients[..., 1:, :], axis=-2)                # [u]
+    columns = np.where(zero_ac_column[..., None], dequantized[..., :1, :].swapaxes(-1, -2),
+                       columns)
+    workspace = columns.swapaxes(-1, -2)                                       # [y][u]
+    rows = ifast_inverse_butterfly(workspace)
+    zero_ac_row = ~np.any(workspace[..., 1:], axis=-1)
+    rows = np.where(zero_ac_row[..., None], workspace[..., :1], rows)
+    return rows >> (IFAST_SCALE_BITS + 3)
+
+
+def inverse_dct_ifast(blocks: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """ifast dequantization + IDCT + range limit: int16 ``(..., 8, 8)`` -> uint8 samples."""
+    return range_limit(idct_ifast(blocks, dequantize(blocks, ifast_multipliers(table))))
+
+
+# --- float: jidctflt.c -----------------------------------------------------------------------
+
+#: jidctflt.c's four multipliers, FAST_FLOAT (float32).
+FLOAT_1_082392200 = np.float32(1.082392200)   # 2 (c2 - c6)
+FLOAT_1_414213562 = np.float32(1.414213562)   # 2 c4
+FLOAT_1_847759065 = np.float32(1.847759065)   # 2 c2
+FLOAT_2_613125930 = np.float32(2.613125930)   # 2 (c2 + c6)
+#: jidctflt.c adds CENTERJSAMPLE + 0.5 in the second pass: the level shift, and the half
+#: that makes its truncating conversion to ``int`` round.
+FLOAT_CENTRE = np.float32(128.5)
+#: jidctflt-sse2.asm's PD_RNDINT_MAGIC, ``1.5 * 2**26``: added to a float32 value 8 times the
+#: sample, it leaves ``round(value / 8)`` (ties to even) in the low bits of the sum's mantissa.
+FLOAT_ROUNDING_MAGIC = np.float32(100663296.0)
+
+
+def float_multipliers(table: np.ndarray) -> np.ndarray:
+    """jddctmgr.c's multiplier table for the float IDCT: ``Q * s[v] * s[u]`` in double
+    (:data:`~stripjpeg.tables.AAN_SCALE_FACTORS`, left to right), stored as float32; float32
+    ``(8, 8)``."""
+    s = np.array(AAN_SCALE_FACTORS, np.float64)
+    steps = np.asarray(table, np.float64).reshape(8, 8)
+    return (steps * s[:, None] * s[None, :]).astype(np.float32)
+
+
+def float_inverse_butterfly(x: np.ndarray, centre: np.float32 | None = None) -> np.ndarray:
+    """One 8-point pass of libjpeg's float IDCT (jidctflt.c, jidctflt-sse2.asm), every
+    operation one float32 IEEE operation in its order (no fused multiply-add), as in
+    :func:`stripjpeg.stages.dct.float_butterfly`.
+
+    jidctflt.c and the SSE2 code write the odd part's last steps with opposite signs
+    (``z5 - 1.082 z12`` then ``tmp10 - tmp5``, against ``1.082 z12 - z5`` then ``tmp10 +
+    tmp5``); IEEE rounding is symmetric, so the two give the same floats, and this one
+    function serves both.
+
+    Args:
+        x: float32 ``(..., 8)``.
+        centre: added to input 0 first (jidctflt.c's second pass: :data:`FLOAT_CENTRE`), or
+            None.
+
+    Returns:
+        float32 ``(..., 8)``.
+    """
+    d = [x[..., k] for k in range(8)]
+    first = d[0] if centre is None else d[0] + centre
+    # Even part.
+    tmp10, tmp11 = first + d[4], first - d[4]
+    tmp13 = d[2] + d[6]
+    tmp12 = (d[2] - d[6]) * FLOAT_1_414213562 - tmp13
+    tmp0, tmp3 = tmp10 + tmp13, tmp10 - tmp13
+    tmp1, tmp2 = tmp11 + tmp12, tmp11 - tmp12
+    # Odd part.
+    z13, z10 = d[5] + d[3], d[5] - d[3]
+    z11, z12 = d[1] + d[7], d[1] - d[7]
+    tmp7 = z11 + z13
+    tmp11 = (z11 - z13) * FLOAT_1_414213562
+    z5 = (z10 + z12) * FLOAT_1_847759065
+    tmp10 = z5 - z12 * FLOAT_1_082392200
+    tmp12 = z5 - z10 * FLOAT_2_613125930
+    tmp6 = tmp12 - tmp7
+    tmp5 = tmp11 - tmp6
+    tmp4 = tmp10 - tmp5
+    out = [tmp0 + tmp7, tmp1 + tmp6, tmp2 + tmp5, tmp3 + tmp4,
+           tmp3 - tmp4, tmp2 - tmp5, tmp1 - tmp6, tmp0 - tmp7]
+    return np.stack(out, axis=-1)
+
+
+def float_to_int(x: np.ndarray) -> np.ndarray:
+    """C's ``(int)`` of a float on x86-64 (cvttss2si): truncation toward 0, and INT_MIN for
+    a value outside the 32-bit range (only corrupt coefficients reach it)."""
+    inside = (x >= -2.0 ** 31) & (x < 2.0 ** 31)
+    return np.where(inside, np.trunc(np.where(inside, x, 0)), -2 ** 31).astype(np.int64)
+
+
+def inverse_dct_float(blocks: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """libjpeg-turbo's float IDCT as its x86-64 SIMD code computes it (jidctflt-sse2.asm),
+    which ``djpeg -dct float`` runs: int16 ``(..., 8, 8)`` -> uint8 samples.
+
+    Dequantized by the multipliers (:func:`float_multipliers`), columns, rows, all in
+    float32 and 8 times too large; then ``round(x / 8)`` (ties to even) by adding
+    :data:`FLOAT_ROUNDING_MAGIC` and keeping the low 16 bits of the sum, saturated to
+    -128..127 (packsswb) and shifted by 128. The plain C code rounds differently
+    (:func:`inverse_dct_float_plain_c`): a few samples of a file differ by 1.
+    """
+    dequantized = blocks.astype(np.float32) * float_multipliers(table)
+    columns = float_inverse_butterfly(dequantized.swapaxes(-1, -2))
+    rows = float_inverse_butterfly(columns.swapaxes(-1, -2))
+    rounded = ((rows + FLOAT_ROUNDING_MAGIC).view(np.int32) & 0xFFFF).astype(np.uint16)
+    return (np.clip(rounded.view(np.int16), -128, 127) + 128).astype(np.uint8)
+
+
+def float_range_limit(x: np.ndarray) -> np.ndarray:
+    """jidctflt.c's range limit: its output already holds the +128, so it indexes the plain
+    sample_range_limit table with the low 10 bits: 0..255 as they are, 256..639 -> 255,
+    640..1023 (and so negative values) -> 0 (jdmaster.c)."""
+    wrapped = ((x + 384) & RANGE_MASK) - 384
+    return np.clip(wrapped, 0, 255).astype(np.uint8)
+
+
+def inverse_dct_float_plain_c(blocks: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """libjpeg-turbo's float IDCT as its C code computes it (jidctflt.c; ``djpeg -dct float``
+    with ``JSIMD_FORCENONE=1``, or a build without SIMD): int16 ``(..., 8, 8)`` -> uint8.
+
+    Dequantized by the multipliers times 1/8 (exact), columns, then rows with 128.5 added to
+    the DC term first, in float32; converted to ``int`` by truncation (so rounded, thanks to
+    the 0.5) and range-limited by :func:`float_range_limit`. Adding 128.5 before the rows'
+    arithmetic rounds their sums at a coarser step than :func:`inverse_dct_float` does.
+    """
+    multipliers = float_multipliers(table) * np.float32(0.125)
+    dequantized = blocks.astype(np.float32) * multipliers
+    columns = float_inverse_butterfly(dequantized.swapaxes(-1, -2))
+    rows = float_inverse_butterfly(columns.swapaxes(-1, -2), FLOAT_CENTRE)
+    return float_range_limit(float_to_int(rows))
+
+
 #: The inverse DCT of each ``dct=`` method: quantized blocks and their table -> uint8 blocks.
 INVERSE_DCT: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     "islow": inverse_dct_islow,
+    "ifast": inverse_dct_ifast,
+    "float": inverse_dct_float,
 }
 
 
@@ -192,7 +424,9 @@ def inverse_dct(blocks: np.ndarray, table: np.ndarray, method: str = "islow") ->
         blocks: int16 ``(R, C, 8, 8)`` quantized coefficients, natural order ``[v][u]``.
         table: uint16 ``(64,)`` quantization table, natural order.
         method: "islow" (jidctint.c, the default: Pillow's and djpeg's), "ifast"
-            (jidctfst.c, ``djpeg -dct fast``) or "float" (jidctflt.c, ``djpeg -dct float``).
+            (jidctfst.c, ``djpeg -dct fast``) or "float" (``djpeg -dct float``:
+            libjpeg-turbo's x86-64 SIMD code, jidctflt-sse2.asm, which rounds a few samples
+            differently from jidctflt.c; that one is :func:`inverse_dct_float_plain_c`).
 
     Returns:
         uint8 ``(R * 8, C * 8)``: the component's samples, dummy blocks included.
