@@ -18,7 +18,7 @@ import stripjpeg
 from stripjpeg.decoding import idct
 from stripjpeg.decoding.colour import convert_colour, output_colour_space, ycbcr_to_rgb
 from stripjpeg.decoding.idct import idct_islow, inverse_dct, range_limit
-from stripjpeg.decoding.pixels import FrameGeometry, band_pixels, decode_coefficients
+from stripjpeg.decoding.pixels import FrameGeometry, band_blocks, band_pixels, decode_coefficients
 from stripjpeg.decoding.upsampling import h1v2_fancy, h2v1_fancy, h2v2_fancy, upsample
 from stripjpeg.reader import read_jpeg
 from stripjpeg.stages.dct import forward_dct_islow
@@ -191,17 +191,14 @@ def test_bands_put_together_are_the_whole_image(subsampling, fancy):
     decoded = read_jpeg(data)
     frame = FrameGeometry.of(decoded)
     whole = decode_coefficients(decoded, fancy=fancy)
-    pieces = []
-    for first in range(0, frame.mcu_rows, 2):
-        stop = min(first + 2, frame.mcu_rows)
-        blocks, above, below = [], [], []
-        for c, coefficients in zip(decoded.components, decoded.coefficients):
-            blocks.append(coefficients[first * c.v:stop * c.v])
-            above.append(coefficients[first * c.v - 1] if first else None)
-            below.append(coefficients[stop * c.v] if stop < frame.mcu_rows else None)
-        pieces.append(band_pixels(blocks, decoded.quant_tables, frame, (first, stop), above, below,
-                                  fancy=fancy))
-    assert np.array_equal(np.concatenate(pieces), whole)
+    for height in (1, 2):
+        pieces = []
+        for first in range(0, frame.mcu_rows, height):
+            band = (first, min(first + height, frame.mcu_rows))
+            blocks, above, below = band_blocks(decoded.coefficients, frame, band)
+            pieces.append(band_pixels(blocks, decoded.quant_tables, frame, band, above, below,
+                                      fancy=fancy))
+        assert np.array_equal(np.concatenate(pieces), whole)
 
 
 def test_band_pixels_asks_for_its_context_rows():
@@ -220,7 +217,7 @@ def test_band_pixels_asks_for_its_context_rows():
 
 SIZES = [(1, 1), (5, 7), (13, 17), (65, 33), (16, 16), (2, 3), (31, 9)]
 SAMPLINGS = ["4:4:4", "4:2:2", "4:2:0", "4:4:0", "4x1", "3x1", "1x2,1x1,2x1", "2x2,2x1,1x1",
-             "3x2", "2x4"]
+             "3x2", "2x4", "1x1,2x2,2x2", "1x1,2x1,1x2"]
 
 
 @pytest.mark.parametrize("subsampling", SAMPLINGS)
@@ -240,6 +237,15 @@ def test_coding_processes_decode_as_pillow(options):
     for image in (photo("coffee")[:70, :93], RNG.integers(0, 256, (29, 43, 3)).astype(np.uint8)):
         data = stripjpeg.encode(image, 80, subsampling, **options)
         assert np.array_equal(decode(data), pillow_pixels(data))
+
+
+def test_a_grey_frames_declared_factors_change_nothing():
+    # One component: one block per MCU whatever its factors (A.2.2), never upsampled.
+    data = bytearray(stripjpeg.encode(photo("camera")[:37, :45], 80))
+    factors = data.index(b"\xff\xc0") + 11
+    for declared in (0x22, 0x13, 0x41):
+        data[factors] = declared
+        assert np.array_equal(decode(bytes(data)), pillow_pixels(bytes(data)))
 
 
 def test_pillows_own_files_decode_as_pillow():

@@ -205,6 +205,29 @@ def _edge(rows: list[np.ndarray | None] | None, index: int, inside: bool, side: 
     return rows[index]
 
 
+def band_blocks(coefficients: list[np.ndarray], frame: FrameGeometry, band: tuple[int, int]
+                ) -> tuple[list[np.ndarray], list[np.ndarray | None], list[np.ndarray | None]]:
+    """What :func:`band_pixels` takes for a band, cut from whole-image coefficient arrays.
+
+    Args:
+        coefficients: per component, int16 ``(height_in_blocks, width_in_blocks, 8, 8)``
+            (:attr:`stripjpeg.reader.DecodedJpeg.coefficients`).
+        frame: the image's geometry.
+        band: ``(first, stop)`` iMCU rows.
+
+    Returns:
+        ``(blocks, above, below)``: per component, the band's block rows (views), and the
+        block row just above / below the band, or None at the image's top / bottom.
+    """
+    first, stop = band
+    blocks, above, below = [], [], []
+    for (_, v), component in zip(frame.factors, coefficients):
+        blocks.append(component[first * v:stop * v])
+        above.append(component[first * v - 1] if first > 0 else None)
+        below.append(component[stop * v] if stop < frame.mcu_rows else None)
+    return blocks, above, below
+
+
 def decode_coefficients(decoded: DecodedJpeg, *, dct: str = "islow", fancy: bool = True
                         ) -> np.ndarray:
     """The whole-image textbook path: a file's coefficients -> the pixels Pillow gives.
