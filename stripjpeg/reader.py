@@ -60,6 +60,15 @@ class DecodedJpeg:
         adobe_transform: the transform byte of the last Adobe APP14 marker before the first
             scan ("Adobe" and at least 12 bytes, libjpeg's Adobe_transform), or None.
             Both decide the colour space (:func:`stripjpeg.decoding.colour.output_colour_space`).
+        coef_bits: for a progressive frame, libjpeg's progression status at the end of the
+            file: per component, per zigzag position, the Al of the last scan that coded it,
+            or -1 if none did (None for a sequential frame). It decides libjpeg's block
+            smoothing (:mod:`stripjpeg.decoding.smoothing`).
+        dummy_dc_masks: for a progressive frame, per component, the bits of the DC values
+            that interleaved scans coded for the dummy blocks below the component's own
+            blocks (a two's-complement mask: ``-1 << Al`` for a DC first scan, ``1 << Al``
+            per refinement; 0 if no interleaved DC scan): libjpeg keeps those blocks, and
+            its block smoothing can read their DC (None for a sequential frame).
     """
 
     width: int
@@ -72,6 +81,8 @@ class DecodedJpeg:
     precision: int = 8
     jfif: bool = False
     adobe_transform: int | None = None
+    coef_bits: list[list[int]] | None = None
+    dummy_dc_masks: list[int] | None = None
 
     @property
     def tables(self) -> list[np.ndarray]:
@@ -190,6 +201,8 @@ class _Parser:
         self.frame.jfif, self.frame.adobe_transform = self.jfif, self.adobe_transform
         if self.progressive is not None:
             self.frame.coefficients = self.progressive.coefficients()
+            self.frame.coef_bits = [list(bits) for bits in self.progressive.coef_bits]
+            self.frame.dummy_dc_masks = self.dummy_dc_masks
         return self.frame
 
     # -- table and frame segments -----------------------------------------------------------------
@@ -306,6 +319,7 @@ class _Parser:
         self.hmax, self.vmax = hmax, vmax
         if marker in (0xC2, 0xCA):
             self.progressive = ProgressiveFrame(components, width, height, precision)
+            self.dummy_dc_masks = [0] * len(components)
 
     # -- scans ------------------------------------------------------------------------------------
 
@@ -369,6 +383,9 @@ class _Parser:
         ss, se, a = header[-3], header[-2], header[-1]
         scan = ProgressiveScan(self.scans - 1, tuple(named), ss, se, a >> 4, a & 15)
         self.progressive.start_scan(scan)
+        if ss == 0 and len(named) > 1:  # an interleaved DC scan codes the dummy blocks too
+            for member in named:
+                self.dummy_dc_masks[member.index] |= (-1 << scan.al) if scan.ah == 0 else 1 << scan.al
         segments, end = split_entropy_data(self.data, start)
         if self.frame.process == "arithmetic progressive":
             self.progressive.decode_arithmetic_scan(scan, self.conditioning, self.restart_interval,

@@ -15,7 +15,7 @@ from oracle import _read_pnm, photo
 from PIL import Image
 
 import stripjpeg
-from stripjpeg.decoding import idct
+from stripjpeg.decoding import idct, smoothing
 from stripjpeg.decoding.colour import convert_colour, output_colour_space, ycbcr_to_rgb
 from stripjpeg.decoding.idct import idct_islow, inverse_dct, range_limit
 from stripjpeg.decoding.pixels import FrameGeometry, band_blocks, band_pixels, decode_coefficients
@@ -399,3 +399,61 @@ def test_ifast_and_float_nosmooth_and_subsampling(method):
         data = stripjpeg.encode(photo("coffee")[:45, :67], 85, subsampling)
         assert np.array_equal(decode(data, dct=method, fancy=False),
                               djpeg_pixels(data, "-dct", option, "-nosmooth"))
+
+
+# --- Block smoothing of progressive files ----------------------------------------------------
+
+# cjpeg -scans scripts that leave low coefficients unsent or unrefined (libjpeg then smooths),
+# with interleaved and separate DC scans (the dummy blocks' DC enters the 5 x 5 window).
+# Only a missing DC bit is not enough: libjpeg smooths when some AC 1..9 is inexact.
+INCOMPLETE_SCRIPTS = {
+    "DC only": "0,1,2: 0-0, 0, 0;",
+    "DC missing a bit (not smoothed)": "0,1,2: 0-0, 0, 1; 0: 1-63, 0, 0; 1: 1-63, 0, 0; 2: 1-63, 0, 0;",
+    "two luma ACs": "0,1,2: 0-0, 0, 0; 0: 1-2, 0, 0; 1: 1-63, 0, 0; 2: 1-63, 0, 0;",
+    "luma AC bits missing": "0,1,2: 0-0, 0, 0; 0: 1-63, 0, 2; 1: 1-63, 0, 0; 2: 1-63, 0, 0;",
+    "separate DC scans": "0: 0-0, 0, 0; 1: 0-0, 0, 0; 2: 0-0, 0, 0; 0: 1-3, 0, 0;",
+    "separate DC refinements": "0,1,2: 0-0, 0, 1; 0: 0-0, 1, 0; 1: 0-0, 1, 0; 2: 0-0, 1, 0;",
+    "interleaved DC refinement": "0: 0-0, 0, 1; 1: 0-0, 0, 1; 2: 0-0, 0, 1; 0,1,2: 0-0, 1, 0;",
+}
+
+
+@pytest.mark.parametrize("script", INCOMPLETE_SCRIPTS, ids=str)
+def test_incomplete_progressive_files_are_smoothed_as_pillow(script, tmp_path):
+    (tmp_path / "scans.txt").write_text(INCOMPLETE_SCRIPTS[script].replace("; ", ";\n"))
+    for rows, cols, sampling in [(72, 88, "2x2"), (137, 61, "1x2"), (17, 23, "2x1"), (9, 200, "1x1")]:
+        buffer = io.BytesIO()
+        Image.fromarray(photo("coffee")[:rows, :cols]).save(buffer, "PPM")
+        data = subprocess.run(["cjpeg", "-quality", "85", "-sample", sampling, "-scans",
+                               str(tmp_path / "scans.txt")], input=buffer.getvalue(),
+                              capture_output=True, check=True).stdout
+        decoded = read_jpeg(data)
+        smoothed = smoothing.smoothing_applies(decoded.coef_bits, decoded.quant_tables)
+        assert smoothed == ("not smoothed" not in script)
+        assert np.array_equal(decode(data), pillow_pixels(data)), (rows, cols, sampling)
+
+
+def test_smoothing_leaves_complete_files_alone():
+    data = stripjpeg.encode(photo("coffee")[:72, :88], 85, "4:2:0", progressive=True)
+    decoded = read_jpeg(data)
+    assert decoded.coef_bits is not None
+    assert not smoothing.smoothing_applies(decoded.coef_bits, decoded.quant_tables)
+    assert read_jpeg(stripjpeg.encode(photo("coffee")[:8, :8], 85)).coef_bits is None
+
+
+@pytest.mark.parametrize("arithmetic", [False, True])
+def test_stripjpeg_incomplete_scripts_are_smoothed_as_pillow(arithmetic):
+    with pytest.warns(UserWarning, match="those bits are lost"):
+        data = stripjpeg.encode(photo("chelsea")[:75, :61], 80, "4:2:0", progressive=True,
+                                scans="0,1,2: 0-0, 0, 1; 0: 1-5, 0, 2;", arithmetic=arithmetic)
+    assert np.array_equal(decode(data), pillow_pixels(data))
+
+
+def test_smoothing_rows_follow_libjpegs_block_row_count():
+    # jdcoefct.c counts a block row's place with the block rows of its own iMCU row: with
+    # Vi = 2 and an odd number of block rows, the row two below the third-last is a dummy
+    # row; in an image of two iMCU rows, the last row's "two above" is the row above.
+    rows = smoothing.neighbour_rows(5, 2, 3)
+    assert rows[:, 2].tolist() == [0, 1, 2, 3, 4]
+    assert rows[:, 3].tolist() == [1, 2, 3, 4, 5]   # 5: the dummy row
+    assert rows[:, 4].tolist() == [2, 3, 4, 4, 4]
+    assert smoothing.neighbour_rows(3, 2, 2)[:, 2].tolist() == [1, 1, 2, 2, 2]

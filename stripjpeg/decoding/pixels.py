@@ -28,6 +28,7 @@ import numpy as np
 from ..reader import DecodedJpeg
 from .colour import convert_colour, output_colour_space
 from .idct import inverse_dct
+from .smoothing import smooth_blocks
 from .upsampling import upsample
 
 
@@ -138,7 +139,8 @@ def band_pixels(blocks: list[np.ndarray], tables: list[np.ndarray], frame: Frame
 
     Args:
         blocks: per component, int16 ``(block_rows, block_cols, 8, 8)``: the component's
-            blocks of the band's iMCU rows, from its block row ``band[0] * Vi`` on. At
+            blocks of the band's iMCU rows (for a progressive file, after
+            :func:`smoothed_coefficients`), from its block row ``band[0] * Vi`` on. At
             least the blocks that hold real samples (``ceil(downsampled_width / 8)``
             across, and down to the band's end or the component's last real row); further
             ones (the blocks that only pad the last MCUs) may be there and are ignored.
@@ -246,5 +248,17 @@ def decode_coefficients(decoded: DecodedJpeg, *, dct: str = "islow", fancy: bool
             :meth:`FrameGeometry.of`).
     """
     frame = FrameGeometry.of(decoded)
-    return band_pixels(decoded.coefficients, decoded.quant_tables, frame, (0, frame.mcu_rows),
+    coefficients = smoothed_coefficients(decoded, frame)
+    return band_pixels(coefficients, decoded.quant_tables, frame, (0, frame.mcu_rows),
                        dct=dct, fancy=fancy)
+
+
+def smoothed_coefficients(decoded: DecodedJpeg, frame: FrameGeometry) -> list[np.ndarray]:
+    """The coefficients libjpeg's IDCT sees: for a progressive file whose scans leave low
+    coefficients unsent or unrefined, block-smoothed (:mod:`.smoothing`, libjpeg's default);
+    otherwise the file's own. A progressive file holds the whole image anyway, so this runs
+    on whole components, before the file is cut into bands."""
+    if decoded.coef_bits is None:
+        return decoded.coefficients
+    return smooth_blocks(decoded.coefficients, decoded.quant_tables, decoded.coef_bits,
+                         list(frame.factors), frame.mcu_rows, decoded.dummy_dc_masks)
