@@ -900,3 +900,78 @@ def inverse_dct_float(block: list[list[int]], table: list[int]) -> list[list[int
             row.append(min(max(word, -128), 127) + 128)
         out.append(row)
     return out
+
+
+def smooth_component(blocks: np.ndarray, table: list[int], coef_bits: list[int], v: int,
+                     imcu_rows: int, padded_dc: np.ndarray) -> np.ndarray:
+    """jdcoefct.c decompress_smooth_data for one component, block by block, as its loop runs:
+    per block row its four neighbour rows (chosen with libjpeg's image_block_row), then
+    across the row 25 DC registers that slide one column per block, each estimate written as
+    that function writes it. ``padded_dc``: the DC of every block row down to whole MCU rows
+    (the dummy rows' included)."""
+    height, width = blocks.shape[:2]
+    out = blocks.copy()
+    q = [int(t) for t in table]
+    change_dc = all(bits == -1 for bits in coef_bits[1:10])
+
+    def guess(num: int, step: int, al: int) -> int:
+        pred = ((step << 7) + abs(num)) // (step << 8)
+        if al > 0 and pred >= (1 << al):
+            pred = (1 << al) - 1
+        return pred if num >= 0 else -pred
+
+    for y in range(height):
+        r, b = divmod(y, v)
+        rows_here = v if r < imcu_rows - 1 else (height % v or v)
+        index, count = r * rows_here + b, rows_here * imcu_rows
+        prev = y - 1 if index > 0 else y
+        prev2 = y - 2 if index > 1 else prev
+        nxt = y + 1 if index < count - 1 else y
+        nxt2 = y + 2 if index < count - 2 else nxt
+        dc = [[int(padded_dc[row, min(max(x, 0), width - 1)]) for x in range(-2, width + 2)]
+              for row in (prev2, prev, y, nxt, nxt2)]
+        for x in range(width):
+            d = [0] + [dc[k // 5][x + k % 5] for k in range(25)]   # d[1] .. d[25]: DC01..DC25
+            block = out[y, x]
+            if coef_bits[1] != 0 and block[0, 1] == 0:
+                num = q[0] * ((-d[1] - d[2] + d[4] + d[5] - 3 * d[6] + 13 * d[7] - 13 * d[9] + 3 * d[10]
+                               - 3 * d[11] + 38 * d[12] - 38 * d[14] + 3 * d[15] - 3 * d[16]
+                               + 13 * d[17] - 13 * d[19] + 3 * d[20] - d[21] - d[22] + d[24] + d[25])
+                              if change_dc else (-7 * d[11] + 50 * d[12] - 50 * d[14] + 7 * d[15]))
+                block[0, 1] = guess(num, q[1], coef_bits[1])
+            if coef_bits[2] != 0 and block[1, 0] == 0:
+                num = q[0] * ((-d[1] - 3 * d[2] - 3 * d[3] - 3 * d[4] - d[5] - d[6] + 13 * d[7]
+                               + 38 * d[8] + 13 * d[9] - d[10] + d[16] - 13 * d[17] - 38 * d[18]
+                               - 13 * d[19] + d[20] + d[21] + 3 * d[22] + 3 * d[23] + 3 * d[24] + d[25])
+                              if change_dc else (-7 * d[3] + 50 * d[8] - 50 * d[18] + 7 * d[23]))
+                block[1, 0] = guess(num, q[8], coef_bits[2])
+            if coef_bits[3] != 0 and block[2, 0] == 0:
+                num = q[0] * ((d[3] + 2 * d[7] + 7 * d[8] + 2 * d[9] - 5 * d[12] - 14 * d[13] - 5 * d[14]
+                               + 2 * d[17] + 7 * d[18] + 2 * d[19] + d[23])
+                              if change_dc else (-d[3] + 13 * d[8] - 24 * d[13] + 13 * d[18] - d[23]))
+                block[2, 0] = guess(num, q[16], coef_bits[3])
+            if coef_bits[4] != 0 and block[1, 1] == 0:
+                num = q[0] * ((-d[1] + d[5] + 9 * d[7] - 9 * d[9] - 9 * d[17] + 9 * d[19] + d[21] - d[25])
+                              if change_dc else
+                              (d[10] + d[16] - 10 * d[17] + 10 * d[19] - d[2] - d[20] + d[22] - d[24]
+                               + d[4] - d[6] + 10 * d[7] - 10 * d[9]))
+                block[1, 1] = guess(num, q[9], coef_bits[4])
+            if coef_bits[5] != 0 and block[0, 2] == 0:
+                num = q[0] * ((2 * d[7] - 5 * d[8] + 2 * d[9] + d[11] + 7 * d[12] - 14 * d[13] + 7 * d[14]
+                               + d[15] + 2 * d[17] - 5 * d[18] + 2 * d[19])
+                              if change_dc else (-d[11] + 13 * d[12] - 24 * d[13] + 13 * d[14] - d[15]))
+                block[0, 2] = guess(num, q[2], coef_bits[5])
+            if change_dc:
+                extra = [(6, (0, 3), d[7] - d[9] + 2 * d[12] - 2 * d[14] + d[17] - d[19]),
+                         (7, (1, 2), d[7] - 3 * d[8] + d[9] - d[17] + 3 * d[18] - d[19]),
+                         (8, (2, 1), d[7] - d[9] - 3 * d[12] + 3 * d[14] + d[17] - d[19]),
+                         (9, (3, 0), d[7] + 2 * d[8] + d[9] - d[17] - 2 * d[18] - d[19])]
+                for k, (row, col), total in extra:
+                    if coef_bits[k] != 0 and block[row, col] == 0:
+                        block[row, col] = guess(q[0] * total, q[8 * row + col], coef_bits[k])
+                num = q[0] * (-2 * d[1] - 6 * d[2] - 8 * d[3] - 6 * d[4] - 2 * d[5] - 6 * d[6] + 6 * d[7]
+                              + 42 * d[8] + 6 * d[9] - 6 * d[10] - 8 * d[11] + 42 * d[12] + 152 * d[13]
+                              + 42 * d[14] - 8 * d[15] - 6 * d[16] + 6 * d[17] + 42 * d[18] + 6 * d[19]
+                              - 6 * d[20] - 2 * d[21] - 6 * d[22] - 8 * d[23] - 6 * d[24] - 2 * d[25])
+                block[0, 0] = guess(num, q[0], 0)
+    return out

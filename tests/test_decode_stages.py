@@ -457,3 +457,19 @@ def test_smoothing_rows_follow_libjpegs_block_row_count():
     assert rows[:, 3].tolist() == [1, 2, 3, 4, 5]   # 5: the dummy row
     assert rows[:, 4].tolist() == [2, 3, 4, 4, 4]
     assert smoothing.neighbour_rows(3, 2, 2)[:, 2].tolist() == [1, 1, 2, 2, 2]
+
+
+@pytest.mark.parametrize("bits", [
+    [0] + [-1] * 63,                      # DC only: DC interpolation, positions 1..9
+    [1, 0, 2, -1, 1, 3, -1, -1, 0, 2] + [-1] * 54,   # some known, some capped at 2**Al - 1
+], ids=["DC only", "mixed"])
+@pytest.mark.parametrize("height, v, imcu_rows", [(5, 2, 3), (3, 2, 2), (6, 1, 6), (7, 3, 3)])
+def test_smoothing_matches_its_twin(bits, height, v, imcu_rows):
+    blocks = RNG.integers(-40, 41, (height, 6, 8, 8)).astype(np.int16)
+    blocks[RNG.random(blocks.shape) > 0.2] = 0
+    blocks[:, :, 0, 0] = RNG.integers(-300, 300, (height, 6))
+    table = RNG.integers(1, 60, 64)
+    ours = smoothing.smooth_component(blocks, table, bits, 2, v, imcu_rows, dummy_mask=-2)
+    padded = smoothing.padded_dc(blocks[:, :, 0, 0].astype(np.int64), 2, v, -2)
+    expected = twin.smooth_component(blocks, table.tolist(), bits, v, imcu_rows, padded)
+    assert np.array_equal(ours, expected)
