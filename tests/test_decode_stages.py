@@ -473,3 +473,30 @@ def test_smoothing_matches_its_twin(bits, height, v, imcu_rows):
     padded = smoothing.padded_dc(blocks[:, :, 0, 0].astype(np.int64), 2, v, -2)
     expected = twin.smooth_component(blocks, table.tolist(), bits, v, imcu_rows, padded)
     assert np.array_equal(ours, expected)
+
+
+@pytest.mark.parametrize("density, table_max, flat_rows", [
+    (0.3, 65536, False), (0.1, 300, False), (0.01, 65536, False), (0.05, 65536, True),
+], ids=["dense", "8-bit-ish table", "sparse", "row 0 only"])
+def test_simd_islow_is_pillows_on_wild_coefficients(density, table_max, flat_rows, monkeypatch):
+    # What Pillow (libjpeg-turbo's SSE2/AVX2 islow) computes for corrupt coefficients; the
+    # default islow is jidctint.c's (test_wild_coefficients_decode_as_libjpeg_turbo).
+    blocks = RNG.integers(-1023, 1024, (4, 5, 8, 8)).astype(np.int16)
+    blocks[RNG.random(blocks.shape) > density] = 0
+    if flat_rows:  # the SIMD code's shortcut: coefficient rows 1..7 all zero
+        blocks[:, :, 1:, :] = 0
+        blocks[:, :, 0, :] = RNG.integers(-1023, 1024, (4, 5, 8))
+    data = stripjpeg.encode_coefficients([blocks], [RNG.integers(1, table_max, 64)], baseline=False)
+    plain_c = decode(data)
+    monkeypatch.setitem(idct.INVERSE_DCT, "islow", idct.inverse_dct_islow_simd)
+    simd = decode(data)
+    assert np.array_equal(simd, pillow_pixels(data))
+    assert not np.array_equal(simd, plain_c)
+
+
+def test_simd_islow_is_jidctint_on_every_encoders_file():
+    for subsampling, quality in [("4:2:0", 90), ("4:4:4", 100), ("4:2:2", 30)]:
+        decoded = read_jpeg(stripjpeg.encode(photo("rocket")[:80, :120], quality, subsampling))
+        for blocks, table in zip(decoded.coefficients, decoded.quant_tables):
+            assert np.array_equal(idct.inverse_dct_islow_simd(blocks, table),
+                                  idct.inverse_dct_islow(blocks, table))

@@ -18,8 +18,9 @@ Corrupt coefficients (a dequantized value past 16 bits, an IDCT output more than
 range) are where libjpeg-turbo's C and SIMD code part: the C integer IDCTs wrap (their
 ``short`` and ``int`` types, the range table's 10-bit mask), the SIMD ones saturate 16-bit
 lanes. islow and ifast here follow the C code exactly, wild values included; float follows
-the SIMD code exactly (as for every file). For every coefficient an encoder makes from 8-bit
-samples, C and SIMD agree for islow and ifast.
+the SIMD code exactly (as for every file); :func:`inverse_dct_islow_simd` is islow as the
+SIMD code computes it, which is what Pillow returns for such files. For every coefficient
+an encoder makes from 8-bit samples, C and SIMD agree for islow and ifast.
 """
 
 from __future__ import annotations
@@ -162,6 +163,13 @@ def to_int32(x: np.ndarray) -> np.ndarray:
     return x.astype(np.int32).astype(np.int64)
 
 
+def to_int16(x: np.ndarray) -> np.ndarray:
+    """Wrap to 16 bits, as C's ``(short)`` cast and SSE2's 16-bit lanes do: libjpeg-turbo's
+    SIMD builds (every release) make jidctfst.c's DCTELEM and the multipliers ``short``
+    (jdct.h, jmorecfg.h). Only corrupt coefficients come near the limit."""
+    return ((x + 32768) & 0xFFFF) - 32768
+
+
 def idct_islow(coefficients: np.ndarray) -> np.ndarray:
     """libjpeg's accurate integer inverse DCT (JDCT_ISLOW, jidctint.c) of dequantized blocks.
 
@@ -192,6 +200,62 @@ def inverse_dct_islow(blocks: np.ndarray, table: np.ndarray) -> np.ndarray:
     return range_limit(idct_islow(dequantize(blocks, islow_multipliers(table))))
 
 
+def saturate_int16(x: np.ndarray) -> np.ndarray:
+    """SSE2's packssdw: 32-bit values clamped to the 16-bit range."""
+    return np.clip(x, -32768, 32767)
+
+
+def islow_simd_pass(x: np.ndarray, descale_bits: int) -> np.ndarray:
+    """One pass of libjpeg-turbo's x86-64 SIMD islow (jidctint-sse2.asm, jidctint-avx2.asm),
+    whose 16-bit lanes part from jidctint.c only on corrupt data: the sums ``in0 + in4``,
+    ``in0 - in4``, ``in3 + in7`` and ``in1 + in5`` wrap to 16 bits (paddw, psubw), every
+    product of a 16-bit input and a constant (pmaddwd pairs, the rotations regrouped) is
+    exact, and the descaled outputs saturate to 16 bits (packssdw).
+
+    Args:
+        x: int64 ``(..., 8)`` 16-bit values along one column or row of each block.
+        descale_bits: the pass's rounding shift.
+
+    Returns:
+        int64 ``(..., 8)``, 16-bit values.
+    """
+    d = [x[..., k] for k in range(8)]
+    tmp3 = d[2] * (FIX_0_541196100 + FIX_0_765366865) + d[6] * FIX_0_541196100
+    tmp2 = d[2] * FIX_0_541196100 + d[6] * (FIX_0_541196100 - FIX_1_847759065)
+    tmp0 = to_int16(d[0] + d[4]) << CONST_BITS
+    tmp1 = to_int16(d[0] - d[4]) << CONST_BITS
+    tmp10, tmp13 = tmp0 + tmp3, tmp0 - tmp3
+    tmp11, tmp12 = tmp1 + tmp2, tmp1 - tmp2
+    z3, z4 = to_int16(d[3] + d[7]), to_int16(d[1] + d[5])
+    z3, z4 = (z3 * (FIX_1_175875602 - FIX_1_961570560) + z4 * FIX_1_175875602,
+              z3 * FIX_1_175875602 + z4 * (FIX_1_175875602 - FIX_0_390180644))
+    t0 = d[7] * (FIX_0_298631336 - FIX_0_899976223) - d[1] * FIX_0_899976223 + z3
+    t3 = -d[7] * FIX_0_899976223 + d[1] * (FIX_1_501321110 - FIX_0_899976223) + z4
+    t1 = d[5] * (FIX_2_053119869 - FIX_2_562915447) - d[3] * FIX_2_562915447 + z4
+    t2 = -d[5] * FIX_2_562915447 + d[3] * (FIX_3_072711026 - FIX_2_562915447) + z3
+    out = [tmp10 + t3, tmp11 + t2, tmp12 + t1, tmp13 + t0,
+           tmp13 - t0, tmp12 - t1, tmp11 - t2, tmp10 - t3]
+    return saturate_int16(descale(np.stack(out, axis=-1), descale_bits))
+
+
+def inverse_dct_islow_simd(blocks: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """islow as libjpeg-turbo's x86-64 SIMD code computes it (what Pillow and djpeg run
+    there): int16 ``(..., 8, 8)`` -> uint8 samples. For every coefficient an encoder makes
+    it equals :func:`inverse_dct_islow` (jidctint.c); for corrupt ones it differs, as
+    16-bit lanes do: the dequantization wraps to 16 bits (pmullw), the passes as
+    :func:`islow_simd_pass`, the samples saturate instead of wrapping (packsswb). A block
+    whose coefficient rows 1..7 are all 0 takes the code's shortcut, ``in0 << 2`` in 16 bits
+    (psllw), which wraps where the flowgraph would saturate.
+    """
+    dequantized = to_int16(dequantize(blocks, islow_multipliers(table)))
+    columns = islow_simd_pass(dequantized.swapaxes(-1, -2), CONST_BITS - PASS1_BITS)
+    flat_columns = ~np.any(blocks[..., 1:, :], axis=(-2, -1))
+    shortcut = np.broadcast_to(to_int16(dequantized[..., :1, :] << PASS1_BITS), blocks.shape)
+    workspace = np.where(flat_columns[..., None, None], shortcut, columns.swapaxes(-1, -2))
+    rows = islow_simd_pass(workspace, CONST_BITS + PASS1_BITS + 3)
+    return (np.clip(rows, -128, 127) + 128).astype(np.uint8)
+
+
 # --- ifast: jidctfst.c ---------------------------------------------------------------------
 
 #: jddctmgr.c's IFAST_SCALE_BITS: the ifast multipliers keep 2 fraction bits, which are
@@ -202,13 +266,6 @@ IFAST_FIX_1_082392200 = fix(1.082392200, IFAST_CONST_BITS)   # 277: 2 (c2 - c6)
 IFAST_FIX_1_414213562 = fix(1.414213562, IFAST_CONST_BITS)   # 362: 2 c4
 IFAST_FIX_1_847759065 = fix(1.847759065, IFAST_CONST_BITS)   # 473: 2 c2
 IFAST_FIX_2_613125930 = fix(2.613125930, IFAST_CONST_BITS)   # 669: 2 (c2 + c6)
-
-
-def to_int16(x: np.ndarray) -> np.ndarray:
-    """Wrap to 16 bits, as C's ``(short)`` cast does: libjpeg-turbo's SIMD builds (every
-    release) make jidctfst.c's DCTELEM and its multipliers ``short`` (jdct.h, jmorecfg.h).
-    Only corrupt coefficients come near the limit."""
-    return ((x + 32768) & 0xFFFF) - 32768
 
 
 def ifast_multipliers(table: np.ndarray) -> np.ndarray:
