@@ -500,3 +500,29 @@ def test_simd_islow_is_jidctint_on_every_encoders_file():
         for blocks, table in zip(decoded.coefficients, decoded.quant_tables):
             assert np.array_equal(idct.inverse_dct_islow_simd(blocks, table),
                                   idct.inverse_dct_islow(blocks, table))
+
+
+def test_opencv_and_ffmpeg_files_decode_as_pillow(tmp_path):
+    import cv2
+    from other_encoders import crop, opencv
+
+    image = crop(61, 77)
+    files = [opencv(image, cv2.IMWRITE_JPEG_QUALITY, 90), opencv(image, cv2.IMWRITE_JPEG_PROGRESSIVE, 1)]
+    files += [opencv(image, cv2.IMWRITE_JPEG_SAMPLING_FACTOR, factor)
+              for factor in (cv2.IMWRITE_JPEG_SAMPLING_FACTOR_411, cv2.IMWRITE_JPEG_SAMPLING_FACTOR_440)]
+    Image.fromarray(image).save(tmp_path / "in.png")
+    for pixel_format in ("yuvj420p", "yuvj422p"):   # ffmpeg's own JPEG encoder
+        files.append(subprocess.run(["ffmpeg", "-v", "error", "-i", str(tmp_path / "in.png"), "-pix_fmt",
+                                     pixel_format, "-q:v", "3", "-f", "mjpeg", "-"],
+                                    capture_output=True, check=True).stdout)
+    for data in files:
+        assert np.array_equal(decode(data), pillow_pixels(data))
+
+
+def test_band_pixels_ignores_the_blocks_that_pad_the_last_mcus():
+    decoded = read_jpeg(stripjpeg.encode(photo("chelsea")[:37, :45], 85, "4:2:0"))
+    frame = FrameGeometry.of(decoded)
+    padded = [np.pad(c, ((0, 2), (0, 3), (0, 0), (0, 0)), constant_values=77)
+              for c in decoded.coefficients]
+    assert np.array_equal(band_pixels(padded, decoded.quant_tables, frame, (0, frame.mcu_rows)),
+                          decode_coefficients(decoded))
