@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .reader import DEFAULT_MAX_PIXELS, as_jpeg_data
-from .scan_decoding import BitReader, HuffmanTable, decode_symbol, extend, split_entropy_data
+from .scan_decoding import BitReader, HuffmanTable, decode_symbol, extend, read_dht, split_entropy_data
 from .stages.lossless import MAX_CATEGORY, table_h1
 
 #: Frame headers of the other processes (T.81 B.1.1.3): SOF0..SOF15 but SOF3, without DHT
@@ -142,17 +142,11 @@ def _frame(payload: bytes, max_pixels: int) -> tuple[int, int, int, tuple[int, .
 
 
 def _dht(payload: bytes, tables: dict[int, HuffmanTable]) -> None:
-    position = 0
-    while position < len(payload):
-        if position + 17 > len(payload):
-            raise ValueError("malformed DHT segment")
-        table_class, index = payload[position] >> 4, payload[position] & 15
-        bits = list(payload[position + 1:position + 17])
-        count = sum(bits)
-        if table_class != 0 or index > 3 or position + 17 + count > len(payload):
+    """Keep a DHT segment's tables by index: a lossless file has only DC-class ones (H.1.2.2)."""
+    for table_class, index, table in read_dht(payload):
+        if table_class != 0:
             raise ValueError("malformed DHT segment (a lossless file has DC-class tables 0..3)")
-        tables[index] = HuffmanTable(bits, payload[position + 17:position + 17 + count])
-        position += 17 + count
+        tables[index] = table
 
 
 def _scan_header(payload: bytes, ids: tuple[int, ...], tables: dict[int, HuffmanTable]

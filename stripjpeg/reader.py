@@ -31,7 +31,15 @@ import numpy as np
 
 from .arithmetic_decoding import SequentialDecoder
 from .progressive_reader import ProgressiveFrame, ProgressiveScan, ScanComponent
-from .scan_decoding import BitReader, FrameComponent, HuffmanTable, decode_symbol, extend, split_entropy_data
+from .scan_decoding import (
+    BitReader,
+    FrameComponent,
+    HuffmanTable,
+    decode_symbol,
+    extend,
+    read_dht,
+    split_entropy_data,
+)
 from .tables import ZIGZAG
 
 #: Refuse frames larger than this unless asked (like Pillow's decompression-bomb guard).
@@ -260,18 +268,8 @@ class _Parser:
             position += 1 + size
 
     def _dht(self, payload: bytes) -> None:
-        position = 0
-        while position < len(payload):
-            if position + 17 > len(payload):
-                raise ValueError("malformed DHT segment")
-            table_class, index = payload[position] >> 4, payload[position] & 15
-            bits = list(payload[position + 1:position + 17])
-            count = sum(bits)
-            if table_class > 1 or index > 3 or count > 256 or position + 17 + count > len(payload):
-                raise ValueError("malformed DHT segment")
-            values = payload[position + 17:position + 17 + count]
-            self.huffman[(table_class, index)] = HuffmanTable(bits, values)
-            position += 17 + count
+        for table_class, index, table in read_dht(payload):
+            self.huffman[(table_class, index)] = table
 
     def _frame(self, marker: int, payload: bytes) -> None:
         if self.frame is not None:

@@ -2,8 +2,9 @@
 their block grids, finding and unstuffing a scan's entropy-coded data, Huffman tables and
 reading bits.
 
-:mod:`stripjpeg.reader` (the file's segments, sequential scans) and
-:mod:`stripjpeg.progressive_reader` (progressive scans) are built on these pieces.
+:mod:`stripjpeg.reader` (the file's segments, sequential scans),
+:mod:`stripjpeg.progressive_reader` (progressive scans) and :mod:`stripjpeg.lossless_reader`
+are built on these pieces.
 """
 
 from __future__ import annotations
@@ -111,6 +112,36 @@ class HuffmanTable:
                         [(values[position + k] << 5) | length] * (1 << (8 - length))
             code, position = (code + count) << 1, position + count
         self.lookup = lookup
+
+
+def read_dht(payload: bytes) -> list[tuple[int, int, HuffmanTable]]:
+    """The Huffman tables of one DHT segment (B.2.4.2), in the order it defines them.
+
+    Args:
+        payload: the segment's bytes after its length: per table, Tc/Th, the 16 code counts
+            by length (``BITS``), then the symbols (``HUFFVAL``).
+
+    Returns:
+        ``(table_class, index, table)`` per table: class 0 for DC (and lossless) tables,
+        1 for AC; index 0..3.
+
+    Raises:
+        ValueError: a table of class over 1 or index over 3, over 256 symbols (libjpeg's
+            jdmarker.c get_dht refuses more), or one that runs past the segment.
+    """
+    tables, position = [], 0
+    while position < len(payload):
+        if position + 17 > len(payload):
+            raise ValueError("malformed DHT segment")
+        table_class, index = payload[position] >> 4, payload[position] & 15
+        bits = list(payload[position + 1:position + 17])
+        count = sum(bits)
+        if table_class > 1 or index > 3 or count > 256 or position + 17 + count > len(payload):
+            raise ValueError("malformed DHT segment")
+        values = payload[position + 17:position + 17 + count]
+        tables.append((table_class, index, HuffmanTable(bits, values)))
+        position += 17 + count
+    return tables
 
 
 class BitReader:
