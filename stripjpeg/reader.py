@@ -54,14 +54,20 @@ class DecodedJpeg:
         width, height: image size in pixels.
         components: the frame's components, in frame order.
         quant_tables: per component, its quantization table as 64 values in natural order
-            (uint16), as the DQT in force when the frame header was read.
+            (uint16): the table its slot (Tq) held at the start of the component's first
+            scan, as libjpeg latches it (jdinput.c latch_quant_tables), so a DQT may come
+            after the frame header, and a slot redefined later leaves the component's table
+            as it was. A component that no scan codes (its coefficients all 0) has its
+            slot's table at the end of the file, or all zeros if the file defines none
+            (libjpeg's multiplier table for it, jddctmgr.c, stays zero).
         coefficients: per component, int16 ``(height_in_blocks, width_in_blocks, 8, 8)``.
         restart_interval: the DRI value in force for the first scan (0 = none; a progressive
             file may change it between scans).
         process: "baseline" (SOF0), "extended" (SOF1), "progressive" (SOF2),
             "arithmetic" (SOF9) or "arithmetic progressive" (SOF10).
         tables: the quantization tables the components use, by table index (Tq), natural
-            order: what :func:`stripjpeg.encode_coefficients` takes back.
+            order: what :func:`stripjpeg.encode_coefficients` takes back (for an index whose
+            components latched different tables, the last such component's).
         precision: the frame's sample precision P, 8 or 12 (not baseline).
         jfif: whether a JFIF APP0 marker came before the first scan (what libjpeg's
             saw_JFIF_marker records: "JFIF\\0" and at least 14 bytes of data).
@@ -169,6 +175,7 @@ class _Parser:
         self.restart_interval = 0
         self.first_restart_interval: int | None = None
         self.frame: DecodedJpeg | None = None
+        self.latched: list[np.ndarray | None] = []  # per component, once its first scan starts
         self.progressive: ProgressiveFrame | None = None
         self.scans = 0
         self.jfif = False
@@ -207,6 +214,9 @@ class _Parser:
             raise ValueError("the file has a frame but no scan")
         self.frame.restart_interval = self.first_restart_interval
         self.frame.jfif, self.frame.adobe_transform = self.jfif, self.adobe_transform
+        self.frame.quant_tables = [
+            table if table is not None else self.quant.get(c.quant_index, np.zeros(64, np.uint16))
+            for c, table in zip(self.frame.components, self.latched)]
         if self.progressive is not None:
             self.frame.coefficients = self.progressive.coefficients()
             self.frame.coef_bits = [list(bits) for bits in self.progressive.coef_bits]
@@ -307,12 +317,9 @@ class _Parser:
                 id=payload[6 + 3 * i], h=h, v=v, quant_index=quant_index,
                 width_in_blocks=math.ceil(math.ceil(width * h / hmax) / 8),
                 height_in_blocks=math.ceil(math.ceil(height * v / vmax) / 8)))
-        missing = [c.quant_index for c in components if c.quant_index not in self.quant]
-        if missing:
-            raise ValueError(f"quantization table {missing[0]} is used before it is defined")
+        self.latched = [None] * count  # the tables are taken at each component's first scan
         self.frame = DecodedJpeg(width=width, height=height, components=components,
-                                 quant_tables=[self.quant[c.quant_index].copy() for c in components],
-                                 coefficients=[], process=_PROCESSES[marker],
+                                 quant_tables=[], coefficients=[], process=_PROCESSES[marker],
                                  precision=precision)
         self.hmax, self.vmax = hmax, vmax
         if marker in (0xC2, 0xCA):
@@ -338,6 +345,7 @@ class _Parser:
             if any(ids[cid] == member.index for member in named):
                 raise ValueError(f"the scan names component {cid} twice")
             named.append(ScanComponent(ids[cid], cid, tables >> 4, tables & 15))
+        self._latch_quant_tables(named)
         if self.first_restart_interval is None:
             self.first_restart_interval = self.restart_interval
         self.scans += 1
@@ -374,6 +382,19 @@ class _Parser:
         segments, end = split_entropy_data(self.data, start)
         self._decode_scan(members, segments)
         return end
+
+    def _latch_quant_tables(self, named: list[ScanComponent]) -> None:
+        """Take the quantization table of each component of this scan that no earlier scan
+        coded, as its slot holds it now (jdinput.c latch_quant_tables, at the start of every
+        scan; T.81 B.2.1, Figure B.2: table segments may also come after the frame header)."""
+        for member in named:
+            if self.latched[member.index] is not None:
+                continue
+            quant_index = self.frame.components[member.index].quant_index
+            if quant_index not in self.quant:
+                raise ValueError(f"quantization table {quant_index} of component {member.id} is "
+                                 "not defined before the component's first scan")
+            self.latched[member.index] = self.quant[quant_index].copy()
 
     def _progressive_scan(self, named: list[ScanComponent], header: bytes, start: int) -> int:
         """Check one scan of a progressive frame before its data, as libjpeg does, then

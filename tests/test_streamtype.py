@@ -112,7 +112,7 @@ def test_tables_and_image_decode_as_the_whole_file(keywords, gray):
     joined, interchange = read_jpeg(_joined(tables, image)), read_jpeg(whole)
     for a, b in zip(joined.coefficients, interchange.coefficients, strict=True):
         np.testing.assert_array_equal(a, b)
-    with pytest.raises(ValueError, match="quantization table 0 is used before it is defined"):
+    with pytest.raises(ValueError, match="quantization table 0 of component 1 is not defined"):
         read_jpeg(image)
 
 
