@@ -18,7 +18,10 @@ Image files, without loading what can be streamed:
   (P5), PPM (P6) and PAM (P7) with maxval 255 are *memory-mapped*: the array is a view of the
   file, and the encoder reads it strip by strip, so memory stays bounded however tall the
   image (the operating system's page cache holds what was read recently).
-* Anything else Pillow reads (PNG, TIFF, JPEG, BMP, ...) is decoded whole, because those
+* PNG is read row by row by :mod:`stripjpeg.png_source` (:class:`~.png_source.PngRows`), its
+  16-bit samples kept for a 12-bit or lossless encode; Adam7-interlaced and animated PNGs
+  cannot stream and go to Pillow, below.
+* Anything else Pillow reads (TIFF, JPEG, BMP, ...) is decoded whole, because those
   formats cannot be read by rows through Pillow; Pillow is then required.
 
 Nothing is clipped or dropped silently. The encoder takes 8-bit L, RGB and RGBA (whose alpha
@@ -50,9 +53,10 @@ keeps Pillow's CMYK and YCbCr images as they are (:data:`KEPT_MODES`): the encod
 (``mode="CMYK"``, ``mode="YCbCr"``).
 
 Files of 16 bits per sample that Pillow itself opens as 8-bit RGB or RGBA (16-bit colour
-PNGs: Pillow keeps each sample's high byte, truncating) get a warning saying so. There is no
-12- or 16-bit JPEG output yet; ``.npy`` and Netpbm sources must already be 8-bit (no scaling
-is done there). A file of several frames (animated GIF, PNG or WebP, a multi-page TIFF, MPO)
+TIFFs, and interlaced PNGs: Pillow keeps each sample's high byte, truncating) get a warning
+saying so. ``.npy`` and Netpbm sources must already be 8-bit, or 16-bit for a 12-bit or
+lossless encode (no scaling is done there). A file of several frames (animated GIF, PNG or
+WebP, a multi-page TIFF, MPO)
 has its first frame encoded, with a warning saying how many it holds.
 """
 
@@ -68,6 +72,8 @@ import numpy as np
 
 from .notices import warn_user
 from .options import DEFAULT_MODES, check_array_mode, check_mode
+from .png_source import SIGNATURE as PNG_SIGNATURE
+from .png_source import PngRows, scale_16_to_8, stream_png
 
 # --- Whole images and strips as pixels ------------------------------------------------------
 
@@ -191,7 +197,7 @@ def whole_image(pixels: Any, mode: str | None = None, dtype: Any = np.uint8) -> 
             raise ValueError(f"mode={mode!r} takes {bits}-bit samples (dtype {np.dtype(dtype).name}); "
                              f"the image has dtype {given}: convert it explicitly if that is what you "
                              "mean")
-    if isinstance(pixels, ChunkedRows):  # a zarr array already wrapped (a tiled TIFF's)
+    if isinstance(pixels, (ChunkedRows, PngRows)):  # a tiled TIFF's zarr array, a PNG file
         if mode is not None:
             check_array_mode(mode, pixels.shape[2])
         return pixels
@@ -279,7 +285,11 @@ def open_image(path: str | os.PathLike, precision: int = 8) -> np.ndarray:
     """
     path = os.fspath(path)
     with open(path, "rb") as file:
-        magic = file.read(6)
+        magic = file.read(8)
+    if magic == PNG_SIGNATURE:
+        streamed = stream_png(path, precision)
+        if streamed is not None:
+            return streamed
     if magic.startswith(b"\x93NUMPY"):
         return _open_npy(path, precision)
     if magic[:2] in _NETPBM:
@@ -352,8 +362,10 @@ def read_image(path: str | os.PathLike, precision: int = 8) -> tuple[np.ndarray,
     """
     path = os.fspath(path)
     with open(path, "rb") as file:
-        magic = file.read(6)
+        magic = file.read(8)
     streamed = stream_tiff(path) if precision == 8 and magic[:4] in _TIFF_MAGIC else None
+    if magic == PNG_SIGNATURE:
+        streamed = stream_png(path, precision)
     if streamed is not None or magic.startswith(b"\x93NUMPY") or magic[:2] in _NETPBM:
         pixels = streamed if streamed is not None else open_image(path, precision)
         return pixels, DEFAULT_MODES[1 if pixels.ndim == 2 else pixels.shape[2]]
@@ -553,24 +565,6 @@ def pixels_from_pillow(image: Any, name: str = "image", precision: int = 8) -> n
     reason = REFUSED_MODES.get(mode, "stripjpeg encodes 8-bit L, RGB or RGBA; convert to one of "
                                      "those first")
     raise ValueError(f"{name}: Pillow mode {mode!r} is not encoded: {reason}")
-
-
-def scale_16_to_8(samples: np.ndarray) -> np.ndarray:
-    """Scale 16-bit samples (0..65535, any byte order) to 8 bits (0..255), rounding to nearest.
-
-    ``(v * 255 + 32767) // 65535`` in integers: 0 -> 0, 65535 -> 255, and every other value
-    to the nearest of ``v * 255 / 65535`` (never exactly halfway, as 65535 = 255 * 257 and
-    v / 257 is never k + 1/2), so the full range maps onto the full range. Clipping (keeping
-    values over 255 as 255) or dropping the low byte would not.
-
-    Args:
-        samples: unsigned 16-bit array, any shape.
-
-    Returns:
-        uint8 array of the same shape.
-    """
-    wide = samples.astype(np.uint32)  # 65535 * 255 + 32767 < 2**24: no overflow
-    return ((wide * 255 + 32767) // 65535).astype(np.uint8)
 
 
 def _warn_if_pillow_truncated(image: Any, path: str) -> None:
