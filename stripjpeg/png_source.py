@@ -436,8 +436,9 @@ def pixel_conversion(header: PngHeader, precision: int, name: str
     steps: list[Callable[[np.ndarray], np.ndarray]] = []
     if depth == 16 and not keep_16:
         warn_user(f"{name}: 16-bit samples ({_SIXTEEN_BIT_NAMES[colour]}) scaled to 8 bits, "
-                  "(v * 255 + 32767) // 65535; a lossless or 12-bit file keeps them (lossless=True, "
-                  "precision=16; --lossless PSV --precision 16; --precision 12 up to 4095)")
+                  "(v * 255 + 32767) // 65535; a lossless file keeps them (lossless=True, "
+                  "precision=16; --lossless PSV --precision 16), a 12-bit one up to 4095 "
+                  "(--precision 12)")
         steps.append(scale_16_to_8)
     channels = header.samples_per_pixel
     if colour == 0 and depth < 8:
@@ -471,26 +472,33 @@ def _look_up(table: np.ndarray, indices: np.ndarray, name: str) -> np.ndarray:
 
 
 class PngRows:
-    """A PNG file as a whole image ``(H, W, C)`` that is decoded as it is sliced: rows
-    ``start:stop`` (or an array of row indices, for smoothing's context rows) come from the
-    block being decoded, and a request for rows above what was decoded starts again from the
-    file's start (so a two-pass encode, ``optimize=True`` or lossless, decodes it twice).
-    Memory holds the rows requested and one block, never the image.
+    """A PNG file as a whole image, ``(H, W)`` for grey and ``(H, W, C)`` else, like the
+    ndarray it stands for, decoded as it is sliced: rows ``start:stop`` (or an array of row
+    indices, for smoothing's context rows) come from the block being decoded, and a request
+    for rows above what was decoded starts again from the file's start (so a two-pass
+    encode, ``optimize=True`` or lossless, decodes it twice). Memory holds the rows
+    requested and one block, never the image; ``np.asarray`` decodes it whole.
 
     Attributes:
         path, header: the file and its :class:`PngHeader`.
-        shape: ``(H, W, C)``; ``ndim`` 3; ``dtype`` uint8 or uint16.
+        shape: ``(H, W)`` or ``(H, W, C)``; ``ndim``; ``dtype`` uint8 or uint16.
     """
 
     def __init__(self, path: str | os.PathLike, header: PngHeader,
-                 convert: Callable[[np.ndarray], np.ndarray], channels: int, dtype: Any) -> None:
+                 convert: Callable[[np.ndarray], np.ndarray], channels: int, dtype: Any,
+                 channel_axis: bool = False) -> None:
         self.path, self.header, self._convert = os.fspath(path), header, convert
-        self.shape = (header.height, header.width, channels)
-        self.ndim = 3
+        self._channels = channels
+        self.shape = (header.height, header.width) + ((channels,) if channels > 1 or channel_axis else ())
+        self.ndim = len(self.shape)
         self.dtype = np.dtype(dtype)
         self._blocks: Iterator[np.ndarray] | None = None
         self._band = np.empty((0, header.width, channels), self.dtype)
         self._band_start = 0
+
+    def with_channel_axis(self) -> PngRows:
+        """The same file as ``(H, W, C)`` (C = 1 for grey), as the encoder takes images."""
+        return PngRows(self.path, self.header, self._convert, self._channels, self.dtype, True)
 
     def __getitem__(self, rows: Any) -> np.ndarray:
         """Rows ``rows`` (a slice of step 1, or an integer array) as a new ndarray."""
@@ -501,6 +509,7 @@ class PngRows:
         start, stop, step = rows.indices(self.shape[0])
         if step != 1:
             raise ValueError("PngRows takes slices of step 1")
+        stop = max(start, stop)
         if self._blocks is None or start < self._band_start:
             self._blocks = png_samples(self.path, self.header)
             self._band, self._band_start = self._band[:0], 0
@@ -510,10 +519,14 @@ class PngRows:
             block = self._convert(next(self._blocks))
             pieces.append(block[max(0, start - end):])
             end += len(block)
+            if end == self.shape[0]:
+                for _ in self._blocks:  # the last rows are in: check the stream's and file's end
+                    pass
         band_start = max(start, self._band_start)
         self._band = pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
         self._band_start = band_start
-        return self._band[start - band_start:stop - band_start].copy()
+        wanted = self._band[start - band_start:stop - band_start]
+        return wanted.reshape(len(wanted), *self.shape[1:]).copy()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         whole = self[0:self.shape[0]]

@@ -197,6 +197,8 @@ def whole_image(pixels: Any, mode: str | None = None, dtype: Any = np.uint8) -> 
             raise ValueError(f"mode={mode!r} takes {bits}-bit samples (dtype {np.dtype(dtype).name}); "
                              f"the image has dtype {given}: convert it explicitly if that is what you "
                              "mean")
+    if isinstance(pixels, PngRows):
+        pixels = pixels.with_channel_axis()
     if isinstance(pixels, (ChunkedRows, PngRows)):  # a tiled TIFF's zarr array, a PNG file
         if mode is not None:
             check_array_mode(mode, pixels.shape[2])

@@ -103,13 +103,15 @@ def write_png_16_bit_rgb(path: Path, pixels: np.ndarray) -> None:
                      + chunk(b"IEND", b""))
 
 
-def test_16_bit_rgb_png_truncated_by_pillow_is_said_so(tmp_path: Path) -> None:
+def test_16_bit_rgb_png_is_scaled_not_truncated(tmp_path: Path) -> None:
+    # Pillow keeps the high byte of a 16-bit RGB PNG; stripjpeg's PNG reader keeps the 16 bits
+    # and scales them as any 16-bit samples (stripjpeg.png_source).
     rgb = np.stack([GRADIENT_16, GRADIENT_16[::-1], GRADIENT_16.T], axis=-1)
     write_png_16_bit_rgb(tmp_path / "rgb16.png", rgb)
-    with pytest.warns(UserWarning, match=r"raw mode RGB;16B\) reduced to 8 bits by Pillow, "
-                                         r"which keeps the high byte"):
+    with pytest.warns(UserWarning, match=r"16-bit samples \(raw mode RGB;16B\) scaled to 8 bits"):
         pixels = open_image(tmp_path / "rgb16.png")
-    assert np.array_equal(pixels, (rgb >> 8).astype(np.uint8))  # what Pillow does, as said
+    assert np.array_equal(pixels, expected_8_bit(rgb))
+    assert not np.array_equal(pixels, (rgb >> 8).astype(np.uint8))
 
 
 def test_16_bit_npy_and_netpbm_are_refused_not_scaled(tmp_path: Path) -> None:
