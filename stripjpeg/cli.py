@@ -2,7 +2,7 @@
 
 ::
 
-    stripjpeg encode INPUT -o OUTPUT [options]   encode an image file (.npy/PGM/PPM/PAM streamed)
+    stripjpeg encode INPUT -o OUTPUT [options]   encode an image file (.npy/PGM/PPM/PAM/PNG streamed)
     stripjpeg example -o OUTPUT [--size WxH]      encode the built-in example, strip by strip
                                                   (exit 1 if its bytes differ from Pillow's)
     stripjpeg info FILE [--json]                  list a JPEG file's marker segments and scans
@@ -75,8 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     encode = commands.add_parser("encode", help="encode an image file to JPEG",
-                                 description="Encode INPUT (PNG, TIFF, BMP, JPEG via Pillow; .npy, PGM, "
-                                             "PPM and PAM memory-mapped and streamed) to baseline JPEG.")
+                                 description="Encode INPUT (.npy, PGM, PPM and PAM memory-mapped and "
+                                             "streamed; PNG read row by row; TIFF, BMP, JPEG via "
+                                             "Pillow) to JPEG.")
     encode.add_argument("input", help="the image file to encode")
     encode.add_argument("-o", "--output", required=True, help="the JPEG file to write")
     _add_encode_options(encode)
@@ -156,7 +157,7 @@ def _add_encode_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--precision", type=int, default=8, metavar="BITS",
                        help="bits per sample, 8 (default), 12 (lossy 12-bit samples, SOF1), "
                             "or with --lossless 2..16 (a PGM/PPM of up to 16 bits is read as "
-                            "it is, memory-mapped)")
+                            "it is, memory-mapped; a 16-bit PNG keeps its 16 bits)")
     group.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                        help="show a progress bar on stderr (default: when stderr is a terminal)")
     group.add_argument("--index", metavar="JSON", help="also write the restart index as JSON")
