@@ -117,6 +117,12 @@ def read_lossless(source: bytes | str | os.PathLike, max_pixels: int = DEFAULT_M
         raise ValueError("no frame header (SOF3) before the end of the file")
     width, height, precision, ids = frame
     samples = np.stack(planes, axis=-1) << pt
+    largest = int(samples.max(initial=0))
+    if largest >= 1 << precision:
+        # A valid file reconstructs its samples exactly (H.2: modulo 2**16); a larger value
+        # means corrupt differences, and casting it to the sample type would hide that.
+        raise ValueError(f"corrupt lossless data: a sample decodes to {largest}, over the "
+                         f"{precision}-bit maximum {(1 << precision) - 1}")
     samples = samples.astype(np.uint8 if precision <= 8 else np.uint16)
     if len(ids) == 1:
         samples = samples[:, :, 0]

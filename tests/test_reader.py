@@ -220,7 +220,7 @@ def mutate(data: bytes, rng: np.random.Generator) -> tuple[str, bytes]:
         out[start + field] = value
         return f"SOS byte {field} at {start} = {value}", bytes(out)
     # A frame header field set to an extreme: sizes, component count, sampling factors, tables.
-    sof_start = next(s for s, _ in spans if data[s + 1] in (0xC0, 0xC1, 0xC2, 0xC3))
+    sof_start = next(s for s, _ in spans if data[s + 1] in (0xC0, 0xC1, 0xC2, 0xC3, 0xC9, 0xCA))
     field = int(rng.integers(4 + 1, 4 + 6 + 3 * data[sof_start + 9]))
     value = int(rng.choice([0, 1, 0x11, 0x44, 0x45, 0x7F, 0xFF, int(rng.integers(256))]))
     out[sof_start + field] = value
