@@ -16,10 +16,18 @@ for samplings Pillow cannot ask for (4:4:0, libjpeg's 4:1:1 "4x1") and for 12-bi
 (``precision=12``, ``bitspersample=12``); and for the DCTs neither
 offers (``dct="ifast"``, ``dct="float"``), cjpeg with the matching ``-dct`` switch, timed as a whole process
 reading a PPM from the temporary directory (so it pays for its start and its file input).
+Arithmetic coding (``arithmetic=True``, sequential and progressive) is compared with
+``cjpeg -arithmetic``, the PPM piped to its standard input (``benchmarks/arithmetic.py``'s
+``cjpeg_arithmetic``: it pays for its start, not for reading a file); lossless files
+(``lossless=True``, predictors 1 and 6, 8 and 12 bits) with imagecodecs' libjpeg-turbo 3.1, as
+``benchmarks/lossless.py`` does. The numpy backend's arithmetic coder is the readable Python
+QM coder, so it is left out of those rows too.
 
     python benchmarks/throughput.py                 # 2048² and 4096², numba and numpy
     python benchmarks/throughput.py --sizes 4096 --backends numba
     python benchmarks/throughput.py --sizes 2048 --settings "q75 4:2:0" "q75 4:2:0 smooth"
+    python benchmarks/throughput.py --sizes 2048 --backends numba --settings "q90 arith" \
+        "q75 4:2:0 arith" "q75 4:2:0 arith prog" "lossless p1" "lossless p6" "lossless p1 12-bit"
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from arithmetic import cjpeg_arithmetic, ppm_bytes
 from common import best_time, machine, photo_mosaic, pillow_encode
 from PIL import Image
 
@@ -58,6 +67,15 @@ SETTINGS = {
     # 12-bit samples: the mosaic scaled to 0..4095, (v * 4095 + 127) // 255 (docs/options.md).
     "q90 12-bit": dict(quality=90, subsampling="4:4:4", precision=12, peer="imagecodecs"),
     "q90 4:2:0 12-bit": dict(quality=90, subsampling="4:2:0", precision=12, peer="imagecodecs"),
+    # Arithmetic coding (SOF9, SOF10) against cjpeg -arithmetic, the PPM piped to it.
+    "q90 arith": dict(quality=90, subsampling="4:4:4", arithmetic=True, peer="cjpeg"),
+    "q75 4:2:0 arith": dict(quality=75, subsampling="4:2:0", arithmetic=True, peer="cjpeg"),
+    "q75 4:2:0 arith prog": dict(quality=75, subsampling="4:2:0", arithmetic=True, progressive=True,
+                                 peer="cjpeg"),
+    # Lossless (SOF3) against libjpeg-turbo 3.1's (imagecodecs), as benchmarks/lossless.py.
+    "lossless p1": dict(lossless=True, predictor=1, peer="imagecodecs"),
+    "lossless p6": dict(lossless=True, predictor=6, peer="imagecodecs"),
+    "lossless p1 12-bit": dict(lossless=True, predictor=1, precision=12, peer="imagecodecs"),
 }
 
 #: stripjpeg's sampling names -> imagecodecs' ``subsampling`` values.
@@ -87,17 +105,24 @@ def first_call_latency(cache_dir: str) -> tuple[float, float]:
 def peer_run(peer: str, pixels, setting: dict, folder: str) -> Callable[[], bytes]:
     """A function writing the peer's file for ``setting``: the same bytes as stripjpeg with
     ``restart_rows=0`` (checked before timing)."""
-    quality, subsampling = setting["quality"], setting["subsampling"]
+    quality, subsampling = setting.get("quality"), setting.get("subsampling")
     if peer == "pillow":
         other = {k: v for k, v in setting.items() if k not in ("quality", "subsampling")}
         return lambda: pillow_encode(pixels, quality=quality, subsampling=subsampling, **other)
     if peer == "imagecodecs":
         import imagecodecs
 
-        bits = {"bitspersample": 12} if setting.get("precision") == 12 else {}
+        bits = {"bitspersample": setting["precision"]} if "precision" in setting else {}
+        if setting.get("lossless"):
+            return lambda: imagecodecs.jpeg8_encode(pixels, lossless=True,
+                                                    predictor=setting["predictor"], **bits)
         return lambda: imagecodecs.jpeg8_encode(pixels, level=quality,
                                                 subsampling=IMAGECODECS_SUBSAMPLING[subsampling],
                                                 **bits)
+    if peer == "cjpeg" and setting.get("arithmetic"):
+        ppm = ppm_bytes(pixels)
+        return lambda: cjpeg_arithmetic(ppm, quality, CJPEG_SAMPLE[subsampling],
+                                        progressive=setting.get("progressive", False))
     if peer == "cjpeg":
         source = Path(folder) / "in.ppm"
         Image.fromarray(pixels).save(source)
@@ -130,7 +155,7 @@ def main() -> None:
         print(f"numba first call in a fresh process: cold cache (compiling) {cold[1]:.2f} s, "
               f"warm cache {warm[1]:.2f} s; import stripjpeg {warm[0]:.2f} s")
     print()
-    header = f"{'size':>5} {'setting':<14} {'peer':<11} {'peer MP/s':>9} " + " ".join(
+    header = f"{'size':>5} {'setting':<20} {'peer':<11} {'peer MP/s':>9} " + " ".join(
         f"{name + ' MP/s':>16} {'x peer':>8}" for name in _columns(args.backends))
     print(header)
     with tempfile.TemporaryDirectory() as folder:
@@ -151,7 +176,8 @@ def main() -> None:
                 if runs["peer"]() != stripjpeg.encode(pixels, restart_rows=0, **setting):
                     raise AssertionError(f"{peer} and stripjpeg wrote different bytes for {label}")
                 for name in args.backends:
-                    if name == "numpy" and (size > args.numpy_max_size or setting.get("progressive")):
+                    if name == "numpy" and (size > args.numpy_max_size or setting.get("progressive")
+                                            or setting.get("arithmetic")):
                         continue
                     runs[name] = lambda p=pixels, s=setting, n=name: stripjpeg.encode(p, backend=n, **s)
                     runs[name + " w=1"] = lambda p=pixels, s=setting, n=name: stripjpeg.encode(
@@ -173,7 +199,7 @@ def main() -> None:
                         cells.append(f"{rate:>16.1f} {rate / reference:>7.2f}x")
                     else:
                         cells.append(f"{'-':>16} {'-':>8}")
-                print(f"{size:>5} {label:<14} {peer:<11} {reference:>9.1f} " + " ".join(cells),
+                print(f"{size:>5} {label:<20} {peer:<11} {reference:>9.1f} " + " ".join(cells),
                       flush=True)
 
 
