@@ -32,6 +32,21 @@ from .tables import (
 
 _QE, _NEXT_LPS, _NEXT_MPS, _SWITCH = QE_VALUES, NEXT_INDEX_LPS, NEXT_INDEX_MPS, SWITCH_MPS
 
+def _mps_chain(state: int) -> list[int]:
+    """The states a bin goes through from ``state`` on MPS decisions only (NEXT_INDEX_MPS),
+    up to the one that keeps itself."""
+    chain = [state]
+    while NEXT_INDEX_MPS[chain[-1]] not in chain:
+        chain.append(NEXT_INDEX_MPS[chain[-1]])
+    return chain
+
+
+#: Bin states in which, decoding zeros with C = 0, every decision is the MPS, however long:
+#: C is below every MPS part, and the conditional exchange (D.2.5) never happens because each
+#: state on the MPS chain has Qe <= 0x4000 (so A - Qe >= Qe for every A >= 0x8000); MPS
+#: decisions move along that chain and never switch the MPS.
+SETTLED_STATES = frozenset(state for state in range(len(QE_VALUES))
+                           if all(QE_VALUES[s] <= 0x4000 for s in _mps_chain(state)))
 
 
 class QMDecoder:
@@ -112,6 +127,31 @@ class SequentialDecoder:
         block = np.zeros(64, np.int16)
         block[ZIGZAG] = zigzag
         return block.reshape(8, 8), zigzag[0]
+
+    def settled(self, members: list[tuple[int, int, int]]) -> bool:
+        """Whether every block left in the interval decodes, for each ``(component, dc
+        table, ac table)`` of ``members``, as a DC difference of 0 and an end of block at once.
+
+        So it does once the interval's bytes are all read (only zeros follow, D.2.6), C is 0
+        (below every MPS part: each decision is its bin's MPS), and each block's two first
+        bins, the DC decision in context 0 and the end-of-block decision of k = 1, are in
+        :data:`SETTLED_STATES` with MPS 0 and 1: they stay so, and A no longer matters. A valid
+        file gets there in a flat region at the end of a scan (libjpeg's encoder drops the
+        final zero bytes, jcarith.c); a file whose frame claims more blocks than its data holds
+        gets there soon after its data, and the reader then fills the rest in one step instead
+        of decoding zeros block by block.
+        """
+        coder = self.coder
+        if coder.c or coder.position < len(coder.data):
+            return False
+        for component, dc_table, ac_table in members:
+            dc, ac = self.dc_stats.get(dc_table), self.ac_stats.get(ac_table)
+            if dc is None or ac is None or self.contexts.get(component, 0):
+                return False
+            if dc[0] >> 7 or ac[0] >> 7 != 1 or (dc[0] & 0x7F) not in SETTLED_STATES \
+                    or (ac[0] & 0x7F) not in SETTLED_STATES:
+                return False
+        return True
 
     def dc_value(self, component: int, table: int, predictor: int) -> int:
         """The next DC value of ``component`` (the predictor plus its difference)."""

@@ -438,9 +438,17 @@ class _Parser:
         sizes = {index: output[index].shape[:2] for index, _, _ in members}
         for number, segment in enumerate(segments):
             decode = self._block_decoder(segment)
+            settled = getattr(decode, "__self__", None)  # an arithmetic interval's decoder
             predictors = dict.fromkeys(sizes, 0)
             first = number * interval
-            for mcu in range(first, min(first + interval, total_mcus)):
+            last = min(first + interval, total_mcus)
+            for mcu in range(first, last):
+                if settled is not None and settled.settled(members):
+                    factors = {index: (1, 1) if len(members) == 1 else (frame.components[index].v,
+                                                                        frame.components[index].h)
+                               for index, _, _ in members}
+                    _fill_settled(output, layout, range(mcu, last), across, factors, predictors)
+                    break
                 mcu_row, mcu_col = divmod(mcu, across)
                 for index, by, bx, dc, ac in layout:
                     h, v = (1, 1) if len(members) == 1 else (frame.components[index].h,
@@ -462,6 +470,23 @@ class _Parser:
         max_dc_size = self.frame.precision + 3
         return lambda index, dc, ac, predictor: _decode_block(reader, dc, ac, predictor,
                                                               max_dc_size)
+
+
+def _fill_settled(output: list[np.ndarray], layout: list, mcus: range, across: int,
+                  factors: dict[int, tuple[int, int]], predictors: dict[int, int]) -> None:
+    """The blocks of ``mcus`` as a settled arithmetic decoder gives them (see
+    :meth:`~stripjpeg.arithmetic_decoding.SequentialDecoder.settled`): each DC its
+    component's predictor, every AC coefficient 0; written in one step per layout entry
+    (``factors``: each component's (V, H) blocks in the MCU, (1, 1) in a scan of one)."""
+    mcu_row, mcu_col = np.divmod(np.arange(mcus.start, mcus.stop), across)
+    for index, by, bx, _, _ in layout:
+        component = output[index]
+        v, h = factors[index]
+        rows, cols = mcu_row * v + by, mcu_col * h + bx
+        inside = (rows < component.shape[0]) & (cols < component.shape[1])
+        rows, cols = rows[inside], cols[inside]
+        component[rows, cols] = 0
+        component[rows, cols, 0, 0] = predictors[index]
 
 
 def _decode_block(reader: BitReader, dc: HuffmanTable, ac: HuffmanTable,

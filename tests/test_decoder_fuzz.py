@@ -146,3 +146,48 @@ def test_a_lossless_sample_over_the_precision_is_refused_not_wrapped() -> None:
     data[sof + 4] = 8
     with pytest.raises(ValueError, match="over the 8-bit maximum 255"):
         read_samples(bytes(data))
+
+
+def libjpeg_reads(data: bytes, tmp_path: Path) -> list[np.ndarray]:
+    path = tmp_path / "oracle.jpg"
+    path.write_bytes(data)
+    with jpeglib.version("turbo210"):  # reads lazily: inside the block
+        theirs = jpeglib.read_dct(str(path))
+        return [theirs.Y, theirs.Cb, theirs.Cr] if theirs.has_chrominance else [theirs.Y]
+
+
+@pytest.mark.parametrize("switches", [["-sample", "2x2"], ["-grayscale"],
+                                      ["-sample", "1x1", "-restart", "40"]])
+def test_a_flat_end_of_an_arithmetic_scan_is_filled_at_once(tmp_path: Path, switches,
+                                                            monkeypatch) -> None:
+    """libjpeg's encoder drops the final zero bytes (jcarith.c), so the flat end of a scan
+    costs nothing in the file, and the decoder reads zeros for it: once the bins are
+    settled (SequentialDecoder.settled) the reader fills the rest of the interval in one step.
+    A 64 x 12000 image flat below its first 40 rows: libjpeg's coefficients, from a few
+    thousand decisions (block by block, two a block: 24,000 for the grey one)."""
+    pixels = np.full((12000, 64, 3), 100, np.uint8)
+    pixels[:40, :40] = crop(40, 40)
+    data = cjpeg(pixels, tmp_path, "-arithmetic", *switches)
+    assert len(data) < 2000
+    decisions = []
+    decode = stripjpeg.arithmetic_decoding.QMDecoder.decode
+    monkeypatch.setattr(stripjpeg.arithmetic_decoding.QMDecoder, "decode",
+                        lambda coder, stats, index: decisions.append(1) or decode(coder, stats, index))
+    ours = read_jpeg(data).coefficients
+    for mine, theirs in zip(ours, libjpeg_reads(data, tmp_path), strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+    blocks = sum(c.shape[0] * c.shape[1] for c in ours)
+    assert len(decisions) < blocks / 4, f"{len(decisions)} decisions for {blocks} blocks"
+
+
+def test_an_arithmetic_frame_taller_than_its_data_reads_as_libjpeg_reads_it(tmp_path: Path) -> None:
+    """Past its data the decoder reads zeros (D.2.6), as libjpeg does: a file whose frame
+    claims 40 times the rows it codes decodes to libjpeg's coefficients, garbage included
+    (here they never settle: the time is the claimed blocks', bounded by max_pixels)."""
+    data = bytearray(stripjpeg.encode(crop(24, 40), 60, arithmetic=True, restart_rows=0))
+    sof = next(s for s in read_markers(bytes(data)) if s.name == "SOF9").offset
+    data[sof + 5:sof + 7] = (24 * 40).to_bytes(2, "big")
+    ours = read_jpeg(bytes(data)).coefficients
+    assert ours[0].shape == (120, 5, 8, 8)
+    for mine, theirs in zip(ours, libjpeg_reads(bytes(data), tmp_path), strict=True):
+        np.testing.assert_array_equal(mine, theirs)
