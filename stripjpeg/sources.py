@@ -296,8 +296,8 @@ def open_image(path: str | os.PathLike, precision: int = 8) -> np.ndarray:
         return _open_npy(path, precision)
     if magic[:2] in _NETPBM:
         return open_netpbm(path, precision)
-    if precision == 8 and magic[:4] in _TIFF_MAGIC:
-        streamed = stream_tiff(path)
+    if magic[:4] in _TIFF_MAGIC:
+        streamed = stream_tiff(path, precision)
         if streamed is not None:
             return streamed
     return _open_with_pillow(path, precision=precision)[0]
@@ -307,9 +307,10 @@ def open_image(path: str | os.PathLike, precision: int = 8) -> np.ndarray:
 _TIFF_MAGIC = (b"II*\0", b"MM\0*", b"II+\0", b"MM\0+")
 
 
-def stream_tiff(path: str | os.PathLike) -> Any:
+def stream_tiff(path: str | os.PathLike, precision: int = 8) -> Any:
     """Open a TIFF or BigTIFF file of 8-bit L, RGB or RGBA through tifffile, without loading
-    it; None for any other TIFF (which Pillow then decodes whole, as before).
+    it; None for any other TIFF (which Pillow then decodes whole, as before). With
+    ``precision`` over 8 (12-bit or lossless encodes), 16-bit samples are taken too, as they are.
 
     Uncompressed, contiguous image data comes back memory-mapped (``tifffile.memmap``: a
     read-only ``np.memmap``, read strip by strip like a ``.npy``); tiled or compressed data (with
@@ -333,7 +334,8 @@ def stream_tiff(path: str | os.PathLike) -> Any:
     # inverted grey, YCbCr and the rest go to Pillow, which converts or refuses them.
     grey = photometric == tifffile.PHOTOMETRIC.MINISBLACK and len(shape) == 2
     colour = photometric == tifffile.PHOTOMETRIC.RGB and len(shape) == 3 and shape[2] in (3, 4)
-    streamable = dtype == np.uint8 and single and (grey or colour)
+    wanted = np.uint16 if precision > 8 else np.uint8
+    streamable = dtype.newbyteorder("=") == wanted and single and (grey or colour)
     if streamable:
         try:
             return tifffile.memmap(path, mode="r")
@@ -365,7 +367,7 @@ def read_image(path: str | os.PathLike, precision: int = 8) -> tuple[np.ndarray,
     path = os.fspath(path)
     with open(path, "rb") as file:
         magic = file.read(8)
-    streamed = stream_tiff(path) if precision == 8 and magic[:4] in _TIFF_MAGIC else None
+    streamed = stream_tiff(path, precision) if magic[:4] in _TIFF_MAGIC else None
     if magic == PNG_SIGNATURE:
         streamed = stream_png(path, precision)
     if streamed is not None or magic.startswith(b"\x93NUMPY") or magic[:2] in _NETPBM:
@@ -580,5 +582,5 @@ def _warn_if_pillow_truncated(image: Any, path: str) -> None:
     # 16 bits per *sample* ("RGB;16B"), not 16 bits per pixel (BMP's 5-6-5 "BGR;16").
     if isinstance(raw_mode, str) and SIXTEEN_BIT_RAW_MODE.match(raw_mode):
         warn_user(f"{path}: 16-bit samples (raw mode {raw_mode}) reduced to 8 bits by Pillow, "
-                  "which keeps the high byte (truncating, not rounding); 12- and 16-bit JPEG "
-                  "output does not exist yet")
+                  "which keeps the high byte (truncating, not rounding); a 12-bit or lossless "
+                  "encode (--precision) keeps them")
