@@ -28,6 +28,10 @@ from stripjpeg.lossless_reader import read_samples
 
 #: Mutants per group, and the time they may take in all (the cases that ran must be many).
 FUZZ_CASES, FUZZ_SECONDS = 3000, 20
+#: An arithmetic mutant's bound: a second, and a second per 10 kB. The decoder is Python (a
+#: few µs a decision, about 20 kB of entropy-coded data a second on 2 busy cores), and a
+#: mutant may repeat a scan a hundred times, each copy decoded again (as libjpeg does).
+ARITHMETIC_SECONDS_PER_BYTE = 1e-4
 #: A lossless mutant's bound: the reader is the textbook, one sample at a time in Python, and
 #: a mutated frame may declare up to 8 samples per byte of the file.
 LOSSLESS_SECONDS = 2
@@ -94,7 +98,8 @@ def test_mutated_arithmetic_files_read_or_fail_with_value_error(arithmetic_seeds
     for case in range(FUZZ_CASES):
         name = names[case % len(names)]
         what, data = mutate(arithmetic_seeds[name], rng)
-        check_reads_or_refuses(data, f"case {case}, seed {name}: {what}")
+        check_reads_or_refuses(data, f"case {case}, seed {name}: {what}",
+                               1 + len(data) * ARITHMETIC_SECONDS_PER_BYTE)
         if time.perf_counter() - started > FUZZ_SECONDS:
             break
     assert case > FUZZ_CASES // 3, f"only {case} cases in {FUZZ_SECONDS} s"

@@ -227,8 +227,8 @@ def mutate(data: bytes, rng: np.random.Generator) -> tuple[str, bytes]:
     return f"SOF byte {field} = {value}", bytes(out)
 
 
-def check_reads_or_refuses(data: bytes, what: str) -> None:
-    """Either a well-formed result of the declared shapes, or a ValueError, within 1 s."""
+def check_reads_or_refuses(data: bytes, what: str, seconds: float = 1) -> None:
+    """Either a well-formed result of the declared shapes, or a ValueError, within ``seconds``."""
     started = time.perf_counter()
     try:
         decoded = read_jpeg(data)
@@ -250,7 +250,7 @@ def check_reads_or_refuses(data: bytes, what: str) -> None:
         assert segments[0].name == "SOI" and segments[-1].name == "EOI", what
         assert all(s.offset < len(data) for s in segments), what
     elapsed = time.perf_counter() - started
-    assert elapsed < 1, f"{what}: {elapsed:.2f} s"
+    assert elapsed < seconds, f"{what}: {elapsed:.2f} s"
 
 
 def test_seeds_are_valid_and_varied(seeds: dict[str, bytes], tmp_path: Path) -> None:
