@@ -56,6 +56,11 @@ MAX_BAND_PIXELS = 1 << 23
 #: Bands in flight per worker thread: the client's window is this many times the cluster's
 #: threads (tests/test_cluster.py checks that no more are ever outstanding).
 BANDS_IN_FLIGHT_PER_THREAD = 4
+#: Pixels per task at most when the bands one worker holds go as one task (:func:`task_groups`):
+#: a task costs the client, the scheduler and the worker about 9 ms of CPU on the 2-core test
+#: machine (docs/streaming.md), the time to encode 1.5 MP, so small bands are grouped up to
+#: this (about 20 ms of encoding on one core at q90).
+TASK_PIXELS = 1 << 22
 
 
 def client_for(pixels: Any, executor: Any, workers: int | None) -> Any:
@@ -139,6 +144,48 @@ def bands(pixels: Any, plan: Plan) -> list[tuple[Any, int]]:
     return list(zip(blocks, pixels.chunks[0]))
 
 
+def holders(client: Any, pixels: Any, band_list: list[tuple[Any, int]]) -> list[str | None]:
+    """The worker holding each band's pixels, when they are a chunk of ``pixels`` already in
+    the cluster's memory (a persisted array: one ``who_has`` round trip); None for a band
+    still to be computed (or rechunked), whose task runs wherever the scheduler computes it."""
+    import distributed
+
+    futures = {future.key: future for future in distributed.futures_of(pixels)}
+    held = [futures.get(block.key) for block, _ in band_list]
+    if not any(future is not None for future in held):
+        return [None] * len(band_list)
+    where = client.who_has([future for future in held if future is not None])
+    return [None if future is None else next(iter(where.get(future.key, ())), None) for future in held]
+
+
+def task_groups(indices: range, holder: list[str | None], rows: list[int], width: int,
+                more_follow: bool) -> list[list[int]]:
+    """The tasks of a batch of bands (``indices``): the bands one worker holds go together, at
+    most :data:`TASK_PIXELS` in a task (a larger band alone); a band whose holder is unknown
+    (None) is a task of its own. With ``more_follow`` (the window will be refilled) a worker's
+    bands are at least two tasks, so that it has one queued while the client waits for the
+    other. Tasks are in the order of their first band."""
+    groups: list[list[int]] = []
+    held: dict[str, list[int]] = {}
+    for index in indices:
+        if holder[index] is None:
+            groups.append([index])
+        else:
+            held.setdefault(holder[index], []).append(index)
+    for bands_here in held.values():
+        most = math.ceil(len(bands_here) / 2) if more_follow else len(bands_here)
+        group: list[int] = []
+        pixels = 0
+        for index in bands_here:
+            if group and (len(group) == most or pixels + rows[index] * width > TASK_PIXELS):
+                groups.append(group)
+                group, pixels = [], 0
+            group.append(index)
+            pixels += rows[index] * width
+        groups.append(group)
+    return sorted(groups)
+
+
 def band_strips(band: np.ndarray, plan: Plan) -> list[np.ndarray]:
     """A band's strips, as views: ``plan.strip_height`` rows each, fewer for the image's last."""
     band = np.asarray(band)
@@ -166,6 +213,13 @@ def count_band_task(band: np.ndarray, backend: StageTable, plan: Plan) -> Symbol
     return totals
 
 
+def band_group_task(blocks: list[np.ndarray], extra: list[tuple[Any, ...]], *,
+                    function: Callable[..., Any], **bound: Any) -> list[Any]:
+    """Several bands' work in one task (:func:`task_groups`): ``function(block, *extra[i],
+    **bound)`` for each band ``i``, their results in the same order."""
+    return [function(block, *args, **bound) for block, args in zip(blocks, extra, strict=True)]
+
+
 def default_window(client: Any) -> int:
     """Bands in flight: :data:`BANDS_IN_FLIGHT_PER_THREAD` per thread of the cluster's workers."""
     threads = sum(client.nthreads().values()) or 1
@@ -175,44 +229,52 @@ def default_window(client: Any) -> int:
 def ordered_results(client: Any, function: Callable[..., Any], band_list: list[tuple[Any, int]],
                     backend: StageTable, plan: Plan, window: int,
                     band_args: list[tuple[Any, ...]] | None = None,
+                    holder: list[str | None] | None = None,
                     **bound: Any) -> Iterator[tuple[Any, int]]:
     """Run ``function(band, *band_args[i], backend=backend, plan=plan, **bound)`` for each band
     ``i`` on the cluster; yield ``(result, rows)`` in the bands' order, with at most ``window``
     bands submitted and not yet yielded.
 
-    Each band is a task on the array's graph (``client.compute`` of a Delayed whose input is
-    the band's chunk), so it runs where the chunk is. Round trips to the scheduler are what
-    a band costs besides its work, so they are shared or hidden: the window is refilled once
-    half of it has been written, all the new bands in one ``compute``, and results are
-    fetched in the background as bands finish (``as_completed(with_results=True)``), in
-    whatever order, then put back in the bands' order here. If the consumer stops (an
-    exception, a closed generator), the bands in flight are cancelled.
+    Each band is computed on the array's graph (``client.compute`` of a Delayed whose input is
+    the band's chunk), so it runs where the chunk is; the bands one worker holds
+    (``holder[i]``, from :func:`holders`; None: unknown) are one task, up to
+    :data:`TASK_PIXELS` (:func:`task_groups`). Round trips to the scheduler are what a task
+    costs besides its work, so they are few, shared or hidden: the window is refilled once half
+    of it has been written, all the new tasks in one ``compute``, and results are fetched in the
+    background as tasks finish (``as_completed(with_results=True)``), in whatever order, then
+    put back in the bands' order here. If the consumer stops (an exception, a closed
+    generator), the tasks in flight are cancelled.
     """
     import dask
     import distributed
 
     # The backend and the plan are bound to the function, so that dask does not walk them
-    # (a plan is a dataclass of arrays) as possible collections for every band.
-    task = dask.delayed(functools.partial(function, backend=backend, plan=plan, **bound), pure=False)
+    # (a plan is a dataclass of arrays) as possible collections for every task.
+    task = dask.delayed(functools.partial(band_group_task, function=function, backend=backend,
+                                          plan=plan, **bound), pure=False)
     window = max(1, window)
-    running: dict[Any, tuple[int, Any]] = {}  # future key -> (band index, future)
     rows_of: list[int] = [rows for _, rows in band_list]
+    holder = holder or [None] * len(band_list)
+    band_args = band_args or [()] * len(band_list)
+    running: dict[Any, tuple[list[int], Any]] = {}  # future key -> (its bands, future)
     arrived: dict[int, Any] = {}  # band index -> result, until it is its turn
     finished = distributed.as_completed([], with_results=True)
     submitted = written = 0
     try:
         while written < len(band_list):
             if submitted - written <= window // 2 and submitted < len(band_list):
-                batch = band_list[submitted:written + window]
-                args = band_args[submitted:submitted + len(batch)] if band_args else [()] * len(batch)
-                tasks = [task(band, *extra) for (band, _), extra in zip(batch, args)]
-                for offset, future in enumerate(client.compute(tasks)):
-                    running[future.key] = (submitted + offset, future)
+                stop = min(len(band_list), written + window)
+                groups = task_groups(range(submitted, stop), holder, rows_of, plan.width,
+                                     more_follow=stop < len(band_list))
+                tasks = [task([band_list[index][0] for index in group], [band_args[index] for index in group],
+                              dask_key_name=f"{function.__name__}-{uuid.uuid4().hex}") for group in groups]
+                for group, future in zip(groups, client.compute(tasks)):
+                    running[future.key] = (group, future)
                     finished.add(future)
-                submitted += len(batch)
+                submitted = stop
             while written not in arrived:
-                future, result = next(finished)
-                arrived[running.pop(future.key)[0]] = result
+                future, results = next(finished)
+                arrived.update(zip(running.pop(future.key)[0], results, strict=True))
                 future.release()
             while written in arrived:
                 result = arrived.pop(written)

@@ -68,6 +68,7 @@ def save_stitched(target: Any, pixels: Any, folder: str | os.PathLike, client: A
         window = cluster.default_window(client)
         for (path, lengths), rows in cluster.ordered_results(client, cluster.write_band_task, band_list,
                                                              core.backend, core.plan, window, firsts,
+                                                             cluster.holders(client, image, band_list),
                                                              folder=folder):
             core.count_written(lengths, rows)
             with open(path, "rb") as file:

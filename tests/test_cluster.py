@@ -116,10 +116,25 @@ def test_tasks_run_where_the_chunks_are(picture, client, da, distributed, small_
     assert len({worker for workers in holders.values() for worker in workers}) == 2  # spread
     with distributed.get_task_stream(client) as stream:
         assert stripjpeg.encode(lazy, 75, "4:2:0") == pillow_jpeg(picture, 75, "4:2:0")
-    bands = [task for task in stream.data if task["key"].startswith("encode_band_task")]
-    assert len(bands) == 5  # 203 rows in bands of 48
-    # No band fetched its pixels from another worker: each ran on its chunk's holder.
-    assert all(step["action"] != "transfer" for task in bands for step in task["startstops"])
+    tasks = [task for task in stream.data if task["key"].startswith("encode_band_task")]
+    # 203 rows in 5 bands of 48: the bands each worker holds are one task, run there.
+    assert len(tasks) == 2
+    assert {task["worker"] for task in tasks} == {workers[0] for workers in holders.values()}
+    # No task fetched its pixels from another worker.
+    assert all(step["action"] != "transfer" for task in tasks for step in task["startstops"])
+
+
+def test_task_groups(monkeypatch) -> None:
+    monkeypatch.setattr(cluster, "TASK_PIXELS", 100 * 30)
+    holder = ["a", "b", "a", "a", None, "b", "a", "a"]
+    rows = [10] * 7 + [5]
+    # The last batch: each worker's bands together, up to TASK_PIXELS (three bands of 10 rows).
+    assert cluster.task_groups(range(8), holder, rows, 100, more_follow=False) == \
+        [[0, 2, 3], [1, 5], [4], [6, 7]]
+    # More to come: each worker's bands in two tasks at least.
+    assert cluster.task_groups(range(8), holder, rows, 100, more_follow=True) == \
+        [[0, 2, 3], [1], [4], [5], [6, 7]]
+    assert cluster.task_groups(range(2, 4), holder, rows, 100, more_follow=True) == [[2], [3]]
 
 
 @pytest.mark.parametrize("window", [1, 2, 3])
