@@ -419,13 +419,34 @@ def transform_strip(pixels, layout, plane_rows, plane_cols, method, divisors, re
         ``[c, row, col // LANES, :, col % LANES]``, for ``row < layout[c, BLOCK_ROWS]`` and
         ``col < layout[c, BLOCK_COLS]``.
     """
-    n_components = layout.shape[0]
-    planes = np.empty((n_components, plane_rows, plane_cols), np.uint8)
-    convert_to_ycbcr(pixels, planes)
+    planes, blocks = strip_buffers(layout, plane_rows, plane_cols)
+    transform_strip_into(pixels, layout, method, divisors, reciprocals, scales, order, planes, blocks)
+    return blocks
+
+
+@kernel
+def strip_buffers(layout, plane_rows, plane_cols):
+    """The full-resolution planes and the blocks that :func:`transform_strip_into` fills, for
+    strips of ``layout`` (shapes as in :func:`transform_strip`).
+
+    A batch of strips allocates them once: for a wide strip each is hundreds of kB, which
+    glibc serves with a fresh ``mmap`` whenever its mmap threshold stops adapting (when
+    ``MALLOC_TRIM_THRESHOLD_`` is set, as distributed sets it in its workers), so new arrays
+    per strip cost a page fault per 4 kB written: an 8192 x 512 band took twice as long.
+    """
+    planes = np.empty((layout.shape[0], plane_rows, plane_cols), np.uint8)
     # Sized for the largest block grid: luma's, unless the chroma is the larger.
     groups = (layout[:, BLOCK_COLS].max() + LANES - 1) // LANES
-    blocks = np.empty((n_components, layout[:, BLOCK_ROWS].max(), groups, 64, LANES), np.int16)
-    for c in range(n_components):
+    blocks = np.empty((layout.shape[0], layout[:, BLOCK_ROWS].max(), groups, 64, LANES), np.int16)
+    return planes, blocks
+
+
+@kernel
+def transform_strip_into(pixels, layout, method, divisors, reciprocals, scales, order, planes, blocks):
+    """:func:`transform_strip` into the arrays of :func:`strip_buffers` (``planes`` is
+    overwritten; ``blocks`` gets the result)."""
+    convert_to_ycbcr(pixels, planes)
+    for c in range(layout.shape[0]):
         if layout[c, H_RATIO] == 1 and layout[c, V_RATIO] == 1:
             plane = planes[c]
         else:
@@ -438,7 +459,6 @@ def transform_strip(pixels, layout, plane_rows, plane_cols, method, divisors, re
         transform_blocks(plane, layout[c, REAL_ROWS], layout[c, REAL_COLS], layout[c, BLOCK_COLS],
                          layout[c, MCU_H], method, divisors[q], reciprocals[q], scales[q], order,
                          blocks[c, :layout[c, BLOCK_ROWS]])
-    return blocks
 
 
 

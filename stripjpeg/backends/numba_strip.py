@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .numba_dct import BLOCK_ROWS, transform_strip
+from .numba_dct import BLOCK_ROWS, strip_buffers, transform_strip, transform_strip_into
 from .numba_huffman import code_blocks
 from .numba_jit import kernel
 
@@ -45,17 +45,22 @@ def encode_strips_kernel(pixels, strip_rows, layout, plane_rows, plane_cols, met
     literal True here would compile :func:`encode_strip_kernel` a second time, for that
     literal's type.
 
+    The strips share one set of planes and blocks (:func:`.numba_dct.strip_buffers`).
+
     Returns the first non-zero status of :func:`code_blocks`, or 0; strip ``i``'s bytes are
     ``out[ends[i - 1]:ends[i]]`` (from 0 for the first).
     """
+    planes, blocks = strip_buffers(layout, plane_rows, plane_cols)  # once, not per strip
+    mcu_rows = layout[0, BLOCK_ROWS] // components[0, 1]
     position = 0
     for i in range(ends.shape[0]):
         predictors = np.zeros(components.shape[0], np.int64)
         state = np.zeros(3, np.int64)
         state[0] = position
-        status = encode_strip_kernel(pixels[i * strip_rows:(i + 1) * strip_rows], layout, plane_rows,
-                                     plane_cols, method, divisors, reciprocals, scales, order, components,
-                                     mcus_across, dc_table, ac_table, predictors, state, final, out)
+        transform_strip_into(pixels[i * strip_rows:(i + 1) * strip_rows], layout, method, divisors,
+                             reciprocals, scales, order, planes, blocks)
+        status = code_blocks(blocks, components, mcus_across, mcu_rows, dc_table, ac_table, predictors,
+                             state, final, out)
         if status:
             return status
         position = ends[i] = state[0]
