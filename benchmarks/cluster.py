@@ -3,16 +3,18 @@
 The photo mosaic is persisted on the workers in chunks of ``--chunk-rows`` rows (full width)
 and deleted here; ``stripjpeg.encode(x, 90)`` with the client active then encodes it in
 bands on the workers (stripjpeg.cluster). Inline (the same pixels as an ndarray in this
-process, threads on every core, and one thread) is timed interleaved with it, best of
-``--repeats``, because the machine may be shared.
+process, threads on every core, and one thread) is timed interleaved with it, ``--repeats``
+times, because the machine may be shared: the ratio printed is the median of each repetition's
+inline time over its cluster time, with their range.
 
 Printed per worker count (processes, one thread each):
 
-* MP/s and its ratio to inline (on all cores) on the same machine;
-* bytes moved per megapixel: what goes to the workers (each band's task: the plan and the
-  backend, pickled) and what comes back (the strips' bytes), and how many times a band had
-  to fetch its pixels from another worker (0 when every band ran where its chunk is);
-* one band's time on a worker (median of the task stream's compute times) and its bytes;
+* MP/s (median, range) and the ratio to inline (on all cores) on the same machine;
+* tasks per encode (the bands one worker holds go as one task, stripjpeg.cluster.task_groups);
+  bytes moved per megapixel: what goes to the workers (each task: the plan and the backend,
+  pickled) and what comes back (the strips' bytes), and how many times a task had to fetch
+  pixels from another worker (0 when every task ran where its chunks are);
+* one task's time on a worker (median of the task stream's compute times) and its bytes;
 * the client's peak memory: its peak RSS (``ru_maxrss``, which includes the mosaic and the
   inline encodes) and the rise of its anonymous memory (``RssAnon``, sampled every
   millisecond) during two ``save`` calls of the persisted array into a file.
@@ -24,10 +26,9 @@ Printed per worker count (processes, one thread each):
 ``--trim-threshold`` starts the workers with that ``MALLOC_TRIM_THRESHOLD_`` (through
 ``distributed.nanny.pre-spawn-environ``). distributed's nanny sets 65536 by default, so that
 workers give freed memory back to the system at once; it also makes glibc take every large
-allocation from a fresh ``mmap``, which costs the encoder's kernels page faults on every band: an
-8192 x 512 band (4.2 MP) at q90 took 29 to 38 ms on a worker against 13 to 19 ms in the client
-process, 29 to 37 ms in a process started with the worker's setting, and 13 to 19 ms on a worker
-started with 1000000000 (docs/streaming.md).
+allocation from a fresh ``mmap``. The kernels allocate a batch's work arrays once
+(numba_dct.strip_buffers), so this no longer costs them page faults per strip
+(docs/streaming.md); the option is there to check that.
 """
 
 from __future__ import annotations
@@ -109,25 +110,33 @@ def run(workers: int, pixels: np.ndarray, args: argparse.Namespace, expected: by
         with tempfile.TemporaryDirectory() as folder, PeakSampler() as memory:
             for _ in range(2):
                 stripjpeg.save(os.path.join(folder, "x.jpg"), x, quality=args.quality)
-        bands = [task for task in stream.data if str(task["key"]).startswith("encode_band_task")]
-        compute = [step["stop"] - step["start"] for task in bands for step in task["startstops"]
+        tasks = [task for task in stream.data if str(task["key"]).startswith("encode_band_task")]
+        compute = [step["stop"] - step["start"] for task in tasks for step in task["startstops"]
                    if step["action"] == "compute"]
-        transfers = sum(step["action"] == "transfer" for task in bands for step in task["startstops"])
+        transfers = sum(step["action"] == "transfer" for task in tasks for step in task["startstops"])
     core = StripEncoder(pixels.shape[1], pixels.shape[0], "RGB", make_options(quality=args.quality))
-    band_list_rows = x.chunks[0]
-    task_bytes = len(pickle.dumps(functools.partial(cluster.encode_band_task, backend=core.backend,
-                                                    plan=core.plan)))
-    sent = task_bytes * len(band_list_rows)
+    bands = len(x.chunks[0])
+    task_count = len(tasks) / args.repeats
+    task = functools.partial(cluster.band_group_task, function=cluster.encode_band_task,
+                             backend=core.backend, plan=core.plan)
+    task_bytes = len(pickle.dumps(task))
+    sent = task_bytes * task_count
     back = len(expected)
-    best, inline, single = min(cluster_times), min(inline_times), min(single_times)
-    print(f"{workers} worker(s): {megapixels / best:6.1f} MP/s (range {megapixels / max(cluster_times):.1f}"
-          f"..{megapixels / best:.1f}); inline {megapixels / inline:.1f} MP/s on all cores "
-          f"({megapixels / single:.1f} on one): {inline / best:.2f}x inline")
-    print(f"    bytes moved per MP: {sent / megapixels:,.0f} out (tasks, {task_bytes:,} each) + "
-          f"{back / megapixels:,.0f} back (JPEG); pixel transfers between workers: {transfers}")
+    # Each repetition's ratio (cluster and inline timed back to back), then their median.
+    ratios = sorted(inline / timed_ for inline, timed_ in zip(inline_times, cluster_times))
+    median = statistics.median
+    print(f"{workers} worker(s): {megapixels / median(cluster_times):6.1f} MP/s (median; range "
+          f"{megapixels / max(cluster_times):.1f}..{megapixels / min(cluster_times):.1f}); inline "
+          f"{megapixels / median(inline_times):.1f} MP/s on all cores "
+          f"({megapixels / median(single_times):.1f} on one): {median(ratios):.2f}x inline "
+          f"(median of {len(ratios)} interleaved ratios, {ratios[0]:.2f}..{ratios[-1]:.2f})")
+    print(f"    tasks: {task_count:.1f} per encode for {bands} bands; bytes moved per MP: "
+          f"{sent / megapixels:,.0f} out ({task_bytes:,} per task) + {back / megapixels:,.0f} back (JPEG); "
+          f"pixel transfers between workers: {transfers}")
     band_pixels = args.chunk_rows * pixels.shape[1]
-    print(f"    one band ({band_pixels / 1e6:.2f} MP): {statistics.median(compute) * 1e3:.1f} ms on a worker "
-          f"(median of {len(compute)}), {back / len(band_list_rows) / 1e3:.0f} kB back")
+    print(f"    one task ({bands / task_count:.1f} bands of {band_pixels / 1e6:.2f} MP): "
+          f"{median(compute) * 1e3:.1f} ms on a worker (median of {len(compute)}), "
+          f"{back / task_count / 1e3:.0f} kB back")
     print(f"    client: peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB, "
           f"RssAnon rise during save(path, x) {(memory.peak - memory.baseline) / 1024:.1f} MiB")
 

@@ -144,10 +144,11 @@ def bands(pixels: Any, plan: Plan) -> list[tuple[Any, int]]:
     return list(zip(blocks, pixels.chunks[0]))
 
 
-def holders(client: Any, pixels: Any, band_list: list[tuple[Any, int]]) -> list[str | None]:
-    """The worker holding each band's pixels, when they are a chunk of ``pixels`` already in
-    the cluster's memory (a persisted array: one ``who_has`` round trip); None for a band
-    still to be computed (or rechunked), whose task runs wherever the scheduler computes it."""
+def holders(client: Any, pixels: Any, band_list: list[tuple[Any, int]]) -> list[tuple[str, Any] | None]:
+    """For each band whose pixels are a chunk of ``pixels`` already in the cluster's memory (a
+    persisted array), the worker holding it and the chunk's Future (one ``who_has`` round
+    trip); None for a band still to be computed (or rechunked), whose task runs wherever the
+    scheduler computes it."""
     import distributed
 
     futures = {future.key: future for future in distributed.futures_of(pixels)}
@@ -155,7 +156,8 @@ def holders(client: Any, pixels: Any, band_list: list[tuple[Any, int]]) -> list[
     if not any(future is not None for future in held):
         return [None] * len(band_list)
     where = client.who_has([future for future in held if future is not None])
-    return [None if future is None else next(iter(where.get(future.key, ())), None) for future in held]
+    return [(where[future.key][0], future) if future is not None and where.get(future.key) else None
+            for future in held]
 
 
 def task_groups(indices: range, holder: list[str | None], rows: list[int], width: int,
@@ -226,35 +228,63 @@ def default_window(client: Any) -> int:
     return max(2, BANDS_IN_FLIGHT_PER_THREAD * threads)
 
 
+def submit_groups(client: Any, run: Callable[..., Any], name: str, groups: list[list[int]],
+                  band_list: list[tuple[Any, int]], band_args: list[tuple[Any, ...]],
+                  held: list[tuple[str, Any] | None]) -> list[Any]:
+    """One task per group of bands, ``run(blocks, extra)``, its key ``name-<uuid>``; the
+    Futures, in the groups' order. A group of chunks in memory goes by ``client.map`` with the
+    chunks' Futures as its input (nothing for dask to build: building and optimizing a Delayed
+    took more of the client's time than the whole encode of a 2048 x 2048 band's strips); the
+    others by ``client.compute`` of a Delayed on the array's graph. Either way each goes to the
+    scheduler in one message, ``run`` (the plan) pickled once in it."""
+    import dask
+
+    keys = [f"{name}-{uuid.uuid4().hex}" for _ in groups]
+    futures: list[Any] = [None] * len(groups)
+    direct = [n for n, group in enumerate(groups) if all(held[index] is not None for index in group)]
+    if direct:
+        inputs = [[held[index][1] for index in groups[n]] for n in direct]
+        extras = [[band_args[index] for index in groups[n]] for n in direct]
+        for n, future in zip(direct, client.map(run, inputs, extras, key=[keys[n] for n in direct])):
+            futures[n] = future
+    lazy = [n for n in range(len(groups)) if futures[n] is None]
+    if lazy:
+        # The backend and the plan are bound to ``run``, so that dask does not walk them (a
+        # plan is a dataclass of arrays) as possible collections for every task.
+        task = dask.delayed(run, pure=False)
+        delayed = [task([band_list[index][0] for index in groups[n]],
+                        [band_args[index] for index in groups[n]], dask_key_name=keys[n]) for n in lazy]
+        for n, future in zip(lazy, client.compute(delayed)):
+            futures[n] = future
+    return futures
+
+
 def ordered_results(client: Any, function: Callable[..., Any], band_list: list[tuple[Any, int]],
                     backend: StageTable, plan: Plan, window: int,
                     band_args: list[tuple[Any, ...]] | None = None,
-                    holder: list[str | None] | None = None,
+                    held: list[tuple[str, Any] | None] | None = None,
                     **bound: Any) -> Iterator[tuple[Any, int]]:
     """Run ``function(band, *band_args[i], backend=backend, plan=plan, **bound)`` for each band
     ``i`` on the cluster; yield ``(result, rows)`` in the bands' order, with at most ``window``
     bands submitted and not yet yielded.
 
-    Each band is computed on the array's graph (``client.compute`` of a Delayed whose input is
-    the band's chunk), so it runs where the chunk is; the bands one worker holds
-    (``holder[i]``, from :func:`holders`; None: unknown) are one task, up to
+    Each band runs where its chunk is: a chunk in memory (``held[i]``, from :func:`holders`)
+    is the task's input; otherwise the task is on the array's graph (``client.compute`` of a
+    Delayed whose input is the band's chunk). The bands one worker holds are one task, up to
     :data:`TASK_PIXELS` (:func:`task_groups`). Round trips to the scheduler are what a task
     costs besides its work, so they are few, shared or hidden: the window is refilled once half
-    of it has been written, all the new tasks in one ``compute``, and results are fetched in the
+    of it has been written, all the new tasks in one message, and results are fetched in the
     background as tasks finish (``as_completed(with_results=True)``), in whatever order, then
     put back in the bands' order here. If the consumer stops (an exception, a closed
     generator), the tasks in flight are cancelled.
     """
-    import dask
     import distributed
 
-    # The backend and the plan are bound to the function, so that dask does not walk them
-    # (a plan is a dataclass of arrays) as possible collections for every task.
-    task = dask.delayed(functools.partial(band_group_task, function=function, backend=backend,
-                                          plan=plan, **bound), pure=False)
+    run = functools.partial(band_group_task, function=function, backend=backend, plan=plan, **bound)
     window = max(1, window)
     rows_of: list[int] = [rows for _, rows in band_list]
-    holder = holder or [None] * len(band_list)
+    held = held or [None] * len(band_list)
+    holder = [None if place is None else place[0] for place in held]
     band_args = band_args or [()] * len(band_list)
     running: dict[Any, tuple[list[int], Any]] = {}  # future key -> (its bands, future)
     arrived: dict[int, Any] = {}  # band index -> result, until it is its turn
@@ -266,9 +296,8 @@ def ordered_results(client: Any, function: Callable[..., Any], band_list: list[t
                 stop = min(len(band_list), written + window)
                 groups = task_groups(range(submitted, stop), holder, rows_of, plan.width,
                                      more_follow=stop < len(band_list))
-                tasks = [task([band_list[index][0] for index in group], [band_args[index] for index in group],
-                              dask_key_name=f"{function.__name__}-{uuid.uuid4().hex}") for group in groups]
-                for group, future in zip(groups, client.compute(tasks)):
+                for group, future in zip(groups, submit_groups(client, run, function.__name__, groups,
+                                                               band_list, band_args, held)):
                     running[future.key] = (group, future)
                     finished.add(future)
                 submitted = stop

@@ -492,30 +492,30 @@ def band_core(pixels: Any, options: EncodeOptions, client: Any, mode: str | None
         return None
     try:
         band_list = cluster.bands(pixels, core.plan)
-        holder = cluster.holders(client, pixels, band_list)
+        held = cluster.holders(client, pixels, band_list)
         window = window or cluster.default_window(client)
         if options.optimize:
             totals = SymbolCounts.zeros(core.plan)
             for counts, _ in cluster.ordered_results(client, cluster.count_band_task, band_list,
-                                                     core.backend, core.plan, window, holder=holder):
+                                                     core.backend, core.plan, window, held=held):
                 totals.add(counts)
             core.replace_plan(totals.optimized_plan(core.plan))
     except BaseException:
         core.abort()
         raise
-    return core, band_chunks(core, client, band_list, window, holder)
+    return core, band_chunks(core, client, band_list, window, held)
 
 
 def band_chunks(core: StripEncoder, client: Any, band_list: list[tuple[Any, int]],
-                window: int, holder: list[str | None] | None = None) -> Iterator[bytes]:
+                window: int, held: list[Any] | None = None) -> Iterator[bytes]:
     """The file of :func:`band_core`: headers, each band's strips framed in order, the end
-    (``holder``: each band's worker, :func:`cluster.holders`). Whatever ends it, the bands in
-    flight are cancelled and ``core`` aborted."""
+    (``held``: each band's worker and chunk, :func:`cluster.holders`). Whatever ends it, the
+    bands in flight are cancelled and ``core`` aborted."""
     try:
         yield from write_headers(core)
         for (data, lengths), rows in cluster.ordered_results(client, cluster.encode_band_task, band_list,
                                                              core.backend, core.plan, window,
-                                                             holder=holder):
+                                                             held=held):
             yield from core.feed_encoded(data, lengths, rows)
         yield from write_end(core)
     finally:
