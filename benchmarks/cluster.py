@@ -88,6 +88,53 @@ def timed(function) -> float:
     return time.perf_counter() - start
 
 
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds of this process's live threads: its main thread ("main"; in a worker, the
+    event loop), Dask's task threads ("tasks") and all the others ("loop": the client's and the
+    scheduler's event loop), from /proc/self/task."""
+    names = {thread.native_id: thread.name for thread in threading.enumerate()}
+    ticks = os.sysconf("SC_CLK_TCK")
+    totals = {"main": 0.0, "tasks": 0.0, "loop": 0.0}
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/stat", encoding="ascii") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # the thread ended meanwhile
+            continue
+        name = names.get(int(tid), "")
+        kind = "main" if name == "MainThread" else "tasks" if "Dask-Default-Threads" in name else "loop"
+        totals[kind] += (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+    return totals
+
+
+def cpu_per_call(client, function, calls: int) -> tuple[float, dict[str, float], list[dict[str, float]]]:
+    """``function()`` ``calls`` times: the median wall time, and the CPU time per call of the
+    client's threads and of each worker's (:func:`thread_cpu`)."""
+    before, workers_before = thread_cpu(), client.run(thread_cpu)
+    times = [timed(function) for _ in range(calls)]
+    after, workers_after = thread_cpu(), client.run(thread_cpu)
+
+    def per_call(end, start):
+        return {kind: (end[kind] - start[kind]) / calls for kind in end}
+
+    return (statistics.median(times), per_call(after, before),
+            [per_call(workers_after[name], workers_before[name]) for name in workers_before])
+
+
+def nothing(blocks: list[np.ndarray], extra: list[tuple]) -> None:
+    """A task that does nothing with its bands: distributed's own cost of the same tasks."""
+
+
+def cpu_line(label: str, wall: float, client_cpu: dict[str, float],
+             workers_cpu: list[dict[str, float]]) -> str:
+    workers = "; ".join(f"{cpu['main'] * 1e3:.1f} + {cpu['tasks'] * 1e3:.1f} + {cpu['loop'] * 1e3:.1f}"
+                        for cpu in workers_cpu)
+    total = sum(client_cpu.values()) + sum(sum(cpu.values()) for cpu in workers_cpu)
+    return (f"    {label}: {wall * 1e3:.1f} ms (median); CPU ms per call: client "
+            f"{client_cpu['main'] * 1e3:.1f} main + {client_cpu['loop'] * 1e3:.1f} event loop, workers "
+            f"(event loop + tasks + others) {workers}; {total * 1e3:.1f} in all")
+
+
 def run(workers: int, pixels: np.ndarray, args: argparse.Namespace, expected: bytes) -> None:
     import dask.array as da
     import distributed
@@ -107,6 +154,26 @@ def run(workers: int, pixels: np.ndarray, args: argparse.Namespace, expected: by
                 cluster_times.append(timed(lambda: stripjpeg.encode(x, args.quality)))
                 inline_times.append(timed(lambda: stripjpeg.encode(pixels, args.quality, workers=None)))
                 single_times.append(timed(lambda: stripjpeg.encode(pixels, args.quality, workers=1)))
+        # CPU by thread, the cluster's encodes alone (the timing loop has inline's in between),
+        # then the same tasks doing nothing, then inline's (every thread of this process).
+        calls = 2 * args.repeats
+        encode_cpu = cpu_per_call(client, lambda: stripjpeg.encode(x, args.quality), calls)
+        core = StripEncoder(pixels.shape[1], pixels.shape[0], "RGB", make_options(quality=args.quality))
+        band_list = cluster.bands(x, core.plan)
+        held = cluster.holders(client, x, band_list)
+        groups = cluster.task_groups(range(len(band_list)), [place[0] for place in held],
+                                     [rows for _, rows in band_list], pixels.shape[1], more_follow=False)
+
+        def no_op_tasks() -> None:
+            inputs = [[held[index][1] for index in group] for group in groups]
+            client.gather(client.map(nothing, inputs, [[()] * len(group) for group in groups], pure=False))
+
+        floor_cpu = cpu_per_call(client, no_op_tasks, calls)
+        start = resource.getrusage(resource.RUSAGE_SELF)
+        inline_wall = statistics.median(timed(lambda: stripjpeg.encode(pixels, args.quality))
+                                        for _ in range(calls))
+        end = resource.getrusage(resource.RUSAGE_SELF)
+        inline_cpu = (end.ru_utime + end.ru_stime - start.ru_utime - start.ru_stime) / calls
         with tempfile.TemporaryDirectory() as folder, PeakSampler() as memory:
             for _ in range(2):
                 stripjpeg.save(os.path.join(folder, "x.jpg"), x, quality=args.quality)
@@ -114,7 +181,6 @@ def run(workers: int, pixels: np.ndarray, args: argparse.Namespace, expected: by
         compute = [step["stop"] - step["start"] for task in tasks for step in task["startstops"]
                    if step["action"] == "compute"]
         transfers = sum(step["action"] == "transfer" for task in tasks for step in task["startstops"])
-    core = StripEncoder(pixels.shape[1], pixels.shape[0], "RGB", make_options(quality=args.quality))
     bands = len(x.chunks[0])
     task_count = len(tasks) / args.repeats
     task = functools.partial(cluster.band_group_task, function=cluster.encode_band_task,
@@ -137,6 +203,9 @@ def run(workers: int, pixels: np.ndarray, args: argparse.Namespace, expected: by
     print(f"    one task ({bands / task_count:.1f} bands of {band_pixels / 1e6:.2f} MP): "
           f"{median(compute) * 1e3:.1f} ms on a worker (median of {len(compute)}), "
           f"{back / task_count / 1e3:.0f} kB back")
+    print(cpu_line(f"CPU by thread, {calls} encodes", *encode_cpu))
+    print(cpu_line(f"the same {len(groups)} tasks doing nothing (client.map, gather)", *floor_cpu))
+    print(f"    inline: {inline_wall * 1e3:.1f} ms (median), {inline_cpu * 1e3:.1f} ms of CPU per encode")
     print(f"    client: peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB, "
           f"RssAnon rise during save(path, x) {(memory.peak - memory.baseline) / 1024:.1f} MiB")
 

@@ -1,4 +1,4 @@
-"""Encoding a dask array where its chunks live: one task per band, only bytes come back.
+"""Encoding a dask array where its chunks live, in bands of strips: only bytes come back.
 
 Strips separated by restart markers are independent (T.81 F.1.2.3: each restart interval
 starts its DC predictions at 0 and ends on a byte boundary), so a *band* of whole strips can
@@ -10,11 +10,14 @@ holds its pixels:
    chunks do not end on strip boundaries, or are far smaller or larger than a good task,
    :data:`MIN_BAND_PIXELS` .. :data:`MAX_BAND_PIXELS`; and across the columns when a row of
    chunks is split there, since a strip needs the whole width).
-2. Each band is a task built on the array's own graph (``to_delayed()``: its key is the
-   chunk's), so the scheduler runs it on the worker that holds or computes the chunk. The task
-   computes its pixels, encodes its strips (:func:`encode_band_task`) and returns their bytes,
-   a complete restart interval each, end to end, with their lengths; the first pass of ``optimize=True``
-   returns the band's symbol counts instead (:func:`count_band_task`).
+2. The bands run where their chunks are. Chunks already in the cluster's memory (a persisted
+   array, :func:`holders`) are the inputs of tasks on the workers holding them, the bands one
+   worker holds in one task (:func:`task_groups`: a task costs far more than its round trip).
+   Any other band is a task of its own built on the array's graph (``to_delayed()``: its key is
+   the chunk's), which the scheduler runs where it computes the chunk. For each band a task
+   encodes its strips (:func:`encode_band_task`) and returns their bytes, a complete restart
+   interval each, end to end, with their lengths; the first pass of ``optimize=True`` returns
+   the band's symbol counts instead (:func:`count_band_task`).
 3. The client keeps at most ``window`` bands in flight (:func:`ordered_results`), frames
    the strips in order with RST0..RST7 (the marker numbers are the strips' global indices
    modulo 8, known only to the client, so a band's bytes do not depend on where it starts)
@@ -47,8 +50,9 @@ from .backends import EntropyState, StageTable
 from .optimize import SymbolCounts
 from .plan import Plan
 
-#: Pixels per band at least: smaller chunks are merged (a task costs a round trip through the
-#: scheduler, about a millisecond, which is the time to encode about 2**18 pixels).
+#: Pixels per band at least: smaller chunks are merged by rechunking (which moves pixels
+#: between workers when neighbouring chunks live apart). Chunks in memory need not be merged to
+#: make fewer tasks: they are grouped per worker (:data:`TASK_PIXELS`).
 MIN_BAND_PIXELS = 1 << 19
 #: Pixels per band at most: larger chunks are split into bands (a band's pixels are in a
 #: worker's memory while it is encoded, 24 MiB of RGB at 2**23 pixels).
@@ -57,9 +61,9 @@ MAX_BAND_PIXELS = 1 << 23
 #: threads (tests/test_cluster.py checks that no more are ever outstanding).
 BANDS_IN_FLIGHT_PER_THREAD = 4
 #: Pixels per task at most when the bands one worker holds go as one task (:func:`task_groups`):
-#: a task costs the client, the scheduler and the worker about 9 ms of CPU on the 2-core test
-#: machine (docs/streaming.md), the time to encode 1.5 MP, so small bands are grouped up to
-#: this (about 20 ms of encoding on one core at q90).
+#: a task cost the client, the scheduler and the worker 7 to 10 ms of CPU together on the 2-core
+#: test machine (docs/streaming.md), the time to encode 1.5 MP, so small bands are grouped up
+#: to this (about 20 ms of encoding on one core at q90).
 TASK_PIXELS = 1 << 22
 
 
