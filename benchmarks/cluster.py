@@ -15,6 +15,9 @@ Printed per worker count (processes, one thread each):
   pickled) and what comes back (the strips' bytes), and how many times a task had to fetch
   pixels from another worker (0 when every task ran where its chunks are);
 * one task's time on a worker (median of the task stream's compute times) and its bytes;
+* the CPU time per encode of the client's threads and each worker's (main thread, event loop,
+  task threads), of the same tasks doing nothing (at once, and sleeping as long as an encode's
+  task computes: distributed's own cost), and of inline;
 * the client's peak memory: its peak RSS (``ru_maxrss``, which includes the mosaic and the
   inline encodes) and the rise of its anonymous memory (``RssAnon``, sampled every
   millisecond) during two ``save`` calls of the persisted array into a file.
@@ -121,8 +124,10 @@ def cpu_per_call(client, function, calls: int) -> tuple[float, dict[str, float],
             [per_call(workers_after[name], workers_before[name]) for name in workers_before])
 
 
-def nothing(blocks: list[np.ndarray], extra: list[tuple]) -> None:
-    """A task that does nothing with its bands: distributed's own cost of the same tasks."""
+def nothing(blocks: list[np.ndarray], extra: list[tuple], seconds: float) -> None:
+    """A task that only sleeps ``seconds`` with its bands: distributed's own cost of the same
+    tasks (run as long as the encode's, it includes the processes' idle cost meanwhile)."""
+    time.sleep(seconds)
 
 
 def cpu_line(label: str, wall: float, client_cpu: dict[str, float],
@@ -154,8 +159,13 @@ def run(workers: int, pixels: np.ndarray, args: argparse.Namespace, expected: by
                 cluster_times.append(timed(lambda: stripjpeg.encode(x, args.quality)))
                 inline_times.append(timed(lambda: stripjpeg.encode(pixels, args.quality, workers=None)))
                 single_times.append(timed(lambda: stripjpeg.encode(pixels, args.quality, workers=1)))
+        tasks = [task for task in stream.data if str(task["key"]).startswith("encode_band_task")]
+        compute = [step["stop"] - step["start"] for task in tasks for step in task["startstops"]
+                   if step["action"] == "compute"]
+        transfers = sum(step["action"] == "transfer" for task in tasks for step in task["startstops"])
         # CPU by thread, the cluster's encodes alone (the timing loop has inline's in between),
-        # then the same tasks doing nothing, then inline's (every thread of this process).
+        # then the same tasks doing nothing (at once, and for as long as an encode's task
+        # computes), then inline's (every thread of this process).
         calls = 2 * args.repeats
         encode_cpu = cpu_per_call(client, lambda: stripjpeg.encode(x, args.quality), calls)
         core = StripEncoder(pixels.shape[1], pixels.shape[0], "RGB", make_options(quality=args.quality))
@@ -164,11 +174,13 @@ def run(workers: int, pixels: np.ndarray, args: argparse.Namespace, expected: by
         groups = cluster.task_groups(range(len(band_list)), [place[0] for place in held],
                                      [rows for _, rows in band_list], pixels.shape[1], more_follow=False)
 
-        def no_op_tasks() -> None:
+        def no_op_tasks(seconds: float) -> None:
             inputs = [[held[index][1] for index in group] for group in groups]
-            client.gather(client.map(nothing, inputs, [[()] * len(group) for group in groups], pure=False))
+            client.gather(client.map(nothing, inputs, [[()] * len(group) for group in groups],
+                                     seconds=seconds, pure=False))
 
-        floor_cpu = cpu_per_call(client, no_op_tasks, calls)
+        floor_cpu = cpu_per_call(client, lambda: no_op_tasks(0), calls)
+        sleep_cpu = cpu_per_call(client, lambda: no_op_tasks(statistics.median(compute)), calls)
         start = resource.getrusage(resource.RUSAGE_SELF)
         inline_wall = statistics.median(timed(lambda: stripjpeg.encode(pixels, args.quality))
                                         for _ in range(calls))
@@ -177,10 +189,6 @@ def run(workers: int, pixels: np.ndarray, args: argparse.Namespace, expected: by
         with tempfile.TemporaryDirectory() as folder, PeakSampler() as memory:
             for _ in range(2):
                 stripjpeg.save(os.path.join(folder, "x.jpg"), x, quality=args.quality)
-        tasks = [task for task in stream.data if str(task["key"]).startswith("encode_band_task")]
-        compute = [step["stop"] - step["start"] for task in tasks for step in task["startstops"]
-                   if step["action"] == "compute"]
-        transfers = sum(step["action"] == "transfer" for task in tasks for step in task["startstops"])
     bands = len(x.chunks[0])
     task_count = len(tasks) / args.repeats
     task = functools.partial(cluster.band_group_task, function=cluster.encode_band_task,
@@ -205,6 +213,7 @@ def run(workers: int, pixels: np.ndarray, args: argparse.Namespace, expected: by
           f"{back / task_count / 1e3:.0f} kB back")
     print(cpu_line(f"CPU by thread, {calls} encodes", *encode_cpu))
     print(cpu_line(f"the same {len(groups)} tasks doing nothing (client.map, gather)", *floor_cpu))
+    print(cpu_line(f"the same, sleeping {statistics.median(compute) * 1e3:.0f} ms", *sleep_cpu))
     print(f"    inline: {inline_wall * 1e3:.1f} ms (median), {inline_cpu * 1e3:.1f} ms of CPU per encode")
     print(f"    client: peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB, "
           f"RssAnon rise during save(path, x) {(memory.peak - memory.baseline) / 1024:.1f} MiB")
