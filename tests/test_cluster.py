@@ -124,6 +124,23 @@ def test_tasks_run_where_the_chunks_are(picture, client, da, distributed, small_
     assert all(step["action"] != "transfer" for task in tasks for step in task["startstops"])
 
 
+def test_bands_in_memory_and_bands_to_compute_together(picture, client, da, distributed, small_bands) -> None:
+    lazy = da.from_array(picture, chunks=(48, 301, 3)).persist()
+    distributed.wait(lazy)
+    core = stripjpeg.encoder.StripEncoder(301, 203, "RGB", stripjpeg.options.make_options(quality=75))
+    band_list = cluster.bands(lazy, core.plan)
+    held = cluster.holders(client, lazy, band_list)
+    assert all(place is not None for place in held)
+    held[1] = held[3] = None  # as if these were still to be computed: tasks on the array's graph
+    results = list(cluster.ordered_results(client, cluster.encode_band_task, band_list, core.backend,
+                                           core.plan, window=3, held=held))
+    inline = stripjpeg.backends.get().stage_table(core.plan).encode_strips(
+        [picture[start:start + 8] for start in range(0, 203, 8)], core.plan)
+    assert b"".join(data for (data, _), _ in results) == b"".join(inline)
+    assert [rows for _, rows in results] == [48, 48, 48, 48, 11]
+    core.abort()
+
+
 def test_task_groups(monkeypatch) -> None:
     monkeypatch.setattr(cluster, "TASK_PIXELS", 100 * 30)
     holder = ["a", "b", "a", "a", None, "b", "a", "a"]
