@@ -7,7 +7,7 @@ process, threads on every core, and one thread) is timed interleaved with it, ``
 times, because the machine may be shared: the ratio printed is the median of each repetition's
 inline time over its cluster time, with their range.
 
-Printed per worker count (processes, one thread each):
+Printed per worker count (processes, one thread each, or ``--threads``):
 
 * MP/s (median, range) and the ratio to inline (on all cores) on the same machine;
 * tasks per encode (the bands one worker holds go as one task, stripjpeg.cluster.task_groups);
@@ -25,6 +25,7 @@ Printed per worker count (processes, one thread each):
     python benchmarks/cluster.py                      # 2048 x 2048, chunks of 256 rows
     python benchmarks/cluster.py --size 4096 --chunk-rows 512
     python benchmarks/cluster.py --trim-threshold 1000000000
+    python benchmarks/cluster.py --workers 1 --threads 2     # one process, two task threads
 
 ``--trim-threshold`` starts the workers with that ``MALLOC_TRIM_THRESHOLD_`` (through
 ``distributed.nanny.pre-spawn-environ``). distributed's nanny sets 65536 by default, so that
@@ -145,7 +146,7 @@ def run(workers: int, pixels: np.ndarray, args: argparse.Namespace, expected: by
     import distributed
 
     megapixels = pixels.shape[0] * pixels.shape[1] / 1e6
-    with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+    with distributed.LocalCluster(n_workers=workers, threads_per_worker=args.threads, processes=True,
                                   dashboard_address=None, silence_logs=40) as local, \
             distributed.Client(local) as client:
         with warnings.catch_warnings():
@@ -199,7 +200,8 @@ def run(workers: int, pixels: np.ndarray, args: argparse.Namespace, expected: by
     # Each repetition's ratio (cluster and inline timed back to back), then their median.
     ratios = sorted(inline / timed_ for inline, timed_ in zip(inline_times, cluster_times))
     median = statistics.median
-    print(f"{workers} worker(s): {megapixels / median(cluster_times):6.1f} MP/s (median; range "
+    print(f"{workers} worker(s) of {args.threads} thread(s): {megapixels / median(cluster_times):6.1f} MP/s "
+          f"(median; range "
           f"{megapixels / max(cluster_times):.1f}..{megapixels / min(cluster_times):.1f}); inline "
           f"{megapixels / median(inline_times):.1f} MP/s on all cores "
           f"({megapixels / median(single_times):.1f} on one): {median(ratios):.2f}x inline "
@@ -226,6 +228,7 @@ def main() -> None:
     parser.add_argument("--quality", type=int, default=90)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker process")
     parser.add_argument("--trim-threshold", type=int, default=None,
                         help="MALLOC_TRIM_THRESHOLD_ for the workers (distributed's default: 65536)")
     args = parser.parse_args()

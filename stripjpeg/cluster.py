@@ -165,12 +165,13 @@ def holders(client: Any, pixels: Any, band_list: list[tuple[Any, int]]) -> list[
 
 
 def task_groups(indices: range, holder: list[str | None], rows: list[int], width: int,
-                more_follow: bool) -> list[list[int]]:
+                more_follow: bool, threads: dict[str, int] | None = None) -> list[list[int]]:
     """The tasks of a batch of bands (``indices``): the bands one worker holds go together, at
-    most :data:`TASK_PIXELS` in a task (a larger band alone); a band whose holder is unknown
-    (None) is a task of its own. With ``more_follow`` (the window will be refilled) a worker's
-    bands are at least two tasks, so that it has one queued while the client waits for the
-    other. Tasks are in the order of their first band."""
+    most :data:`TASK_PIXELS` in a task (a larger band alone), and in at least as many tasks as
+    the worker has threads (``threads``: by worker, 1 if absent), so that each thread has one; a
+    band whose holder is unknown (None) is a task of its own. With ``more_follow`` (the window
+    will be refilled) a worker's bands are twice as many tasks, so that each thread has one
+    queued while the client waits for the other. Tasks are in the order of their first band."""
     groups: list[list[int]] = []
     held: dict[str, list[int]] = {}
     for index in indices:
@@ -178,8 +179,9 @@ def task_groups(indices: range, holder: list[str | None], rows: list[int], width
             groups.append([index])
         else:
             held.setdefault(holder[index], []).append(index)
-    for bands_here in held.values():
-        most = math.ceil(len(bands_here) / 2) if more_follow else len(bands_here)
+    for worker, bands_here in held.items():
+        tasks = (threads or {}).get(worker, 1) * (2 if more_follow else 1)
+        most = math.ceil(len(bands_here) / tasks)
         group: list[int] = []
         pixels = 0
         for index in bands_here:
@@ -289,6 +291,7 @@ def ordered_results(client: Any, function: Callable[..., Any], band_list: list[t
     rows_of: list[int] = [rows for _, rows in band_list]
     held = held or [None] * len(band_list)
     holder = [None if place is None else place[0] for place in held]
+    threads = client.nthreads() if any(holder) else {}
     band_args = band_args or [()] * len(band_list)
     running: dict[Any, tuple[list[int], Any]] = {}  # future key -> (its bands, future)
     arrived: dict[int, Any] = {}  # band index -> result, until it is its turn
@@ -299,7 +302,7 @@ def ordered_results(client: Any, function: Callable[..., Any], band_list: list[t
             if submitted - written <= window // 2 and submitted < len(band_list):
                 stop = min(len(band_list), written + window)
                 groups = task_groups(range(submitted, stop), holder, rows_of, plan.width,
-                                     more_follow=stop < len(band_list))
+                                     more_follow=stop < len(band_list), threads=threads)
                 for group, future in zip(groups, submit_groups(client, run, function.__name__, groups,
                                                                band_list, band_args, held)):
                     running[future.key] = (group, future)

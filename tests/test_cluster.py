@@ -152,6 +152,11 @@ def test_task_groups(monkeypatch) -> None:
     assert cluster.task_groups(range(8), holder, rows, 100, more_follow=True) == \
         [[0, 2, 3], [1], [4], [5], [6, 7]]
     assert cluster.task_groups(range(2, 4), holder, rows, 100, more_follow=True) == [[2], [3]]
+    # A worker of three threads: three tasks at least (six while more follow).
+    assert cluster.task_groups(range(8), holder, rows, 100, more_follow=False, threads={"a": 3}) == \
+        [[0, 2], [1, 5], [3, 6], [4], [7]]
+    assert cluster.task_groups(range(8), holder, rows, 100, more_follow=True, threads={"a": 3}) == \
+        [[0], [1], [2], [3], [4], [5], [6], [7]]
 
 
 @pytest.mark.parametrize("window", [1, 2, 3])
