@@ -124,9 +124,15 @@ def test_tasks_run_where_the_chunks_are(picture, client, da, distributed, small_
     assert all(step["action"] != "transfer" for task in tasks for step in task["startstops"])
 
 
-def test_bands_in_memory_and_bands_to_compute_together(picture, client, da, distributed, small_bands) -> None:
+def test_bands_in_memory_and_bands_to_compute_together(picture, client, da, distributed, small_bands,
+                                                       tmp_path) -> None:
     lazy = da.from_array(picture, chunks=(48, 301, 3)).persist()
     distributed.wait(lazy)
+    # Both passes of optimize=True, and the workers writing the bands, by tasks on the chunks.
+    assert stripjpeg.encode(lazy, 75, optimize=True) == pillow_jpeg(picture, 75, optimize=True)
+    (tmp_path / "bands").mkdir()
+    stitch.save_stitched(tmp_path / "x.jpg", lazy, tmp_path / "bands", quality=75, subsampling="4:2:0")
+    assert (tmp_path / "x.jpg").read_bytes() == pillow_jpeg(picture, 75, "4:2:0")
     core = stripjpeg.encoder.StripEncoder(301, 203, "RGB", stripjpeg.options.make_options(quality=75))
     band_list = cluster.bands(lazy, core.plan)
     held = cluster.holders(client, lazy, band_list)
