@@ -33,7 +33,8 @@ from numba.core.caching import CompileResultCacheImpl, FunctionCache
 
 #: The modules whose kernels call one another: a change to any one recompiles all.
 KERNEL_MODULES = ("numba_jit", "numba_colour", "numba_dct", "numba_huffman", "numba_strip",
-                  "numba_progressive", "numba_lossless", "numba_arithmetic", "numba_twelve")
+                  "numba_progressive", "numba_lossless", "numba_arithmetic", "numba_twelve",
+                  "numba_decode_idct", "numba_decode_pixels")
 
 
 @functools.cache
