@@ -19,8 +19,7 @@ from PIL import Image
 
 import stripjpeg
 from stripjpeg.backends.numba_decode_idct import idct_range_limit, inverse_dct
-from stripjpeg.backends.numba_decode_pixels import (band_to_pixels_fused, convert_colour,
-                                                    fused_case, upsample)
+from stripjpeg.backends.numba_decode_pixels import band_to_pixels_fused, convert_colour, fused_case, upsample
 from stripjpeg.reader import DecodedJpeg, read_jpeg
 from stripjpeg.tables import ZIGZAG
 

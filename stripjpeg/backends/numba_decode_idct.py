@@ -20,7 +20,7 @@ table through RANGE_MASK (jdmaster.c prepare_range_limit_table), so an out-of-ra
 wraps modulo 1024 before it is clamped. For valid files the SIMD islow and ifast give the same
 pixels (tests/test_numba_decode_pixels.py checks against djpeg both ways); the SIMD float
 IDCT rounds to nearest where the C code truncates ``x + 128.5`` and differs by one in some
-pixels, so ``float`` here equals ``JSIMD_FORCENONE=1 djpeg -dct float`` (docs/decoding.md).
+pixels, so ``float`` here equals ``JSIMD_FORCENONE=1 djpeg -dct float`` (docs/backends.md).
 """
 
 from __future__ import annotations
