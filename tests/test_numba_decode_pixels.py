@@ -2,7 +2,8 @@
 numba_decode_idct) against the real decoders: Pillow's pixels byte for byte (islow, fancy
 upsampling, jdcolor.c), djpeg's for ``-dct fast``, ``-dct float`` and ``-nosmooth``, and
 libjpeg-turbo's plain C code (``JSIMD_FORCENONE=1 djpeg``) on wild coefficients, where its SIMD
-code gives other values. The coefficients come from stripjpeg's reader."""
+integer code gives other values; and against the NumPy stages (stripjpeg.decoding) on random
+and wild inputs. The coefficients come from stripjpeg's reader."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from other_encoders import pillow_cmyk
 from PIL import Image
 
 import stripjpeg
-from stripjpeg.backends.numba_decode_idct import idct_range_limit, inverse_dct
+from stripjpeg.backends.numba_decode_idct import idct_range_limit, inverse_dct, inverse_dct_float_plain_c
 from stripjpeg.backends.numba_decode_pixels import band_to_pixels_fused, convert_colour, fused_case, upsample
 from stripjpeg.reader import DecodedJpeg, read_jpeg
 from stripjpeg.tables import ZIGZAG
@@ -179,13 +180,18 @@ def test_ifast_equals_djpeg_dct_fast(subsampling, quality):
 
 @pytest.mark.parametrize("subsampling", ["4:4:4", "4:2:0"])
 @pytest.mark.parametrize("quality", [30, 90, 100])
-def test_float_equals_djpeg_dct_float_in_plain_c(subsampling, quality):
+def test_float_equals_djpeg_dct_float(subsampling, quality):
     data = stripjpeg.encode(photo("chelsea")[:150, :199], quality, subsampling)
     ours = stage_pixels(data, "float")
-    np.testing.assert_array_equal(ours, djpeg_pixels(data, "-dct", "float", plain_c=True))
-    # The SIMD float IDCT rounds otherwise: off by at most 2 in some pixels.
-    simd = djpeg_pixels(data, "-dct", "float")
-    assert np.abs(ours.astype(int) - simd).max() <= 2
+    np.testing.assert_array_equal(ours, djpeg_pixels(data, "-dct", "float"))
+    # jidctflt.c, which libjpeg-turbo runs without SIMD, rounds otherwise.
+    decoded = read_jpeg(data)
+    plain = djpeg_pixels(stripjpeg.encode_coefficients(decoded.coefficients[:1], decoded.tables[:1],
+                                                       width=decoded.width, height=decoded.height,
+                                                       subsampling=subsampling),
+                         "-dct", "float", plain_c=True)
+    luma = inverse_dct_float_plain_c(decoded.coefficients[0], decoded.quant_tables[0])
+    np.testing.assert_array_equal(luma[:decoded.height, :decoded.width], plain)
 
 
 @pytest.mark.parametrize("subsampling", ["4:4:4", "4:2:2", "4:2:0", "4:4:0", "4x1"])
@@ -226,10 +232,15 @@ def wild_file(amplitude: int, max_step: int, seed: int) -> tuple[bytes, np.ndarr
 @pytest.mark.parametrize("dct, switch", [("islow", "int"), ("ifast", "fast"), ("float", "float")])
 @pytest.mark.parametrize("amplitude, max_step", [(1023, 255), (1023, 32767), (60, 65535),
                                                  (400, 2000), (3, 65535)])
-def test_wild_coefficients_equal_libjpegs_plain_c(dct, switch, amplitude, max_step):
+def test_wild_coefficients_equal_libjpeg_turbo(dct, switch, amplitude, max_step):
+    # islow and ifast: libjpeg-turbo's plain C code (its SIMD code saturates instead); float:
+    # its SIMD code, which djpeg runs, and jidctflt.c for inverse_dct_float_plain_c.
     data, blocks, steps = wild_file(amplitude, max_step, seed=amplitude + max_step)
     ours = inverse_dct(blocks, steps, dct)
-    np.testing.assert_array_equal(ours, djpeg_pixels(data, "-dct", switch, plain_c=True))
+    np.testing.assert_array_equal(ours, djpeg_pixels(data, "-dct", switch, plain_c=dct != "float"))
+    if dct == "float":
+        np.testing.assert_array_equal(inverse_dct_float_plain_c(blocks, steps),
+                                      djpeg_pixels(data, "-dct", "float", plain_c=True))
 
 
 def test_range_limit_table_is_libjpegs():
@@ -305,3 +316,41 @@ def test_bad_arguments_are_refused():
     with pytest.raises(ValueError, match="do not match"):
         band_to_pixels_fused(blocks, blocks, blocks, none, none, tables, 1, 1,
                              np.zeros((9, 8, 3), np.uint8))
+
+
+def test_inverse_dct_equals_the_numpy_stage_on_random_and_wild_blocks():
+    from stripjpeg.decoding import idct
+
+    rng = np.random.default_rng(3)
+    for amplitude, max_step in ((40, 255), (1023, 255), (1023, 32767), (32767, 65535)):
+        blocks = rng.integers(-amplitude, amplitude + 1, (4, 9, 8, 8)).astype(np.int16)
+        blocks[1, :, 2:, :] = 0
+        blocks[2, :, :, 1:] = 0
+        blocks[3, ::2, 1:, :] = 0
+        steps = rng.integers(1, max_step + 1, 64).astype(np.uint16)
+        for method in ("islow", "ifast", "float"):
+            np.testing.assert_array_equal(inverse_dct(blocks, steps, method),
+                                          idct.inverse_dct(blocks, steps, method), err_msg=method)
+        np.testing.assert_array_equal(inverse_dct_float_plain_c(blocks, steps),
+                                      idct.blocks_to_plane(idct.inverse_dct_float_plain_c(blocks, steps)))
+
+
+def test_upsample_and_colour_equal_the_numpy_stages():
+    from stripjpeg.decoding import colour, upsampling
+
+    rng = np.random.default_rng(4)
+    for rows, cols in ((1, 1), (1, 2), (2, 3), (5, 7), (16, 33)):
+        plane = rng.integers(0, 256, (rows, cols), dtype=np.uint8)
+        above, below = (rng.integers(0, 256, cols, dtype=np.uint8) for _ in range(2))
+        for h in range(1, 5):
+            for v in range(1, 5):
+                for context in ((None, None), (above, None), (None, below), (above, below)):
+                    for fancy in (True, False):
+                        np.testing.assert_array_equal(
+                            upsample(plane, h, v, *context, fancy),
+                            upsampling.upsample(plane, h, v, *context, fancy),
+                            err_msg=f"{rows}x{cols} h={h} v={v} fancy={fancy}")
+        for space, count in (("grey", 1), ("ycbcr", 3), ("rgb", 3), ("cmyk", 4), ("ycck", 4)):
+            planes = [rng.integers(0, 256, (rows, cols), dtype=np.uint8) for _ in range(count)]
+            np.testing.assert_array_equal(convert_colour(planes, space),
+                                          colour.convert_colour(planes, space), err_msg=space)

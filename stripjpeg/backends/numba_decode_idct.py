@@ -18,9 +18,11 @@ its intermediate values wrap at 16 bits where the C code stores them; islow's wo
 ``int`` (32 bits, its products 64-bit JLONG); every result indexes libjpeg's range-limit
 table through RANGE_MASK (jdmaster.c prepare_range_limit_table), so an out-of-range value
 wraps modulo 1024 before it is clamped. For valid files the SIMD islow and ifast give the same
-pixels (tests/test_numba_decode_pixels.py checks against djpeg both ways); the SIMD float
-IDCT rounds to nearest where the C code truncates ``x + 128.5`` and differs by one in some
-pixels, so ``float`` here equals ``JSIMD_FORCENONE=1 djpeg -dct float`` (docs/backends.md).
+pixels (tests/test_numba_decode_pixels.py checks against djpeg both ways). The float IDCT
+is the exception: ``float`` is what djpeg and libjpeg-turbo run on x86-64, its SIMD code
+(jidctflt-sse2.asm: the result 8 times too large rounded to nearest by a magic-number add,
+saturated to 16 and then 8 bits), and :func:`inverse_dct_float_plain_c` is jidctflt.c's
+(truncating ``x + 128.5``), which differs by 1 or 2 in some samples (docs/backends.md).
 """
 
 from __future__ import annotations
@@ -59,6 +61,9 @@ F_1_082392200 = np.float32(1.082392200)
 F_2_613125930 = np.float32(2.613125930)
 #: jidctflt.c: CENTERJSAMPLE + 0.5, added before the float result is truncated to int.
 F_CENTER_ROUNDING = np.float32(128.5)
+#: jidctflt-sse2.asm's PD_RNDINT_MAGIC, 1.5 * 2**26: added to a float32 8 times a sample, it
+#: leaves the rounded sample in the low bits of the sum's mantissa.
+F_ROUNDING_MAGIC = np.float32(100663296.0)
 
 #: jdct.h RANGE_MASK (MAXJSAMPLE * 4 + 3): results index the range-limit table modulo 1024.
 RANGE_MASK = 1023
@@ -101,11 +106,15 @@ def ifast_multipliers(table: np.ndarray) -> np.ndarray:
 
 def float_multipliers(table: np.ndarray) -> np.ndarray:
     """jddctmgr.c for float: ``(float)(step * aanscalefactor[row] * aanscalefactor[col])`` in
-    double, then times jidctflt.c's ``_0_125`` in float (exact: a power of two).
-    float32 (64,), natural order."""
-    scale = np.outer(AAN_SCALE_FACTORS, AAN_SCALE_FACTORS).reshape(64)
-    multipliers = (np.asarray(table, np.float64) * scale).astype(np.float32)
-    return multipliers * np.float32(0.125)
+    double (left to right). float32 (64,), natural order."""
+    factors = np.asarray(table, np.float64) * np.repeat(AAN_SCALE_FACTORS, 8)
+    return (factors * np.tile(AAN_SCALE_FACTORS, 8)).astype(np.float32)
+
+
+def float_multipliers_plain_c(table: np.ndarray) -> np.ndarray:
+    """jidctflt.c's dequantization: :func:`float_multipliers` times its ``_0_125`` in float
+    (exact: a power of two). float32 (64,)."""
+    return float_multipliers(table) * np.float32(0.125)
 
 
 @inline_kernel
@@ -317,11 +326,27 @@ def float_sample(value):
 
 
 @inline_kernel
-def float_block(blocks, br, bc, mult, ws, out, y, x):
-    """jpeg_idct_float on block ``blocks[br, bc]`` into ``out[y:y + 8, x:x + 8]``.
+def simd_float_sample(value, word, bits):
+    """jidctflt-sse2.asm's output of a value 8 times the sample, not level-shifted: the low
+    16 bits of the float32 ``value + PD_RNDINT_MAGIC`` (``round(value / 8)``, ties to even,
+    in the mantissa), as int16, saturated to -128..127 (packsswb), + 128. ``word``: a float32
+    (1,) scratch, ``bits`` the same memory as int32."""
+    word[0] = value + F_ROUNDING_MAGIC
+    low = bits[0] & 0xFFFF
+    rounded = low - 65536 if low >= 32768 else low
+    return min(max(rounded, -128), 127) + 128
 
-    ``mult``: :func:`float_multipliers`; ``ws``: float32 (64,) scratch. Pass 2 has no
-    zero-row shortcut; it adds CENTERJSAMPLE + 0.5 to the DC term and truncates.
+
+@inline_kernel
+def float_block(blocks, br, bc, mult, ws, out, y, x, simd, word, bits):
+    """jpeg_idct_float on block ``blocks[br, bc]`` into ``out[y:y + 8, x:x + 8]``, as
+    libjpeg-turbo's SIMD code computes it (``simd``; ``mult``: :func:`float_multipliers`) or
+    as jidctflt.c does (``mult``: those times 1/8, :func:`float_multipliers_plain_c`).
+
+    ``ws``: float32 (64,) scratch; ``word``, ``bits``: see :func:`simd_float_sample`. The
+    columns' butterflies are the same in both (an all-zero AC column gives the DC value
+    either way); jidctflt.c's rows add CENTERJSAMPLE + 0.5 to the DC term and truncate, the
+    SIMD rows round the unshifted value (:func:`simd_float_sample`).
     """
     for c in range(8):
         if (blocks[br, bc, 1, c] == 0 and blocks[br, bc, 2, c] == 0 and blocks[br, bc, 3, c] == 0
@@ -340,21 +365,19 @@ def float_block(blocks, br, bc, mult, ws, out, y, x):
         ws[32 + c], ws[40 + c], ws[48 + c], ws[56 + c] = o4, o5, o6, o7
     for r in range(8):
         row = 8 * r
-        o0, o1, o2, o3, o4, o5, o6, o7 = float_1d(
-            ws[row] + F_CENTER_ROUNDING, ws[row + 2], ws[row + 4], ws[row + 6],
-            ws[row + 1], ws[row + 3], ws[row + 5], ws[row + 7])
-        out[y + r, x] = float_sample(o0)
-        out[y + r, x + 1] = float_sample(o1)
-        out[y + r, x + 2] = float_sample(o2)
-        out[y + r, x + 3] = float_sample(o3)
-        out[y + r, x + 4] = float_sample(o4)
-        out[y + r, x + 5] = float_sample(o5)
-        out[y + r, x + 6] = float_sample(o6)
-        out[y + r, x + 7] = float_sample(o7)
+        first = ws[row] if simd else ws[row] + F_CENTER_ROUNDING
+        outputs = float_1d(first, ws[row + 2], ws[row + 4], ws[row + 6],
+                           ws[row + 1], ws[row + 3], ws[row + 5], ws[row + 7])
+        for k in range(8):
+            if simd:
+                out[y + r, x + k] = simd_float_sample(outputs[k], word, bits)
+            else:
+                out[y + r, x + k] = float_sample(outputs[k])
 
 
-#: The methods, in the order of :func:`inverse_dct_blocks`' ``method`` code.
-METHODS = ("islow", "ifast", "float")
+#: The methods, in the order of :func:`inverse_dct_blocks`' ``method`` code; the last is
+#: jidctflt.c's plain C float IDCT (:func:`inverse_dct_float_plain_c`).
+METHODS = ("islow", "ifast", "float", "float plain C")
 
 
 @kernel
@@ -365,6 +388,8 @@ def inverse_dct_blocks(blocks, method, int_mult, float_mult, out):
     ``float_mult``: the float ones (float32 (64,)); the unused one may be any such array."""
     int_ws = np.empty(64, np.int64)
     float_ws = np.empty(64, np.float32)
+    word = np.empty(1, np.float32)
+    bits = word.view(np.int32)
     for br in range(blocks.shape[0]):
         for bc in range(blocks.shape[1]):
             if method == 0:
@@ -372,7 +397,8 @@ def inverse_dct_blocks(blocks, method, int_mult, float_mult, out):
             elif method == 1:
                 ifast_block(blocks, br, bc, int_mult, int_ws, out, 8 * br, 8 * bc)
             else:
-                float_block(blocks, br, bc, float_mult, float_ws, out, 8 * br, 8 * bc)
+                float_block(blocks, br, bc, float_mult, float_ws, out, 8 * br, 8 * bc,
+                            method == 2, word, bits)
 
 
 def check_blocks(blocks: np.ndarray) -> None:
@@ -394,24 +420,35 @@ def check_table(table: np.ndarray) -> np.ndarray:
 
 
 def inverse_dct(blocks: np.ndarray, table: np.ndarray, method: str = "islow") -> np.ndarray:
-    """Dequantize and inverse-transform a component's blocks, as libjpeg does.
+    """Dequantize and inverse-transform a component's blocks, as libjpeg-turbo does.
 
     Args:
         blocks: int16 ``(R, C, 8, 8)`` quantized coefficients, natural order ``[v][u]``.
         table: uint16 (64,) the component's quantization table, natural order.
-        method: "islow" (jidctint.c), "ifast" (jidctfst.c) or "float" (jidctflt.c): see
-            the module notes for exactly which code each equals.
+        method: "islow" (jidctint.c), "ifast" (jidctfst.c) or "float" (``djpeg -dct float``,
+            libjpeg-turbo's SIMD code; jidctflt.c's is :func:`inverse_dct_float_plain_c`):
+            see the module notes for exactly which code each equals.
 
     Returns:
         uint8 ``(8R, 8C)``: the component's samples, level-shifted and range-limited.
     """
+    if method not in METHODS[:3]:
+        raise ValueError(f"method must be one of {', '.join(METHODS[:3])}, got {method!r}")
+    return run_inverse_dct(blocks, table, METHODS.index(method))
+
+
+def inverse_dct_float_plain_c(blocks: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """:func:`inverse_dct` with jidctflt.c's float IDCT (``JSIMD_FORCENONE=1 djpeg -dct
+    float``), which rounds some samples otherwise than the SIMD code."""
+    return run_inverse_dct(blocks, table, 3)
+
+
+def run_inverse_dct(blocks: np.ndarray, table: np.ndarray, code: int) -> np.ndarray:
+    """Check the arguments, make the multipliers of ``METHODS[code]`` and run the kernel."""
     check_blocks(blocks)
     steps = check_table(table)
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
-    code = METHODS.index(method)
-    int_mult = ifast_multipliers(steps) if method == "ifast" else islow_multipliers(steps)
-    float_mult = float_multipliers(steps)
+    int_mult = ifast_multipliers(steps) if code == 1 else islow_multipliers(steps)
+    float_mult = float_multipliers(steps) if code == 2 else float_multipliers_plain_c(steps)
     out = np.empty((8 * blocks.shape[0], 8 * blocks.shape[1]), np.uint8)
     inverse_dct_blocks(np.ascontiguousarray(blocks), code, int_mult, float_mult, out)
     return out
