@@ -122,6 +122,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     print(f"machine: {machine()}")
+    first_call_seconds(None)  # fills numba's cache if the kernels changed since it was made
     with tempfile.TemporaryDirectory() as empty:
         print(f"first call of every kernel, fresh process: {first_call_seconds(None):.2f} s with "
               f"numba's cache warm, {first_call_seconds(empty):.1f} s with it empty")

@@ -291,9 +291,11 @@ def fused_case(factors: list[tuple[int, int]], space: str, dct: str = "islow",
             and factors[0] in ((1, 1), (2, 1), (2, 2)) and factors[1] == factors[2] == (1, 1))
 
 
-@inline_kernel
+@kernel
 def idct_block_row(blocks, row, mult, ws, target, y):
-    """islow on every block of block row ``row`` into ``target`` rows ``y..y + 7``."""
+    """islow on every block of block row ``row`` into ``target`` rows ``y..y + 7``. A call,
+    not inlined: the fused kernel calls it in four places, and four inlined copies of the
+    IDCT took its first compilation from about 10 to 26 s."""
     for bc in range(blocks.shape[1]):
         islow_block(blocks, row, bc, mult, ws, target, y, 8 * bc)
 
