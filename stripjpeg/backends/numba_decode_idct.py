@@ -6,7 +6,8 @@ stage), one block at a time with scalar loops:
 
 * :func:`islow_block`  libjpeg's ``jpeg_idct_islow`` (jidctint.c: CONST_BITS 13, PASS1_BITS 2)
 * :func:`ifast_block`  ``jpeg_idct_ifast`` (jidctfst.c, AA&N, 8 fraction bits, truncating shifts)
-* :func:`float_block`  ``jpeg_idct_float`` (jidctflt.c, AA&N in single precision)
+* :func:`float_block`  ``jpeg_idct_float`` (AA&N in single precision), as libjpeg-turbo's
+                       SIMD code (jidctflt-sse2.asm) or as jidctflt.c computes it
 * :func:`inverse_dct`  the stage: any of them over a component's ``(R, C, 8, 8)`` blocks
 
 **What is matched, exactly.** libjpeg-turbo on x86 runs SIMD versions of these by default;
