@@ -354,3 +354,26 @@ def test_upsample_and_colour_equal_the_numpy_stages():
             planes = [rng.integers(0, 256, (rows, cols), dtype=np.uint8) for _ in range(count)]
             np.testing.assert_array_equal(convert_colour(planes, space),
                                           colour.convert_colour(planes, space), err_msg=space)
+
+
+def test_the_kernels_literal_constants_are_the_derived_ones():
+    # numba freezes a global's value into the compiled code, and its cache looks only at the
+    # kernel's own file, so the kernel modules keep literal copies of tables.py's values.
+    from stripjpeg import tables
+    from stripjpeg.backends import numba_decode_idct as kernels
+    from stripjpeg.backends import numba_decode_pixels as pixels
+
+    assert (kernels.CONST_BITS, kernels.PASS1_BITS) == (tables.CONST_BITS, tables.PASS1_BITS)
+    for name in ("0_298631336", "0_390180644", "0_541196100", "0_765366865", "0_899976223",
+                 "1_175875602", "1_501321110", "1_847759065", "1_961570560", "2_053119869",
+                 "2_562915447", "3_072711026"):
+        assert getattr(kernels, f"FIX_{name}") == getattr(tables, f"FIX_{name}"), name
+    for name in ("1_082392200", "1_414213562", "1_847759065", "2_613125930"):
+        value = float(name.replace("_", "."))
+        assert getattr(kernels, f"FAST_{name}") == tables.fix(value, tables.IFAST_CONST_BITS)
+        assert getattr(kernels, f"F_{name}") == np.float32(value)
+    np.testing.assert_array_equal(kernels.AAN_SCALES, np.ravel(tables.AAN_SCALES))
+    np.testing.assert_array_equal(kernels.AAN_SCALE_FACTORS, tables.AAN_SCALE_FACTORS)
+    assert (pixels.SCALEBITS, pixels.ONE_HALF) == (tables.SCALEBITS, tables.ONE_HALF)
+    assert [pixels.FIX_1_40200, pixels.FIX_0_34414, pixels.FIX_0_71414, pixels.FIX_1_77200] == [
+        tables.fix(x, tables.SCALEBITS) for x in (1.40200, 0.34414, 0.71414, 1.77200)]
