@@ -65,6 +65,7 @@ F_CENTER_ROUNDING = np.float32(128.5)
 #: jidctflt-sse2.asm's PD_RNDINT_MAGIC, 1.5 * 2**26: added to a float32 8 times a sample, it
 #: leaves the rounded sample in the low bits of the sum's mantissa.
 F_ROUNDING_MAGIC = np.float32(100663296.0)
+F_ONE_EIGHTH = np.float32(0.125)
 
 #: jdct.h RANGE_MASK (MAXJSAMPLE * 4 + 3): results index the range-limit table modulo 1024.
 RANGE_MASK = 1023
@@ -331,10 +332,17 @@ def simd_float_sample(value, word, bits):
     """jidctflt-sse2.asm's output of a value 8 times the sample, not level-shifted: the low
     16 bits of the float32 ``value + PD_RNDINT_MAGIC`` (``round(value / 8)``, ties to even,
     in the mantissa), as int16, saturated to -128..127 (packsswb), + 128. ``word``: a float32
-    (1,) scratch, ``bits`` the same memory as int32."""
-    word[0] = value + F_ROUNDING_MAGIC
-    low = bits[0] & 0xFFFF
-    rounded = low - 65536 if low >= 32768 else low
+    (1,) scratch, ``bits`` the same memory as int32.
+
+    Below 2**25 in magnitude the sum keeps the magic number's exponent, and its low 16 bits
+    are those of ``rint(value / 8)`` (ties to even, as the addition rounds): that is computed
+    directly; only wilder values go through the sum's bits."""
+    if -33554432.0 < value < 33554432.0:
+        rounded = wrap16(np.int64(np.rint(value * F_ONE_EIGHTH)))
+    else:
+        word[0] = value + F_ROUNDING_MAGIC
+        low = bits[0] & 0xFFFF
+        rounded = low - 65536 if low >= 32768 else low
     return min(max(rounded, -128), 127) + 128
 
 
