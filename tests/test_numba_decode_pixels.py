@@ -19,7 +19,12 @@ from other_encoders import pillow_cmyk
 from PIL import Image
 
 import stripjpeg
-from stripjpeg.backends.numba_decode_idct import idct_range_limit, inverse_dct, inverse_dct_float_plain_c
+from stripjpeg.backends.numba_decode_idct import (
+    idct_range_limit,
+    inverse_dct,
+    inverse_dct_float_plain_c,
+    inverse_dct_islow_simd,
+)
 from stripjpeg.backends.numba_decode_pixels import band_to_pixels_fused, convert_colour, fused_case, upsample
 from stripjpeg.reader import DecodedJpeg, read_jpeg
 from stripjpeg.tables import ZIGZAG
@@ -243,6 +248,18 @@ def test_wild_coefficients_equal_libjpeg_turbo(dct, switch, amplitude, max_step)
                                       djpeg_pixels(data, "-dct", "float", plain_c=True))
 
 
+@pytest.mark.parametrize("amplitude, max_step", [(1023, 255), (1023, 32767), (60, 65535), (3, 65535)])
+def test_islow_simd_gives_pillows_pixels_for_wild_coefficients(amplitude, max_step):
+    data, blocks, steps = wild_file(amplitude, max_step, seed=amplitude + max_step)
+    ours = inverse_dct_islow_simd(blocks, steps)
+    np.testing.assert_array_equal(ours, pillow_pixels(data))
+    assert (ours != inverse_dct(blocks, steps)).any()
+    for name in ("pillow-4:2:0", "noise-4:4:4"):  # and jidctint.c's samples for valid files
+        decoded = read_jpeg(FILES[name])
+        luma, table = decoded.coefficients[0], decoded.quant_tables[0]
+        np.testing.assert_array_equal(inverse_dct_islow_simd(luma, table), inverse_dct(luma, table))
+
+
 def test_range_limit_table_is_libjpegs():
     # jdmaster.c: 0..127 -> 128..255; then 255 up to 511; 0 for 512..895 (wrapped negatives);
     # 896..1023 are -128..-1 -> 0..127.
@@ -333,6 +350,8 @@ def test_inverse_dct_equals_the_numpy_stage_on_random_and_wild_blocks():
                                           idct.inverse_dct(blocks, steps, method), err_msg=method)
         np.testing.assert_array_equal(inverse_dct_float_plain_c(blocks, steps),
                                       idct.blocks_to_plane(idct.inverse_dct_float_plain_c(blocks, steps)))
+        np.testing.assert_array_equal(inverse_dct_islow_simd(blocks, steps),
+                                      idct.blocks_to_plane(idct.inverse_dct_islow_simd(blocks, steps)))
 
 
 def test_upsample_and_colour_equal_the_numpy_stages():

@@ -8,6 +8,7 @@ stage), one block at a time with scalar loops:
 * :func:`ifast_block`  ``jpeg_idct_ifast`` (jidctfst.c, AA&N, 8 fraction bits, truncating shifts)
 * :func:`float_block`  ``jpeg_idct_float`` (AA&N in single precision), as libjpeg-turbo's
                        SIMD code (jidctflt-sse2.asm) or as jidctflt.c computes it
+* :func:`islow_simd_block`  islow as libjpeg-turbo's SIMD code computes it, for corrupt files
 * :func:`inverse_dct`  the stage: any of them over a component's ``(R, C, 8, 8)`` blocks
 
 **What is matched, exactly.** libjpeg-turbo on x86 runs SIMD versions of these by default;
@@ -223,6 +224,75 @@ def odd_part_islow(tmp0, tmp1, tmp2, tmp3):
 
 
 @inline_kernel
+def islow_simd_1d(d0, d1, d2, d3, d4, d5, d6, d7, shift):
+    """One pass of islow as libjpeg-turbo's x86-64 SIMD code computes it (jidctint-sse2.asm,
+    jidctint-avx2.asm) on 16-bit inputs: the sums ``d0 + d4``, ``d0 - d4``, ``d3 + d7`` and
+    ``d1 + d5`` wrap to 16 bits (paddw, psubw), the rotations are regrouped into exact
+    products (pmaddwd), and the descaled outputs saturate to 16 bits (packssdw)."""
+    tmp3 = d2 * (FIX_0_541196100 + FIX_0_765366865) + d6 * FIX_0_541196100
+    tmp2 = d2 * FIX_0_541196100 + d6 * (FIX_0_541196100 - FIX_1_847759065)
+    tmp0 = wrap16(d0 + d4) << CONST_BITS
+    tmp1 = wrap16(d0 - d4) << CONST_BITS
+    tmp10, tmp13 = tmp0 + tmp3, tmp0 - tmp3
+    tmp11, tmp12 = tmp1 + tmp2, tmp1 - tmp2
+    s37, s15 = wrap16(d3 + d7), wrap16(d1 + d5)
+    z3 = s37 * (FIX_1_175875602 - FIX_1_961570560) + s15 * FIX_1_175875602
+    z4 = s37 * FIX_1_175875602 + s15 * (FIX_1_175875602 - FIX_0_390180644)
+    t0 = d7 * (FIX_0_298631336 - FIX_0_899976223) - d1 * FIX_0_899976223 + z3
+    t3 = d1 * (FIX_1_501321110 - FIX_0_899976223) - d7 * FIX_0_899976223 + z4
+    t1 = d5 * (FIX_2_053119869 - FIX_2_562915447) - d3 * FIX_2_562915447 + z4
+    t2 = d3 * (FIX_3_072711026 - FIX_2_562915447) - d5 * FIX_2_562915447 + z3
+    half = 1 << (shift - 1)
+    return (saturate16((tmp10 + t3 + half) >> shift), saturate16((tmp11 + t2 + half) >> shift),
+            saturate16((tmp12 + t1 + half) >> shift), saturate16((tmp13 + t0 + half) >> shift),
+            saturate16((tmp13 - t0 + half) >> shift), saturate16((tmp12 - t1 + half) >> shift),
+            saturate16((tmp11 - t2 + half) >> shift), saturate16((tmp10 - t3 + half) >> shift))
+
+
+@inline_kernel
+def saturate16(value):
+    """SSE2's packssdw: a value clamped to the 16-bit range."""
+    return min(max(value, -32768), 32767)
+
+
+@inline_kernel
+def islow_simd_block(blocks, br, bc, mult, ws, out, y, x):
+    """islow as libjpeg-turbo's x86-64 SIMD code computes it (what Pillow runs), on block
+    ``blocks[br, bc]`` into ``out[y:y + 8, x:x + 8]``: equal to :func:`islow_block` for every
+    coefficient an encoder makes; for corrupt ones the dequantized values wrap to 16 bits
+    (pmullw), the passes are :func:`islow_simd_1d`'s, a block whose coefficient rows 1..7
+    are all 0 takes the whole-block shortcut ``row 0 << PASS1_BITS`` in 16 bits (psllw), and
+    the samples saturate (packsswb) instead of wrapping. ``mult``: :func:`islow_multipliers`.
+    """
+    flat = True
+    for k in range(8, 64):
+        if blocks[br, bc, k // 8, k % 8] != 0:
+            flat = False
+            break
+    for c in range(8):
+        if flat:
+            dc = wrap16(wrap16(blocks[br, bc, 0, c] * mult[c]) << PASS1_BITS)
+            for r in range(8):
+                ws[8 * r + c] = dc
+            continue
+        o0, o1, o2, o3, o4, o5, o6, o7 = islow_simd_1d(
+            wrap16(blocks[br, bc, 0, c] * mult[c]), wrap16(blocks[br, bc, 1, c] * mult[8 + c]),
+            wrap16(blocks[br, bc, 2, c] * mult[16 + c]), wrap16(blocks[br, bc, 3, c] * mult[24 + c]),
+            wrap16(blocks[br, bc, 4, c] * mult[32 + c]), wrap16(blocks[br, bc, 5, c] * mult[40 + c]),
+            wrap16(blocks[br, bc, 6, c] * mult[48 + c]), wrap16(blocks[br, bc, 7, c] * mult[56 + c]),
+            CONST_BITS - PASS1_BITS)
+        ws[c], ws[8 + c], ws[16 + c], ws[24 + c] = o0, o1, o2, o3
+        ws[32 + c], ws[40 + c], ws[48 + c], ws[56 + c] = o4, o5, o6, o7
+    for r in range(8):
+        row = 8 * r
+        outputs = islow_simd_1d(ws[row], ws[row + 1], ws[row + 2], ws[row + 3], ws[row + 4],
+                                ws[row + 5], ws[row + 6], ws[row + 7],
+                                CONST_BITS + PASS1_BITS + 3)
+        for k in range(8):
+            out[y + r, x + k] = min(max(outputs[k], -128), 127) + 128
+
+
+@inline_kernel
 def fast_multiply(value, constant):
     """jidctfst.c MULTIPLY: the product descaled by 8 bits, truncating (no rounding without
     USE_ACCURATE_ROUNDING), stored as a DCTELEM (short)."""
@@ -384,9 +454,10 @@ def float_block(blocks, br, bc, mult, ws, out, y, x, simd, word, bits):
                 out[y + r, x + k] = float_sample(outputs[k])
 
 
-#: The methods, in the order of :func:`inverse_dct_blocks`' ``method`` code; the last is
-#: jidctflt.c's plain C float IDCT (:func:`inverse_dct_float_plain_c`).
-METHODS = ("islow", "ifast", "float", "float plain C")
+#: The methods, in the order of :func:`inverse_dct_blocks`' ``method`` code; the last two
+#: are jidctflt.c's plain C float IDCT (:func:`inverse_dct_float_plain_c`) and islow as the
+#: SIMD code computes it (:func:`inverse_dct_islow_simd`).
+METHODS = ("islow", "ifast", "float", "float plain C", "islow SIMD")
 
 
 @kernel
@@ -405,6 +476,8 @@ def inverse_dct_blocks(blocks, method, int_mult, float_mult, out):
                 islow_block(blocks, br, bc, int_mult, int_ws, out, 8 * br, 8 * bc)
             elif method == 1:
                 ifast_block(blocks, br, bc, int_mult, int_ws, out, 8 * br, 8 * bc)
+            elif method == 4:
+                islow_simd_block(blocks, br, bc, int_mult, int_ws, out, 8 * br, 8 * bc)
             else:
                 float_block(blocks, br, bc, float_mult, float_ws, out, 8 * br, 8 * bc,
                             method == 2, word, bits)
@@ -450,6 +523,13 @@ def inverse_dct_float_plain_c(blocks: np.ndarray, table: np.ndarray) -> np.ndarr
     """:func:`inverse_dct` with jidctflt.c's float IDCT (``JSIMD_FORCENONE=1 djpeg -dct
     float``), which rounds some samples otherwise than the SIMD code."""
     return run_inverse_dct(blocks, table, 3)
+
+
+def inverse_dct_islow_simd(blocks: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """:func:`inverse_dct` with islow as libjpeg-turbo's x86-64 SIMD code computes it: the
+    same samples for every encoder's file, Pillow's for corrupt coefficients
+    (:func:`islow_simd_block`)."""
+    return run_inverse_dct(blocks, table, 4)
 
 
 def run_inverse_dct(blocks: np.ndarray, table: np.ndarray, code: int) -> np.ndarray:
