@@ -21,12 +21,33 @@ from ..stages.arithmetic import ArithmeticState
 from ..stages.huffman import blocks_in_coding_order
 from ..stages.progressive import scan_pieces
 from ..tables import ARITH_AC_K, ARITH_DC_L, ARITH_DC_U, FIXED_HALF_STATE, QE_TABLE
+from .numba_huffman import bit_length
 from .numba_jit import inline_kernel, kernel
 
 #: Indices into the register array: A, C, CT, the buffered byte, the stacked 0xFF count, the
 #: pending 0x00 count (see stages.arithmetic.ArithmeticState), and the output position.
 A, C, CT, BUFFER, STACKED_FF, PENDING_ZEROS, POSITION = range(7)
 REGISTERS = 7
+
+
+def transitions_by_bin(qe_table: np.ndarray) -> np.ndarray:
+    """Table D.2 (``qe_table``, rows ``(Qe, Next_Index_LPS, Next_Index_MPS, Switch_MPS)``)
+    by the byte a statistics bin holds (MPS in bit 7, state index in bits 0..6), so that a
+    decision costs one look-up: ``(256,)`` int64, Qe in bits 0..15, the bin's byte after an
+    LPS in bits 16..23 (the MPS sense swapped where Switch_MPS is 1) and after an MPS that
+    renormalized in bits 24..31. Bytes of no state (index 114..127) hold 0."""
+    table = np.zeros(256, np.int64)
+    for mps in (0, 1):
+        for state, (qe, next_lps, next_mps, switch) in enumerate(qe_table.tolist()):
+            after_lps = ((mps ^ switch) << 7) | next_lps
+            after_mps = (mps << 7) | next_mps
+            table[(mps << 7) | state] = qe | (after_lps << 16) | (after_mps << 24)
+    table.flags.writeable = False
+    return table
+
+
+#: :func:`transitions_by_bin` of tables.QE_TABLE, which the kernels take.
+TRANSITIONS = transitions_by_bin(QE_TABLE)
 
 #: The most bytes one block can add to the output. A block codes at most about 2,112
 #: decisions (DC: 1 + 1 + 15 categories + 14 bits; per AC coefficient, 63 of them: end of
@@ -83,111 +104,118 @@ def byte_out(registers, out, byte):
 
 
 @inline_kernel
-def encode(registers, out, stats, index, decision, qe_table):
-    """One decision in bin ``stats[index]`` (D.1.4, D.1.5), then renormalization (D.1.6)."""
+def renormalize(a, c, ct, registers, out):
+    """D.1.6 Renorm_e: double A and C until A is 0x8000 or more (A is 1..0x7FFF here), a byte
+    of C out every 8 doublings; returns ``(a, c, ct)``. The doublings are counted first (A's
+    leading zeros) and done 8 (CT) at a time, which sends the same bytes as one by one."""
+    shift = 16 - bit_length(a)
+    a <<= shift
+    while shift >= ct:
+        c <<= ct
+        shift -= ct
+        byte_out(registers, out, c >> 19)
+        c &= 0x7FFFF
+        ct = 8
+    return a, c << shift, ct - shift
+
+
+@inline_kernel
+def encode(a, c, ct, registers, out, stats, index, decision, transitions):
+    """One decision in bin ``stats[index]`` (D.1.4, D.1.5), then renormalization (D.1.6):
+    the registers A, C and CT in, their new values out. ``transitions`` is
+    :data:`TRANSITIONS`."""
     value = stats[index]
-    state = value & 0x7F
-    mps = value >> 7
-    qe = np.int64(qe_table[state, 0])
-    a = registers[A] - qe
-    if decision != mps:
+    entry = transitions[value]
+    qe = entry & 0xFFFF
+    a -= qe
+    if decision != value >> 7:
         if a >= qe:
-            registers[C] += a
+            c += a
             a = qe
-        stats[index] = ((mps ^ qe_table[state, 3]) << 7) | qe_table[state, 1]
+        stats[index] = (entry >> 16) & 0xFF
     else:
         if a >= 0x8000:
-            registers[A] = a
-            return
+            return a, c, ct
         if a < qe:
-            registers[C] += a
+            c += a
             a = qe
-        stats[index] = (mps << 7) | qe_table[state, 2]
-    c = registers[C]
-    ct = registers[CT]
-    while True:
-        a <<= 1
-        c <<= 1
-        ct -= 1
-        if ct == 0:
-            byte_out(registers, out, c >> 19)
-            c &= 0x7FFFF
-            ct = 8
-        if a >= 0x8000:
-            break
-    registers[A] = a
-    registers[C] = c
-    registers[CT] = ct
+        stats[index] = entry >> 24
+    return renormalize(a, c, ct, registers, out)
 
 
-@kernel
-def encode_magnitude(registers, out, stats, first, categories, magnitude, first_counts_twice,
-                     qe_table):
-    """``magnitude - 1`` as its category and bits (Figures F.8, F.9); returns M."""
+@inline_kernel
+def encode_magnitude(a, c, ct, registers, out, stats, first, categories, magnitude,
+                     first_counts_twice, transitions):
+    """``magnitude - 1`` as its category and bits (Figures F.8, F.9); returns the registers
+    and M."""
     value = magnitude - 1
     bin_index = first
     top = 0
     if value:
-        encode(registers, out, stats, bin_index, 1, qe_table)
+        a, c, ct = encode(a, c, ct, registers, out, stats, bin_index, 1, transitions)
         top = 1
         rest = value >> 1
         if first_counts_twice:
             if rest:
-                encode(registers, out, stats, bin_index, 1, qe_table)
+                a, c, ct = encode(a, c, ct, registers, out, stats, bin_index, 1, transitions)
                 top = 2
                 bin_index = categories
                 rest >>= 1
                 while rest:
-                    encode(registers, out, stats, bin_index, 1, qe_table)
+                    a, c, ct = encode(a, c, ct, registers, out, stats, bin_index, 1, transitions)
                     top <<= 1
                     bin_index += 1
                     rest >>= 1
         else:
             bin_index = categories
             while rest:
-                encode(registers, out, stats, bin_index, 1, qe_table)
+                a, c, ct = encode(a, c, ct, registers, out, stats, bin_index, 1, transitions)
                 top <<= 1
                 bin_index += 1
                 rest >>= 1
-    encode(registers, out, stats, bin_index, 0, qe_table)
+    a, c, ct = encode(a, c, ct, registers, out, stats, bin_index, 0, transitions)
     bit_bin = bin_index + 14
     bit = top >> 1
     while bit:
-        encode(registers, out, stats, bit_bin, 1 if value & bit else 0, qe_table)
+        a, c, ct = encode(a, c, ct, registers, out, stats, bit_bin, 1 if value & bit else 0,
+                          transitions)
         bit >>= 1
-    return top
+    return a, c, ct, top
 
 
-@kernel
-def encode_dc(registers, out, stats, contexts, predictors, index, value, dc_bounds, qe_table):
+@inline_kernel
+def encode_dc(a, c, ct, registers, out, stats, contexts, predictors, index, value, dc_bounds,
+              transitions):
     """F.1.4.1: the difference of ``value`` from component ``index``'s predictor, in the bins
     of its context (Table F.4); updates the predictor and the context (F.1.4.4.1.2)."""
     context = contexts[index]
     diff = value - predictors[index]
     predictors[index] = value
     if diff == 0:
-        encode(registers, out, stats, context, 0, qe_table)
         contexts[index] = 0
-        return
-    encode(registers, out, stats, context, 1, qe_table)
+        return encode(a, c, ct, registers, out, stats, context, 0, transitions)
+    a, c, ct = encode(a, c, ct, registers, out, stats, context, 1, transitions)
     if diff > 0:
-        encode(registers, out, stats, context + 1, 0, qe_table)
+        a, c, ct = encode(a, c, ct, registers, out, stats, context + 1, 0, transitions)
         next_context = 4
         first = context + 2
     else:
-        encode(registers, out, stats, context + 1, 1, qe_table)
+        a, c, ct = encode(a, c, ct, registers, out, stats, context + 1, 1, transitions)
         next_context = 8
         first = context + 3
-    top = encode_magnitude(registers, out, stats, first, 20, abs(diff), False, qe_table)
+    a, c, ct, top = encode_magnitude(a, c, ct, registers, out, stats, first, 20, abs(diff),
+                                     False, transitions)
     if top < dc_bounds[0]:
         next_context = 0
     elif top > dc_bounds[1]:
         next_context += 8
     contexts[index] = next_context
+    return a, c, ct
 
 
-@kernel
-def encode_ac(registers, out, stats, fixed, row, offset, ss, se, al, ac_k, qe_table):
+@inline_kernel
+def encode_ac(a, c, ct, registers, out, stats, fixed, row, offset, ss, se, al, ac_k,
+              transitions):
     """F.1.4.2 (and G.1.3.2 for a band): coefficients ``ss..se`` point-transformed by ``al``;
     coefficient k is ``row[k - offset]``."""
     last = se
@@ -196,23 +224,27 @@ def encode_ac(registers, out, stats, fixed, row, offset, ss, se, al, ac_k, qe_ta
     k = ss
     while k <= last:
         base = 3 * (k - 1)
-        encode(registers, out, stats, base, 0, qe_table)
+        a, c, ct = encode(a, c, ct, registers, out, stats, base, 0, transitions)
         while (abs(np.int64(row[k - offset])) >> al) == 0:
-            encode(registers, out, stats, base + 1, 0, qe_table)
+            a, c, ct = encode(a, c, ct, registers, out, stats, base + 1, 0, transitions)
             base += 3
             k += 1
-        encode(registers, out, stats, base + 1, 1, qe_table)
+        a, c, ct = encode(a, c, ct, registers, out, stats, base + 1, 1, transitions)
         coefficient = np.int64(row[k - offset])
-        encode(registers, out, fixed, 0, 1 if coefficient < 0 else 0, qe_table)
-        encode_magnitude(registers, out, stats, base + 2, 189 if k <= ac_k else 217,
-                         abs(coefficient) >> al, True, qe_table)
+        a, c, ct = encode(a, c, ct, registers, out, fixed, 0, 1 if coefficient < 0 else 0,
+                          transitions)
+        a, c, ct, _ = encode_magnitude(a, c, ct, registers, out, stats, base + 2,
+                                       189 if k <= ac_k else 217, abs(coefficient) >> al,
+                                       True, transitions)
         k += 1
     if k <= se:
-        encode(registers, out, stats, 3 * (k - 1), 1, qe_table)
+        a, c, ct = encode(a, c, ct, registers, out, stats, 3 * (k - 1), 1, transitions)
+    return a, c, ct
 
 
-@kernel
-def encode_ac_refinement(registers, out, stats, fixed, row, offset, ss, se, ah, al, qe_table):
+@inline_kernel
+def encode_ac_refinement(a, c, ct, registers, out, stats, fixed, row, offset, ss, se, ah, al,
+                         transitions):
     """G.1.3.3, Figure G.10 (as stages.arithmetic.encode_ac_refinement)."""
     last = se
     while last >= ss and (abs(np.int64(row[last - offset])) >> al) == 0:
@@ -224,23 +256,26 @@ def encode_ac_refinement(registers, out, stats, fixed, row, offset, ss, se, ah, 
     while k <= last:
         base = 3 * (k - 1)
         if k > previous_last:
-            encode(registers, out, stats, base, 0, qe_table)
+            a, c, ct = encode(a, c, ct, registers, out, stats, base, 0, transitions)
         while True:
             coefficient = np.int64(row[k - offset])
             magnitude = abs(coefficient) >> al
             if magnitude:
                 if magnitude >> 1:
-                    encode(registers, out, stats, base + 2, magnitude & 1, qe_table)
+                    a, c, ct = encode(a, c, ct, registers, out, stats, base + 2, magnitude & 1,
+                                      transitions)
                 else:
-                    encode(registers, out, stats, base + 1, 1, qe_table)
-                    encode(registers, out, fixed, 0, 1 if coefficient < 0 else 0, qe_table)
+                    a, c, ct = encode(a, c, ct, registers, out, stats, base + 1, 1, transitions)
+                    a, c, ct = encode(a, c, ct, registers, out, fixed, 0,
+                                      1 if coefficient < 0 else 0, transitions)
                 break
-            encode(registers, out, stats, base + 1, 0, qe_table)
+            a, c, ct = encode(a, c, ct, registers, out, stats, base + 1, 0, transitions)
             base += 3
             k += 1
         k += 1
     if k <= se:
-        encode(registers, out, stats, 3 * (k - 1), 1, qe_table)
+        a, c, ct = encode(a, c, ct, registers, out, stats, 3 * (k - 1), 1, transitions)
+    return a, c, ct
 
 
 @inline_kernel
@@ -252,7 +287,7 @@ def out_of_room(registers, out):
 
 @kernel
 def code_blocks(zigzag, owners, tables, start, registers, dc_stats, ac_stats, fixed, predictors,
-                contexts, qe_table, dc_bounds, ac_k, out):
+                contexts, transitions, dc_bounds, ac_k, out):
     """Code blocks ``start..`` of a strip of the sequential scan (zigzag order, ``(n, 64)``
     int32) in the order given, block ``i`` of component ``owners[i]`` with conditioning
     table ``tables[owners[i]]``.
@@ -262,43 +297,49 @@ def code_blocks(zigzag, owners, tables, start, registers, dc_stats, ac_stats, fi
     when ``out`` may not hold another block (grow it and call again from there).
     """
     n = zigzag.shape[0]
-    for block in range(start, n):
-        if out_of_room(registers, out):
-            return block
+    a, c, ct = registers[A], registers[C], registers[CT]
+    block = start
+    while block < n and not out_of_room(registers, out):
         component = owners[block]
         table = tables[component]
-        encode_dc(registers, out, dc_stats[table], contexts, predictors, component,
-                  np.int64(zigzag[block, 0]), dc_bounds, qe_table)
-        encode_ac(registers, out, ac_stats[table], fixed, zigzag[block], 0, 1, 63, 0, ac_k,
-                  qe_table)
-    return n
+        a, c, ct = encode_dc(a, c, ct, registers, out, dc_stats[table], contexts, predictors,
+                             component, np.int64(zigzag[block, 0]), dc_bounds, transitions)
+        a, c, ct = encode_ac(a, c, ct, registers, out, ac_stats[table], fixed, zigzag[block], 0,
+                             1, 63, 0, ac_k, transitions)
+        block += 1
+    registers[A], registers[C], registers[CT] = a, c, ct
+    return block
 
 
 @kernel
 def code_scan_blocks(band, members, tables, ss, se, ah, al, start, registers, dc_stats,
-                     ac_stats, fixed, predictors, contexts, qe_table, dc_bounds, ac_k, out):
+                     ac_stats, fixed, predictors, contexts, transitions, dc_bounds, ac_k, out):
     """Code blocks ``start..`` of one piece of a progressive scan (G.1.3): ``band`` holds
     each block's coefficients Ss..Se (zigzag order), ``members`` each block's index into the
     scan's components, ``tables`` their conditioning tables. As :func:`code_blocks`
     otherwise (the same return value)."""
     n = band.shape[0]
-    for block in range(start, n):
-        if out_of_room(registers, out):
-            return block
+    a, c, ct = registers[A], registers[C], registers[CT]
+    block = start
+    while block < n and not out_of_room(registers, out):
         member = members[block]
         table = tables[member]
         if ss == 0 and ah == 0:
-            encode_dc(registers, out, dc_stats[table], contexts, predictors, member,
-                      np.int64(band[block, 0]) >> al, dc_bounds, qe_table)
+            a, c, ct = encode_dc(a, c, ct, registers, out, dc_stats[table], contexts,
+                                 predictors, member, np.int64(band[block, 0]) >> al, dc_bounds,
+                                 transitions)
         elif ss == 0:
-            encode(registers, out, fixed, 0, (np.int64(band[block, 0]) >> al) & 1, qe_table)
+            a, c, ct = encode(a, c, ct, registers, out, fixed, 0,
+                              (np.int64(band[block, 0]) >> al) & 1, transitions)
         elif ah == 0:
-            encode_ac(registers, out, ac_stats[table], fixed, band[block], ss, ss, se, al, ac_k,
-                      qe_table)
+            a, c, ct = encode_ac(a, c, ct, registers, out, ac_stats[table], fixed, band[block],
+                                 ss, ss, se, al, ac_k, transitions)
         else:
-            encode_ac_refinement(registers, out, ac_stats[table], fixed, band[block], ss, ss,
-                                 se, ah, al, qe_table)
-    return n
+            a, c, ct = encode_ac_refinement(a, c, ct, registers, out, ac_stats[table], fixed,
+                                            band[block], ss, ss, se, ah, al, transitions)
+        block += 1
+    registers[A], registers[C], registers[CT] = a, c, ct
+    return block
 
 
 @kernel
@@ -377,7 +418,7 @@ def arithmetic_encode(blocks: list[np.ndarray], plan: Plan, state: ArithmeticSta
     arrays = CoderArrays(state, len(zigzag))
     arrays.run(lambda start, out: code_blocks(
         zigzag, owners, tables, start, arrays.registers, arrays.dc, arrays.ac, arrays.fixed,
-        arrays.predictors, arrays.contexts, QE_TABLE, DC_BOUNDS, ARITH_AC_K, out), len(zigzag))
+        arrays.predictors, arrays.contexts, TRANSITIONS, DC_BOUNDS, ARITH_AC_K, out), len(zigzag))
     return arrays.result(plan, final)
 
 
@@ -404,6 +445,6 @@ def _code_piece(band: np.ndarray, members: np.ndarray, tables: np.ndarray, scan:
     arrays = CoderArrays(state, len(band))
     arrays.run(lambda start, out: code_scan_blocks(
         band, members, tables, scan.ss, scan.se, scan.ah, scan.al, start, arrays.registers,
-        arrays.dc, arrays.ac, arrays.fixed, arrays.predictors, arrays.contexts, QE_TABLE,
+        arrays.dc, arrays.ac, arrays.fixed, arrays.predictors, arrays.contexts, TRANSITIONS,
         DC_BOUNDS, ARITH_AC_K, out), len(band))
     return arrays.result(plan, final)
