@@ -351,13 +351,9 @@ class EncodeOptions:
         ``data_precision == 12 && !arith_code`` sets ``optimize_coding``): so is it here
         (arithmetic coding has no tables to optimize).
         """
-        refused = (("dct", self.dct not in ("islow", "exact"), self.dct),
-                   ("ycck", self.ycck, True))
-        for name, given, value in refused:
-            if given:
-                raise ValueError(f"precision=12 with {name}={value!r} is not implemented yet: "
-                                 "12-bit lossy coding takes dct='islow' or 'exact' and RGB, "
-                                 "YCbCr or grey input")
+        if self.ycck:
+            raise ValueError("precision=12 with ycck=True is not implemented yet: 12-bit lossy "
+                             "coding takes RGB, YCbCr or grey input")
         if not self.arithmetic:
             object.__setattr__(self, "optimize", True)
 

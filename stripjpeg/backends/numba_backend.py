@@ -254,10 +254,10 @@ class NumbaBackend(Backend):
         12-bit samples (``plan.precision`` 12): the fused paths work on uint8 samples, so
         ``transform`` and ``encode_strips`` are declined; ``prepare_samples`` converts RGB or
         grey with :func:`.numba_colour.convert_to_ycbcr` (on uint16 planes) (other conversions, and smoothing,
-        are declined), ``forward_dct`` runs :func:`.numba_twelve.transform_blocks_12`, and
-        the numba coders code the blocks."""
+        are declined), ``forward_dct`` runs :func:`.numba_twelve.transform_blocks_12` (islow;
+        the NumPy stage's for ifast, float and exact), and the numba coders code the blocks."""
         if plan.precision != 8:
-            if stage in TWELVE_BIT_DECLINED:
+            if stage in TWELVE_BIT_DECLINED or (stage == "forward_dct" and plan.dct != "islow"):
                 return True
             if stage == "prepare_samples":
                 return plan.smoothing > 0 or plan.color_convert not in ("rgb_ycc", "grayscale")

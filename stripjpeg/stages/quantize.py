@@ -72,7 +72,7 @@ def float_divisors(table: np.ndarray) -> np.ndarray:
     return (1.0 / divisors).astype(np.float32)
 
 
-def quantize_float(coefficients: np.ndarray, table: np.ndarray) -> np.ndarray:
+def quantize_float(coefficients: np.ndarray, table: np.ndarray, precision: int = 8) -> np.ndarray:
     """Quantize the float DCT's coefficients as libjpeg-turbo's SIMD build does.
 
     One float32 multiply by :func:`float_divisors`, then round to the nearest integer,
@@ -89,9 +89,15 @@ def quantize_float(coefficients: np.ndarray, table: np.ndarray) -> np.ndarray:
     cjpeg with and without it.) Following the SIMD code is matching the cjpeg an x86-64
     system runs by default.
 
+    12-bit samples take the C rounding: libjpeg-turbo's SIMD code is for 8-bit samples only,
+    so at 12 bits jcdctmgr.c's quantize_float runs (the products reach +-2**14, still within
+    the ``16384.5`` offset; checked against libjpeg-turbo 3.1's 12-bit library,
+    tests/test_twelve_bit_dct.py).
+
     Args:
         coefficients: float32, shape ``(..., 8, 8)`` from :func:`.dct.forward_dct_float`.
         table: 64 steps Q, natural order.
+        precision: bits per sample, 8 or 12 (which rounding, above).
 
     Returns:
         int16, shape ``(..., 8, 8)``.
@@ -99,6 +105,10 @@ def quantize_float(coefficients: np.ndarray, table: np.ndarray) -> np.ndarray:
     products = coefficients.astype(np.float32) * float_divisors(table)  # float32 * float32
     # |products| <= 2**11 for baseline steps and 8-bit samples, so int16 holds every one (the
     # SSE2 code's packssdw would saturate, never needed).
+    if precision == 12:
+        # float32 addition (rounding to float32's grid near 16384), then truncation: the sum
+        # is positive, so toward minus infinity (jcdctmgr.c's quantize_float).
+        return ((products + np.float32(16384.5)).astype(np.int32) - 16384).astype(np.int16)
     return np.rint(products).astype(np.int16)
 
 
@@ -109,7 +119,8 @@ def integer_divisors(table: np.ndarray, dct: str) -> np.ndarray:
     return 8 * np.asarray(table, dtype=np.int64).reshape(8, 8)  # islow: 8 times T.81's
 
 
-def quantize(coefficients: np.ndarray, table: np.ndarray, dct: str) -> np.ndarray:
+def quantize(coefficients: np.ndarray, table: np.ndarray, dct: str, precision: int = 8
+             ) -> np.ndarray:
     """Divide each coefficient by its quantization step and round (T.81 A.3.4).
 
     islow and ifast: the coefficients are scaled (see :func:`integer_divisors`), so the
@@ -120,17 +131,19 @@ def quantize(coefficients: np.ndarray, table: np.ndarray, dct: str) -> np.ndarra
     baseline steps, as tests/test_ifast.py checks exhaustively; a float multiply by 1/d
     would not be.)
     exact: ``sign(x) * floor(|x| / Q + 1/2)``, the same rule on exact coefficients.
-    float: :func:`quantize_float` (a float32 multiply, rounding ties to even).
+    float: :func:`quantize_float` (a float32 multiply, rounding ties to even; at 12 bits as
+    jcdctmgr.c's C code rounds).
 
     Args:
         coefficients: shape ``(..., 8, 8)`` from the forward DCT.
         table: 64 steps Q, natural order.
+        precision: bits per sample, 8 or 12 (only the float rounding depends on it).
 
     Returns:
         int16, shape ``(..., 8, 8)``.
     """
     if dct == "float":
-        return quantize_float(coefficients, table)
+        return quantize_float(coefficients, table, precision)
     if dct in ("islow", "ifast"):
         divisors = integer_divisors(table, dct)
         magnitude = (np.abs(coefficients) + divisors // 2) // divisors
@@ -195,11 +208,14 @@ def quantized_blocks(samples: list[np.ndarray], plan: Plan, rows: int) -> list[n
         shifted = split_into_blocks(np.asarray(plane, dtype=np.int32)) - plan.center_sample
         if plan.dct == "islow":  # its PASS1_BITS depends on the precision (.dct)
             coefficients = forward_dct_islow(shifted, plan.precision)
-        else:  # options allow islow and exact at 12 bits; exact is the same at any precision
+        else:  # ifast, float and exact are the same at any precision (jfdctfst.c, jfdctflt.c)
             coefficients = forward_dct(shifted)
         # At 12 bits libjpeg-turbo divides (jcdctmgr.c quantize, BITS_IN_JSAMPLE != 8) by
-        # Q << 3 with the rounding of quantize() below; the quantized values reach +-2**14
-        # (T.81 F.1.2: DC differences of 15 bits, AC of 14), which int16 holds.
-        quantized = quantize(coefficients, plan.quant_tables[component.quant_index], plan.dct)
+        # Q << 3 (islow) or the ifast divisor with the rounding of quantize() below, and
+        # rounds the float products as its C code does (quantize_float); the quantized
+        # values reach +-2**14 (T.81 F.1.2: DC differences of 15 bits, AC of 14), which
+        # int16 holds.
+        quantized = quantize(coefficients, plan.quant_tables[component.quant_index], plan.dct,
+                             plan.precision)
         result.append(add_dummy_blocks(quantized, layout, component.mcu_h))
     return result
