@@ -18,9 +18,8 @@ import numpy as np
 
 from ..plan import Plan, Scan
 from ..stages.arithmetic import ArithmeticState
-from ..stages.huffman import blocks_in_coding_order
 from ..stages.progressive import scan_pieces
-from ..tables import ARITH_AC_K, ARITH_DC_L, ARITH_DC_U, FIXED_HALF_STATE, QE_TABLE
+from ..tables import ARITH_AC_K, ARITH_DC_L, ARITH_DC_U, FIXED_HALF_STATE, QE_TABLE, ZIGZAG
 from .numba_huffman import bit_length
 from .numba_jit import inline_kernel, kernel
 
@@ -48,6 +47,8 @@ def transitions_by_bin(qe_table: np.ndarray) -> np.ndarray:
 
 #: :func:`transitions_by_bin` of tables.QE_TABLE, which the kernels take.
 TRANSITIONS = transitions_by_bin(QE_TABLE)
+#: tables.ZIGZAG as the kernels index it.
+ZIGZAG_ORDER = np.array(ZIGZAG, np.intp)
 
 #: The most bytes one block can add to the output. A block codes at most about 2,112
 #: decisions (DC: 1 + 1 + 15 categories + 14 bits; per AC coefficient, 63 of them: end of
@@ -364,6 +365,29 @@ def flush(registers, out):
     registers[PENDING_ZEROS] = 0
 
 
+@kernel
+def blocks_in_coding_order(components, mcu_h, mcu_v, zigzag, out, owners):
+    """stages.huffman.blocks_in_coding_order as one pass: the blocks of ``components`` (a
+    tuple of int16 ``(block_rows, block_cols, 8, 8)`` arrays, natural order), MCU by MCU,
+    component by component, each one's ``mcu_h[i]`` x ``mcu_v[i]`` blocks left to right, top
+    to bottom (T.81 A.2.3), into ``out`` (int32 ``(n_blocks, 64)``, zigzag order: coefficient
+    k is natural index ``zigzag[k]``) and each block's component into ``owners``."""
+    mcu_rows = components[0].shape[0] // mcu_v[0]
+    mcu_cols = components[0].shape[1] // mcu_h[0]
+    block = 0
+    for mcu_row in range(mcu_rows):
+        for mcu_col in range(mcu_cols):
+            for index in range(len(components)):
+                blocks = components[index]
+                for y in range(mcu_v[index]):
+                    for x in range(mcu_h[index]):
+                        source = blocks[mcu_row * mcu_v[index] + y, mcu_col * mcu_h[index] + x]
+                        for k in range(64):
+                            out[block, k] = source[zigzag[k] >> 3, zigzag[k] & 7]
+                        owners[block] = index
+                        block += 1
+
+
 # --- The stages: Python around the kernels -------------------------------------------------------
 
 #: The DC conditioning bounds as the kernels compare them: ``2**L >> 1`` and ``2**U >> 1``.
@@ -413,7 +437,13 @@ def arithmetic_encode(blocks: list[np.ndarray], plan: Plan, state: ArithmeticSta
                       final: bool) -> tuple[bytes, ArithmeticState]:
     """The ``arithmetic_encode`` stage: one strip of the sequential scan (as
     :func:`stripjpeg.stages.arithmetic.arithmetic_encode`)."""
-    zigzag, owners = blocks_in_coding_order(blocks, plan)
+    components = tuple(np.ascontiguousarray(b, dtype=np.int16) for b in blocks)
+    mcu_h = np.array([c.mcu_h for c in plan.components], np.intp)
+    mcu_v = np.array([c.mcu_v for c in plan.components], np.intp)
+    per_mcu = int((mcu_h * mcu_v).sum())
+    n = components[0].shape[0] // mcu_v[0] * (components[0].shape[1] // mcu_h[0]) * per_mcu
+    zigzag, owners = np.empty((n, 64), np.int32), np.empty(n, np.intp)
+    blocks_in_coding_order(components, mcu_h, mcu_v, ZIGZAG_ORDER, zigzag, owners)
     tables = np.array([c.huffman_index for c in plan.components], np.intp)
     arrays = CoderArrays(state, len(zigzag))
     arrays.run(lambda start, out: code_blocks(
