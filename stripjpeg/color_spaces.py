@@ -58,8 +58,7 @@ def frame_color_space(mode: str | int, options: EncodeOptions) -> str:
         ValueError: an option the mode cannot take: ``keep_rgb`` without RGB input (grey
             has no RGB to keep; Pillow ignores it for L, YCbCr and CMYK, stripjpeg says so
             rather than write another colour space), ``grayscale`` with CMYK (libjpeg
-            converts no CMYK to grey), ``ycck`` without CMYK input, CMYK with 12-bit
-            samples (not implemented yet).
+            converts no CMYK to grey), ``ycck`` without CMYK input.
     """
     if isinstance(mode, int):
         mode = DEFAULT_MODES[mode]
@@ -71,9 +70,6 @@ def frame_color_space(mode: str | int, options: EncodeOptions) -> str:
         raise ValueError(f"ycck=True stores CMYK input as YCCK; it needs mode='CMYK', got "
                          f"mode {mode}")
     if mode == "CMYK":
-        if options.precision == 12:
-            raise ValueError("precision=12 with mode='CMYK' is not implemented yet: 12-bit lossy "
-                             "coding takes L, RGB, RGBA, RGBX and YCbCr input")
         if options.grayscale:
             raise ValueError("grayscale=True with mode='CMYK': libjpeg converts no CMYK to "
                              "one grey component (jccolor.c); convert to L first")

@@ -207,6 +207,17 @@ def test_reader_reads_the_coded_coefficients(subsampling):
     assert max(int(np.abs(c[..., 0, 0]).max()) for c in decoded.coefficients) > 2047
 
 
+@pytest.mark.parametrize("quality", [50, 95])
+def test_cmyk_is_stored_inverted_as_imagecodecs_writes_4095_minus_it(quality, backend):
+    """CMYK at 12 bits as at 8 (Pillow's convention, 0 = no ink): stored inverted, the file
+    imagecodecs writes from ``4095 - a`` (libjpeg's null_convert, an Adobe marker)."""
+    pixels = noise((17, 33, 4))
+    theirs = codecs().jpeg8_encode(np.ascontiguousarray(4095 - pixels), level=quality,
+                                   bitspersample=12, colorspace="CMYK", outcolorspace="CMYK")
+    assert stripjpeg.encode(pixels, quality=quality, precision=12, mode="CMYK",
+                            restart_rows=0, backend=backend) == theirs
+
+
 def test_values_over_4095_are_refused(backend):
     pixels = noise((8, 8, 3))
     pixels[3, 4, 1] = 4096
@@ -229,8 +240,6 @@ def test_not_implemented_yet():
 def test_other_lossy_precisions_are_refused():
     with pytest.raises(ValueError, match="lossy coding takes precision 8 or 12"):
         stripjpeg.encode(np.zeros((8, 8), np.uint16), precision=10)
-    with pytest.raises(ValueError, match="mode='CMYK' is not implemented yet"):
-        stripjpeg.encode(np.zeros((8, 8, 4), np.uint16), precision=12, mode="CMYK")
 
 
 @pytest.mark.parametrize("shape", [(20, 30, 3), (13, 9)])

@@ -142,6 +142,19 @@ def test_grey_bytes_equal_libjpeg(harness, kind, dct, backend):
     assert ours == libjpeg12(harness, pixels, 95, dct)
 
 
+@pytest.mark.parametrize("dct", ["islow", "ifast", "float"])
+@pytest.mark.parametrize("subsampling", ["4:4:4", "4:2:2", "4:2:0"])
+def test_cmyk_bytes_equal_libjpeg(harness, subsampling, dct, backend):
+    """12-bit CMYK, stored inverted (Pillow's convention, as at 8 bits): the program's file
+    from ``4095 - a``, with the first component's sampling factors as Pillow sets them
+    (imagecodecs subsamples CMYK otherwise, so only 4:4:4 is also its file,
+    tests/test_twelve_bit.py)."""
+    pixels = image("noise", (19, 27, 4))
+    ours = stripjpeg.encode(pixels, quality=90, subsampling=subsampling, precision=12,
+                            mode="CMYK", dct=dct, restart_rows=0, backend=backend)
+    assert ours == libjpeg12(harness, 4095 - pixels, 90, dct, subsampling)
+
+
 def test_float_rounding_is_the_c_code_s():
     """The rounding the 12-bit files above force: ``(int)(x + 16384.5f) - 16384`` in float32,
     not round-half-even (the 8-bit SIMD rounding): ties go up, and near 2**14 a product less

@@ -78,18 +78,21 @@ def convert_to_gray(pixels: np.ndarray) -> np.ndarray:
     return (w_red * red + w_green * green + w_blue * blue + int(YCBCR_OFFSETS[0])) >> SCALEBITS
 
 
-def invert_cmyk(pixels: np.ndarray) -> list[np.ndarray]:
+def invert_cmyk(pixels: np.ndarray, precision: int = 8) -> list[np.ndarray]:
     """CMYK pixels as Pillow hands them to libjpeg: each sample inverted, ``255 - v`` (its
     rawmode "CMYK;I", the Adobe convention of CMYK JPEGs, 0 = full ink), which libjpeg
-    then copies (jccolor.c null_convert).
+    then copies (jccolor.c null_convert). 12-bit samples the same way: ``4095 - v``.
 
     Args:
-        pixels: uint8, shape ``(rows, cols, 4)``, Pillow's CMYK (0 = no ink).
+        pixels: uint8 (uint16 at 12 bits), shape ``(rows, cols, 4)``, Pillow's CMYK (0 = no
+            ink).
+        precision: bits per sample, 8 or 12.
 
     Returns:
-        Four int32 planes of shape ``(rows, cols)``, values 0..255.
+        Four int32 planes of shape ``(rows, cols)``, values 0..2**precision - 1.
     """
-    return [255 - pixels[:, :, channel].astype(np.int32) for channel in range(4)]
+    top = (1 << precision) - 1
+    return [top - pixels[:, :, channel].astype(np.int32) for channel in range(4)]
 
 
 def convert_cmyk_to_ycck(pixels: np.ndarray) -> list[np.ndarray]:
@@ -120,7 +123,7 @@ def convert_colour(pixels: np.ndarray, plan: Plan) -> list[np.ndarray]:
     if convert == "rgb_gray":
         return [convert_to_gray(pixels)]
     if convert == "cmyk_inverted":
-        return invert_cmyk(pixels)
+        return invert_cmyk(pixels, plan.precision)
     if convert == "cmyk_ycck":
         return convert_cmyk_to_ycck(pixels)
     return [pixels[:, :, channel].astype(np.int32) for channel in range(len(plan.components))]
