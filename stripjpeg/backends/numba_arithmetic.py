@@ -407,6 +407,16 @@ class CoderArrays:
         self.contexts = np.array(state.dc_contexts, np.int64)
         self.out = np.empty(64 * blocks + 2 * MAX_BYTES_PER_BLOCK, np.uint8)
 
+    def copy(self, blocks: int) -> CoderArrays:
+        """The same state in new arrays, with an output array for ``blocks`` blocks (cheaper
+        than building them from an ArithmeticState: a progressive scan starts one per restart
+        interval)."""
+        twin = object.__new__(CoderArrays)
+        for name in ("registers", "dc", "ac", "fixed", "predictors", "contexts"):
+            setattr(twin, name, getattr(self, name).copy())
+        twin.out = np.empty(64 * blocks + 2 * MAX_BYTES_PER_BLOCK, np.uint8)
+        return twin
+
     def run(self, code, blocks: int) -> None:
         """Call ``code(start, out)`` (a kernel call returning the blocks done) until all
         ``blocks`` are coded, growing the output array between calls."""
@@ -422,8 +432,7 @@ class CoderArrays:
     def result(self, plan: Plan, final: bool) -> tuple[bytes, ArithmeticState]:
         """The bytes coded, and the state after them (a fresh one after a flush)."""
         if final:
-            flush(self.registers, self.out)
-            return self.out[:self.registers[POSITION]].tobytes(), ArithmeticState.start(plan)
+            return self.flushed(), ArithmeticState.start(plan)
         a, c, ct, buffer, stacked_ff, pending_zeros, position = (int(r) for r in self.registers)
         return self.out[:position].tobytes(), ArithmeticState(
             a=a, c=c, ct=ct, buffer=buffer, stacked_ff=stacked_ff, pending_zeros=pending_zeros,
@@ -431,6 +440,11 @@ class CoderArrays:
             ac_stats=tuple(row.tobytes() for row in self.ac),
             dc_predictors=tuple(int(p) for p in self.predictors),
             dc_contexts=tuple(int(c) for c in self.contexts))
+
+    def flushed(self) -> bytes:
+        """The bytes coded, flushed (D.1.8)."""
+        flush(self.registers, self.out)
+        return self.out[:self.registers[POSITION]].tobytes()
 
 
 def arithmetic_encode(blocks: list[np.ndarray], plan: Plan, state: ArithmeticState,
@@ -458,23 +472,27 @@ def progressive_arithmetic_encode(blocks: list[np.ndarray], rows: int, scan: Sca
     """The ``progressive_arithmetic_encode`` stage: one strip of a progressive scan (as
     :func:`stripjpeg.stages.arithmetic.progressive_arithmetic_encode`)."""
     tables = np.array([plan.components[i].huffman_index for i in scan.components], np.intp)
+    if state is not None:  # no restart markers: one piece, continuing the state
+        (piece,) = scan_pieces(blocks, rows, plan, scan, restarts=False)
+        arrays = CoderArrays(state, len(piece.band))
+        _code_piece(piece.band, piece.member, tables, scan, arrays)
+        data, after = arrays.result(plan, final=False)
+        return [data], after
+    fresh = CoderArrays(ArithmeticState.start(plan), 0)
     out = []
-    for piece in scan_pieces(blocks, rows, plan, scan, restarts=state is None):
-        data, after = _code_piece(piece.band, piece.member, tables, scan, plan,
-                                  ArithmeticState.start(plan) if state is None else state,
-                                  final=state is None)
-        out.append(data)
-    return out, None if state is None else after
+    for piece in scan_pieces(blocks, rows, plan, scan, restarts=True):
+        arrays = fresh.copy(len(piece.band))
+        _code_piece(piece.band, piece.member, tables, scan, arrays)
+        out.append(arrays.flushed())
+    return out, None
 
 
-def _code_piece(band: np.ndarray, members: np.ndarray, tables: np.ndarray, scan: Scan, plan: Plan,
-                state: ArithmeticState, final: bool) -> tuple[bytes, ArithmeticState]:
-    """One piece of a progressive scan through :func:`code_scan_blocks`."""
+def _code_piece(band: np.ndarray, members: np.ndarray, tables: np.ndarray, scan: Scan,
+                arrays: CoderArrays) -> None:
+    """One piece of a progressive scan through :func:`code_scan_blocks`, into ``arrays``."""
     band = np.ascontiguousarray(band, dtype=np.int32)
     members = np.ascontiguousarray(members, dtype=np.intp)
-    arrays = CoderArrays(state, len(band))
     arrays.run(lambda start, out: code_scan_blocks(
         band, members, tables, scan.ss, scan.se, scan.ah, scan.al, start, arrays.registers,
         arrays.dc, arrays.ac, arrays.fixed, arrays.predictors, arrays.contexts, TRANSITIONS,
         DC_BOUNDS, ARITH_AC_K, out), len(band))
-    return arrays.result(plan, final)
