@@ -86,5 +86,6 @@ def main() -> None:
                   f"stripjpeg 1 worker {one * 1000:6.1f} ms ({cjpeg / one:4.2f}x cjpeg), "
                   f"2 workers {two * 1000:6.1f} ms ({cjpeg / two:4.2f}x cjpeg)")
 
+
 if __name__ == "__main__":
     main()
