@@ -143,6 +143,38 @@ def read_jpeg(source: bytes | str | os.PathLike, max_pixels: int = DEFAULT_MAX_P
     return _Parser(data, max_pixels).run()
 
 
+@dataclass
+class JpegHeader:
+    """What :func:`read_header` finds before the first scan's entropy-coded data.
+
+    Attributes:
+        frame: the frame, as :func:`read_jpeg` gives it but with no coefficients; its
+            ``restart_interval`` is the DRI in force for the first scan.
+        huffman: the Huffman tables defined so far, by (class Tc, index Th).
+        scan_header: the first SOS segment's payload (after its length).
+        scan_start: offset of the first entropy-coded byte of the first scan.
+    """
+
+    frame: DecodedJpeg
+    huffman: dict[tuple[int, int], HuffmanTable]
+    scan_header: bytes
+    scan_start: int
+
+
+def read_header(source: bytes | str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> JpegHeader:
+    """Parse a JPEG file's segments up to its first scan's data, decoding nothing.
+
+    Raises:
+        ValueError: as :func:`read_jpeg` for what comes before the first scan.
+    """
+    parser = _Parser(as_jpeg_data(source), max_pixels, header_only=True)
+    parser.run()
+    if parser.first_scan is None:
+        raise ValueError("the file has no scan (SOS) before its end")
+    header, start = parser.first_scan
+    return JpegHeader(parser.frame, dict(parser.huffman), header, start)
+
+
 def as_jpeg_data(source: bytes | bytearray | memoryview | str | os.PathLike) -> bytes:
     """The bytes of a JPEG given as bytes or as a path."""
     if isinstance(source, (bytes, bytearray, memoryview)):
@@ -166,8 +198,10 @@ _PROCESSES = {0xC0: "baseline", 0xC1: "extended", 0xC2: "progressive", 0xC9: "ar
 class _Parser:
     """One pass over the file's segments, in order (T.81 B.2), decoding each scan."""
 
-    def __init__(self, data: bytes, max_pixels: int) -> None:
+    def __init__(self, data: bytes, max_pixels: int, header_only: bool = False) -> None:
         self.data = data
+        self.header_only = header_only
+        self.first_scan: tuple[bytes, int] | None = None  # (SOS payload, data start), header_only
         self.max_pixels = max_pixels
         self.quant: dict[int, np.ndarray] = {}
         self.huffman: dict[tuple[int, int], HuffmanTable] = {}
@@ -203,6 +237,13 @@ class _Parser:
                 raise ValueError(f"segment 0x{marker:02X} at byte {position} declares length {length}, "
                                  f"past the end of the file")
             payload = data[position + 4:end]
+            if marker == 0xDA and self.header_only:
+                if self.frame is None:
+                    raise ValueError("a scan (SOS) before the frame header (SOF)")
+                self.frame.restart_interval = self.restart_interval
+                self.frame.jfif, self.frame.adobe_transform = self.jfif, self.adobe_transform
+                self.first_scan = (payload, end)
+                return self.frame
             if marker == 0xDA:
                 position = self._scan(payload, end)
                 continue
@@ -468,7 +509,7 @@ class _Parser:
         reader = BitReader(segment)
         # DC differences of 11 bits at most for 8-bit samples, 15 for 12-bit (T.81 F.1.2.1.1).
         max_dc_size = self.frame.precision + 3
-        return lambda index, dc, ac, predictor: _decode_block(reader, dc, ac, predictor,
+        return lambda index, dc, ac, predictor: decode_block(reader, dc, ac, predictor,
                                                               max_dc_size)
 
 
@@ -489,7 +530,7 @@ def _fill_settled(output: list[np.ndarray], layout: list, mcus: range, across: i
         component[rows, cols, 0, 0] = predictors[index]
 
 
-def _decode_block(reader: BitReader, dc: HuffmanTable, ac: HuffmanTable,
+def decode_block(reader: BitReader, dc: HuffmanTable, ac: HuffmanTable,
                   predictor: int, max_dc_size: int = 11) -> tuple[np.ndarray, int]:
     """One block (F.2.2): the DC difference (of at most ``max_dc_size`` bits: 11 for 8-bit
     samples, 15 for 12-bit), then AC run/size symbols up to EOB."""
