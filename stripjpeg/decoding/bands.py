@@ -55,6 +55,9 @@ class SequentialLayout:
         mcus_across, mcus_down: the scan's MCU grid (A.2.2, A.2.3): one block per MCU for a
             scan of one component, else Hmax x Vmax blocks' worth of pixels.
         mcu_height: pixel rows one MCU row covers.
+        mcu_rows_per_imcu: MCU rows in one of the pixel stages' iMCU rows (``8 * Vmax``
+            pixel rows): 1 for an interleaved scan, the component's V for a scan of one
+            component (which codes one block per MCU).
         restart_interval: MCUs per restart interval (0: no restart markers).
         scan_start: offset of the scan's first entropy-coded byte.
     """
@@ -64,6 +67,7 @@ class SequentialLayout:
     mcus_across: int
     mcus_down: int
     mcu_height: int
+    mcu_rows_per_imcu: int
     restart_interval: int
     scan_start: int
 
@@ -122,13 +126,15 @@ def read_sequential_layout(data: bytes, max_pixels: int) -> tuple[DecodedJpeg, S
         component = frame.components[members[0].index]
         across, down = component.width_in_blocks, component.height_in_blocks
         mcu_height = 8 * vmax // component.v
+        per_imcu = component.v
     else:
         if sum(c.h * c.v for c in frame.components) > 10:
             raise ValueError("an interleaved scan of more than 10 blocks per MCU (T.81 B.2.3)")
         across = math.ceil(frame.width / (8 * hmax))
         down = math.ceil(frame.height / (8 * vmax))
         mcu_height = 8 * vmax
-    return frame, SequentialLayout(frame, tuple(members), across, down, mcu_height,
+        per_imcu = 1
+    return frame, SequentialLayout(frame, tuple(members), across, down, mcu_height, per_imcu,
                                    frame.restart_interval, header.scan_start)
 
 
@@ -222,32 +228,41 @@ class Band:
     def stop_mcu_row(self) -> int:
         return self.first_mcu_row + self.mcu_rows
 
+    def imcu_rows(self, layout: SequentialLayout) -> tuple[int, int]:
+        """The band as the pixel stages count it: ``(first, stop)`` iMCU rows."""
+        k = layout.mcu_rows_per_imcu
+        return self.first_mcu_row // k, -(-self.stop_mcu_row // k)
+
 
 def row_groups(layout: SequentialLayout) -> int | None:
-    """MCU rows in the smallest run of whole rows that begins and ends on interval
+    """MCU rows in the smallest run of whole iMCU rows that begins and ends on interval
     boundaries (lcm of the interval and the row, in MCUs), or None without restart markers
     or when that run would be the whole image (then the decode is serial)."""
     interval = layout.restart_interval
     if not interval or layout.interval_count == 1:
         return None
     rows = math.lcm(interval, layout.mcus_across) // layout.mcus_across
+    rows = math.lcm(rows, layout.mcu_rows_per_imcu)
     return rows if rows < layout.mcus_down else None
 
 
 def plan_bands(layout: SequentialLayout, first_row: int = 0, stop_row: int | None = None,
-               band_pixels: int = BAND_PIXELS) -> list[Band]:
+               band_pixels: int | None = None) -> list[Band]:
     """Bands covering MCU rows ``[first_row, stop_row)`` of the scan (all by default).
 
     With restart intervals that meet row boundaries, each band is a whole number of
     :func:`row_groups` (as many as make about ``band_pixels`` pixels) and starts an interval;
     ``first_row`` is moved back to a group boundary. Otherwise the bands are consecutive
     pieces of one serial decode (``first_interval`` None after the first), starting at row 0.
+    ``band_pixels`` is :data:`BAND_PIXELS` by default.
     """
+    band_pixels = BAND_PIXELS if band_pixels is None else band_pixels
     stop_row = layout.mcus_down if stop_row is None else stop_row
     row_pixels = layout.frame.width * layout.mcu_height
     wanted = max(1, band_pixels // max(1, row_pixels))
     group = row_groups(layout)
     if group is None:
+        wanted = -(-wanted // layout.mcu_rows_per_imcu) * layout.mcu_rows_per_imcu
         starts = list(range(0, stop_row, wanted))
         return [Band(s, min(wanted, stop_row - s), 0 if s == 0 else None) for s in starts]
     step = group * max(1, wanted // group)
