@@ -17,6 +17,8 @@ Public API::
     stripjpeg.trace_scans(pixels, row, col, **options)               # one block, scan by scan (progressive)
     stripjpeg.encode(pixels, lossless=True, predictor=1..7, precision=2..16)  # lossless JPEG (SOF3)
     stripjpeg.read_samples(lossless_jpeg) -> samples                 # a lossless file's exact samples
+    stripjpeg.decode(jpeg, workers=None, rows=None) -> pixels          # Pillow's pixels, in parallel
+    stripjpeg.iter_decode(jpeg, ...) -> strips of rows                # the same, strip by strip
 
 Importing stripjpeg loads no backend and compiles nothing.
 """
@@ -25,6 +27,7 @@ from . import backends, inspect
 from .aio import encode_async
 from .api import Encoder, encode, iter_encode, save
 from .coefficients import encode_coefficients
+from .decoder import decode, iter_decode
 from .describe import Description, describe
 from .engine import process_strip
 from .lossless_reader import read_samples
@@ -41,11 +44,13 @@ __all__ = [
     "Encoder",
     "__version__",
     "backends",
+    "decode",
     "describe",
     "encode",
     "encode_async",
     "encode_coefficients",
     "inspect",
+    "iter_decode",
     "iter_encode",
     "process_strip",
     "quantization_tables",

@@ -176,6 +176,14 @@ class DecodeJob:
     strict: bool
     executor: Any
     parallelism: int
+    warned: bool = False
+
+    def note(self, problem: str | None) -> None:
+        """Warn of the first problem a non-strict decode meets (once per decode)."""
+        if problem is not None and not self.warned:
+            self.warned = True
+            warn_user(f"corrupt JPEG data: {problem}; the rest is decoded as libjpeg does "
+                      "(missing data as all-zero blocks)")
 
     @property
     def window(self) -> int:
@@ -209,8 +217,7 @@ class DecodeJob:
         if not complete:
             if self.strict:
                 raise ValueError("truncated JPEG: the entropy-coded data has no end marker")
-            warn_user("truncated JPEG: the data ends before the end of the scan; the rest "
-                      "of the image is filled as libjpeg does")
+            self.note("truncated JPEG: the data ends before the end of the scan")
         return offsets, len(self.data)
 
     def _wanted_bands(self, layout: banding.SequentialLayout) -> list[tuple[banding.Band, bool]]:
@@ -240,19 +247,22 @@ class DecodeJob:
                 any(band.first_interval is None for band, _ in plan):
             state = None
             for band, render in plan:
-                blocks, state = decoder.band(band, state)
+                blocks, state, problem = decoder.band(band, state)
+                self.note(problem)
                 yield band, blocks, render
             return
         in_flight: deque = deque()
         for band, render in plan:
             in_flight.append((band, render, self.executor.submit(decoder.band, band, None)))
-            while len(in_flight) > self.window or in_flight[0][2].done():
+            while in_flight and (len(in_flight) > self.window or in_flight[0][2].done()):
                 done_band, done_render, future = in_flight.popleft()
-                yield done_band, future.result()[0], done_render
-                if not in_flight:
-                    break
+                blocks, _, problem = future.result()
+                self.note(problem)
+                yield done_band, blocks, done_render
         for band, render, future in in_flight:
-            yield band, future.result()[0], render
+            blocks, _, problem = future.result()
+            self.note(problem)
+            yield band, blocks, render
 
     # -- progressive and arithmetic files: the whole image's coefficients ---------------------------
 
@@ -345,17 +355,14 @@ class EntropyDecoder:
             self._tables = numba_decode_huffman.scan_tables(layout)
             self._array = np.frombuffer(data, np.uint8)
 
-    def band(self, band: banding.Band, state: Any) -> tuple[list[np.ndarray], Any]:
-        """The band's blocks, and the state the next band continues from."""
+    def band(self, band: banding.Band, state: Any) -> tuple[list[np.ndarray], Any, str | None]:
+        """The band's blocks, the state the next band continues from, and the first
+        problem met (non-strict decoding; None if none)."""
         if self.fast:
-            blocks, state, problem = self._kernel.decode_band(
-                self._array, self.layout, band, self.offsets, self._tables, state, self.strict)
-        else:
-            blocks, state, problem = entropy.decode_band(
-                self.data, self.layout, band, self.offsets, self.end, state, self.strict)
-        if problem is not None:
-            warn_user(f"corrupt JPEG data: {problem}; decoded as libjpeg does")
-        return blocks, state
+            return self._kernel.decode_band(self._array, self.layout, band, self.offsets,
+                                            self._tables, state, self.strict)
+        return entropy.decode_band(self.data, self.layout, band, self.offsets, self.end, state,
+                                   self.strict)
 
 
 def _row_range(rows: tuple[int, int] | None, height: int) -> tuple[int, int]:
