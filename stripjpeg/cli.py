@@ -5,6 +5,7 @@
     stripjpeg encode INPUT -o OUTPUT [options]   encode an image file (.npy/PGM/PPM/PAM/PNG streamed)
     stripjpeg example -o OUTPUT [--size WxH]      encode the built-in example, strip by strip
                                                   (exit 1 if its bytes differ from Pillow's)
+    stripjpeg decode INPUT -o OUTPUT [options]   decode a JPEG file (.ppm/.pgm/.pam/.npy streamed)
     stripjpeg info FILE [--json]                  list a JPEG file's marker segments and scans
     stripjpeg compare A B [--heatmap PNG]         compare two JPEG files coefficient by coefficient
 
@@ -27,8 +28,10 @@ import numpy as np
 
 from . import __version__, backends
 from .api import Encoder, encode, save
+from .decoder import DECODE_DCT_METHODS, iter_decode
 from .describe import describe
 from .examples import example_image, example_strips
+from .image_files import write_image
 from .options import DCT_METHODS, DEFAULT_SPOOL_BUDGET, MODES, SUBSAMPLING_FACTORS, make_options
 from .plan import Plan, make_plan
 from .segments import ScanSummary, read_markers, read_scans
@@ -92,6 +95,34 @@ def build_parser() -> argparse.ArgumentParser:
                          help="image size in pixels (default 4096x4096)")
     _add_encode_options(example)
     example.set_defaults(run=run_example)
+
+    decode = commands.add_parser(
+        "decode", help="decode a JPEG file to pixels",
+        description="Decode INPUT to the pixels Pillow (libjpeg-turbo) gives, byte for byte, "
+                    "restart intervals in parallel. PGM/PPM/PAM and .npy outputs are written "
+                    "strip by strip as the rows come; other formats (.png, .tif) through Pillow. "
+                    "A failed decode leaves no output file.")
+    decode.add_argument("input", help="the JPEG file to decode")
+    decode.add_argument("-o", "--output", required=True,
+                        help="the image to write: .ppm, .pgm, .pnm, .pam, .npy, .png, .tif, ...")
+    decode.add_argument("--rows", type=_row_span, default=None, metavar="A:B",
+                        help="decode only pixel rows A <= y < B (only the restart intervals "
+                             "they need)")
+    decode.add_argument("--workers", type=int, default=None,
+                        help="threads (default: all cores; one for the numpy backend)")
+    decode.add_argument("--backend", choices=backends.available(), default=None,
+                        help="engine (default: the fastest available)")
+    decode.add_argument("--dct", choices=list(DECODE_DCT_METHODS), default="islow",
+                        help="inverse DCT: islow (libjpeg's default), ifast or float (djpeg "
+                             "-dct fast / float)")
+    decode.add_argument("--nosmooth", action="store_true",
+                        help="box upsampling instead of fancy upsampling (djpeg -nosmooth)")
+    decode.add_argument("--index", metavar="JSON",
+                        help="the restart index 'encode --index' wrote: no marker scan")
+    decode.add_argument("--no-strict", dest="strict", action="store_false",
+                        help="decode what a truncated or corrupt file holds (a warning names "
+                             "the problem) instead of failing")
+    decode.set_defaults(run=run_decode)
 
     info = commands.add_parser("info", help="list a JPEG file's marker segments and scans",
                                description="List every marker segment of a JPEG file: offset, length "
@@ -201,6 +232,14 @@ def _size(text: str) -> tuple[int, int]:
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, e.g. 4096x4096; got {text!r}") from None
     return width, height
+
+
+def _row_span(text: str) -> tuple[int, int]:
+    try:
+        first, stop = (int(part) for part in text.split(":"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected A:B (pixel rows A <= y < B); got {text!r}") from None
+    return first, stop
 
 
 def _dpi(text: str) -> tuple[float, float]:
@@ -433,6 +472,25 @@ def write_index(index_path: str, jpeg_path: str, plan: Plan, offsets: list[int])
         json.dump(index, file)
         file.write("\n")
     os.replace(temporary, index_path)
+
+
+def run_decode(args: argparse.Namespace) -> int:
+    """``stripjpeg decode``: the strips go to the output as they are decoded."""
+    check_destination(args.output)
+    started = time.perf_counter()
+    strips = iter_decode(args.input, workers=args.workers, rows=args.rows, backend=args.backend,
+                         dct=args.dct, fancy_upsampling=not args.nosmooth, strict=args.strict,
+                         index=args.index)
+    try:
+        write_image(args.output, strips, strips.width, strips.height, strips.channels)
+    finally:
+        strips.close()
+    elapsed = time.perf_counter() - started
+    megapixels = strips.width * strips.height / 1e6
+    print(f"wrote {args.output}: {strips.width}x{strips.height}, {strips.channels} channel"
+          f"{'s' if strips.channels > 1 else ''}; decoded in {elapsed:.2f} s "
+          f"({megapixels / max(elapsed, 1e-9):.1f} MP/s)")
+    return 0
 
 
 def run_info(args: argparse.Namespace) -> int:

@@ -266,8 +266,8 @@ class Comparison:
         sampling_a, sampling_b: each file's ``H x V`` per component.
         components: per component, a :class:`ComponentDifference` (empty when the frames
             differ in size or sampling, so that blocks cannot be paired).
-        psnr: PSNR in dB between the two decoded images (inf when equal), or None when
-            Pillow is not installed or the sizes differ.
+        psnr: PSNR in dB between the two decoded images (inf when equal), both decoded by
+            stripjpeg's own decoder (:func:`stripjpeg.decode`), or None when the sizes differ.
     """
 
     size_a: tuple[int, int]
@@ -306,7 +306,7 @@ class Comparison:
                 lines.append("    worst blocks (row, col, sum |difference|): "
                              + ", ".join(str(b) for b in c.worst_blocks))
         if self.psnr is not None:
-            lines.append(f"PSNR between the decoded images: "
+            lines.append(f"PSNR between the decoded images (stripjpeg.decode): "
                          f"{'inf (identical pixels)' if np.isinf(self.psnr) else f'{self.psnr:.2f} dB'}")
         lines.append("identical coefficients and tables" if self.identical else "the files DIFFER")
         return "\n".join(lines)
@@ -337,7 +337,7 @@ class Comparison:
 
 def compare(a: bytes | str | os.PathLike, b: bytes | str | os.PathLike) -> Comparison:
     """Compare two JPEG files (sequential or progressive) at the coefficient level (and decoded,
-    with Pillow).
+    with stripjpeg's own decoder, :func:`stripjpeg.decode`).
 
     Args:
         a, b: each file's bytes or path.
@@ -375,14 +375,15 @@ def _component_difference(index: int, first: DecodedJpeg, second: DecodedJpeg,
 
 
 def _decoded_psnr(data_a: bytes, data_b: bytes) -> float | None:
-    try:
-        import io
+    """PSNR of the two files' pixels, both decoded by :func:`stripjpeg.decode` (Pillow's
+    pixels, byte for byte); None when the shapes differ or a file is not decoded to pixels."""
+    from .decoder import decode
 
-        from PIL import Image
-    except ImportError:
+    try:
+        pixels_a = decode(data_a).astype(np.float64)
+        pixels_b = decode(data_b).astype(np.float64)
+    except ValueError:
         return None
-    pixels_a = np.asarray(Image.open(io.BytesIO(data_a)), dtype=np.float64)
-    pixels_b = np.asarray(Image.open(io.BytesIO(data_b)), dtype=np.float64)
     if pixels_a.shape != pixels_b.shape:
         return None
     error = np.mean((pixels_a - pixels_b) ** 2)
