@@ -13,8 +13,11 @@ every edge between them (context rows, restart intervals, serial state) is cross
 from __future__ import annotations
 
 import io
+import json
+import os
 import re
 import subprocess
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -371,3 +374,87 @@ def test_flipped_and_cut_arithmetic_files_decode_or_fail_with_value_error(monkey
         for bit in rng.integers(0, 8 * len(out), 3).tolist():
             out[bit // 8] ^= 1 << (bit % 8)
         check_decodes_or_refuses(bytes(out), f"arithmetic case {case}")
+
+
+# --- memory: bounded by the strips in flight ---------------------------------------------------
+
+#: The measured process: ``python -c MEMORY_CHILD short.jpg tall.jpg``; prints JSON. It decodes
+#: the short file once (kernels compiled or loaded, pools warmed), notes its ``RssAnon``
+#: (anonymous pages: tests/test_memory.py says why), then samples it every millisecond while
+#: iter_decode runs over the file given, keeping nothing but the sum of the pixels. Bands of 2**16 pixels
+#: (64 rows of the 1024-wide image), so that the short image already fills the window of
+#: strips in flight.
+MEMORY_CHILD = r"""
+import ctypes, gc, json, sys, threading, time
+import numpy as np
+import stripjpeg
+import stripjpeg.decoding.bands
+
+stripjpeg.decoding.bands.BAND_PIXELS = 1 << 16
+short, measured = sys.argv[1], sys.argv[2]
+
+
+def rss_anon_kib():
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1])
+    raise RuntimeError("no RssAnon")
+
+
+def checksum(path):
+    total = 0
+    for strip in stripjpeg.iter_decode(path, workers=2):
+        total += int(strip.sum(dtype=np.int64))
+    return total
+
+
+checksum(short)
+gc.collect()
+ctypes.CDLL("libc.so.6").malloc_trim(0)
+baseline = peak = rss_anon_kib()
+done = threading.Event()
+
+
+def sample():
+    global peak
+    while not done.is_set():
+        peak = max(peak, rss_anon_kib())
+        time.sleep(0.001)
+
+
+sampler = threading.Thread(target=sample, daemon=True)
+sampler.start()
+total = checksum(measured)
+done.set()
+sampler.join()
+print(json.dumps({"rise_kib": max(peak, rss_anon_kib()) - baseline, "checksum": total}))
+"""
+
+#: Image width and heights, and how much more the taller decode may raise peak memory.
+MEMORY_WIDTH, SHORT_ROWS, TALL_ROWS, ALLOWED_GROWTH = 1024, 1024, 16384, 16 * 10**6
+
+
+def test_memory_is_bounded_by_the_strips_in_flight(tmp_path: Path) -> None:
+    assert MEMORY_WIDTH * TALL_ROWS * 3 >= 3 * ALLOWED_GROWTH  # holding the image would show
+    tile = gradient(256, MEMORY_WIDTH)
+    paths = {}
+    for rows in (SHORT_ROWS, TALL_ROWS):
+        paths[rows] = tmp_path / f"{rows}.jpg"
+        stripjpeg.save(paths[rows], np.concatenate([tile] * (rows // 256)), quality=75,
+                       subsampling="4:2:0")
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(Path(stripjpeg.__file__).parent.parent), os.environ.get("PYTHONPATH", "")])}
+    rises = {}
+    for rows, path in paths.items():
+        result = subprocess.run([sys.executable, "-c", MEMORY_CHILD, str(paths[SHORT_ROWS]),
+                                 str(path)], capture_output=True, text=True, env=environment)
+        assert result.returncode == 0, result.stderr
+        measured = json.loads(result.stdout)
+        rises[rows] = measured["rise_kib"] << 10
+        # The decode did the whole work: the sum of Pillow's pixels.
+        assert measured["checksum"] == int(pillows_pixels(path.read_bytes()).sum(dtype=np.int64))
+    growth = rises[TALL_ROWS] - rises[SHORT_ROWS]
+    assert growth < ALLOWED_GROWTH, (f"peak anonymous memory rose {rises[SHORT_ROWS] / 2**20:.1f} "
+                                     f"MiB at {SHORT_ROWS} rows, {rises[TALL_ROWS] / 2**20:.1f} MiB "
+                                     f"at {TALL_ROWS}")
