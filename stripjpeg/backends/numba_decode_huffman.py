@@ -52,13 +52,17 @@ PROBLEMS = {
 LOOKAHEAD = 9
 
 
-def lookahead_table(table: HuffmanTable) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def lookahead_table(table: HuffmanTable, dc: bool) -> tuple[np.ndarray, ...]:
     """A Huffman table as the kernel reads it.
 
-    Returns ``(lookup, maxcode, valoffset, values)``: ``lookup[next 9 bits] = symbol << 4 |
-    length`` for the codes of at most 9 bits (0 where none starts with those bits), int32
-    (512,); ``maxcode`` int32 (18,) and ``valoffset`` int32 (17,) by code length as in F.2.2.3;
-    ``values`` uint8 (256,).
+    Returns ``(lookup, maxcode, valoffset, values, fast)``: ``lookup[next 9 bits] =
+    symbol << 4 | length`` for the codes of at most 9 bits (0 where none starts with those
+    bits), int32 (512,); ``maxcode`` int32 (18,) and ``valoffset`` int32 (17,) by code length
+    as in F.2.2.3; ``values`` uint8 (256,); and ``fast[next 9 bits] = value << 16 | 1 << 8 |
+    run << 4 | bits`` where a code and its amplitude bits (F.1.2.1, F.1.2.2) both fit in those
+    9 bits: the value, EXTENDed, the zero run (AC), and the bits of both; else 0. The DC
+    table's symbols are sizes (a size of 0 is a difference of 0); the AC table's EOB and ZRL
+    (size 0) are left to the symbol lookup.
     """
     maxcode = np.full(18, -1, np.int32)
     maxcode[:17] = table.maxcode
@@ -75,12 +79,20 @@ def lookahead_table(table: HuffmanTable) -> tuple[np.ndarray, np.ndarray, np.nda
         index = np.clip(code + table.offset[length], 0, 255)
         lookup[hit] = (values[index[hit]].astype(np.int32) << 4) | length
         found |= hit
-    return lookup, maxcode, valoffset, values
+    symbol, length = lookup >> 4, lookup & 15
+    size = symbol if dc else symbol & 15
+    fits = (lookup != 0) & ((size > 0) | dc) & (size <= 15) & (length + size <= LOOKAHEAD)
+    amplitude = (prefixes >> np.maximum(LOOKAHEAD - length - size, 0)) & ((1 << size) - 1)
+    value = np.where(amplitude < (1 << np.maximum(size - 1, 0)),
+                     amplitude - (1 << size) + 1, amplitude)  # F.2.2.1 EXTEND
+    run = 0 if dc else symbol >> 4
+    fast = np.where(fits, np.where(size > 0, value, 0) * 65536 + 256 + (run << 4) + length + size, 0)
+    return lookup, maxcode, valoffset, values, fast.astype(np.int32)
 
 
 def pack_tables(tables: list[tuple[HuffmanTable, HuffmanTable]]) -> tuple[np.ndarray, ...]:
     """Per scan component its (DC, AC) tables, stacked: row ``2k`` DC, ``2k + 1`` AC."""
-    packed = [lookahead_table(t) for pair in tables for t in pair]
+    packed = [lookahead_table(t, dc) for pair in tables for t, dc in zip(pair, (True, False))]
     return tuple(np.ascontiguousarray(np.stack(parts)) for parts in zip(*packed))
 
 
@@ -187,7 +199,7 @@ def _note(state, problem, mcu):
 
 @kernel
 def decode_mcus(data, state, first_mcu, count, mcus_across, restart_interval, layout,
-                components, lookup, maxcode, valoffset, values, zigzag, out, strict):
+                components, lookup, maxcode, valoffset, values, fast_table, zigzag, out, strict):
     """Decode MCUs ``[first_mcu, first_mcu + count)`` into ``out``.
 
     Args:
@@ -198,7 +210,7 @@ def decode_mcus(data, state, first_mcu, count, mcus_across, restart_interval, la
             MCU, and the component's MCU block rows and columns (v, h).
         components: int64 (components, 4): per component, its first row in ``out``, its width
             in blocks, the first block row of the band and the band's block rows.
-        lookup, maxcode, valoffset, values: :func:`pack_tables`.
+        lookup, maxcode, valoffset, values, fast_table: :func:`pack_tables`.
         zigzag: int64 (64,), natural index of each zigzag position.
         out: int16 (blocks, 64), zeroed; block ``(r, c)`` of component ``i`` is row
             ``components[i, 0] + (r - components[i, 2]) * components[i, 1] + c``.
@@ -238,18 +250,24 @@ def decode_mcus(data, state, first_mcu, count, mcus_across, restart_interval, la
             if bits < 32:
                 position, buffer, bits, fake = _fill(data, position, buffer, bits, fake, at_marker)
                 at_marker = 1 if fake else at_marker
-            symbol, length = _decode_symbol(buffer, bits, 2 * member, lookup, maxcode, valoffset, values)
-            if symbol < 0:
-                problem = BAD_CODE
-                break
-            if symbol > 11:
-                problem = DC_TOO_LARGE
-                break
-            bits -= length
-            difference = 0
-            if symbol:
-                difference = _extend((buffer >> (bits - symbol)) & ((1 << symbol) - 1), symbol)
-                bits -= symbol
+            fast = fast_table[2 * member, (buffer >> (bits - LOOKAHEAD)) & ((1 << LOOKAHEAD) - 1)]
+            if fast != 0:  # the code and the difference's bits in one lookup
+                difference = fast >> 16
+                bits -= fast & 15
+            else:
+                symbol, length = _decode_symbol(buffer, bits, 2 * member, lookup, maxcode,
+                                                valoffset, values)
+                if symbol < 0:
+                    problem = BAD_CODE
+                    break
+                if symbol > 11:
+                    problem = DC_TOO_LARGE
+                    break
+                bits -= length
+                difference = 0
+                if symbol:
+                    difference = _extend((buffer >> (bits - symbol)) & ((1 << symbol) - 1), symbol)
+                    bits -= symbol
             value = state[PREDICTIONS + member] + difference
             if value < -32768 or value > 32767:
                 problem = DC_OVERFLOW
@@ -263,6 +281,17 @@ def decode_mcus(data, state, first_mcu, count, mcus_across, restart_interval, la
                 if bits < 32:
                     position, buffer, bits, fake = _fill(data, position, buffer, bits, fake, at_marker)
                     at_marker = 1 if fake else at_marker
+                fast = fast_table[2 * member + 1, (buffer >> (bits - LOOKAHEAD)) & ((1 << LOOKAHEAD) - 1)]
+                if fast != 0:  # a short code and its amplitude in one lookup
+                    k += (fast >> 4) & 15
+                    bits -= fast & 15
+                    if k > 63:
+                        problem = RUN_PAST_END
+                        break
+                    if keep:
+                        out[target, zigzag[k]] = fast >> 16
+                    k += 1
+                    continue
                 symbol, length = _decode_symbol(buffer, bits, 2 * member + 1, lookup, maxcode,
                                                 valoffset, values)
                 if symbol < 0:
@@ -311,6 +340,7 @@ class ScanTables:
     maxcode: np.ndarray
     valoffset: np.ndarray
     values: np.ndarray
+    fast: np.ndarray
     zigzag: np.ndarray
 
 
@@ -361,7 +391,7 @@ def decode_band(data: np.ndarray, layout: SequentialLayout, band: Band, offsets:
     count = band.mcu_rows * layout.mcus_across
     code = decode_mcus(data, state, first_mcu, count, layout.mcus_across, layout.restart_interval,
                        tables.layout, components, tables.lookup, tables.maxcode, tables.valoffset,
-                       tables.values, tables.zigzag, out, strict)
+                       tables.values, tables.fast, tables.zigzag, out, strict)
     if code != OK:
         raise ValueError(f"{PROBLEMS[code]} (in MCU row {band.first_mcu_row} or after)")
     if state[PROBLEM] != OK:
