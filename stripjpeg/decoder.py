@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +40,7 @@ import numpy as np
 from . import backends
 from .decoding import bands as banding
 from .decoding import entropy
-from .decoding.pixels import FrameGeometry, band_pixels
+from .decoding.pixels import FrameGeometry, band_blocks, band_pixels
 from .lossless_reader import read_samples
 from .notices import warn_user
 from .reader import DEFAULT_MAX_PIXELS, DecodedJpeg, as_jpeg_data, read_jpeg
@@ -198,8 +198,8 @@ class DecodeJob:
         wanted = self._wanted_bands(layout)
         decoder = EntropyDecoder(self.data, layout, offsets, end, self.backend, self.strict)
         decoded = self._entropy_results(decoder, wanted)
-        yield from self._pixels(((band.imcu_rows(layout), blocks, render)
-                                 for band, blocks, render in decoded))
+        yield from self._render(with_context((band.imcu_rows(layout), blocks, render)
+                                             for band, blocks, render in decoded))
 
     def _intervals(self, layout: banding.SequentialLayout, index: Any) -> tuple[np.ndarray, int]:
         """Each interval's first byte (from the index, or the marker scan), and where the
@@ -267,62 +267,59 @@ class DecodeJob:
     # -- progressive and arithmetic files: the whole image's coefficients ---------------------------
 
     def from_coefficients(self, decoded: DecodedJpeg) -> Iterator[np.ndarray]:
-        """Cut the coefficients into bands of iMCU rows for the pixel stages."""
+        """Cut the coefficients into bands of iMCU rows for the pixel stages (each band's
+        context rows are its neighbours' rows, there already)."""
         geometry = self.geometry
         step = max(1, banding.BAND_PIXELS // (geometry.width * geometry.mcu_height))
         first = self.y0 // geometry.mcu_height
         stop = -(-self.y1 // geometry.mcu_height)
-        context = any(geometry.needs_context(self.fancy))
-        starts = list(range(first, stop, step))
-        cut = [(max(0, first - 1), first)] if context and first > 0 else []
-        cut += [(s, min(s + step, stop)) for s in starts]
-        if context and stop < geometry.mcu_rows:
-            cut.append((stop, stop + 1))
-
-        def band_blocks(band: tuple[int, int]) -> list[np.ndarray]:
-            return [blocks[band[0] * v:band[1] * v] for blocks, (_, v)
-                    in zip(decoded.coefficients, geometry.factors)]
-
-        yield from self._pixels((band, band_blocks(band), first <= band[0] < stop)
-                                 for band in cut)
+        cut = [(start, min(start + step, stop)) for start in range(first, stop, step)]
+        yield from self._render((band, *band_blocks(decoded.coefficients, geometry, band))
+                                for band in cut)
 
     # -- the pixel stages -------------------------------------------------------------------------
 
-    def _pixels(self, decoded: Iterator[tuple[tuple[int, int], list[np.ndarray], bool]]
+    def _render(self, bands: Iterable[tuple[tuple[int, int], list, list | None, list | None]]
                 ) -> Iterator[np.ndarray]:
-        """Each rendered band's pixel rows within ``[y0, y1)``, in order. A band is handed to
-        the pixel stages once the band after it is there (its first block row is the band's
-        context below)."""
-        previous: tuple | None = None  # (band, blocks, render, above)
+        """Each band's pixel rows within ``[y0, y1)``, in order: ``bands`` gives each band
+        (iMCU rows), its blocks, and the block rows above and below it."""
+        mcu_height = self.geometry.mcu_height
         in_flight: deque = deque()
-        above = None
-        for band, blocks, render in decoded:
-            if previous is not None:
-                yield from self._submit(in_flight, previous, [b[:1] for b in blocks])
-                above = [b[-1:] for b in previous[1]]
-            previous = (band, blocks, render, above)
-        if previous is not None:
-            yield from self._submit(in_flight, previous, None)
+        for band, blocks, above, below in bands:
+            top = band[0] * mcu_height
+            keep = (max(self.y0 - top, 0), min(self.y1, band[1] * mcu_height) - top)
+            arguments = (blocks, self.frame.quant_tables, self.geometry, band, above, below,
+                         self.dct, self.fancy, keep)
+            if self.executor is None:
+                yield band_task(*arguments)
+                continue
+            in_flight.append(self.executor.submit(band_task, *arguments))
+            while in_flight and (len(in_flight) > self.window or in_flight[0].done()):
+                yield in_flight.popleft().result()
         for future in in_flight:
             yield future.result()
 
-    def _submit(self, in_flight: deque, item: tuple, below: list[np.ndarray] | None
-                ) -> Iterator[np.ndarray]:
-        band, blocks, render, above = item
-        if not render:
-            return
-        mcu_height = self.geometry.mcu_height
-        top = band[0] * mcu_height
-        keep = (max(self.y0 - top, 0), min(self.y1, band[1] * mcu_height) - top)
-        tables = self.frame.quant_tables
-        arguments = (blocks, tables, self.geometry, band, _edge_rows(above), _edge_rows(below),
-                     self.dct, self.fancy, keep)
-        if self.executor is None:
-            yield band_task(*arguments)
-            return
-        in_flight.append(self.executor.submit(band_task, *arguments))
-        while in_flight and (len(in_flight) > self.window or in_flight[0].done()):
-            yield in_flight.popleft().result()
+
+def with_context(decoded: Iterable[tuple[tuple[int, int], list[np.ndarray], bool]]
+                 ) -> Iterator[tuple[tuple[int, int], list, list | None, list | None]]:
+    """The rendered bands of a run of consecutive decoded bands, each with the block rows
+    above and below it (the last of the band before, the first of the band after; None where
+    no band was decoded there). A band comes out once the band after it is decoded."""
+    before = previous = None
+    for band, blocks, render in decoded:
+        if previous is not None and previous[2]:
+            yield previous[0], previous[1], _last_rows(before), _first_rows(blocks)
+        before, previous = (previous[1] if previous else None), (band, blocks, render)
+    if previous is not None and previous[2]:
+        yield previous[0], previous[1], _last_rows(before), None
+
+
+def _last_rows(blocks: list[np.ndarray] | None) -> list | None:
+    return None if blocks is None else [b[-1] if len(b) else None for b in blocks]
+
+
+def _first_rows(blocks: list[np.ndarray]) -> list:
+    return [b[0] if len(b) else None for b in blocks]
 
 
 def band_task(blocks: list[np.ndarray], tables: list[np.ndarray], geometry: FrameGeometry,
@@ -331,13 +328,6 @@ def band_task(blocks: list[np.ndarray], tables: list[np.ndarray], geometry: Fram
     """One band's pixels, rows ``keep[0]:keep[1]`` of it (a task on the pool)."""
     pixels = band_pixels(blocks, tables, geometry, band, above, below, dct=dct, fancy=fancy)
     return pixels[keep[0]:keep[1]]
-
-
-def _edge_rows(rows: list[np.ndarray] | None) -> list | None:
-    """Per component the neighbouring block row (``(cols, 8, 8)``), or None at the edge."""
-    if rows is None:
-        return None
-    return [r[0] if len(r) else None for r in rows]
 
 
 class EntropyDecoder:
