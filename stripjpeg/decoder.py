@@ -88,16 +88,14 @@ def decode(source: bytes | str | os.PathLike, *, workers: int | None = None,
     strips = iter_decode(source, workers=workers, rows=rows, backend=backend, dct=dct,
                          fancy_upsampling=fancy_upsampling, strict=strict, index=index,
                          max_pixels=max_pixels)
-    first = next(strips)
-    if first.shape[0] == strips.height:
-        return first
-    out = np.empty((strips.height, *first.shape[1:]), np.uint8)
-    out[:len(first)] = first
-    done = len(first)
-    for strip in strips:
-        out[done:done + len(strip)] = strip
-        done += len(strip)
-    return out
+    if strips.job is None:  # a lossless file: its samples, in one piece
+        return next(strips)
+    channels = () if strips.channels == 1 else (strips.channels,)
+    # The bands write their rows into the image in place; the strips are views of it.
+    strips.job.target = np.empty((strips.height, strips.width, *channels), np.uint8)
+    for _ in strips:
+        pass
+    return strips.job.target
 
 
 def iter_decode(source: bytes | str | os.PathLike, *, workers: int | None = None,
@@ -121,7 +119,7 @@ def iter_decode(source: bytes | str | os.PathLike, *, workers: int | None = None
         samples = read_samples(data, max_pixels)
         y0, y1 = _row_range(rows, samples.shape[0])
         return Strips(iter([samples[y0:y1]]), samples.shape[1], y1 - y0,
-                      1 if samples.ndim == 2 else samples.shape[2])
+                      1 if samples.ndim == 2 else samples.shape[2], None)
     frame, layout = banding.read_sequential_layout(data, max_pixels)
     if frame.precision != 8:
         raise ValueError(f"{frame.precision}-bit samples: stripjpeg.decode decodes 8-bit JPEG "
@@ -137,16 +135,18 @@ def iter_decode(source: bytes | str | os.PathLike, *, workers: int | None = None
     else:
         generator = job.from_bands(layout, index)
     return Strips(_shut_down_after(generator, executor if owned else None), frame.width, y1 - y0,
-                  1 if geometry.space == "grey" else 4 if len(frame.components) == 4 else 3)
+                  1 if geometry.space == "grey" else 4 if len(frame.components) == 4 else 3, job)
 
 
 class Strips:
     """An iterator of decoded strips, with the image's ``width``, ``height`` (rows yielded
-    in all) and ``channels``."""
+    in all) and ``channels``; ``job`` is the :class:`DecodeJob` (None for a lossless file)."""
 
-    def __init__(self, strips: Iterator[np.ndarray], width: int, height: int, channels: int) -> None:
+    def __init__(self, strips: Iterator[np.ndarray], width: int, height: int, channels: int,
+                 job: DecodeJob | None) -> None:
         self._strips = strips
         self.width, self.height, self.channels = width, height, channels
+        self.job = job
 
     def __iter__(self) -> Strips:
         return self
@@ -163,7 +163,9 @@ class Strips:
 
 @dataclass
 class DecodeJob:
-    """One decode: the file, what is asked of it, and where tasks run."""
+    """One decode: the file, what is asked of it, and where tasks run. ``target``, when set
+    before the first strip, is the array of rows ``[y0, y1)`` the bands are written into
+    (:func:`decode`'s); else each band's rows are a new array."""
 
     data: bytes
     frame: DecodedJpeg
@@ -177,6 +179,7 @@ class DecodeJob:
     executor: Any
     parallelism: int
     warned: bool = False
+    target: np.ndarray | None = None
 
     def note(self, problem: str | None) -> None:
         """Warn of the first problem a non-strict decode meets (once per decode)."""
@@ -228,7 +231,8 @@ class DecodeJob:
         first = self.y0 // imcu_height * k
         stop = min(-(-self.y1 // imcu_height) * k, mcu_rows)
         core = banding.plan_bands(layout, first, stop)
-        plan = [(band, True) for band in core]
+        # A serial plan starts at row 0: the bands above the rows are decoded, not rendered.
+        plan = [(band, band.stop_mcu_row * layout.mcu_height > self.y0) for band in core]
         if not any(self.geometry.needs_context(self.fancy)) or core[0].first_interval is None:
             return plan
         if core[0].first_mcu_row > 0:
@@ -288,12 +292,17 @@ class DecodeJob:
         for band, blocks, above, below in bands:
             top = band[0] * mcu_height
             keep = (max(self.y0 - top, 0), min(self.y1, band[1] * mcu_height) - top)
+            out = None
+            if self.target is not None:
+                start = top + keep[0] - self.y0
+                out = self.target[start:start + keep[1] - keep[0]]
             arguments = (blocks, self.frame.quant_tables, self.geometry, band, above, below,
-                         self.dct, self.fancy, keep)
+                         self.dct, self.fancy, keep, out)
+            task = band_task if self.backend == "numpy" else numba_band_task
             if self.executor is None:
-                yield band_task(*arguments)
+                yield task(*arguments)
                 continue
-            in_flight.append(self.executor.submit(band_task, *arguments))
+            in_flight.append(self.executor.submit(task, *arguments))
             while in_flight and (len(in_flight) > self.window or in_flight[0].done()):
                 yield in_flight.popleft().result()
         for future in in_flight:
@@ -324,10 +333,50 @@ def _first_rows(blocks: list[np.ndarray]) -> list:
 
 def band_task(blocks: list[np.ndarray], tables: list[np.ndarray], geometry: FrameGeometry,
               band: tuple[int, int], above: list | None, below: list | None, dct: str,
-              fancy: bool, keep: tuple[int, int]) -> np.ndarray:
-    """One band's pixels, rows ``keep[0]:keep[1]`` of it (a task on the pool)."""
+              fancy: bool, keep: tuple[int, int], out: np.ndarray | None = None) -> np.ndarray:
+    """One band's pixels, rows ``keep[0]:keep[1]`` of it (a task on the pool), written into
+    ``out`` if given: the NumPy stages (:func:`stripjpeg.decoding.pixels.band_pixels`)."""
     pixels = band_pixels(blocks, tables, geometry, band, above, below, dct=dct, fancy=fancy)
-    return pixels[keep[0]:keep[1]]
+    return _into(pixels[keep[0]:keep[1]], out)
+
+
+def _into(pixels: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    if out is None:
+        return pixels
+    out[...] = pixels
+    return out
+
+
+def numba_band_task(blocks: list[np.ndarray], tables: list[np.ndarray], geometry: FrameGeometry,
+                    band: tuple[int, int], above: list | None, below: list | None, dct: str,
+                    fancy: bool, keep: tuple[int, int], out: np.ndarray | None = None
+                    ) -> np.ndarray:
+    """:func:`band_task` with the numba kernels (``backends.numba_decode_pixels``): the fused
+    band kernel for YCbCr with 1x1 chroma under 1x1, 2x1 or 2x2 luma (islow, fancy), the
+    numba IDCT alone for a greyscale frame; the NumPy stages for every other frame."""
+    from .backends import numba_decode_pixels as kernels
+
+    rows = min(band[1] * geometry.mcu_height, geometry.height) - band[0] * geometry.mcu_height
+    if kernels.fused_case(list(geometry.factors), geometry.space, dct, fancy):
+        chroma = blocks[1].shape[1:]
+        whole = out is not None and keep == (0, rows)
+        pixels = out if whole else np.empty((rows, geometry.width, 3), np.uint8)
+        kernels.band_to_pixels_fused(blocks[0], blocks[1], blocks[2],
+                                     _chroma_rows(above, chroma), _chroma_rows(below, chroma),
+                                     np.stack(tables), *geometry.ratio(1), pixels)
+        return pixels if whole else _into(pixels[keep[0]:keep[1]], out)
+    if len(geometry.factors) == 1:
+        samples = kernels.inverse_dct(np.ascontiguousarray(blocks[0]), tables[0], dct)
+        return _into(samples[keep[0]:keep[1], :geometry.width], out)
+    return band_task(blocks, tables, geometry, band, above, below, dct, fancy, keep, out)
+
+
+def _chroma_rows(rows: list | None, shape: tuple[int, ...]) -> np.ndarray:
+    """The fused kernel's context: int16 ``(2, cols, 8, 8)``, the Cb and Cr block rows next to
+    the band, or ``(0, cols, 8, 8)`` at the image's edge."""
+    if rows is None or rows[1] is None:
+        return np.zeros((0, *shape), np.int16)
+    return np.stack([rows[1], rows[2]])
 
 
 class EntropyDecoder:
