@@ -219,11 +219,13 @@ def decode_mcus(data, state, first_mcu, count, mcus_across, restart_interval, la
     Returns the problem (OK, or the first one met when ``strict``).
     """
     position, buffer, bits, fake = state[POSITION], state[BUFFER], state[BITS], state[FAKE]
-    at_marker = state[AT_MARKER]
+    at_marker, insufficient = state[AT_MARKER], state[INSUFFICIENT]
+    restarts_to_go = state[RESTARTS_TO_GO]
+    predictions = state[PREDICTIONS:PREDICTIONS + 4].copy()
     blocks = layout.shape[0]
     for mcu in range(first_mcu, first_mcu + count):
         if restart_interval:
-            if state[RESTARTS_TO_GO] == 0:
+            if restarts_to_go == 0:
                 state[POSITION], state[AT_MARKER] = position, at_marker
                 if not _restart(data, state) and strict:
                     return TRUNCATED if state[POSITION] >= data.shape[0] - 2 else BAD_RESTART
@@ -231,10 +233,11 @@ def decode_mcus(data, state, first_mcu, count, mcus_across, restart_interval, la
                     _note(state, TRUNCATED if state[POSITION] >= data.shape[0] - 2 else BAD_RESTART,
                           mcu)
                 position, buffer, bits, fake = state[POSITION], 0, 0, 0
-                at_marker = state[AT_MARKER]
-                state[RESTARTS_TO_GO] = restart_interval
-            state[RESTARTS_TO_GO] -= 1
-        if state[INSUFFICIENT]:
+                at_marker, insufficient = state[AT_MARKER], state[INSUFFICIENT]
+                predictions[:] = 0
+                restarts_to_go = restart_interval
+            restarts_to_go -= 1
+        if insufficient:
             continue  # libjpeg leaves the MCUs after the data ran out all zero
         mcu_row = mcu // mcus_across
         mcu_col = mcu - mcu_row * mcus_across
@@ -268,11 +271,11 @@ def decode_mcus(data, state, first_mcu, count, mcus_across, restart_interval, la
                 if symbol:
                     difference = _extend((buffer >> (bits - symbol)) & ((1 << symbol) - 1), symbol)
                     bits -= symbol
-            value = state[PREDICTIONS + member] + difference
+            value = predictions[member] + difference
             if value < -32768 or value > 32767:
                 problem = DC_OVERFLOW
                 break
-            state[PREDICTIONS + member] = value
+            predictions[member] = value
             if keep:
                 out[target, 0] = value
             # AC (F.2.2.2)
@@ -323,11 +326,12 @@ def decode_mcus(data, state, first_mcu, count, mcus_across, restart_interval, la
             if strict:
                 return problem
             _note(state, problem, mcu)
-            state[INSUFFICIENT] = 1
+            insufficient = 1
         if bits < fake:
             fake = bits
     state[POSITION], state[BUFFER], state[BITS], state[FAKE] = position, buffer, bits, fake
-    state[AT_MARKER] = at_marker
+    state[AT_MARKER], state[INSUFFICIENT], state[RESTARTS_TO_GO] = at_marker, insufficient, restarts_to_go
+    state[PREDICTIONS:PREDICTIONS + 4] = predictions
     return OK
 
 
