@@ -215,13 +215,16 @@ class DecodeJob:
                                  f"most {4 * (len(self.data) - layout.scan_start)} blocks' worth")
         if index is not None and layout.restart_interval:
             offsets = banding.interval_offsets_from_index(index, self.data, layout)
-            return offsets, len(self.data)
-        offsets, complete = banding.interval_offsets(self.data, layout, self.strict)
+            _, end, complete = banding.find_restart_markers(self.data, int(offsets[-1]))
+            if not complete and self.strict:
+                raise ValueError("truncated JPEG: the entropy-coded data has no end marker")
+            return offsets, end
+        offsets, end, complete = banding.interval_offsets(self.data, layout, self.strict)
         if not complete:
             if self.strict:
                 raise ValueError("truncated JPEG: the entropy-coded data has no end marker")
             self.note("truncated JPEG: the data ends before the end of the scan")
-        return offsets, len(self.data)
+        return offsets, end
 
     def _wanted_bands(self, layout: banding.SequentialLayout) -> list[tuple[banding.Band, bool]]:
         """The bands to decode, each with whether its pixels are wanted (the others are

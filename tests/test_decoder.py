@@ -199,7 +199,7 @@ def test_the_restart_index_gives_the_same_pixels(tmp_path: Path) -> None:
 
 def decode_all_bands(data: bytes, backend: str, band_pixels: int) -> list[np.ndarray]:
     frame, layout = bands.read_sequential_layout(data, 1 << 28)
-    offsets, _ = bands.interval_offsets(data, layout)
+    offsets, end, _ = bands.interval_offsets(data, layout)
     tables = numba_decode_huffman.scan_tables(layout)
     pieces: list[list[np.ndarray]] = [[] for _ in frame.components]
     state = None
@@ -209,7 +209,7 @@ def decode_all_bands(data: bytes, backend: str, band_pixels: int) -> list[np.nda
             blocks, state, _ = numba_decode_huffman.decode_band(
                 np.frombuffer(data, np.uint8), layout, band, offsets, tables, carried)
         else:
-            blocks, state, _ = entropy.decode_band(data, layout, band, offsets, len(data), carried)
+            blocks, state, _ = entropy.decode_band(data, layout, band, offsets, end, carried)
         for piece, block in zip(pieces, blocks):
             piece.append(block)
     return [np.concatenate(piece) for piece in pieces]
@@ -227,6 +227,38 @@ def test_band_coefficients_equal_read_coefficients(files: dict[str, bytes], band
             assert all(np.array_equal(g, e) for g, e in zip(got, expected)), (name, backend)
         checked += 1
     assert checked >= 25
+
+
+def test_band_decoders_agree_with_the_reader_on_corrupt_data(files: dict[str, bytes]) -> None:
+    """Bits flipped in the entropy-coded data: the same coefficients as read_coefficients from
+    both band decoders, or a ValueError from all three."""
+    rng = np.random.default_rng(3)
+    outcomes = set()
+    for name, data in files.items():
+        layout = bands.read_sequential_layout(data, 1 << 28)[1]
+        if layout is None:
+            continue
+        _, end, _ = bands.find_restart_markers(data, layout.scan_start)
+        for _ in range(12):
+            corrupt = bytearray(data)
+            for bit in rng.integers(8 * layout.scan_start, 8 * end, 2).tolist():
+                corrupt[bit // 8] ^= 1 << (bit % 8)
+            corrupt = bytes(corrupt)
+            results = []
+            for decode in (lambda d: read_coefficients(d),
+                           lambda d: decode_all_bands(d, "numba", 3000),
+                           lambda d: decode_all_bands(d, "numpy", 3000)):
+                try:
+                    results.append(decode(corrupt))
+                except ValueError:
+                    results.append(None)
+            if results[0] is None:
+                assert results[1] is None and results[2] is None, name
+            else:
+                for got in results[1:]:
+                    assert all(np.array_equal(g, e) for g, e in zip(got, results[0])), name
+            outcomes.add(results[0] is None)
+    assert outcomes == {True, False}  # both kinds were met
 
 
 def test_marker_scan_finds_every_rst() -> None:

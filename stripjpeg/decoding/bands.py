@@ -158,15 +158,17 @@ def find_restart_markers(data: bytes | np.ndarray, start: int) -> tuple[np.ndarr
     return ff[is_rst].astype(np.int64), len(buffer), False
 
 
-def interval_offsets(data: bytes, layout: SequentialLayout, strict: bool = True) -> tuple[np.ndarray, bool]:
+def interval_offsets(data: bytes, layout: SequentialLayout, strict: bool = True
+                     ) -> tuple[np.ndarray, int, bool]:
     """Offsets of each restart interval's first entropy-coded byte, from the marker scan.
 
-    Returns ``(offsets, complete)``: one offset per interval present (fewer than
-    ``layout.interval_count`` when the file is truncated), and whether the scan ends with a
-    marker. With ``strict``, RSTn markers out of sequence (F.1.2.3: RST0..RST7 in turn) or a
-    count that differs from the interval count are a ValueError.
+    Returns ``(offsets, end, complete)``: one offset per interval present (fewer than
+    ``layout.interval_count`` when the file is truncated), where the scan's data ends (its
+    end marker, or the end of the data), and whether the scan ends with a marker. With
+    ``strict``, RSTn markers out of sequence (F.1.2.3: RST0..RST7 in turn) or a count that
+    differs from the interval count are a ValueError.
     """
-    restarts, _end, complete = find_restart_markers(data, layout.scan_start)
+    restarts, end, complete = find_restart_markers(data, layout.scan_start)
     buffer = np.frombuffer(data, np.uint8)
     expected = np.arange(len(restarts)) % 8 + 0xD0
     wrong = np.flatnonzero(buffer[restarts + 1] != expected)
@@ -178,7 +180,7 @@ def interval_offsets(data: bytes, layout: SequentialLayout, strict: bool = True)
     if strict and len(offsets) != layout.interval_count and complete:
         raise ValueError(f"the scan has {len(offsets)} restart intervals, expected "
                          f"{layout.interval_count} (restart interval {layout.restart_interval} MCUs)")
-    return offsets[:layout.interval_count], complete
+    return offsets[:layout.interval_count], end, complete
 
 
 def interval_offsets_from_index(index: str | os.PathLike | dict, data: bytes,
