@@ -242,6 +242,11 @@ class _Parser:
                     raise ValueError("a scan (SOS) before the frame header (SOF)")
                 self.frame.restart_interval = self.restart_interval
                 self.frame.jfif, self.frame.adobe_transform = self.jfif, self.adobe_transform
+                ids = {c.id: i for i, c in enumerate(self.frame.components)}
+                count = payload[0] if payload else 0
+                self._latch_quant_tables([ScanComponent(ids[cid], cid, 0, 0)
+                                          for cid in payload[1:1 + 2 * count:2] if cid in ids])
+                self.frame.quant_tables = self._quant_tables()
                 self.first_scan = (payload, end)
                 return self.frame
             if marker == 0xDA:
@@ -255,9 +260,7 @@ class _Parser:
             raise ValueError("the file has a frame but no scan")
         self.frame.restart_interval = self.first_restart_interval
         self.frame.jfif, self.frame.adobe_transform = self.jfif, self.adobe_transform
-        self.frame.quant_tables = [
-            table if table is not None else self.quant.get(c.quant_index, np.zeros(64, np.uint16))
-            for c, table in zip(self.frame.components, self.latched)]
+        self.frame.quant_tables = self._quant_tables()
         if self.progressive is not None:
             self.frame.coefficients = self.progressive.coefficients()
             self.frame.coef_bits = [list(bits) for bits in self.progressive.coef_bits]
@@ -423,6 +426,11 @@ class _Parser:
         segments, end = split_entropy_data(self.data, start)
         self._decode_scan(members, segments)
         return end
+
+    def _quant_tables(self) -> list[np.ndarray]:
+        """Per component its latched table (or, for one no scan coded, its slot's table)."""
+        return [table if table is not None else self.quant.get(c.quant_index, np.zeros(64, np.uint16))
+                for c, table in zip(self.frame.components, self.latched)]
 
     def _latch_quant_tables(self, named: list[ScanComponent]) -> None:
         """Take the quantization table of each component of this scan that no earlier scan
