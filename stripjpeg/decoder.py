@@ -40,7 +40,7 @@ import numpy as np
 from . import backends
 from .decoding import bands as banding
 from .decoding import entropy
-from .decoding.pixels import FrameGeometry, band_blocks, band_pixels
+from .decoding.pixels import FrameGeometry, band_blocks, band_pixels, smoothed_coefficients
 from .lossless_reader import read_samples
 from .notices import warn_user
 from .reader import DEFAULT_MAX_PIXELS, DecodedJpeg, as_jpeg_data, read_jpeg
@@ -281,8 +281,9 @@ class DecodeJob:
         first = self.y0 // geometry.mcu_height
         stop = -(-self.y1 // geometry.mcu_height)
         cut = [(start, min(start + step, stop)) for start in range(first, stop, step)]
-        yield from self._render((band, *band_blocks(decoded.coefficients, geometry, band))
-                                for band in cut)
+        # A progressive script that leaves low coefficients unsent: libjpeg's block smoothing.
+        coefficients = smoothed_coefficients(decoded, geometry)
+        yield from self._render((band, *band_blocks(coefficients, geometry, band)) for band in cut)
 
     # -- the pixel stages -------------------------------------------------------------------------
 

@@ -103,6 +103,9 @@ def cjpeg_files(tmp_path: Path) -> dict[str, bytes]:
     scans = tmp_path / "scans.txt"
     scans.write_text("0: 0-63, 0, 0;\n1: 0-63, 0, 0;\n2: 0-63, 0, 0;\n")
     files["cjpeg one scan per component"] = cjpeg(IMAGE, tmp_path, "-scans", str(scans))
+    early = tmp_path / "early.txt"  # a progressive script that stops early: libjpeg smooths
+    early.write_text("0 1 2: 0-0, 0, 1;\n0: 1-5, 0, 0;\n")
+    files["cjpeg progressive, early stop"] = cjpeg(IMAGE, tmp_path, "-scans", str(early))
     return files
 
 
