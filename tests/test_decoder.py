@@ -167,6 +167,18 @@ def test_iter_decode_strips_concatenate_to_decode(files: dict[str, bytes]) -> No
         assert np.array_equal(np.concatenate(pieces), pillows_pixels(data)), name
 
 
+def test_iter_decode_stops_when_closed() -> None:
+    import threading
+
+    data = stripjpeg.encode(gradient(160, 64), 90)
+    before = threading.active_count()
+    strips = stripjpeg.iter_decode(data, workers=2)
+    first = next(strips)
+    assert np.array_equal(first, pillows_pixels(data)[:len(first)])
+    strips.close()
+    assert list(strips) == [] and threading.active_count() == before
+
+
 def test_bands_decode_only_the_intervals_the_rows_need(monkeypatch) -> None:
     data = stripjpeg.encode(gradient(160, 64), 90, subsampling="4:4:4")  # 20 intervals of 8 rows
     decoded = []
