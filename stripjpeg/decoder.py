@@ -356,8 +356,9 @@ def numba_band_task(blocks: list[np.ndarray], tables: list[np.ndarray], geometry
                     fancy: bool, keep: tuple[int, int], out: np.ndarray | None = None
                     ) -> np.ndarray:
     """:func:`band_task` with the numba kernels (``backends.numba_decode_pixels``): the fused
-    band kernel for YCbCr with 1x1 chroma under 1x1, 2x1 or 2x2 luma (islow, fancy), the
-    numba IDCT alone for a greyscale frame; the NumPy stages for every other frame."""
+    band kernel for YCbCr with 1x1 chroma under 1x1, 2x1 or 2x2 luma (islow, fancy), and
+    for every other frame ``band_pixels`` running the kernels' IDCT, upsampling and colour
+    stages."""
     from .backends import numba_decode_pixels as kernels
 
     rows = min(band[1] * geometry.mcu_height, geometry.height) - band[0] * geometry.mcu_height
@@ -369,10 +370,9 @@ def numba_band_task(blocks: list[np.ndarray], tables: list[np.ndarray], geometry
                                      _chroma_rows(above, chroma), _chroma_rows(below, chroma),
                                      np.stack(tables), *geometry.ratio(1), pixels)
         return pixels if whole else _into(pixels[keep[0]:keep[1]], out)
-    if len(geometry.factors) == 1:
-        samples = kernels.inverse_dct(np.ascontiguousarray(blocks[0]), tables[0], dct)
-        return _into(samples[keep[0]:keep[1], :geometry.width], out)
-    return band_task(blocks, tables, geometry, band, above, below, dct, fancy, keep, out)
+    pixels = band_pixels(blocks, tables, geometry, band, above, below, dct=dct, fancy=fancy,
+                         stages=kernels)
+    return _into(pixels[keep[0]:keep[1]], out)
 
 
 def _chroma_rows(rows: list | None, shape: tuple[int, ...]) -> np.ndarray:

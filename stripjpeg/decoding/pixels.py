@@ -21,7 +21,9 @@ image, ``Vi`` block rows too, whatever its declared sampling factors).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -121,20 +123,20 @@ def component_rows(frame: FrameGeometry, component: int, band: tuple[int, int]) 
 
 
 def context_row(blocks: np.ndarray | None, table: np.ndarray, row: int, cols: int,
-                dct: str) -> np.ndarray | None:
+                dct: str, idct: Callable[..., np.ndarray] = inverse_dct) -> np.ndarray | None:
     """Sample row ``row`` (0..7) of one block row of a component, cropped to ``cols``, or
-    None when there is no such block row (the image's edge)."""
+    None when there is no such block row (the image's edge); ``idct`` is the IDCT stage."""
     if blocks is None:
         return None
-    blocks = np.asarray(blocks)
+    blocks = np.ascontiguousarray(blocks)
     blocks = blocks.reshape((1, *blocks.shape[-3:]))
-    return inverse_dct(blocks, table, dct)[row, :cols]
+    return idct(blocks, table, dct)[row, :cols]
 
 
 def band_pixels(blocks: list[np.ndarray], tables: list[np.ndarray], frame: FrameGeometry,
                 band: tuple[int, int], above: list[np.ndarray | None] | None = None,
                 below: list[np.ndarray | None] | None = None, *, dct: str = "islow",
-                fancy: bool = True) -> np.ndarray:
+                fancy: bool = True, stages: Any = None) -> np.ndarray:
     """The pixels of a band of whole iMCU rows, from its quantized coefficients.
 
     Args:
@@ -154,6 +156,9 @@ def band_pixels(blocks: list[np.ndarray], tables: list[np.ndarray], frame: Frame
             when the band touches both edges or no component needs context.
         dct: "islow", "ifast" or "float" (:func:`~stripjpeg.decoding.idct.inverse_dct`).
         fancy: libjpeg's fancy upsampling (``djpeg -nosmooth`` is False).
+        stages: what runs the stages: a namespace (a module) with ``inverse_dct``,
+            ``upsample`` and ``convert_colour`` of these stages' signatures and results, such
+            as :mod:`stripjpeg.backends.numba_decode_pixels`; None for the NumPy stages.
 
     Returns:
         uint8 ``(rows, width)`` or ``(rows, width, channels)``: pixel rows
@@ -172,6 +177,8 @@ def band_pixels(blocks: list[np.ndarray], tables: list[np.ndarray], frame: Frame
                          f"and {len(tables)} tables")
     context = frame.needs_context(fancy)
     pixel_rows = min(stop * frame.mcu_height, frame.height) - first * frame.mcu_height
+    idct, upsample_stage, colour_stage = (inverse_dct, upsample, convert_colour) if stages is None \
+        else (stages.inverse_dct, stages.upsample, stages.convert_colour)
     planes = []
     for index, (component_blocks, table) in enumerate(zip(blocks, tables)):
         row0, row1 = component_rows(frame, index, band)
@@ -182,17 +189,18 @@ def band_pixels(blocks: list[np.ndarray], tables: list[np.ndarray], frame: Frame
                 or component_blocks.shape[1] < need_cols:
             raise ValueError(f"component {index}: band {band} needs {need_rows}x{need_cols} "
                              f"blocks, got an array of shape {component_blocks.shape}")
-        samples = inverse_dct(component_blocks[:need_rows, :need_cols], table, dct)
-        plane = samples[:row1 - row0, :cols]
+        samples = idct(np.ascontiguousarray(component_blocks[:need_rows, :need_cols]), table, dct)
+        plane = np.ascontiguousarray(samples[:row1 - row0, :cols])
         h, v = frame.ratio(index)
         up = down = None
         if context[index]:
-            up = context_row(_edge(above, index, first > 0, "above", band), table, 7, cols, dct)
+            up = context_row(_edge(above, index, first > 0, "above", band), table, 7, cols, dct,
+                             idct)
             down = context_row(_edge(below, index, stop < frame.mcu_rows, "below", band),
-                               table, 0, cols, dct)
-        full = upsample(plane, h, v, up, down, fancy)
+                               table, 0, cols, dct, idct)
+        full = upsample_stage(plane, h, v, up, down, fancy)
         planes.append(np.ascontiguousarray(full[:pixel_rows, :frame.width]))
-    return convert_colour(planes, frame.space)
+    return colour_stage(planes, frame.space)
 
 
 def _edge(rows: list[np.ndarray | None] | None, index: int, inside: bool, side: str,
