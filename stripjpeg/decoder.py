@@ -213,7 +213,7 @@ class DecodeJob:
             if blocks > 4 * (len(self.data) - layout.scan_start) + 64:
                 raise ValueError(f"the frame declares {blocks} blocks, but the file holds at "
                                  f"most {4 * (len(self.data) - layout.scan_start)} blocks' worth")
-        if index is not None and layout.restart_interval:
+        if index is not None:
             offsets = banding.interval_offsets_from_index(index, self.data, layout)
             _, end, complete = banding.find_restart_markers(self.data, int(offsets[-1]))
             if not complete and self.strict:
