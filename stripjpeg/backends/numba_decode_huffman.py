@@ -191,6 +191,17 @@ def _restart(data, state):
 
 
 @inline_kernel
+def _zero_mcu(out, layout, components, mcu_row, mcu_col):
+    """Zero the MCU's blocks in ``out`` (those of the band's own blocks), before decoding."""
+    for b in range(layout.shape[0]):
+        component = layout[b, 0]
+        local = mcu_row * layout[b, 4] + layout[b, 2] - components[component, 2]
+        col = mcu_col * layout[b, 5] + layout[b, 3]
+        if local < components[component, 3] and col < components[component, 1]:
+            out[components[component, 0] + local * components[component, 1] + col, :] = 0
+
+
+@inline_kernel
 def _note(state, problem, mcu):
     if state[PROBLEM] == OK:
         state[PROBLEM] = problem
@@ -212,7 +223,8 @@ def decode_mcus(data, state, first_mcu, count, mcus_across, restart_interval, la
             in blocks, the first block row of the band and the band's block rows.
         lookup, maxcode, valoffset, values, fast_table: :func:`pack_tables`.
         zigzag: int64 (64,), natural index of each zigzag position.
-        out: int16 (blocks, 64), zeroed; block ``(r, c)`` of component ``i`` is row
+        out: int16 (blocks, 64), each block zeroed here before it is decoded (every block of
+            the band is in one of its MCUs); block ``(r, c)`` of component ``i`` is row
             ``components[i, 0] + (r - components[i, 2]) * components[i, 1] + c``.
         strict: stop at the first problem; else note it in the state and go on as libjpeg.
 
@@ -237,10 +249,11 @@ def decode_mcus(data, state, first_mcu, count, mcus_across, restart_interval, la
                 predictions[:] = 0
                 restarts_to_go = restart_interval
             restarts_to_go -= 1
-        if insufficient:
-            continue  # libjpeg leaves the MCUs after the data ran out all zero
         mcu_row = mcu // mcus_across
         mcu_col = mcu - mcu_row * mcus_across
+        _zero_mcu(out, layout, components, mcu_row, mcu_col)
+        if insufficient:
+            continue  # libjpeg leaves the MCUs after the data ran out all zero
         problem = OK
         for b in range(blocks):
             component, member = layout[b, 0], layout[b, 1]
@@ -380,7 +393,7 @@ def decode_band(data: np.ndarray, layout: SequentialLayout, band: Band, offsets:
         components[index] = base, component.width_in_blocks, first, rows
         shapes.append((rows, component.width_in_blocks))
         base += rows * component.width_in_blocks
-    out = np.zeros((base, 64), np.int16)
+    out = np.empty((base, 64), np.int16)  # every block is zeroed by the kernel
     problem = None
     if state is None:
         state = fresh_state(0, layout.restart_interval, band.first_interval)
