@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from other_encoders import cjpeg, crop, opencv, pillow, pillow_cmyk
 from PIL import Image, ImageFile
 from test_reader import mutate
@@ -397,7 +399,8 @@ def seeds(tmp_path_factory) -> dict[str, bytes]:
 FUZZ_CASES, FUZZ_SECONDS = 1500, 20
 
 
-def test_mutated_files_decode_or_fail_with_value_error(seeds: dict[str, bytes], monkeypatch) -> None:
+def test_mutated_files_decode_or_fail_with_value_error(seeds: dict[str, bytes], monkeypatch,
+                                                      warm_kernels) -> None:
     monkeypatch.setattr(bands, "BAND_PIXELS", 1 << 19)  # the default: no tiny bands of tall frames
     rng = np.random.default_rng(20261201)
     names = sorted(seeds)
@@ -411,7 +414,40 @@ def test_mutated_files_decode_or_fail_with_value_error(seeds: dict[str, bytes], 
     assert case > FUZZ_CASES // 4, f"only {case} cases in {FUZZ_SECONDS} s"
 
 
-def test_flipped_and_cut_arithmetic_files_decode_or_fail_with_value_error(monkeypatch) -> None:
+VALID = stripjpeg.encode(gradient(20, 28), 80, subsampling="4:2:0", restart_blocks=2)
+
+
+@pytest.fixture(scope="module")
+def warm_kernels() -> None:
+    """The kernels compiled (or loaded from numba's cache) before any decode is timed."""
+    stripjpeg.decode(VALID, workers=2)
+    stripjpeg.decode(VALID, workers=2, strict=False)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(flips=st.lists(st.integers(0, 8 * len(VALID) - 1), max_size=6),
+       cut=st.integers(2, len(VALID)))
+def test_flipped_and_cut_files_decode_or_fail_with_value_error(warm_kernels, flips: list[int],
+                                                              cut: int) -> None:
+    """Hypothesis's flips and cuts of a restart-marked 4:2:0 file: pixels or a ValueError,
+    strict or not."""
+    data = bytearray(VALID[:cut])
+    for bit in flips:
+        if bit // 8 < len(data):
+            data[bit // 8] ^= 1 << (bit % 8)
+    check_decodes_or_refuses(bytes(data), f"flips {flips}, cut {cut}")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=300))
+def test_random_bytes_fail_cleanly(data: bytes) -> None:
+    for strict in (True, False):
+        with pytest.raises(ValueError):
+            stripjpeg.decode(data, strict=strict)
+
+
+def test_flipped_and_cut_arithmetic_files_decode_or_fail_with_value_error(monkeypatch,
+                                                                         warm_kernels) -> None:
     """The fuzz's mutations know SOF0..SOF3 only: arithmetic-coded files get flips and cuts."""
     monkeypatch.setattr(bands, "BAND_PIXELS", 1 << 19)
     rng = np.random.default_rng(7)
