@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: set up (see setup.sh), lint, then run the whole test suite
-# (including the notebooks), then build the wheel and the sdist and encode from the wheel
+# (including the notebooks), then build the documentation site from the notebooks the suite
+# executed (scripts/docs.sh, warnings as errors, about 10 s), then build the wheel and the sdist and encode from the wheel
 # installed in a fresh venv (scripts/package.sh, about 30 s). Exits non-zero on any failure, and on any skip that
 # tests/conftest.py does not list in ALLOWED_SKIPS (docs/testing.md).
 set -euo pipefail
@@ -8,6 +9,8 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/ruff check .
 STRIPJPEG_NO_SKIP=1 .venv/bin/python -m pytest "$@"
+# The site takes the executed notebooks tests/test_notebooks.py wrote to build/notebooks/.
+bash scripts/docs.sh
 # The stage tests, each backend's stages and the kernel-vs-reference tests again with the Numba
 # kernels run as plain Python (as stumpy measures coverage): JIT on = JIT off. Left out: the
 # tests of compilation itself, and the whole-image encodes, which take minutes without the JIT

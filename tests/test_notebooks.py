@@ -1,4 +1,9 @@
-"""The teaching notebooks run top to bottom, and are committed without outputs."""
+"""The teaching notebooks run top to bottom, and are committed without outputs.
+
+Each notebook executed here is written, with its outputs, to build/notebooks/ (git-ignored):
+the documentation site (scripts/docs.sh, docs/site.md) is built from those copies, so the
+test command executes every notebook once.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ import pytest
 
 ROOT = Path(__file__).parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+#: Where each executed notebook is written, for scripts/docs.sh.
+EXECUTED = ROOT / "build" / "notebooks"
 
 
 def test_there_are_at_least_four_notebooks() -> None:
@@ -36,3 +43,7 @@ def test_notebook_runs(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     images = sum(1 for cell in notebook.cells if cell.cell_type == "code"
                  for output in cell.outputs if "image/png" in output.get("data", {}))
     assert images >= 1, f"{path.name} drew no picture"
+    EXECUTED.mkdir(parents=True, exist_ok=True)
+    partial = EXECUTED / f".{path.name}.partial"  # renamed at the end: never a half-written copy
+    nbformat.write(notebook, partial)
+    partial.replace(EXECUTED / path.name)
