@@ -57,6 +57,16 @@ def opencv(pixels: np.ndarray, *params: int) -> bytes:
     return encoded.tobytes()
 
 
+def jpegli(pixels: np.ndarray, quality: int) -> bytes:
+    """What Google's jpegli (through pyjpegli) writes for these RGB pixels at this quality:
+    an encoder of its own, not libjpeg's, with its own tables (and 4:4:4 by default)."""
+    import pyjpegli
+
+    height, width = pixels.shape[:2]
+    return pyjpegli.encode(np.ascontiguousarray(pixels, dtype=np.uint8).tobytes(), width, height,
+                           quality)
+
+
 def sof(data: bytes) -> tuple[int, bytes]:
     """The first SOFn marker code and its payload, found with read_markers' offsets."""
     for segment in read_markers(data):

@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from other_encoders import cjpeg, crop, opencv, pillow, pillow_cmyk
+from other_encoders import cjpeg, crop, jpegli, opencv, pillow, pillow_cmyk
 from PIL import Image, ImageFile
 from test_reader import mutate
 
@@ -124,10 +124,15 @@ def opencv_files() -> dict[str, bytes]:
     }
 
 
+def jpegli_files() -> dict[str, bytes]:
+    return {f"jpegli q{quality}": jpegli(IMAGE, quality) for quality in (40, 90)}
+
+
 @pytest.fixture(scope="module")
 def files(tmp_path_factory) -> dict[str, bytes]:
     tmp_path = tmp_path_factory.mktemp("files")
-    return {**stripjpeg_files(), **pillow_files(), **cjpeg_files(tmp_path), **opencv_files()}
+    return {**stripjpeg_files(), **pillow_files(), **cjpeg_files(tmp_path), **opencv_files(),
+            **jpegli_files()}
 
 
 def test_there_are_files_of_every_kind(files: dict[str, bytes]) -> None:
