@@ -120,11 +120,17 @@ class ProgressiveFrame:
     Per component, its blocks' coefficients in zigzag order, int16 ``(blocks, 64)`` (allocated
     at the component's DC first scan), and libjpeg's progression status ``coef_bits``: per
     zigzag position, the ``Al`` of the last scan that coded it, -1 before any.
+
+    With ``fast`` the scans are decoded by the numba kernels of
+    :mod:`stripjpeg.backends.numba_read_progressive` and
+    :mod:`stripjpeg.backends.numba_read_arithmetic`, which give the same coefficients and
+    the same errors as the methods here (the textbook).
     """
 
     def __init__(self, components: list[FrameComponent], width: int, height: int,
-                 precision: int = 8) -> None:
+                 precision: int = 8, fast: bool = False) -> None:
         self.components = components
+        self.fast = fast  # decode with the numba kernels (backends.numba_read_*)
         # DC differences of 11 bits at most for 8-bit samples, 15 for 12-bit (T.81 F.1.2.1.1).
         self.max_dc_size = MAX_DC_SIZE + precision - 8
         self.hmax = max(c.h for c in components)
@@ -219,15 +225,31 @@ class ProgressiveFrame:
         if scan.ss == 0 and scan.ah == 0:
             tables = [_table(scan, huffman, 0, member.dc_table) for member in scan.components]
             self._allocate(scan, geometry, entropy_bytes)
+        elif scan.ss > 0:
+            tables = [_table(scan, huffman, 1, scan.components[0].ac_table)]
+        else:
+            tables = []  # a DC refinement reads raw bits (G.1.2.1)
+        if self.fast:
+            from .backends import numba_read_progressive
+
+            numba_read_progressive.decode_scan(
+                scan, [self.zigzag[m.index] for m in scan.components], self._placements(geometry),
+                geometry.across, geometry.total_mcus, geometry.interval, segments, tables,
+                self.max_dc_size)
+        elif scan.ss == 0 and scan.ah == 0:
             self._decode_dc_first(scan, geometry, segments, tables)
         elif scan.ss == 0:
             self._decode_dc_refinement(scan, geometry, segments)  # raw bits: no table (G.1.2.1)
         elif scan.ah == 0:
-            self._decode_ac_first(scan, geometry, segments,
-                                  _table(scan, huffman, 1, scan.components[0].ac_table))
+            self._decode_ac_first(scan, geometry, segments, tables[0])
         else:
-            self._decode_ac_refinement(scan, geometry, segments,
-                                       _table(scan, huffman, 1, scan.components[0].ac_table))
+            self._decode_ac_refinement(scan, geometry, segments, tables[0])
+
+    def _placements(self, geometry: _Geometry) -> np.ndarray:
+        """The MCU's blocks as the kernels take them: int64 ``(blocks per MCU, 6)``, each
+        block's slot in the scan, by, bx, h, v, and its component's width in blocks."""
+        return np.array([(p.slot, p.by, p.bx, p.h, p.v, self.components[p.index].width_in_blocks)
+                         for p in geometry.blocks], np.int64).reshape(-1, 6)
 
     def decode_arithmetic_scan(self, scan: ProgressiveScan, conditioning: dict[tuple[int, int], int],
                                restart_interval: int, segments: list[bytes]) -> None:
@@ -247,6 +269,16 @@ class ProgressiveFrame:
         if scan.ss == 0 and scan.ah == 0:
             # A block may cost a fraction of a bit: max_pixels bounds the frame, not the data.
             self._allocate(scan, geometry, entropy_bytes=-1)
+        if self.fast:
+            from .backends import numba_read_arithmetic
+
+            tables = np.array([(m.dc_table, m.ac_table) for m in scan.components], np.int64)
+            numba_read_arithmetic.decode_scan(
+                [self.zigzag[m.index] for m in scan.components],
+                np.hstack([self._placements(geometry), tables[self._placements(geometry)[:, 0]]]),
+                geometry.across, geometry.total_mcus, geometry.interval, segments, conditioning,
+                scan)
+            return
         ss, se, al = scan.ss, scan.se, scan.al
         placements = [(p.slot, scan.components[p.slot], _flat_view(self.zigzag[p.index]),
                        self.components[p.index].height_in_blocks,

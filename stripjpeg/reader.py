@@ -113,13 +113,18 @@ class DecodedJpeg:
             (self.components[0].h, self.components[0].v))
 
 
-def read_coefficients(source: bytes | str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS
-                      ) -> list[np.ndarray]:
+def read_coefficients(source: bytes | str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS,
+                      backend: str | None = None) -> list[np.ndarray]:
     """The quantized DCT coefficients of every component of a sequential or progressive JPEG file.
 
     Args:
         source: the file's bytes, or a path.
         max_pixels: refuse larger frames (a guard against decompression bombs).
+        backend: "numba" decodes progressive and arithmetic-coded scans with numba kernels,
+            "numpy" (or any other backend's name) with the Python textbook; the same
+            coefficients and errors either way. None: as for encoding,
+            ``$STRIPJPEG_BACKEND``, else numba when it imports; ``$STRIPJPEG_FALLBACK=all``
+            forces the textbook (see :func:`uses_kernels`).
 
     Returns:
         Per component (frame order), int16 ``(block_rows, block_cols, 8, 8)``, natural order
@@ -133,14 +138,34 @@ def read_coefficients(source: bytes | str | os.PathLike, max_pixels: int = DEFAU
             as such), or a
             malformed file (a progressive scan that libjpeg refuses or warns about is named).
     """
-    return read_jpeg(source, max_pixels).coefficients
+    return read_jpeg(source, max_pixels, backend).coefficients
 
 
-def read_jpeg(source: bytes | str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> DecodedJpeg:
+def read_jpeg(source: bytes | str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS,
+              backend: str | None = None) -> DecodedJpeg:
     """Parse a sequential or progressive Huffman JPEG file and decode its coefficients (see
     :func:`read_coefficients` and the module doc)."""
     data = as_jpeg_data(source)
-    return _Parser(data, max_pixels).run()
+    return _Parser(data, max_pixels, fast=uses_kernels(backend)).run()
+
+
+def uses_kernels(backend: str | None = None) -> bool:
+    """Whether :func:`read_jpeg` with this ``backend`` decodes progressive and arithmetic
+    scans with the numba kernels (:mod:`stripjpeg.backends.numba_read_progressive`,
+    :mod:`stripjpeg.backends.numba_read_arithmetic`), chosen once per file: for "numba" (None
+    means :func:`stripjpeg.backends.default_name`), unless ``$STRIPJPEG_FALLBACK`` names
+    ``all``. Sequential Huffman scans are always decoded here, in Python.
+
+    Raises:
+        ValueError: an unknown backend name (:func:`stripjpeg.backends.get`).
+    """
+    from . import backends
+
+    name = backends.default_name() if backend is None else backend
+    if name not in ("numba", "numpy"):
+        backends.get(name)  # an unknown name: the error naming the choices
+    forced = {part.strip() for part in os.environ.get(backends.FALLBACK_VARIABLE, "").split(",")}
+    return name == "numba" and "all" not in forced and backends.numba_problem() is None
 
 
 @dataclass
@@ -198,10 +223,12 @@ _PROCESSES = {0xC0: "baseline", 0xC1: "extended", 0xC2: "progressive", 0xC9: "ar
 class _Parser:
     """One pass over the file's segments, in order (T.81 B.2), decoding each scan."""
 
-    def __init__(self, data: bytes, max_pixels: int, header_only: bool = False) -> None:
+    def __init__(self, data: bytes, max_pixels: int, header_only: bool = False,
+                 fast: bool = False) -> None:
         self.data = data
         self.header_only = header_only
         self.first_scan: tuple[bytes, int] | None = None  # (SOS payload, data start), header_only
+        self.fast = fast  # progressive and arithmetic scans by the numba kernels
         self.max_pixels = max_pixels
         self.quant: dict[int, np.ndarray] = {}
         self.huffman: dict[tuple[int, int], HuffmanTable] = {}
@@ -367,7 +394,7 @@ class _Parser:
                                  precision=precision)
         self.hmax, self.vmax = hmax, vmax
         if marker in (0xC2, 0xCA):
-            self.progressive = ProgressiveFrame(components, width, height, precision)
+            self.progressive = ProgressiveFrame(components, width, height, precision, self.fast)
             self.dummy_dc_masks = [0] * len(components)
 
     # -- scans ------------------------------------------------------------------------------------
@@ -484,6 +511,9 @@ class _Parser:
             raise ValueError(f"the scan has {len(segments)} restart intervals, expected "
                              f"{expected_segments} (restart interval {self.restart_interval} MCUs)")
         output = frame.coefficients
+        if self.fast and frame.process == "arithmetic":
+            self._decode_arithmetic_fast(members, segments, across, total_mcus, interval)
+            return
         sizes = {index: output[index].shape[:2] for index, _, _ in members}
         for number, segment in enumerate(segments):
             decode = self._block_decoder(segment)
@@ -507,6 +537,24 @@ class _Parser:
                     rows, cols = sizes[index]
                     if row < rows and col < cols:  # else a block that only pads the MCU
                         output[index][row, col] = block
+
+    def _decode_arithmetic_fast(self, members: list, segments: list[bytes], across: int,
+                                total_mcus: int, interval: int) -> None:
+        """:meth:`_decode_scan` for an arithmetic-coded scan, by the numba kernel
+        (:mod:`stripjpeg.backends.numba_read_arithmetic`): the same blocks, the same errors."""
+        from .backends import numba_read_arithmetic
+
+        components = self.frame.components
+        placements = [(slot, by, bx, *((1, 1) if len(members) == 1 else
+                                       (components[index].h, components[index].v)),
+                       index, dc, ac)
+                      for slot, (index, dc, ac) in enumerate(members)
+                      for by in range(1 if len(members) == 1 else components[index].v)
+                      for bx in range(1 if len(members) == 1 else components[index].h)]
+        numba_read_arithmetic.decode_scan(
+            [self.frame.coefficients[index] for index, _, _ in members],
+            np.array(placements, np.int64).reshape(-1, 8), across, total_mcus, interval,
+            segments, self.conditioning)
 
     def _block_decoder(self, segment: bytes) -> Callable[[int, Any, Any, int], tuple[np.ndarray, int]]:
         """The block decoder of one restart interval: ``decode(component, dc, ac, predictor)
