@@ -227,11 +227,13 @@ def mutate(data: bytes, rng: np.random.Generator) -> tuple[str, bytes]:
     return f"SOF byte {field} = {value}", bytes(out)
 
 
-def check_reads_or_refuses(data: bytes, what: str, seconds: float = 1) -> None:
-    """Either a well-formed result of the declared shapes, or a ValueError, within ``seconds``."""
+def check_reads_or_refuses(data: bytes, what: str, seconds: float = 1,
+                           backend: str | None = None) -> None:
+    """Either a well-formed result of the declared shapes, or a ValueError, within ``seconds``
+    (read with ``backend``'s scan decoders: numba's kernels or the textbook)."""
     started = time.perf_counter()
     try:
-        decoded = read_jpeg(data)
+        decoded = read_jpeg(data, backend=backend)
     except ValueError:
         pass
     else:
@@ -272,14 +274,14 @@ def test_seeds_are_valid_and_varied(seeds: dict[str, bytes], tmp_path: Path) -> 
 FUZZ_CASES, FUZZ_SECONDS = 4000, 20
 
 
-def test_mutated_seeds_read_or_fail_with_value_error(seeds: dict[str, bytes]) -> None:
+def test_mutated_seeds_read_or_fail_with_value_error(seeds: dict[str, bytes], backend: str) -> None:
     rng = np.random.default_rng(20240607)
     names = sorted(seeds)
     started = time.perf_counter()
     for case in range(FUZZ_CASES):
         name = names[case % len(names)]
         what, data = mutate(seeds[name], rng)
-        check_reads_or_refuses(data, f"case {case}, seed {name}: {what}")
+        check_reads_or_refuses(data, f"case {case}, seed {name}: {what}", backend=backend)
         if time.perf_counter() - started > FUZZ_SECONDS:
             break
     assert case > FUZZ_CASES // 3, f"only {case} cases in {FUZZ_SECONDS} s"
