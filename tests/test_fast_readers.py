@@ -25,6 +25,7 @@ from other_encoders import cjpeg, crop, pillow
 from test_reader import SUCCESSIVE_SCANS, mutate
 
 import stripjpeg
+from stripjpeg import progressive_reader, tables
 from stripjpeg.backends import numba_read_arithmetic, numba_read_progressive
 from stripjpeg.inspect import read_markers
 from stripjpeg.reader import read_jpeg, uses_kernels
@@ -270,3 +271,11 @@ def test_the_backend_chooses_the_path(monkeypatch: pytest.MonkeyPatch, tmp_path:
     read_jpeg(data, backend="numba")
     with pytest.raises(ValueError, match="unknown backend 'nonesuch'"):
         read_jpeg(data, backend="nonesuch")
+
+
+def test_the_kernels_copies_of_constants_are_the_textbooks() -> None:
+    """numba compiles these in, and its cache checks only the kernel's own file."""
+    for name in ("DC_X1", "AC_X2_LOW", "AC_X2_HIGH", "FIXED_HALF_STATE", "DC_STAT_BINS",
+                 "AC_STAT_BINS"):
+        assert getattr(numba_read_arithmetic, name) == getattr(tables, name), name
+    assert numba_read_progressive.SHORT_RUN == progressive_reader.SHORT_RUN

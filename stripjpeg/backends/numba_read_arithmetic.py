@@ -11,32 +11,31 @@ blocks as :mod:`stripjpeg.reader` (sequential) and :mod:`stripjpeg.progressive_r
 
 The QM decoder's registers A, C, CT, the byte position and the first problem met live in one
 int64 array (:data:`A` .. :data:`PROBLEM`); the bins in uint8 arrays, one row per
-conditioning table (Td, Ta: 0..15), reset at each restart interval (F.2.4); Table D.2 is
-passed in (``tables.QE_TABLE``), not copied here. The intervals' unstuffed bytes come joined
-as for :mod:`.numba_read_progressive`; the decoder reads zeros past an interval's end
-(D.2.6). Every block costs a bounded number of decisions and the blocks are the frame's, so a
-kernel cannot hang; every index is inside its array by construction.
+conditioning table (Td, Ta: 0..15), reset at each restart interval (F.2.4); Table D.2 and the
+zigzag order are passed in (``tables.QE_TABLE``, ``tables.ZIGZAG``), not copied here. The
+intervals' unstuffed bytes come joined as for :mod:`.numba_read_progressive`; the decoder
+reads zeros past an interval's end (D.2.6). Every block costs a bounded number of decisions
+and the blocks are the frame's, so a kernel cannot hang; every index is inside its array by
+construction.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..tables import (
-    AC_STAT_BINS,
-    AC_X2_HIGH,
-    AC_X2_LOW,
-    ARITH_AC_K,
-    ARITH_DC_L,
-    ARITH_DC_U,
-    DC_STAT_BINS,
-    DC_X1,
-    FIXED_HALF_STATE,
-    QE_TABLE,
-    ZIGZAG,
-)
+from ..tables import ARITH_AC_K, ARITH_DC_L, ARITH_DC_U, QE_TABLE, ZIGZAG
 from .numba_jit import inline_kernel, kernel
 from .numba_read_progressive import joined_intervals
+
+# Literal copies of tables.py's numbers that the kernels compile in: numba's cache checks
+# only a kernel's own file, so an imported value could stay compiled in after a change
+# (tests/test_fast_readers.py checks each copy against tables.py).
+#: Table F.4's X1 and Table F.5's X2 bins (k <= Kx, k > Kx).
+DC_X1, AC_X2_LOW, AC_X2_HIGH = 20, 189, 217
+#: libjpeg's fixed one-half bin state (jaricom.c's row 113).
+FIXED_HALF_STATE = 113
+#: Bins per DC and per AC conditioning table.
+DC_STAT_BINS, AC_STAT_BINS = 64, 256
 
 #: Indices into the register array.
 A, C, CT, POSITION, PROBLEM = range(5)
