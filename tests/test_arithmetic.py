@@ -173,11 +173,12 @@ def test_libjpeg_reads_the_coefficients_we_coded(tmp_path):
 @pytest.mark.parametrize(("name", "switches"), [
     ("photo", ["-sample", "2x2", "-restart", "1"]), ("noise_17x33", ["-sample", "1x1"]),
     ("grey_photo", ["-restart", "2"]), ("one_pixel", ["-sample", "2x1"])])
-def test_reader_decodes_cjpegs_arithmetic_files_as_libjpeg(name, switches, tmp_path):
-    """read_jpeg decodes SOF9 (F.2.4) to libjpeg's coefficients, and encode_coefficients
-    writes the same file back."""
+@pytest.mark.parametrize("read_backend", ["numba", "numpy"])
+def test_reader_decodes_cjpegs_arithmetic_files_as_libjpeg(name, switches, read_backend, tmp_path):
+    """read_jpeg decodes SOF9 (F.2.4) to libjpeg's coefficients (with the numba kernels and
+    with the textbook), and encode_coefficients writes the same file back."""
     data = cjpeg(IMAGES[name], tmp_path, "-arithmetic", "-quality", "85", *switches)
-    ours = read_jpeg(data)
+    ours = read_jpeg(data, backend=read_backend)
     path = tmp_path / "theirs.jpg"
     path.write_bytes(data)
     with jpeglib.version("turbo210"):
@@ -209,12 +210,15 @@ def libjpeg_coefficients(data: bytes, tmp_path: Path) -> list[np.ndarray]:
     ("noise_17x33", ["-sample", "1x1", "-progressive"]),
     ("grey_photo", ["-restart", "2", "-progressive"]), ("photo", ["-scans", "SCRIPT"]),
     ("saturated", ["-restart", "1", "-scans", "SCRIPT"])])
-def test_reader_decodes_progressive_arithmetic_files_as_libjpeg(name, switches, tmp_path):
-    """read_jpeg decodes SOF10 (G.2: every kind of scan) to libjpeg's coefficients."""
+@pytest.mark.parametrize("read_backend", ["numba", "numpy"])
+def test_reader_decodes_progressive_arithmetic_files_as_libjpeg(name, switches, read_backend,
+                                                                tmp_path):
+    """read_jpeg decodes SOF10 (G.2: every kind of scan) to libjpeg's coefficients (with the
+    numba kernels and with the textbook)."""
     (tmp_path / "script.txt").write_text(SCRIPT)
     switches = [str(tmp_path / "script.txt") if s == "SCRIPT" else s for s in switches]
     data = cjpeg(IMAGES[name], tmp_path, "-arithmetic", "-quality", "85", *switches)
-    ours = read_jpeg(data)
+    ours = read_jpeg(data, backend=read_backend)
     assert ours.process == "arithmetic progressive"
     theirs = libjpeg_coefficients(data, tmp_path)
     assert len(ours.coefficients) == len(theirs)

@@ -27,9 +27,19 @@ import numpy as np
 import pytest
 from other_encoders import assert_equals_libjpeg, cjpeg, crop, opencv, pillow, pillow_cmyk, sof
 
+import stripjpeg.reader
 from stripjpeg.cli import main
 from stripjpeg.inspect import read_coefficients, read_jpeg, read_markers, read_scans
 from stripjpeg.tables import ZIGZAG
+
+
+@pytest.fixture(autouse=True, params=["kernels", "textbook"])
+def scan_decoders(request, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test twice: the reader's numba kernels (the default where numba imports), and
+    the Python textbook (stripjpeg.progressive_reader's own methods)."""
+    if request.param == "textbook":
+        monkeypatch.setattr(stripjpeg.reader, "uses_kernels", lambda backend=None: False)
+    return request.param
 
 
 def assert_progressive(data: bytes, tmp_path: Path) -> None:
