@@ -157,15 +157,16 @@ def uses_kernels(backend: str | None = None) -> bool:
     ``all``. Sequential Huffman scans are always decoded here, in Python.
 
     Raises:
-        ValueError: an unknown backend name (:func:`stripjpeg.backends.get`).
+        ValueError: an unknown backend name, or "numba" where it is not installed
+            (:func:`stripjpeg.backends.get`).
     """
     from . import backends
 
     name = backends.default_name() if backend is None else backend
-    if name not in ("numba", "numpy"):
-        backends.get(name)  # an unknown name: the error naming the choices
+    if name != "numpy":
+        backends.get(name)  # an unknown name, or numba not installed: the error naming the fix
     forced = {part.strip() for part in os.environ.get(backends.FALLBACK_VARIABLE, "").split(",")}
-    return name == "numba" and "all" not in forced and backends.numba_problem() is None
+    return name == "numba" and "all" not in forced
 
 
 @dataclass
