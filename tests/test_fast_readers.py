@@ -244,6 +244,19 @@ def test_truncated_scans_are_the_same_error_on_both_paths(tmp_path: Path) -> Non
         assert errors >= least
 
 
+def test_a_dac_of_another_class_conditions_no_table(tmp_path: Path) -> None:
+    """A DAC entry of class Tc = 5 (the fuzz found one; libjpeg refuses it, JERR_DAC_INDEX):
+    the textbook keeps it by (Tc, Tb) and no scan looks it up, so the kernels ignore it too."""
+    data = cjpeg(crop(24, 40), tmp_path, "-arithmetic")
+    sos = data.index(b"\xff\xda")
+    odd = data[:sos] + b"\xff\xcc\x00\x04\x50\x45" + data[sos:]  # Tc=5, Tb=0: "Kx" 69
+    fast, textbook = outcome(odd, "numba"), outcome(odd, "numpy")
+    assert not isinstance(textbook, str)
+    for a, b, c in zip(fast, textbook, read_jpeg(data).coefficients):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(b, c)
+
+
 # --- the choice of path -----------------------------------------------------------------------
 
 def test_the_backend_chooses_the_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

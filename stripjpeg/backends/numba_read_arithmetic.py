@@ -318,7 +318,10 @@ def conditioning_arrays(conditioning: dict[tuple[int, int], int]) -> tuple[np.nd
     bounds = np.full(TABLES, ARITH_DC_U << 4 | ARITH_DC_L, np.int64)
     kxs = np.full(TABLES, ARITH_AC_K, np.int64)
     for (tc, tb), value in conditioning.items():
-        (bounds if tc == 0 else kxs)[tb] = value
+        if tc == 0:
+            bounds[tb] = value
+        elif tc == 1:
+            kxs[tb] = value  # a DAC's other classes name no table the scans use
     return bounds, kxs
 
 
