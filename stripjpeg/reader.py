@@ -124,7 +124,7 @@ def read_coefficients(source: bytes | str | os.PathLike, max_pixels: int = DEFAU
             "numpy" (or any other backend's name) with the Python textbook; the same
             coefficients and errors either way. None: as for encoding,
             ``$STRIPJPEG_BACKEND``, else numba when it imports; ``$STRIPJPEG_FALLBACK=all``
-            forces the textbook (see :func:`uses_kernels`).
+            forces the textbook (:func:`stripjpeg.backends.reads_with_kernels`).
 
     Returns:
         Per component (frame order), int16 ``(block_rows, block_cols, 8, 8)``, natural order
@@ -145,28 +145,10 @@ def read_jpeg(source: bytes | str | os.PathLike, max_pixels: int = DEFAULT_MAX_P
               backend: str | None = None) -> DecodedJpeg:
     """Parse a sequential or progressive Huffman JPEG file and decode its coefficients (see
     :func:`read_coefficients` and the module doc)."""
+    from .backends import reads_with_kernels  # numba for progressive and arithmetic scans?
+
     data = as_jpeg_data(source)
-    return _Parser(data, max_pixels, fast=uses_kernels(backend)).run()
-
-
-def uses_kernels(backend: str | None = None) -> bool:
-    """Whether :func:`read_jpeg` with this ``backend`` decodes progressive and arithmetic
-    scans with the numba kernels (:mod:`stripjpeg.backends.numba_read_progressive`,
-    :mod:`stripjpeg.backends.numba_read_arithmetic`), chosen once per file: for "numba" (None
-    means :func:`stripjpeg.backends.default_name`), unless ``$STRIPJPEG_FALLBACK`` names
-    ``all``. Sequential Huffman scans are always decoded here, in Python.
-
-    Raises:
-        ValueError: an unknown backend name, or "numba" where it is not installed
-            (:func:`stripjpeg.backends.get`).
-    """
-    from . import backends
-
-    name = backends.default_name() if backend is None else backend
-    if name != "numpy":
-        backends.get(name)  # an unknown name, or numba not installed: the error naming the fix
-    forced = {part.strip() for part in os.environ.get(backends.FALLBACK_VARIABLE, "").split(",")}
-    return name == "numba" and "all" not in forced
+    return _Parser(data, max_pixels, fast=reads_with_kernels(backend)).run()
 
 
 @dataclass
@@ -512,8 +494,12 @@ class _Parser:
             raise ValueError(f"the scan has {len(segments)} restart intervals, expected "
                              f"{expected_segments} (restart interval {self.restart_interval} MCUs)")
         output = frame.coefficients
-        if self.fast and frame.process == "arithmetic":
-            self._decode_arithmetic_fast(members, segments, across, total_mcus, interval)
+        if self.fast and frame.process == "arithmetic":  # the same blocks and errors, by numba
+            from .backends import numba_read_arithmetic
+
+            numba_read_arithmetic.decode_sequential_scan(output, members, frame.components, across,
+                                                         total_mcus, interval, segments,
+                                                         self.conditioning)
             return
         sizes = {index: output[index].shape[:2] for index, _, _ in members}
         for number, segment in enumerate(segments):
@@ -538,24 +524,6 @@ class _Parser:
                     rows, cols = sizes[index]
                     if row < rows and col < cols:  # else a block that only pads the MCU
                         output[index][row, col] = block
-
-    def _decode_arithmetic_fast(self, members: list, segments: list[bytes], across: int,
-                                total_mcus: int, interval: int) -> None:
-        """:meth:`_decode_scan` for an arithmetic-coded scan, by the numba kernel
-        (:mod:`stripjpeg.backends.numba_read_arithmetic`): the same blocks, the same errors."""
-        from .backends import numba_read_arithmetic
-
-        components = self.frame.components
-        placements = [(slot, by, bx, *((1, 1) if len(members) == 1 else
-                                       (components[index].h, components[index].v)),
-                       index, dc, ac)
-                      for slot, (index, dc, ac) in enumerate(members)
-                      for by in range(1 if len(members) == 1 else components[index].v)
-                      for bx in range(1 if len(members) == 1 else components[index].h)]
-        numba_read_arithmetic.decode_scan(
-            [self.frame.coefficients[index] for index, _, _ in members],
-            np.array(placements, np.int64).reshape(-1, 8), across, total_mcus, interval,
-            segments, self.conditioning)
 
     def _block_decoder(self, segment: bytes) -> Callable[[int, Any, Any, int], tuple[np.ndarray, int]]:
         """The block decoder of one restart interval: ``decode(component, dc, ac, predictor)

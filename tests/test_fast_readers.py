@@ -26,9 +26,9 @@ from test_reader import SUCCESSIVE_SCANS, mutate
 
 import stripjpeg
 from stripjpeg import progressive_reader, tables
-from stripjpeg.backends import numba_read_arithmetic, numba_read_progressive
+from stripjpeg.backends import numba_read_arithmetic, numba_read_progressive, reads_with_kernels
 from stripjpeg.inspect import read_markers
-from stripjpeg.reader import read_jpeg, uses_kernels
+from stripjpeg.reader import read_jpeg
 from stripjpeg.scan_decoding import entropy_data_end
 
 #: Spectral selection and successive approximation down to Al = 0, with a band ending early.
@@ -262,7 +262,7 @@ def test_a_dac_of_another_class_conditions_no_table(tmp_path: Path) -> None:
 def test_the_backend_chooses_the_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     data = cjpeg(crop(16, 16), tmp_path, "-progressive")
     arithmetic = cjpeg(crop(16, 16), tmp_path, "-arithmetic")
-    assert uses_kernels("numba") and not uses_kernels("numpy")
+    assert reads_with_kernels("numba") and not reads_with_kernels("numpy")
 
     def refuse(*args, **kwargs):
         raise RuntimeError("the kernel ran")
@@ -275,12 +275,12 @@ def test_the_backend_chooses_the_path(monkeypatch: pytest.MonkeyPatch, tmp_path:
         with pytest.raises(RuntimeError, match="the kernel ran"):
             read_jpeg(source, backend="numba")
     monkeypatch.setenv("STRIPJPEG_BACKEND", "numpy")
-    assert not uses_kernels()
+    assert not reads_with_kernels()
     read_jpeg(data)
     monkeypatch.setenv("STRIPJPEG_BACKEND", "numba")
-    assert uses_kernels()
+    assert reads_with_kernels()
     monkeypatch.setenv("STRIPJPEG_FALLBACK", "entropy_encode, all")
-    assert not uses_kernels() and not uses_kernels("numba")
+    assert not reads_with_kernels() and not reads_with_kernels("numba")
     read_jpeg(data, backend="numba")
     with pytest.raises(ValueError, match="unknown backend 'nonesuch'"):
         read_jpeg(data, backend="nonesuch")

@@ -27,7 +27,7 @@ import numpy as np
 import pytest
 from other_encoders import assert_equals_libjpeg, cjpeg, crop, opencv, pillow, pillow_cmyk, sof
 
-import stripjpeg.reader
+import stripjpeg.backends
 from stripjpeg.cli import main
 from stripjpeg.inspect import read_coefficients, read_jpeg, read_markers, read_scans
 from stripjpeg.tables import ZIGZAG
@@ -38,7 +38,7 @@ def scan_decoders(request, monkeypatch: pytest.MonkeyPatch) -> str:
     """Every test twice: the reader's numba kernels (the default where numba imports), and
     the Python textbook (stripjpeg.progressive_reader's own methods)."""
     if request.param == "textbook":
-        monkeypatch.setattr(stripjpeg.reader, "uses_kernels", lambda backend=None: False)
+        monkeypatch.setattr(stripjpeg.backends, "reads_with_kernels", lambda backend=None: False)
     return request.param
 
 

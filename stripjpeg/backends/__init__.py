@@ -13,6 +13,7 @@ point must name a :class:`~stripjpeg.backends.base.Backend` subclass.
 A backend is a set of stage implementations over the NumPy stages of :mod:`stripjpeg.stages`;
 ``get(name).stage_table(plan)`` picks, once per encode, which one runs for each stage (see
 :mod:`.base`; ``$STRIPJPEG_FALLBACK`` forces the NumPy stage for some or all of them).
+``reads_with_kernels(name)`` is the coefficient reader's choice, once per file.
 
 Importing this module imports no backend and compiles nothing; numba is imported when a
 backend is first chosen or listed.
@@ -48,6 +49,7 @@ __all__ = [
     "default_name",
     "final_byte",
     "get",
+    "reads_with_kernels",
     "start_state",
 ]
 
@@ -122,6 +124,23 @@ def default_name() -> str:
     # installed packages' entry points need not be scanned (a cost on every encode:
     # docs/performance.md).
     return next(name for name in _BUILTIN if _builtin_usable(name))
+
+
+def reads_with_kernels(backend: str | None = None) -> bool:
+    """Whether :func:`stripjpeg.reader.read_jpeg` with this ``backend`` decodes progressive
+    and arithmetic-coded scans with the numba kernels (:mod:`.numba_read_progressive`,
+    :mod:`.numba_read_arithmetic`), chosen once per file: for "numba" (None means
+    :func:`default_name`), unless ``$STRIPJPEG_FALLBACK`` names ``all``; else with the
+    Python textbook. Sequential Huffman scans are always the textbook's.
+
+    Raises:
+        ValueError: an unknown backend name, or "numba" where it is not installed (:func:`get`).
+    """
+    name = default_name() if backend is None else backend
+    if name != "numpy":
+        get(name)  # an unknown name, or numba not installed: the error naming the fix
+    forced = {part.strip() for part in os.environ.get(FALLBACK_VARIABLE, "").split(",")}
+    return name == "numba" and "all" not in forced
 
 
 def get(name: str | None = None) -> Backend:

@@ -21,6 +21,8 @@ construction.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..tables import ARITH_AC_K, ARITH_DC_L, ARITH_DC_U, QE_TABLE, ZIGZAG
@@ -327,7 +329,7 @@ def conditioning_arrays(conditioning: dict[tuple[int, int], int]) -> tuple[np.nd
 
 def decode_scan(outputs: list[np.ndarray], placements: np.ndarray, across: int, total_mcus: int,
                 interval: int, segments: list[bytes], conditioning: dict[tuple[int, int], int],
-                scan=None) -> None:
+                scan: Any = None) -> None:
     """Decode one arithmetic-coded scan with the kernels, in place.
 
     Args:
@@ -358,3 +360,21 @@ def decode_scan(outputs: list[np.ndarray], placements: np.ndarray, across: int, 
         raise ValueError(f"{scan}: {PROBLEMS[-problem]}")
     if problem:
         raise ValueError(PROBLEMS[problem])
+
+
+def decode_sequential_scan(coefficients: list[np.ndarray], members: list[tuple[int, int, int]],
+                           components: list, across: int, total_mcus: int, interval: int,
+                           segments: list[bytes], conditioning: dict[tuple[int, int], int]) -> None:
+    """:func:`decode_scan` for a sequential scan as :mod:`stripjpeg.reader` lays it out:
+    ``members`` its ``(component index, DC table, AC table)``, ``components`` the frame's
+    (:class:`~stripjpeg.scan_decoding.FrameComponent`), ``coefficients`` every component's
+    natural-order array; the MCU of a scan of one component is one block (A.2.2)."""
+    single = len(members) == 1
+    placements = [(slot, by, bx, 1 if single else components[index].h,
+                   1 if single else components[index].v, index, dc, ac)
+                  for slot, (index, dc, ac) in enumerate(members)
+                  for by in range(1 if single else components[index].v)
+                  for bx in range(1 if single else components[index].h)]
+    decode_scan([coefficients[index] for index, _, _ in members],
+                np.array(placements, np.int64).reshape(-1, 8), across, total_mcus, interval,
+                segments, conditioning)

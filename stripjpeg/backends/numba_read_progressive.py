@@ -20,6 +20,8 @@ least one bit or moves on a block, so a kernel neither reads out of bounds nor h
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..scan_decoding import HuffmanTable
@@ -334,7 +336,7 @@ def decode_ac_refinement(data, starts, zigzag, total_mcus, interval, ss, se, al,
 
 # -- one scan, from Python --------------------------------------------------------------------
 
-def decode_scan(scan, outputs: list[np.ndarray], placements: np.ndarray, across: int,
+def decode_scan(scan: Any, outputs: list[np.ndarray], placements: np.ndarray, across: int,
                 total_mcus: int, interval: int, segments: list[bytes],
                 tables: list[HuffmanTable], max_dc_size: int) -> None:
     """Decode one progressive Huffman scan with the kernels, into ``outputs`` (per scan
