@@ -131,7 +131,7 @@ def iter_decode(source: bytes | str | os.PathLike, *, workers: int | None = None
     job = DecodeJob(data, frame, geometry, y0, y1, chosen.name, dct, fancy_upsampling, strict,
                     executor, parallelism)
     if layout is None:
-        generator = job.from_coefficients(read_jpeg(data, max_pixels))
+        generator = job.from_coefficients(read_jpeg(data, max_pixels, chosen.name))
     else:
         generator = job.from_bands(layout, index)
     return Strips(_shut_down_after(generator, executor if owned else None), frame.width, y1 - y0,

@@ -424,9 +424,13 @@ VALID = stripjpeg.encode(gradient(20, 28), 80, subsampling="4:2:0", restart_bloc
 
 @pytest.fixture(scope="module")
 def warm_kernels() -> None:
-    """The kernels compiled (or loaded from numba's cache) before any decode is timed."""
+    """The kernels compiled (or loaded from numba's cache) before any decode is timed, the
+    reader's too (progressive and arithmetic-coded scans)."""
     stripjpeg.decode(VALID, workers=2)
     stripjpeg.decode(VALID, workers=2, strict=False)
+    for options in (dict(progressive=True), dict(arithmetic=True),
+                    dict(arithmetic=True, progressive=True)):
+        stripjpeg.decode(stripjpeg.encode(crop(16, 24), 80, **options), workers=2)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

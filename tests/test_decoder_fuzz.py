@@ -96,6 +96,8 @@ def test_mutated_arithmetic_files_read_or_fail_with_value_error(arithmetic_seeds
                                                                 backend: str) -> None:
     rng = np.random.default_rng(20261201)
     names = sorted(arithmetic_seeds)
+    for data in arithmetic_seeds.values():  # numba's kernels compiled (or loaded) first
+        read_jpeg(data, backend=backend)
     started = time.perf_counter()
     for case in range(FUZZ_CASES):
         name = names[case % len(names)]
