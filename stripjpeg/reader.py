@@ -203,6 +203,17 @@ _PROCESSES = {0xC0: "baseline", 0xC1: "extended", 0xC2: "progressive", 0xC9: "ar
               0xCA: "arithmetic progressive"}
 
 
+def _dac_entry(tc_tb: int, value: int) -> tuple[int, int]:
+    """The (Tc, Tb) of one DAC entry (T.81 B.2.4.3), refused as libjpeg's get_dac refuses it
+    (jdmarker.c): a table class other than 0 (DC) or 1 (AC), or DC bounds with L > U."""
+    table_class, table = tc_tb >> 4, tc_tb & 15
+    if table_class > 1:
+        raise ValueError(f"DAC entry with table class {table_class} (only 0, DC, and 1, AC)")
+    if table_class == 0 and (value & 15) > (value >> 4):
+        raise ValueError(f"DAC entry for DC table {table} has L = {value & 15} > U = {value >> 4}")
+    return table_class, table
+
+
 class _Parser:
     """One pass over the file's segments, in order (T.81 B.2), decoding each scan."""
 
@@ -304,7 +315,7 @@ class _Parser:
             if len(payload) % 2:
                 raise ValueError("malformed DAC segment")
             for tc_tb, value in zip(payload[::2], payload[1::2]):
-                self.conditioning[(tc_tb >> 4, tc_tb & 15)] = value
+                self.conditioning[_dac_entry(tc_tb, value)] = value
         elif marker in range(0xD0, 0xD8) or marker in (0xD8, 0x01):
             raise ValueError(f"unexpected marker 0x{marker:02X} between segments")
 

@@ -246,17 +246,19 @@ def test_truncated_scans_are_the_same_error_on_both_paths(tmp_path: Path) -> Non
         assert errors >= least
 
 
-def test_a_dac_of_another_class_conditions_no_table(tmp_path: Path) -> None:
-    """A DAC entry of class Tc = 5 (the fuzz found one; libjpeg refuses it, JERR_DAC_INDEX):
-    the textbook keeps it by (Tc, Tb) and no scan looks it up, so the kernels ignore it too."""
+@pytest.mark.parametrize("entry, message", [
+    (b"\x50\x45", "DAC entry with table class 5"),         # Tc=5 (the fuzz found one)
+    (b"\x00\x23", "DAC entry for DC table 0 has L = 3 > U = 2"),
+])
+def test_a_dac_entry_libjpeg_refuses_is_refused(tmp_path: Path, entry: bytes, message: str) -> None:
+    """libjpeg's get_dac (jdmarker.c) refuses a table class other than 0 or 1 (JERR_DAC_INDEX)
+    and DC bounds with L > U (JERR_DAC_VALUE); so do both paths, with one message."""
     data = cjpeg(crop(24, 40), tmp_path, "-arithmetic")
     sos = data.index(b"\xff\xda")
-    odd = data[:sos] + b"\xff\xcc\x00\x04\x50\x45" + data[sos:]  # Tc=5, Tb=0: "Kx" 69
-    fast, textbook = outcome(odd, "numba"), outcome(odd, "numpy")
-    assert not isinstance(textbook, str)
-    for a, b, c in zip(fast, textbook, read_jpeg(data).coefficients):
-        np.testing.assert_array_equal(a, b)
-        np.testing.assert_array_equal(b, c)
+    odd = data[:sos] + b"\xff\xcc\x00\x04" + entry + data[sos:]
+    assert outcome(odd, "numba") == outcome(odd, "numpy")
+    with pytest.raises(ValueError, match=message):
+        read_jpeg(odd)
 
 
 # --- the choice of path -----------------------------------------------------------------------
