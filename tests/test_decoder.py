@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import subprocess
-import sys
 import time
 import warnings
 from pathlib import Path
@@ -27,6 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from other_encoders import cjpeg, crop, jpegli, opencv, pillow, pillow_cmyk
+from peak_memory import run_child
 from PIL import Image, ImageFile
 from test_reader import mutate
 
@@ -477,21 +476,14 @@ def test_flipped_and_cut_arithmetic_files_decode_or_fail_with_value_error(monkey
 #: (64 rows of the 1024-wide image), so that the short image already fills the window of
 #: strips in flight.
 MEMORY_CHILD = r"""
-import ctypes, gc, json, sys, threading, time
+import json, sys
 import numpy as np
 import stripjpeg
 import stripjpeg.decoding.bands
+from peak_memory import peak_rise
 
 stripjpeg.decoding.bands.BAND_PIXELS = 1 << 16
 short, measured = sys.argv[1], sys.argv[2]
-
-
-def rss_anon_kib():
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("RssAnon:"):
-                return int(line.split()[1])
-    raise RuntimeError("no RssAnon")
 
 
 def checksum(path):
@@ -502,25 +494,8 @@ def checksum(path):
 
 
 checksum(short)
-gc.collect()
-ctypes.CDLL("libc.so.6").malloc_trim(0)
-baseline = peak = rss_anon_kib()
-done = threading.Event()
-
-
-def sample():
-    global peak
-    while not done.is_set():
-        peak = max(peak, rss_anon_kib())
-        time.sleep(0.001)
-
-
-sampler = threading.Thread(target=sample, daemon=True)
-sampler.start()
-total = checksum(measured)
-done.set()
-sampler.join()
-print(json.dumps({"rise_kib": max(peak, rss_anon_kib()) - baseline, "checksum": total}))
+rise, _, total = peak_rise(lambda: checksum(measured))
+print(json.dumps({"rise": rise, "checksum": total}))
 """
 
 #: Image width and heights, and how much more the taller decode may raise peak memory.
@@ -535,15 +510,11 @@ def test_memory_is_bounded_by_the_strips_in_flight(tmp_path: Path) -> None:
         paths[rows] = tmp_path / f"{rows}.jpg"
         stripjpeg.save(paths[rows], np.concatenate([tile] * (rows // 256)), quality=75,
                        subsampling="4:2:0")
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(Path(stripjpeg.__file__).parent.parent), os.environ.get("PYTHONPATH", "")])}
     rises = {}
     for rows, path in paths.items():
-        result = subprocess.run([sys.executable, "-c", MEMORY_CHILD, str(paths[SHORT_ROWS]),
-                                 str(path)], capture_output=True, text=True, env=environment)
-        assert result.returncode == 0, result.stderr
+        result = run_child(["-c", MEMORY_CHILD, str(paths[SHORT_ROWS]), str(path)])
         measured = json.loads(result.stdout)
-        rises[rows] = measured["rise_kib"] << 10
+        rises[rows] = measured["rise"]
         # The decode did the whole work: the sum of Pillow's pixels.
         assert measured["checksum"] == int(pillows_pixels(path.read_bytes()).sum(dtype=np.int64))
     growth = rises[TALL_ROWS] - rises[SHORT_ROWS]

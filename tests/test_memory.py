@@ -36,13 +36,12 @@ rise by that budget more than the short image's, and in all by less than
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from peak_memory import run_child
 
 import stripjpeg
 from stripjpeg.examples import example_rows
@@ -63,20 +62,13 @@ PROGRESSIVE_BOUND = 64 * 10**6
 
 #: The measured process: ``python -c CHILD case width height folder``; prints JSON.
 CHILD = r"""
-import ctypes, gc, json, os, sys, threading, time
+import json, os, sys
 import numpy as np
 import stripjpeg
+from peak_memory import peak_rise
 
 case, width, height, folder = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 pieces = np.load(os.path.join(folder, "pieces.npy"))  # (n, 64, width, 3), read whole
-
-
-def rss_anon_kib():
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("RssAnon:"):
-                return int(line.split()[1])
-    raise RuntimeError("/proc/self/status has no RssAnon")
 
 
 def rows(height):
@@ -107,31 +99,8 @@ def encode(height, name):
 # Warm-up: 65 strips, so that both whole batches of strips and a strip alone go through the
 # kernels, which are compiled (or loaded from numba's cache) here, before the baseline.
 encode(520, "warm-up.jpg")
-gc.collect()
-try:
-    ctypes.CDLL("libc.so.6").malloc_trim(0)  # give freed heap back, so the baseline is honest
-except (OSError, AttributeError):
-    pass  # not glibc: the baseline includes what the warm-up freed, for both heights alike
-baseline = peak = rss_anon_kib()
-done = threading.Event()
-
-
-def sample():
-    global peak
-    while not done.is_set():
-        peak = max(peak, rss_anon_kib())
-        time.sleep(0.001)
-
-
-sampler = threading.Thread(target=sample, daemon=True)
-sampler.start()
-started = time.perf_counter()
-encode(height, "out.jpg")
-seconds = time.perf_counter() - started
-done.set()
-sampler.join()
-peak = max(peak, rss_anon_kib())
-print(json.dumps({"rise_kib": peak - baseline, "baseline_kib": baseline, "seconds": seconds}))
+rise, seconds, _ = peak_rise(lambda: encode(height, "out.jpg"))
+print(json.dumps({"rise": rise, "seconds": seconds}))
 """
 
 #: case -> image width: wide enough that 16,384 rows clearly exceed ALLOWED_GROWTH, narrow
@@ -148,11 +117,7 @@ def tiled(pieces: np.ndarray, height: int) -> np.ndarray:
 
 
 def measure(case: str, height: int, folder: Path) -> dict:
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(Path(stripjpeg.__file__).parent.parent), os.environ.get("PYTHONPATH", "")])}
-    result = subprocess.run([sys.executable, "-c", CHILD, case, str(WIDTHS[case]), str(height), str(folder)],
-                            capture_output=True, text=True, env=environment)
-    assert result.returncode == 0, result.stderr
+    result = run_child(["-c", CHILD, case, str(WIDTHS[case]), str(height), str(folder)])
     return json.loads(result.stdout)
 
 
@@ -172,7 +137,7 @@ def test_peak_memory_does_not_grow_with_height(case: str, tmp_path: Path) -> Non
 
     rises = {}
     for height in (SHORT, TALL):
-        rises[height] = measure(case, height, tmp_path)["rise_kib"] << 10
+        rises[height] = measure(case, height, tmp_path)["rise"]
         # The encode did the whole work: the same bytes as the whole image in one call.
         options = {"optimize": True} if case.startswith("optimize") else {}
         if case == "progressive":
@@ -214,18 +179,11 @@ CLUSTER_SIZE, CLUSTER_CHUNK_ROWS, CLUSTER_BOUND = 8192, 512, 64 * 10**6
 #: :data:`SYNTHETIC`). As a control, it then pulls half the image into the client
 #: (``np.asarray(x[:size // 2])``): the sampler must see that (100 MB at 8192²).
 CLUSTER_CHILD = SYNTHETIC + r"""
-import ctypes, gc, json, os, sys, threading, time
+import json, os, sys
 import dask.array as da
 import distributed
 import stripjpeg
-
-
-def rss_anon_kib():
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("RssAnon:"):
-                return int(line.split()[1])
-    raise RuntimeError("/proc/self/status has no RssAnon")
+from peak_memory import peak_rise
 
 
 def generated(size, chunk_rows):
@@ -234,31 +192,6 @@ def generated(size, chunk_rows):
         return synthetic_rows(start, stop, size)
     rows = (chunk_rows,) * (size // chunk_rows)
     return da.map_blocks(block, chunks=(rows, (size,), (3,)), dtype=np.uint8)
-
-
-def peak_rise(function):
-    gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-    baseline = peak = rss_anon_kib()
-    done = threading.Event()
-
-    def sample():
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, rss_anon_kib())
-            time.sleep(0.001)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    started = time.perf_counter()
-    result = function()
-    seconds = time.perf_counter() - started
-    done.set()
-    sampler.join()
-    return (max(peak, rss_anon_kib()) - baseline) << 10, seconds, result
 
 
 if __name__ == "__main__":
@@ -281,14 +214,10 @@ def test_saving_a_dask_array_from_its_workers_keeps_the_client_small(tmp_path: P
     if not sys.platform.startswith("linux"):
         pytest.skip("reads RssAnon from /proc/self/status, which only Linux has")
     pytest.importorskip("distributed")
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(Path(stripjpeg.__file__).parent.parent), os.environ.get("PYTHONPATH", "")])}
     script = tmp_path / "client.py"  # a file, so that the workers can unpickle its functions
     script.write_text(CLUSTER_CHILD)
-    result = subprocess.run([sys.executable, str(script), str(CLUSTER_SIZE), str(CLUSTER_CHUNK_ROWS),
-                             str(tmp_path)], capture_output=True, text=True, env=environment,
-                            cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
+    result = run_child([str(script), str(CLUSTER_SIZE), str(CLUSTER_CHUNK_ROWS), str(tmp_path)],
+                       cwd=tmp_path)
     measured = json.loads(result.stdout)
     # The sampler sees memory arrive: half the image pulled into the client shows.
     assert measured["control"] > measured["pulled"] * 0.9 > CLUSTER_BOUND
@@ -318,42 +247,18 @@ TIFF_SHAPE, TIFF_TILE, TIFF_BOUND = (7168, 16384, 3), 256, 64 * 10**6
 #: ``python -c TIFF_CHILD input output``: ``stripjpeg encode input -o output -q 90`` in this
 #: process, after a warm-up on a small file, sampling RssAnon; prints the peak rise (bytes).
 TIFF_CHILD = r"""
-import ctypes, gc, json, os, sys, threading, time
+import json, os, sys
 import numpy as np, tifffile
 from stripjpeg import cli
+from peak_memory import peak_rise
 
 source, target = sys.argv[1], sys.argv[2]
 warm = os.path.join(os.path.dirname(target), "warm.tif")
 tifffile.imwrite(warm, np.zeros((64, 64, 3), np.uint8), photometric="rgb", tile=(32, 32))
 assert cli.main(["encode", warm, "-o", warm + ".jpg", "-q", "90", "--no-progress"]) == 0
-
-
-def rss_anon():
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("RssAnon:"):
-                return int(line.split()[1]) << 10
-
-
-gc.collect()
-ctypes.CDLL("libc.so.6").malloc_trim(0)
-baseline = peak = rss_anon()
-done = threading.Event()
-
-
-def sample():
-    global peak
-    while not done.is_set():
-        peak = max(peak, rss_anon())
-        time.sleep(0.001)
-
-
-sampler = threading.Thread(target=sample, daemon=True)
-sampler.start()
-status = cli.main(["encode", source, "-o", target, "-q", "90", "--no-progress"])
-done.set()
-sampler.join()
-print(json.dumps({"status": status, "rise": max(peak, rss_anon()) - baseline}))
+rise, _, status = peak_rise(
+    lambda: cli.main(["encode", source, "-o", target, "-q", "90", "--no-progress"]))
+print(json.dumps({"status": status, "rise": rise}))
 """
 
 
@@ -373,11 +278,7 @@ def test_a_big_tiff_is_encoded_in_bounded_memory(layout: str, tmp_path: Path) ->
     tile = {"tile": (TIFF_TILE, TIFF_TILE)} if layout == "tiled" else {}
     tifffile.imwrite(tmp_path / "big.tif", pixels, photometric="rgb", bigtiff=True, **tile)
     assert pixels.nbytes > 5 * TIFF_BOUND  # holding the image would show
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(Path(stripjpeg.__file__).parent.parent), os.environ.get("PYTHONPATH", "")])}
-    result = subprocess.run([sys.executable, "-c", TIFF_CHILD, str(tmp_path / "big.tif"),
-                             str(tmp_path / "big.jpg")], capture_output=True, text=True, env=environment)
-    assert result.returncode == 0, result.stderr
+    result = run_child(["-c", TIFF_CHILD, str(tmp_path / "big.tif"), str(tmp_path / "big.jpg")])
     measured = json.loads(result.stdout.splitlines()[-1])
     assert measured["status"] == 0
     assert measured["rise"] < TIFF_BOUND, f"{layout}: RssAnon rose {measured['rise'] / 10**6:.1f} MB"

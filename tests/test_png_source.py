@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import struct
-import subprocess
 import sys
 import warnings
 import zlib
@@ -21,6 +19,7 @@ from pathlib import Path
 import imagecodecs
 import numpy as np
 import pytest
+from peak_memory import run_child
 from PIL import Image
 
 import stripjpeg
@@ -413,17 +412,11 @@ def write_big_png(path: Path, width: int, height: int) -> None:
 #: The measured process: ``python -c CHILD folder``; warms up on small.png, then encodes
 #: big.png with the command line and prints the rise of its peak RssAnon (see test_memory.py).
 CHILD = r"""
-import ctypes, gc, json, os, sys, threading
+import json, os, sys
 from stripjpeg.cli import main
+from peak_memory import peak_rise
 
 folder = sys.argv[1]
-
-
-def rss_anon_kib():
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("RssAnon:"):
-                return int(line.split()[1])
 
 
 def encode(name):
@@ -433,26 +426,8 @@ def encode(name):
 
 
 encode("small.png")
-gc.collect()
-ctypes.CDLL("libc.so.6").malloc_trim(0)
-baseline = peak = rss_anon_kib()
-done = threading.Event()
-
-
-def sample():
-    global peak
-    while not done.is_set():
-        peak = max(peak, rss_anon_kib())
-        done.wait(0.001)
-
-
-sampler = threading.Thread(target=sample, daemon=True)
-sampler.start()
-encode("big.png")
-done.set()
-sampler.join()
-peak = max(peak, rss_anon_kib())
-print(json.dumps({"rise_kib": peak - baseline}))
+rise, _, _ = peak_rise(lambda: encode("big.png"))
+print(json.dumps({"rise": rise}))
 """
 
 
@@ -462,12 +437,8 @@ def test_a_big_png_encodes_in_bounded_memory(tmp_path: Path) -> None:
     write_big_png(tmp_path / "big.png", BIG_WIDTH, BIG_HEIGHT)
     write_big_png(tmp_path / "small.png", BIG_WIDTH, 64)
     assert (tmp_path / "big.png").stat().st_size < BIG_WIDTH * BIG_HEIGHT * 3 // 50
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(Path(stripjpeg.__file__).parent.parent), os.environ.get("PYTHONPATH", "")])}
-    result = subprocess.run([sys.executable, "-c", CHILD, str(tmp_path)], capture_output=True,
-                            text=True, env=environment)
-    assert result.returncode == 0, result.stderr
-    rise = json.loads(result.stdout.splitlines()[-1])["rise_kib"] << 10
+    result = run_child(["-c", CHILD, str(tmp_path)])
+    rise = json.loads(result.stdout.splitlines()[-1])["rise"]
     assert BIG_WIDTH * BIG_HEIGHT * 3 > 6 * BIG_BOUND
     assert rise < BIG_BOUND, f"peak anonymous memory rose {rise / 10**6:.1f} MB"
     # The file holds the image: the same bytes as the rows encoded by the library, streamed.
