@@ -113,8 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     decode.add_argument("--backend", choices=backends.available(), default=None,
                         help="engine (default: the fastest available)")
     decode.add_argument("--dct", choices=list(DECODE_DCT_METHODS), default="islow",
-                        help="inverse DCT: islow (libjpeg's default), ifast or float (djpeg "
-                             "-dct fast / float)")
+                        help="inverse DCT: islow (libjpeg's default, as its SIMD code "
+                             "computes it), islow-c (jidctint.c's plain C, djpeg with "
+                             "JSIMD_FORCENONE=1), ifast or float (djpeg -dct fast / float)")
     decode.add_argument("--nosmooth", action="store_true",
                         help="box upsampling instead of fancy upsampling (djpeg -nosmooth)")
     decode.add_argument("--index", metavar="JSON",

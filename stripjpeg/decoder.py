@@ -46,8 +46,11 @@ from .notices import warn_user
 from .reader import DEFAULT_MAX_PIXELS, DecodedJpeg, as_jpeg_data, read_jpeg
 from .scheduler import STRIPS_IN_FLIGHT_PER_WORKER, make_executor
 
-#: The inverse DCTs ``dct=`` names (djpeg's ``-dct int|fast|float``).
-DECODE_DCT_METHODS = ("islow", "ifast", "float")
+#: The inverse DCTs ``dct=`` names (djpeg's ``-dct int|fast|float``): "islow" is islow as
+#: libjpeg-turbo's x86-64 SIMD code computes it (Pillow's and djpeg's, corrupt coefficients
+#: included), "islow-c" jidctint.c's plain C (``JSIMD_FORCENONE=1 djpeg``), which differs
+#: from it only for corrupt coefficients.
+DECODE_DCT_METHODS = ("islow", "islow-c", "ifast", "float")
 
 
 def decode(source: bytes | str | os.PathLike, *, workers: int | None = None,
@@ -64,7 +67,9 @@ def decode(source: bytes | str | os.PathLike, *, workers: int | None = None,
         rows: ``(y0, y1)``: decode only pixel rows ``y0 <= y < y1`` (only the restart
             intervals they need, in a file with restart markers).
         backend: "numba" or "numpy" (None: the fastest available, as for encoding).
-        dct: the inverse DCT: "islow" (libjpeg's and Pillow's default), "ifast" or "float"
+        dct: the inverse DCT: "islow" (libjpeg's and Pillow's default, as libjpeg-turbo's
+            SIMD code computes it), "islow-c" (jidctint.c's plain C, ``JSIMD_FORCENONE=1
+            djpeg``: the same pixels but for corrupt coefficients), "ifast" or "float"
             (``djpeg -dct fast`` / ``-dct float``).
         fancy_upsampling: libjpeg's triangle-filter upsampling (Pillow's default); False is
             box replication (``djpeg -nosmooth``).

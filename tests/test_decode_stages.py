@@ -59,10 +59,10 @@ def random_blocks(count: int, magnitude: int, density: float = 0.4) -> np.ndarra
 def test_islow_matches_its_twin(magnitude, table_max):
     # "wild": corrupt or adversarial coefficients, far outside what an encoder makes, where
     # libjpeg's 32-bit workspace wraps and its range limit masks to 10 bits; 16-bit table
-    # entries over 32767 are negative multipliers in libjpeg-turbo.
+    # entries over 32767 are negative multipliers in libjpeg-turbo. The twin is jidctint.c.
     blocks = random_blocks(40, magnitude)
     table = RNG.integers(1, table_max + 1, 64).astype(np.uint16)
-    ours = inverse_dct(blocks, table)
+    ours = inverse_dct(blocks, table, "islow-c")
     for k in range(blocks.shape[1]):
         expected = twin.inverse_dct_islow(blocks[0, k].tolist(), table.tolist())
         assert ours[:, 8 * k:8 * k + 8].tolist() == expected
@@ -334,20 +334,25 @@ def test_nosmooth_is_djpegs(subsampling):
     assert np.array_equal(ours, djpeg_pixels(data, "-nosmooth", plain_c=True))
 
 
-@pytest.mark.parametrize("method, option", [("islow", "int"), ("ifast", "fast"), ("float", "float")])
-def test_wild_coefficients_decode_as_libjpeg_turbo(method, option):
+@pytest.mark.parametrize("method, option, plain_c", [
+    ("islow", "int", False), ("islow-c", "int", True), ("ifast", "fast", True),
+    ("float", "float", False)])
+def test_wild_coefficients_decode_as_libjpeg_turbo(method, option, plain_c):
     # Corrupt coefficients: libjpeg's C integer IDCTs wrap them into range (RANGE_MASK, 16-
     # and 32-bit C types); its SIMD integer IDCTs (Pillow's, djpeg's by default) saturate
-    # 16-bit lanes instead, so the two differ here, and only here. islow and ifast follow
-    # the C code (jidctint.c, jidctfst.c); float follows the SIMD code, as for every file.
+    # 16-bit lanes instead, so the two differ here, and only here. "islow" follows the SIMD
+    # code (Pillow's pixels), "islow-c" and ifast the C code (jidctint.c, jidctfst.c: ifast's
+    # SIMD code differs too); float follows the SIMD code, as for every file.
     blocks = RNG.integers(-1023, 1024, (3, 5, 8, 8)).astype(np.int16)
     blocks[RNG.random(blocks.shape) > 0.3] = 0
     table = RNG.integers(1, 65536, 64)
     data = stripjpeg.encode_coefficients([blocks], [table], baseline=False)
     ours = decode(data, dct=method)
-    assert np.array_equal(ours, djpeg_pixels(data, "-dct", option, plain_c=method != "float"))
-    simd = djpeg_pixels(data, "-dct", option)
-    assert method == "float" or (ours != simd).mean() > 0.2
+    assert np.array_equal(ours, djpeg_pixels(data, "-dct", option, plain_c=plain_c))
+    if method == "islow":
+        assert np.array_equal(ours, pillow_pixels(data))
+    if method != "float":  # the other code gives other pixels: the test can tell them apart
+        assert (ours != djpeg_pixels(data, "-dct", option, plain_c=not plain_c)).mean() > 0.2
 
 
 def test_decode_coefficients_refuses_twelve_bit():
@@ -370,7 +375,8 @@ def test_ifast_and_float_match_their_twins(method, magnitude, table_max):
         assert ours[:, 8 * k:8 * k + 8].tolist() == reference_idct(blocks[0, k].tolist(), table.tolist())
 
 
-@pytest.mark.parametrize("method, option", [("islow", "int"), ("ifast", "fast"), ("float", "float")])
+@pytest.mark.parametrize("method, option", [("islow", "int"), ("islow-c", "int"),
+                                            ("ifast", "fast"), ("float", "float")])
 def test_dct_methods_are_djpegs(method, option):
     # libjpeg-turbo's SIMD and C code agree for islow and ifast on every file an encoder
     # makes; for float they round differently: dct="float" is the SIMD code's (djpeg's own
@@ -478,19 +484,19 @@ def test_smoothing_matches_its_twin(bits, height, v, imcu_rows):
 @pytest.mark.parametrize("density, table_max, flat_rows", [
     (0.3, 65536, False), (0.1, 300, False), (0.01, 65536, False), (0.05, 65536, True),
 ], ids=["dense", "8-bit-ish table", "sparse", "row 0 only"])
-def test_simd_islow_is_pillows_on_wild_coefficients(density, table_max, flat_rows, monkeypatch):
-    # What Pillow (libjpeg-turbo's SSE2/AVX2 islow) computes for corrupt coefficients; the
-    # default islow is jidctint.c's (test_wild_coefficients_decode_as_libjpeg_turbo).
+def test_simd_islow_is_pillows_on_wild_coefficients(density, table_max, flat_rows):
+    # What Pillow (libjpeg-turbo's SSE2/AVX2 islow) computes for corrupt coefficients is the
+    # default "islow"; "islow-c" is jidctint.c's (JSIMD_FORCENONE=1 djpeg).
     blocks = RNG.integers(-1023, 1024, (4, 5, 8, 8)).astype(np.int16)
     blocks[RNG.random(blocks.shape) > density] = 0
     if flat_rows:  # the SIMD code's shortcut: coefficient rows 1..7 all zero
         blocks[:, :, 1:, :] = 0
         blocks[:, :, 0, :] = RNG.integers(-1023, 1024, (4, 5, 8))
     data = stripjpeg.encode_coefficients([blocks], [RNG.integers(1, table_max, 64)], baseline=False)
-    plain_c = decode(data)
-    monkeypatch.setitem(idct.INVERSE_DCT, "islow", idct.inverse_dct_islow_simd)
+    plain_c = decode(data, dct="islow-c")
     simd = decode(data)
     assert np.array_equal(simd, pillow_pixels(data))
+    assert np.array_equal(plain_c, djpeg_pixels(data, plain_c=True))
     assert not np.array_equal(simd, plain_c)
 
 

@@ -304,7 +304,7 @@ def djpeg(data: bytes, *switches: str) -> np.ndarray:
 
 
 @pytest.mark.parametrize("subsampling", ["4:4:4", "4:2:0", "4:2:2"])
-@pytest.mark.parametrize("dct, switches", [("islow", ()), ("ifast", ("-dct", "fast")),
+@pytest.mark.parametrize("dct, switches", [("islow", ()), ("islow-c", ()), ("ifast", ("-dct", "fast")),
                                             ("float", ("-dct", "float"))])
 @pytest.mark.parametrize("fancy", [True, False])
 def test_dct_and_nosmooth_equal_djpegs(subsampling, dct, switches, fancy) -> None:
@@ -313,6 +313,39 @@ def test_dct_and_nosmooth_equal_djpegs(subsampling, dct, switches, fancy) -> Non
     for backend in BACKENDS:
         got = stripjpeg.decode(data, dct=dct, fancy_upsampling=fancy, backend=backend, workers=2)
         assert np.array_equal(got, expected), backend
+
+
+def wild_file(subsampling: str, seed: int) -> bytes:
+    """Corrupt coefficients (up to +-1023, 16-bit steps up to 65535), where libjpeg-turbo's
+    SIMD and plain C integer IDCTs part; grey for ``subsampling`` None."""
+    rng = np.random.default_rng(seed)
+    factors = {None: [(1, 1)], "4:4:4": [(1, 1)] * 3, "4:2:0": [(2, 2), (1, 1), (1, 1)],
+               "4:2:2": [(2, 1), (1, 1), (1, 1)], "4:4:0": [(1, 2), (1, 1), (1, 1)]}[subsampling]
+    blocks = [rng.integers(-1023, 1024, (6 * v, 5 * h, 8, 8)).astype(np.int16) for h, v in factors]
+    for component in blocks:
+        component[rng.random(component.shape) > 0.25] = 0
+        component[1::3, ::2, 1:, :] = 0   # the SIMD code's whole-block shortcut
+    tables = [rng.integers(1, 65536, 64) for _ in factors]
+    return stripjpeg.encode_coefficients(blocks, tables, subsampling=subsampling or "4:4:4",
+                                         baseline=False)
+
+
+@pytest.mark.parametrize("subsampling", [None, "4:4:4", "4:2:0", "4:2:2", "4:4:0"])
+def test_wild_coefficients_give_pillows_pixels(subsampling) -> None:
+    # dct="islow" is libjpeg-turbo's SIMD islow (Pillow's), fused kernel included (4:4:4,
+    # 4:2:0, 4:2:2); dct="islow-c" is jidctint.c's, djpeg's with JSIMD_FORCENONE=1.
+    data = wild_file(subsampling, seed=7 + len(subsampling or ""))
+    expected = pillows_pixels(data)
+    plain_c = subprocess.run(["djpeg", "-pnm"], input=data, capture_output=True, check=True,
+                             env=dict(os.environ, JSIMD_FORCENONE="1")).stdout
+    plain_c = np.asarray(Image.open(io.BytesIO(plain_c)))
+    assert (plain_c != expected).mean() > 0.05   # the two codes do part here
+    for backend in BACKENDS:
+        assert np.array_equal(stripjpeg.decode(data, backend=backend), expected), backend
+        assert np.array_equal(stripjpeg.decode(data, backend=backend, workers=2, rows=(13, 37)),
+                              expected[13:37]), backend
+        assert np.array_equal(stripjpeg.decode(data, backend=backend, dct="islow-c"),
+                              plain_c), backend
 
 
 def test_lossless_files_give_read_samples() -> None:

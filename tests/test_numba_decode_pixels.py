@@ -234,15 +234,18 @@ def wild_file(amplitude: int, max_step: int, seed: int) -> tuple[bytes, np.ndarr
     return data, decoded.coefficients[0], steps
 
 
-@pytest.mark.parametrize("dct, switch", [("islow", "int"), ("ifast", "fast"), ("float", "float")])
+@pytest.mark.parametrize("dct, switch", [("islow", "int"), ("islow-c", "int"), ("ifast", "fast"),
+                                         ("float", "float")])
 @pytest.mark.parametrize("amplitude, max_step", [(1023, 255), (1023, 32767), (60, 65535),
                                                  (400, 2000), (3, 65535)])
 def test_wild_coefficients_equal_libjpeg_turbo(dct, switch, amplitude, max_step):
-    # islow and ifast: libjpeg-turbo's plain C code (its SIMD code saturates instead); float:
-    # its SIMD code, which djpeg runs, and jidctflt.c for inverse_dct_float_plain_c.
+    # islow: libjpeg-turbo's SIMD code (djpeg's and Pillow's); islow-c and ifast: its plain C
+    # code (its SIMD code saturates instead); float: its SIMD code, which djpeg runs, and
+    # jidctflt.c for inverse_dct_float_plain_c.
     data, blocks, steps = wild_file(amplitude, max_step, seed=amplitude + max_step)
     ours = inverse_dct(blocks, steps, dct)
-    np.testing.assert_array_equal(ours, djpeg_pixels(data, "-dct", switch, plain_c=dct != "float"))
+    plain_c = dct in ("islow-c", "ifast")
+    np.testing.assert_array_equal(ours, djpeg_pixels(data, "-dct", switch, plain_c=plain_c))
     if dct == "float":
         np.testing.assert_array_equal(inverse_dct_float_plain_c(blocks, steps),
                                       djpeg_pixels(data, "-dct", "float", plain_c=True))
@@ -253,11 +256,35 @@ def test_islow_simd_gives_pillows_pixels_for_wild_coefficients(amplitude, max_st
     data, blocks, steps = wild_file(amplitude, max_step, seed=amplitude + max_step)
     ours = inverse_dct_islow_simd(blocks, steps)
     np.testing.assert_array_equal(ours, pillow_pixels(data))
-    assert (ours != inverse_dct(blocks, steps)).any()
+    np.testing.assert_array_equal(inverse_dct(blocks, steps), ours)  # the default "islow"
+    assert (ours != inverse_dct(blocks, steps, "islow-c")).any()
     for name in ("pillow-4:2:0", "noise-4:4:4"):  # and jidctint.c's samples for valid files
         decoded = read_jpeg(FILES[name])
         luma, table = decoded.coefficients[0], decoded.quant_tables[0]
         np.testing.assert_array_equal(inverse_dct_islow_simd(luma, table), inverse_dct(luma, table))
+
+
+def wild_colour_file(subsampling: str, seed: int) -> bytes:
+    """A YCbCr file of corrupt coefficients (up to +-1023, 16-bit steps up to 32767)."""
+    rng = np.random.default_rng(seed)
+    h, v = {"4:4:4": (1, 1), "4:2:2": (2, 1), "4:2:0": (2, 2)}[subsampling]
+    shapes = [(3 * v, 4 * h, 8, 8), (3, 4, 8, 8), (3, 4, 8, 8)]
+    blocks = [rng.integers(-1023, 1024, shape).astype(np.int16) for shape in shapes]
+    for component in blocks:
+        component[rng.random(component.shape) > 0.25] = 0
+        component[::2, ::2, 1:, :] = 0   # the SIMD code's whole-block shortcut
+    tables = [rng.integers(1, 32768, 64) for _ in range(3)]
+    return stripjpeg.encode_coefficients(blocks, tables, subsampling=subsampling, baseline=False)
+
+
+@pytest.mark.parametrize("subsampling", ["4:4:4", "4:2:2", "4:2:0"])
+def test_fused_kernel_gives_pillows_pixels_for_wild_coefficients(subsampling):
+    # The fused kernel's islow is the SIMD code's: Pillow's pixels, and not jidctint.c's.
+    data = wild_colour_file(subsampling, seed=len(subsampling) + ord(subsampling[-1]))
+    expected = pillow_pixels(data)
+    np.testing.assert_array_equal(fused_pixels(data), expected)
+    np.testing.assert_array_equal(fused_pixels(data, band_rows=1, workers=2), expected)
+    assert (stage_pixels(data, "islow-c") != expected).mean() > 0.05
 
 
 def test_range_limit_table_is_libjpegs():
@@ -345,7 +372,7 @@ def test_inverse_dct_equals_the_numpy_stage_on_random_and_wild_blocks():
         blocks[2, :, :, 1:] = 0
         blocks[3, ::2, 1:, :] = 0
         steps = rng.integers(1, max_step + 1, 64).astype(np.uint16)
-        for method in ("islow", "ifast", "float"):
+        for method in ("islow", "islow-c", "ifast", "float"):
             np.testing.assert_array_equal(inverse_dct(blocks, steps, method),
                                           idct.inverse_dct(blocks, steps, method), err_msg=method)
         np.testing.assert_array_equal(inverse_dct_float_plain_c(blocks, steps),

@@ -4,11 +4,13 @@ shift and libjpeg's range limiting, for 8-bit samples.
 The same results as :func:`stripjpeg.decoding.idct.inverse_dct` (read that to learn the
 stage), one block at a time with scalar loops:
 
-* :func:`islow_block`  libjpeg's ``jpeg_idct_islow`` (jidctint.c: CONST_BITS 13, PASS1_BITS 2)
+* :func:`islow_block`  libjpeg's ``jpeg_idct_islow`` (jidctint.c: CONST_BITS 13, PASS1_BITS 2),
+                       ``"islow-c"``
 * :func:`ifast_block`  ``jpeg_idct_ifast`` (jidctfst.c, AA&N, 8 fraction bits, truncating shifts)
 * :func:`float_block`  ``jpeg_idct_float`` (AA&N in single precision), as libjpeg-turbo's
                        SIMD code (jidctflt-sse2.asm) or as jidctflt.c computes it
-* :func:`islow_simd_block`  islow as libjpeg-turbo's SIMD code computes it, for corrupt files
+* :func:`islow_simd_block`  islow as libjpeg-turbo's SIMD code computes it, ``"islow"`` (the
+                       same samples for every encoder's file, Pillow's for corrupt ones)
 * :func:`inverse_dct`  the stage: any of them over a component's ``(R, C, 8, 8)`` blocks
 
 **What is matched, exactly.** libjpeg-turbo on x86 runs SIMD versions of these by default;
@@ -20,7 +22,10 @@ its intermediate values wrap at 16 bits where the C code stores them; islow's wo
 ``int`` (32 bits, its products 64-bit JLONG); every result indexes libjpeg's range-limit
 table through RANGE_MASK (jdmaster.c prepare_range_limit_table), so an out-of-range value
 wraps modulo 1024 before it is clamped. For valid files the SIMD islow and ifast give the same
-pixels (tests/test_numba_decode_pixels.py checks against djpeg both ways). The float IDCT
+pixels (tests/test_numba_decode_pixels.py checks against djpeg both ways); for corrupt ones
+islow's SIMD code saturates its 16-bit lanes, and ``"islow"`` is that code
+(:func:`islow_simd_block`: Pillow's pixels), ``"islow-c"`` jidctint.c's; ifast is jidctfst.c's
+only (its SIMD code, ``djpeg -dct fast``, differs on corrupt coefficients). The float IDCT
 is the exception: ``float`` is what djpeg and libjpeg-turbo run on x86-64, its SIMD code
 (jidctflt-sse2.asm: the result 8 times too large rounded to nearest by a magic-number add,
 saturated to 16 and then 8 bits), and :func:`inverse_dct_float_plain_c` is jidctflt.c's
@@ -454,10 +459,12 @@ def float_block(blocks, br, bc, mult, ws, out, y, x, simd, word, bits):
                 out[y + r, x + k] = float_sample(outputs[k])
 
 
-#: The methods, in the order of :func:`inverse_dct_blocks`' ``method`` code; the last two
-#: are jidctflt.c's plain C float IDCT (:func:`inverse_dct_float_plain_c`) and islow as the
-#: SIMD code computes it (:func:`inverse_dct_islow_simd`).
-METHODS = ("islow", "ifast", "float", "float plain C", "islow SIMD")
+#: The methods, in the order of :func:`inverse_dct_blocks`' ``method`` code: jidctint.c's
+#: plain C islow, ifast, float (SIMD), jidctflt.c's plain C float IDCT
+#: (:func:`inverse_dct_float_plain_c`), and islow as the SIMD code computes it (the default).
+METHODS = ("islow-c", "ifast", "float", "float plain C", "islow")
+#: The names :func:`inverse_dct` takes (``dct=``).
+DCT_NAMES = ("islow", "islow-c", "ifast", "float")
 
 
 @kernel
@@ -507,15 +514,16 @@ def inverse_dct(blocks: np.ndarray, table: np.ndarray, method: str = "islow") ->
     Args:
         blocks: int16 ``(R, C, 8, 8)`` quantized coefficients, natural order ``[v][u]``.
         table: uint16 (64,) the component's quantization table, natural order.
-        method: "islow" (jidctint.c), "ifast" (jidctfst.c) or "float" (``djpeg -dct float``,
+        method: "islow" (libjpeg-turbo's SIMD islow, Pillow's: :func:`islow_simd_block`),
+            "islow-c" (jidctint.c), "ifast" (jidctfst.c) or "float" (``djpeg -dct float``,
             libjpeg-turbo's SIMD code; jidctflt.c's is :func:`inverse_dct_float_plain_c`):
             see the module notes for exactly which code each equals.
 
     Returns:
         uint8 ``(8R, 8C)``: the component's samples, level-shifted and range-limited.
     """
-    if method not in METHODS[:3]:
-        raise ValueError(f"method must be one of {', '.join(METHODS[:3])}, got {method!r}")
+    if method not in DCT_NAMES:
+        raise ValueError(f"method must be one of {', '.join(DCT_NAMES)}, got {method!r}")
     return run_inverse_dct(blocks, table, METHODS.index(method))
 
 
@@ -526,9 +534,9 @@ def inverse_dct_float_plain_c(blocks: np.ndarray, table: np.ndarray) -> np.ndarr
 
 
 def inverse_dct_islow_simd(blocks: np.ndarray, table: np.ndarray) -> np.ndarray:
-    """:func:`inverse_dct` with islow as libjpeg-turbo's x86-64 SIMD code computes it: the
-    same samples for every encoder's file, Pillow's for corrupt coefficients
-    (:func:`islow_simd_block`)."""
+    """:func:`inverse_dct` with islow as libjpeg-turbo's x86-64 SIMD code computes it (its
+    ``"islow"``): the same samples as jidctint.c for every encoder's file, Pillow's for
+    corrupt coefficients (:func:`islow_simd_block`)."""
     return run_inverse_dct(blocks, table, 4)
 
 

@@ -16,8 +16,9 @@ The same signatures and results as :mod:`stripjpeg.decoding.upsampling` and
     band_to_pixels_fused(y_blocks, cb_blocks, cr_blocks, above, below, tables, h, v, out)
 
 decodes one band of whole MCU rows of a 3-component YCbCr frame with chroma sampled 1x1
-(4:4:4), h2v1 (4:2:2) or h2v2 (4:2:0), as Pillow does: islow IDCT, fancy upsampling,
-jdcolor.c's YCbCr -> RGB. It works one MCU row at a time through buffers of one MCU row, so no
+(4:4:4), h2v1 (4:2:2) or h2v2 (4:2:0), as Pillow does: islow IDCT (as libjpeg-turbo's SIMD
+code computes it, :func:`~.numba_decode_idct.islow_simd_block`), fancy upsampling, jdcolor.c's
+YCbCr -> RGB. It works one MCU row at a time through buffers of one MCU row, so no
 plane of the band is made. It is ``nogil`` and writes only to ``out``, so threads may run it
 on different bands at once.
 
@@ -43,7 +44,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .numba_decode_idct import inverse_dct, islow_block, wrap16
+from .numba_decode_idct import inverse_dct, islow_simd_block, wrap16
 from .numba_jit import inline_kernel, kernel
 
 #: The three stages (``inverse_dct`` lives in numba_decode_idct) and the fused kernel.
@@ -286,18 +287,20 @@ def convert_colour(planes: list[np.ndarray], space: str) -> np.ndarray:
 def fused_case(factors: list[tuple[int, int]], space: str, dct: str = "islow",
                fancy: bool = True) -> bool:
     """Whether :func:`band_to_pixels_fused` decodes a frame: ``factors`` per component (H, V),
-    three components YCbCr, luma 1x1, 2x1 or 2x2 with chroma 1x1, islow, fancy upsampling."""
+    three components YCbCr, luma 1x1, 2x1 or 2x2 with chroma 1x1, islow (the SIMD code's,
+    ``"islow"``; not ``"islow-c"``), fancy upsampling."""
     return (space == "ycbcr" and dct == "islow" and fancy and len(factors) == 3
             and factors[0] in ((1, 1), (2, 1), (2, 2)) and factors[1] == factors[2] == (1, 1))
 
 
 @kernel
 def idct_block_row(blocks, row, mult, ws, target, y):
-    """islow on every block of block row ``row`` into ``target`` rows ``y..y + 7``. A call,
+    """islow (libjpeg-turbo's SIMD code's, :func:`islow_simd_block`) on every block of block
+    row ``row`` into ``target`` rows ``y..y + 7``. A call,
     not inlined: the fused kernel calls it in four places, and four inlined copies of the
     IDCT took its first compilation from about 10 to 26 s."""
     for bc in range(blocks.shape[1]):
-        islow_block(blocks, row, bc, mult, ws, target, y, 8 * bc)
+        islow_simd_block(blocks, row, bc, mult, ws, target, y, 8 * bc)
 
 
 @kernel

@@ -17,10 +17,13 @@ its own with the same integers. Every function works on all blocks of a componen
 Corrupt coefficients (a dequantized value past 16 bits, an IDCT output more than 512 out of
 range) are where libjpeg-turbo's C and SIMD code part: the C integer IDCTs wrap (their
 ``short`` and ``int`` types, the range table's 10-bit mask), the SIMD ones saturate 16-bit
-lanes. islow and ifast here follow the C code exactly, wild values included; float follows
-the SIMD code exactly (as for every file); :func:`inverse_dct_islow_simd` is islow as the
-SIMD code computes it, which is what Pillow returns for such files. For every coefficient
-an encoder makes from 8-bit samples, C and SIMD agree for islow and ifast.
+lanes. ``"islow"`` is islow as the x86-64 SIMD code computes it
+(:func:`inverse_dct_islow_simd`), what Pillow and djpeg return for every file;
+``"islow-c"`` is jidctint.c's plain C (:func:`inverse_dct_islow`, what ``JSIMD_FORCENONE=1
+djpeg`` gives). ifast follows jidctfst.c's C code exactly, wild values included (its SIMD
+code, which ``djpeg -dct fast`` runs, differs on such values); float follows the SIMD code
+exactly (as for every file). For every coefficient an encoder makes from 8-bit samples, C
+and SIMD agree for islow and ifast.
 """
 
 from __future__ import annotations
@@ -468,7 +471,8 @@ def inverse_dct_float_plain_c(blocks: np.ndarray, table: np.ndarray) -> np.ndarr
 
 #: The inverse DCT of each ``dct=`` method: quantized blocks and their table -> uint8 blocks.
 INVERSE_DCT: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
-    "islow": inverse_dct_islow,
+    "islow": inverse_dct_islow_simd,
+    "islow-c": inverse_dct_islow,
     "ifast": inverse_dct_ifast,
     "float": inverse_dct_float,
 }
@@ -480,10 +484,13 @@ def inverse_dct(blocks: np.ndarray, table: np.ndarray, method: str = "islow") ->
     Args:
         blocks: int16 ``(R, C, 8, 8)`` quantized coefficients, natural order ``[v][u]``.
         table: uint16 ``(64,)`` quantization table, natural order.
-        method: "islow" (jidctint.c, the default: Pillow's and djpeg's), "ifast"
-            (jidctfst.c, ``djpeg -dct fast``) or "float" (``djpeg -dct float``:
-            libjpeg-turbo's x86-64 SIMD code, jidctflt-sse2.asm, which rounds a few samples
-            differently from jidctflt.c; that one is :func:`inverse_dct_float_plain_c`).
+        method: "islow" (the default: libjpeg-turbo's x86-64 SIMD islow, Pillow's and
+            djpeg's, :func:`inverse_dct_islow_simd`), "islow-c" (jidctint.c's plain C,
+            ``JSIMD_FORCENONE=1 djpeg``; the same samples but for corrupt coefficients),
+            "ifast" (jidctfst.c, ``djpeg -dct fast`` for every encoder's file) or "float"
+            (``djpeg -dct float``: libjpeg-turbo's x86-64 SIMD code, jidctflt-sse2.asm, which
+            rounds a few samples differently from jidctflt.c; that one is
+            :func:`inverse_dct_float_plain_c`).
 
     Returns:
         uint8 ``(R * 8, C * 8)``: the component's samples, dummy blocks included.

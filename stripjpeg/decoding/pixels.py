@@ -154,7 +154,8 @@ def band_pixels(blocks: list[np.ndarray], tables: list[np.ndarray], frame: Frame
             the triangle filters), or None at the image's top / bottom. Only the components
             :meth:`FrameGeometry.needs_context` names read them; None for the whole list
             when the band touches both edges or no component needs context.
-        dct: "islow", "ifast" or "float" (:func:`~stripjpeg.decoding.idct.inverse_dct`).
+        dct: "islow", "islow-c", "ifast" or "float"
+            (:func:`~stripjpeg.decoding.idct.inverse_dct`).
         fancy: libjpeg's fancy upsampling (``djpeg -nosmooth`` is False).
         stages: what runs the stages: a namespace (a module) with ``inverse_dct``,
             ``upsample`` and ``convert_colour`` of these stages' signatures and results, such
@@ -244,7 +245,8 @@ def decode_coefficients(decoded: DecodedJpeg, *, dct: str = "islow", fancy: bool
 
     Args:
         decoded: what :func:`stripjpeg.reader.read_jpeg` returns.
-        dct: "islow" (Pillow's), "ifast" or "float" (``djpeg -dct fast|float``).
+        dct: "islow" (Pillow's: libjpeg-turbo's SIMD islow), "islow-c" (jidctint.c's plain
+            C, ``JSIMD_FORCENONE=1 djpeg``), "ifast" or "float" (``djpeg -dct fast|float``).
         fancy: fancy upsampling (Pillow's default); False is ``djpeg -nosmooth``.
 
     Returns:
