@@ -268,15 +268,30 @@ def islow_simd_block(blocks, br, bc, mult, ws, out, y, x):
     (pmullw), the passes are :func:`islow_simd_1d`'s, a block whose coefficient rows 1..7
     are all 0 takes the whole-block shortcut ``row 0 << PASS1_BITS`` in 16 bits (psllw), and
     the samples saturate (packsswb) instead of wrapping. ``mult``: :func:`islow_multipliers`.
+
+    Where a column's or a row's AC inputs are 0 (not the whole block's), :func:`islow_simd_1d`
+    gives ``saturate16(in0 << PASS1_BITS)`` down the column and ``(in0 + 16) >> 5`` along the
+    row: those values are taken directly, as jidctint.c's shortcuts (the SIMD code has none
+    but the whole block's; the pixels are the same, only the work is less).
     """
     flat = True
-    for k in range(8, 64):
-        if blocks[br, bc, k // 8, k % 8] != 0:
-            flat = False
+    for r in range(1, 8):
+        for c in range(8):
+            if blocks[br, bc, r, c] != 0:
+                flat = False
+                break
+        if not flat:
             break
     for c in range(8):
         if flat:
             dc = wrap16(wrap16(blocks[br, bc, 0, c] * mult[c]) << PASS1_BITS)
+            for r in range(8):
+                ws[8 * r + c] = dc
+            continue
+        if (blocks[br, bc, 1, c] == 0 and blocks[br, bc, 2, c] == 0 and blocks[br, bc, 3, c] == 0
+                and blocks[br, bc, 4, c] == 0 and blocks[br, bc, 5, c] == 0
+                and blocks[br, bc, 6, c] == 0 and blocks[br, bc, 7, c] == 0):
+            dc = saturate16(wrap16(blocks[br, bc, 0, c] * mult[c]) << PASS1_BITS)
             for r in range(8):
                 ws[8 * r + c] = dc
             continue
@@ -290,6 +305,12 @@ def islow_simd_block(blocks, br, bc, mult, ws, out, y, x):
         ws[32 + c], ws[40 + c], ws[48 + c], ws[56 + c] = o4, o5, o6, o7
     for r in range(8):
         row = 8 * r
+        if (ws[row + 1] == 0 and ws[row + 2] == 0 and ws[row + 3] == 0 and ws[row + 4] == 0
+                and ws[row + 5] == 0 and ws[row + 6] == 0 and ws[row + 7] == 0):
+            value = min(max((ws[row] + (1 << (PASS1_BITS + 2))) >> (PASS1_BITS + 3), -128), 127)
+            for k in range(8):
+                out[y + r, x + k] = value + 128
+            continue
         outputs = islow_simd_1d(ws[row], ws[row + 1], ws[row + 2], ws[row + 3], ws[row + 4],
                                 ws[row + 5], ws[row + 6], ws[row + 7],
                                 CONST_BITS + PASS1_BITS + 3)
