@@ -229,29 +229,32 @@ def odd_part_islow(tmp0, tmp1, tmp2, tmp3):
 
 
 @inline_kernel
-def islow_simd_1d(d0, d1, d2, d3, d4, d5, d6, d7, shift):
+def islow_simd_1d(d0, d1, d2, d3, d4, d5, d6, d7):
     """One pass of islow as libjpeg-turbo's x86-64 SIMD code computes it (jidctint-sse2.asm,
-    jidctint-avx2.asm) on 16-bit inputs: the sums ``d0 + d4``, ``d0 - d4``, ``d3 + d7`` and
-    ``d1 + d5`` wrap to 16 bits (paddw, psubw), the rotations are regrouped into exact
-    products (pmaddwd), and the descaled outputs saturate to 16 bits (packssdw)."""
-    tmp3 = d2 * (FIX_0_541196100 + FIX_0_765366865) + d6 * FIX_0_541196100
-    tmp2 = d2 * FIX_0_541196100 + d6 * (FIX_0_541196100 - FIX_1_847759065)
+    jidctint-avx2.asm) on 16-bit inputs, before the rounding shift: outputs 0..7 times
+    2**CONST_BITS. The sums ``d0 + d4``, ``d0 - d4``, ``d3 + d7`` and ``d1 + d5`` wrap to 16
+    bits (paddw, psubw); the SIMD code regroups the rotations into pmaddwd's exact products
+    of 16-bit inputs, which equal jidctint.c's grouping (:func:`odd_part_islow`) of the same
+    inputs, as integers do: so it is computed here with jidctint.c's 12 multiplies."""
+    z1 = (d2 + d6) * FIX_0_541196100
+    tmp2 = z1 - d6 * FIX_1_847759065
+    tmp3 = z1 + d2 * FIX_0_765366865
     tmp0 = wrap16(d0 + d4) << CONST_BITS
     tmp1 = wrap16(d0 - d4) << CONST_BITS
     tmp10, tmp13 = tmp0 + tmp3, tmp0 - tmp3
     tmp11, tmp12 = tmp1 + tmp2, tmp1 - tmp2
     s37, s15 = wrap16(d3 + d7), wrap16(d1 + d5)
-    z3 = s37 * (FIX_1_175875602 - FIX_1_961570560) + s15 * FIX_1_175875602
-    z4 = s37 * FIX_1_175875602 + s15 * (FIX_1_175875602 - FIX_0_390180644)
-    t0 = d7 * (FIX_0_298631336 - FIX_0_899976223) - d1 * FIX_0_899976223 + z3
-    t3 = d1 * (FIX_1_501321110 - FIX_0_899976223) - d7 * FIX_0_899976223 + z4
-    t1 = d5 * (FIX_2_053119869 - FIX_2_562915447) - d3 * FIX_2_562915447 + z4
-    t2 = d3 * (FIX_3_072711026 - FIX_2_562915447) - d5 * FIX_2_562915447 + z3
-    half = 1 << (shift - 1)
-    return (saturate16((tmp10 + t3 + half) >> shift), saturate16((tmp11 + t2 + half) >> shift),
-            saturate16((tmp12 + t1 + half) >> shift), saturate16((tmp13 + t0 + half) >> shift),
-            saturate16((tmp13 - t0 + half) >> shift), saturate16((tmp12 - t1 + half) >> shift),
-            saturate16((tmp11 - t2 + half) >> shift), saturate16((tmp10 - t3 + half) >> shift))
+    z5 = (s37 + s15) * FIX_1_175875602
+    z1 = -(d7 + d1) * FIX_0_899976223
+    z2 = -(d5 + d3) * FIX_2_562915447
+    z3 = z5 - s37 * FIX_1_961570560
+    z4 = z5 - s15 * FIX_0_390180644
+    t0 = d7 * FIX_0_298631336 + z1 + z3
+    t1 = d5 * FIX_2_053119869 + z2 + z4
+    t2 = d3 * FIX_3_072711026 + z2 + z3
+    t3 = d1 * FIX_1_501321110 + z1 + z4
+    return (tmp10 + t3, tmp11 + t2, tmp12 + t1, tmp13 + t0,
+            tmp13 - t0, tmp12 - t1, tmp11 - t2, tmp10 - t3)
 
 
 @inline_kernel
@@ -274,6 +277,8 @@ def islow_simd_block(blocks, br, bc, mult, ws, out, y, x):
     row: those values are taken directly, as jidctint.c's shortcuts (the SIMD code has none
     but the whole block's; the pixels are the same, only the work is less).
     """
+    shift1, shift2 = CONST_BITS - PASS1_BITS, CONST_BITS + PASS1_BITS + 3
+    half2 = 1 << (shift2 - 1)
     flat = True
     for r in range(1, 8):
         for c in range(8):
@@ -295,14 +300,13 @@ def islow_simd_block(blocks, br, bc, mult, ws, out, y, x):
             for r in range(8):
                 ws[8 * r + c] = dc
             continue
-        o0, o1, o2, o3, o4, o5, o6, o7 = islow_simd_1d(
+        sums = islow_simd_1d(
             wrap16(blocks[br, bc, 0, c] * mult[c]), wrap16(blocks[br, bc, 1, c] * mult[8 + c]),
             wrap16(blocks[br, bc, 2, c] * mult[16 + c]), wrap16(blocks[br, bc, 3, c] * mult[24 + c]),
             wrap16(blocks[br, bc, 4, c] * mult[32 + c]), wrap16(blocks[br, bc, 5, c] * mult[40 + c]),
-            wrap16(blocks[br, bc, 6, c] * mult[48 + c]), wrap16(blocks[br, bc, 7, c] * mult[56 + c]),
-            CONST_BITS - PASS1_BITS)
-        ws[c], ws[8 + c], ws[16 + c], ws[24 + c] = o0, o1, o2, o3
-        ws[32 + c], ws[40 + c], ws[48 + c], ws[56 + c] = o4, o5, o6, o7
+            wrap16(blocks[br, bc, 6, c] * mult[48 + c]), wrap16(blocks[br, bc, 7, c] * mult[56 + c]))
+        for k in range(8):  # descaled, saturated to 16 bits (packssdw)
+            ws[8 * k + c] = saturate16((sums[k] + (1 << (shift1 - 1))) >> shift1)
     for r in range(8):
         row = 8 * r
         if (ws[row + 1] == 0 and ws[row + 2] == 0 and ws[row + 3] == 0 and ws[row + 4] == 0
@@ -311,11 +315,10 @@ def islow_simd_block(blocks, br, bc, mult, ws, out, y, x):
             for k in range(8):
                 out[y + r, x + k] = value + 128
             continue
-        outputs = islow_simd_1d(ws[row], ws[row + 1], ws[row + 2], ws[row + 3], ws[row + 4],
-                                ws[row + 5], ws[row + 6], ws[row + 7],
-                                CONST_BITS + PASS1_BITS + 3)
-        for k in range(8):
-            out[y + r, x + k] = min(max(outputs[k], -128), 127) + 128
+        sums = islow_simd_1d(ws[row], ws[row + 1], ws[row + 2], ws[row + 3], ws[row + 4],
+                             ws[row + 5], ws[row + 6], ws[row + 7])
+        for k in range(8):  # packssdw then packsswb: saturating to 16 bits first changes nothing
+            out[y + r, x + k] = min(max((sums[k] + half2) >> shift2, -128), 127) + 128
 
 
 @inline_kernel
