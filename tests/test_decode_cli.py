@@ -80,6 +80,24 @@ def test_options_are_the_librarys(jpeg: Path, tmp_path: Path) -> None:
     assert np.array_equal(np.load(out), pillows(jpeg))
 
 
+def test_dct_islow_c_is_jidctint(tmp_path: Path) -> None:
+    # Corrupt coefficients, where libjpeg-turbo's SIMD islow (the default, Pillow's) and
+    # jidctint.c's plain C (--dct islow-c, djpeg with JSIMD_FORCENONE=1) part.
+    rng = np.random.default_rng(5)
+    blocks = rng.integers(-1023, 1024, (3, 4, 8, 8)).astype(np.int16)
+    blocks[rng.random(blocks.shape) > 0.3] = 0
+    wild = tmp_path / "wild.jpg"
+    wild.write_bytes(stripjpeg.encode_coefficients([blocks], [rng.integers(1, 65536, 64)],
+                                                   baseline=False))
+    out = tmp_path / "out.pgm"
+    assert main(["decode", str(wild), "-o", str(out)]) == 0
+    simd = read_pnm(out)
+    assert np.array_equal(simd, pillows(wild))
+    assert main(["decode", str(wild), "-o", str(out), "--dct", "islow-c"]) == 0
+    assert np.array_equal(read_pnm(out), stripjpeg.decode(wild, dct="islow-c"))
+    assert (read_pnm(out) != simd).mean() > 0.05
+
+
 def test_a_failed_decode_leaves_the_old_file(jpeg: Path, tmp_path: Path, capsys) -> None:
     out = tmp_path / "out.ppm"
     out.write_bytes(b"old")
