@@ -101,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Decode INPUT to the pixels Pillow (libjpeg-turbo) gives, byte for byte, "
                     "restart intervals in parallel. PGM/PPM/PAM and .npy outputs are written "
                     "strip by strip as the rows come; other formats (.png, .tif) through Pillow. "
-                    "A failed decode leaves no output file.")
+                    "12-bit files give 16-bit samples (maxval 4095): .ppm/.pgm/.pam or a uint16 "
+                    ".npy only. A failed decode leaves no output file.")
     decode.add_argument("input", help="the JPEG file to decode")
     decode.add_argument("-o", "--output", required=True,
                         help="the image to write: .ppm, .pgm, .pnm, .pam, .npy, .png, .tif, ...")
@@ -483,7 +484,8 @@ def run_decode(args: argparse.Namespace) -> int:
                          dct=args.dct, fancy_upsampling=not args.nosmooth, strict=args.strict,
                          index=args.index)
     try:
-        write_image(args.output, strips, strips.width, strips.height, strips.channels)
+        write_image(args.output, strips, strips.width, strips.height, strips.channels,
+                    strips.maxval)
     finally:
         strips.close()
     elapsed = time.perf_counter() - started

@@ -24,6 +24,9 @@ window bounds memory.
 * Progressive and arithmetic-coded files, and files of a scan per component: the
   coefficients are read whole (:func:`stripjpeg.reader.read_jpeg`), then the pixel stages
   run by bands in parallel.
+* 12-bit files (SOF1, SOF2, SOF9, SOF10 of precision 12): read whole as progressive ones
+  are, then the pixel stages by bands; uint16 samples 0..4095, libjpeg-turbo's (its plain C
+  code: it has no SIMD code for 12 bits), always with the NumPy stages.
 * Lossless files (SOF3): :func:`stripjpeg.read_samples`.
 """
 
@@ -40,6 +43,7 @@ import numpy as np
 from . import backends
 from .decoding import bands as banding
 from .decoding import entropy
+from .decoding.idct import sample_dtype
 from .decoding.pixels import FrameGeometry, band_blocks, band_pixels, smoothed_coefficients
 from .lossless_reader import read_samples
 from .notices import warn_user
@@ -51,6 +55,9 @@ from .scheduler import STRIPS_IN_FLIGHT_PER_WORKER, make_executor
 #: included), "islow-c" jidctint.c's plain C (``JSIMD_FORCENONE=1 djpeg``), which differs
 #: from it only for corrupt coefficients.
 DECODE_DCT_METHODS = ("islow", "islow-c", "ifast", "float")
+#: The methods for 12-bit files: libjpeg-turbo runs jidctint.c's plain C for them (it has no
+#: 12-bit SIMD code), so "islow" and "islow-c" are the same there.
+TWELVE_BIT_DCT_METHODS = ("islow", "islow-c")
 
 
 def decode(source: bytes | str | os.PathLike, *, workers: int | None = None,
@@ -83,12 +90,13 @@ def decode(source: bytes | str | os.PathLike, *, workers: int | None = None,
     Returns:
         uint8 ``(rows, width)`` for greyscale, ``(rows, width, 3)`` RGB, ``(rows, width, 4)``
         CMYK (Pillow's CMYK for Adobe files), with ``rows`` the image height or ``y1 - y0``.
-        A lossless file (SOF3) gives :func:`stripjpeg.read_samples`'s samples.
+        A 12-bit file gives uint16 samples 0..4095 (libjpeg-turbo's, as
+        ``imagecodecs.jpeg8_decode`` returns them). A lossless file (SOF3) gives
+        :func:`stripjpeg.read_samples`'s samples.
 
     Raises:
-        ValueError: a malformed file (with ``strict``), 12-bit samples (not decoded to
-            pixels in this version: :func:`stripjpeg.read_coefficients` reads them), bad
-            options. TypeError: ``source`` is neither bytes nor a path.
+        ValueError: a malformed file (with ``strict``), bad options (``dct`` "ifast" or
+            "float" for a 12-bit file). TypeError: ``source`` is neither bytes nor a path.
     """
     strips = iter_decode(source, workers=workers, rows=rows, backend=backend, dct=dct,
                          fancy_upsampling=fancy_upsampling, strict=strict, index=index,
@@ -97,7 +105,8 @@ def decode(source: bytes | str | os.PathLike, *, workers: int | None = None,
         return next(strips)
     channels = () if strips.channels == 1 else (strips.channels,)
     # The bands write their rows into the image in place; the strips are views of it.
-    strips.job.target = np.empty((strips.height, strips.width, *channels), np.uint8)
+    strips.job.target = np.empty((strips.height, strips.width, *channels),
+                                 sample_dtype(strips.job.geometry.precision))
     for _ in strips:
         pass
     return strips.job.target
@@ -110,10 +119,11 @@ def iter_decode(source: bytes | str | os.PathLike, *, workers: int | None = None
                 max_pixels: int = DEFAULT_MAX_PIXELS) -> Strips:
     """Decode a JPEG file strip by strip, top to bottom, holding only the strips in flight.
 
-    Takes :func:`decode`'s arguments. Returns an iterator of uint8 strips of whole rows
-    (``(strip_rows, width[, channels])``, about :data:`~stripjpeg.decoding.bands.BAND_PIXELS`
-    pixels each) whose concatenation is :func:`decode`'s array; it also has ``width``,
-    ``height`` (the rows it yields in all) and ``channels``. The file's header is read, and
+    Takes :func:`decode`'s arguments. Returns an iterator of uint8 strips (uint16 for a
+    12-bit file) of whole rows (``(strip_rows, width[, channels])``, about
+    :data:`~stripjpeg.decoding.bands.BAND_PIXELS` pixels each) whose concatenation is
+    :func:`decode`'s array; it also has ``width``, ``height`` (the rows it yields in all),
+    ``channels`` and ``maxval`` (255, or 4095 for a 12-bit file). The file's header is read, and
     options checked, before it returns. Progressive and arithmetic-coded files are read whole
     first (their coefficients are in memory; the pixels still come strip by strip).
     """
@@ -124,11 +134,13 @@ def iter_decode(source: bytes | str | os.PathLike, *, workers: int | None = None
         samples = read_samples(data, max_pixels)
         y0, y1 = _row_range(rows, samples.shape[0])
         return Strips(iter([samples[y0:y1]]), samples.shape[1], y1 - y0,
-                      1 if samples.ndim == 2 else samples.shape[2], None)
+                      1 if samples.ndim == 2 else samples.shape[2], None,
+                      int(np.iinfo(samples.dtype).max))
+    # 12-bit frames have no layout: the band decoders are 8-bit, so they are read whole.
     frame, layout = banding.read_sequential_layout(data, max_pixels)
-    if frame.precision != 8:
-        raise ValueError(f"{frame.precision}-bit samples: stripjpeg.decode decodes 8-bit JPEG "
-                         "files only, for now (stripjpeg.read_coefficients reads 12-bit ones)")
+    if frame.precision != 8 and dct not in TWELVE_BIT_DCT_METHODS:
+        raise ValueError(f"dct={dct!r} is not implemented for {frame.precision}-bit files: "
+                         f"use one of {', '.join(TWELVE_BIT_DCT_METHODS)}")
     geometry = FrameGeometry.of(frame)
     y0, y1 = _row_range(rows, frame.height)
     chosen = backends.get(backend)
@@ -140,18 +152,20 @@ def iter_decode(source: bytes | str | os.PathLike, *, workers: int | None = None
     else:
         generator = job.from_bands(layout, index)
     return Strips(_shut_down_after(generator, executor if owned else None), frame.width, y1 - y0,
-                  1 if geometry.space == "grey" else 4 if len(frame.components) == 4 else 3, job)
+                  1 if geometry.space == "grey" else 4 if len(frame.components) == 4 else 3, job,
+                  (1 << geometry.precision) - 1)
 
 
 class Strips:
     """An iterator of decoded strips, with the image's ``width``, ``height`` (rows yielded
-    in all) and ``channels``; ``job`` is the :class:`DecodeJob` (None for a lossless file)."""
+    in all), ``channels`` and ``maxval`` (the largest sample value: 255 for uint8 strips);
+    ``job`` is the :class:`DecodeJob` (None for a lossless file)."""
 
     def __init__(self, strips: Iterator[np.ndarray], width: int, height: int, channels: int,
-                 job: DecodeJob | None) -> None:
+                 job: DecodeJob | None, maxval: int = 255) -> None:
         self._strips = strips
         self.width, self.height, self.channels = width, height, channels
-        self.job = job
+        self.job, self.maxval = job, maxval
 
     def __iter__(self) -> Strips:
         return self
@@ -363,7 +377,10 @@ def numba_band_task(blocks: list[np.ndarray], tables: list[np.ndarray], geometry
     """:func:`band_task` with the numba kernels (``backends.numba_decode_pixels``): the fused
     band kernel for YCbCr with 1x1 chroma under 1x1, 2x1 or 2x2 luma (islow, fancy), and
     for every other frame ``band_pixels`` running the kernels' IDCT, upsampling and colour
-    stages."""
+    stages. The kernels are 8-bit: a 12-bit frame runs the NumPy stages (:func:`band_task`).
+    """
+    if geometry.precision != 8:
+        return band_task(blocks, tables, geometry, band, above, below, dct, fancy, keep, out)
     from .backends import numba_decode_pixels as kernels
 
     rows = min(band[1] * geometry.mcu_height, geometry.height) - band[0] * geometry.mcu_height

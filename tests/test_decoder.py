@@ -356,10 +356,16 @@ def test_lossless_files_give_read_samples() -> None:
     assert np.array_equal(stripjpeg.decode(data, rows=(3, 9)), IMAGE[3:9])
 
 
-def test_12_bit_files_are_refused_clearly() -> None:
+def test_12_bit_files_give_libjpegs_uint16_samples() -> None:
+    """12-bit files decode to libjpeg-turbo 3.1's samples (tests/test_decode_twelve.py has
+    the rest); ifast and float are refused for them."""
+    imagecodecs = pytest.importorskip("imagecodecs")
     data = stripjpeg.encode((IMAGE.astype(np.uint16) * 16), 90, precision=12)
-    with pytest.raises(ValueError, match=r"12-bit samples: stripjpeg\.decode decodes 8-bit"):
-        stripjpeg.decode(data)
+    pixels = stripjpeg.decode(data)
+    assert pixels.dtype == np.uint16
+    assert np.array_equal(pixels, imagecodecs.jpeg8_decode(data))
+    with pytest.raises(ValueError, match="dct='ifast' is not implemented for 12-bit files"):
+        stripjpeg.decode(data, dct="ifast")
 
 
 def test_bad_options_are_refused() -> None:

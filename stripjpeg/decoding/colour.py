@@ -11,6 +11,9 @@ The colour space is libjpeg's guess from the markers before the first scan
 * "ycck":  YCbCr -> RGB on the first three, inverted to CMY, K as it is (ycck_cmyk_convert),
            which Pillow then inverts.
 
+12-bit samples (``precision=12``) take the same arithmetic with jdcolor.c's tables sized for
+MAXJSAMPLE 4095 and CENTERJSAMPLE 2048, and come out as uint16.
+
 Pillow reads every 4-component JPEG with its rawmode "CMYK;I" ("assume adobe conventions":
 Adobe's CMYK JPEGs store 255 for no ink), so its CMYK pixels are ``255 - v`` of libjpeg's.
 """
@@ -69,16 +72,18 @@ def output_colour_space(component_ids: tuple[int, ...], jfif: bool,
                      "(expected 1, 3 or 4)")
 
 
-def ycbcr_to_rgb_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """jdcolor.c's build_ycc_rgb_table, indexed by the Cb or Cr sample 0..255 (x = sample -
-    128), int64 ``(256,)`` each:
+def ycbcr_to_rgb_tables(precision: int = 8
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """jdcolor.c's build_ycc_rgb_table, indexed by the Cb or Cr sample 0..MAXJSAMPLE (x =
+    sample - CENTERJSAMPLE: 255 and 128 for 8-bit samples, 4095 and 2048 for 12-bit ones),
+    int64 ``(2**precision,)`` each:
 
     * ``cr_r = (FIX(1.40200) x + ONE_HALF) >> SCALEBITS``, R's offset, rounded;
     * ``cb_b = (FIX(1.77200) x + ONE_HALF) >> SCALEBITS``, B's offset, rounded;
     * ``cr_g = -FIX(0.71414) x`` and ``cb_g = -FIX(0.34414) x + ONE_HALF``, G's two parts,
       still scaled: G's offset is ``(cb_g + cr_g) >> SCALEBITS``, one rounding for both.
     """
-    x = np.arange(256, dtype=np.int64) - 128
+    x = np.arange(1 << precision, dtype=np.int64) - (1 << (precision - 1))
     cr_r = (fix(1.40200, SCALEBITS) * x + ONE_HALF) >> SCALEBITS
     cb_b = (fix(1.77200, SCALEBITS) * x + ONE_HALF) >> SCALEBITS
     cr_g = -fix(0.71414, SCALEBITS) * x
@@ -86,55 +91,66 @@ def ycbcr_to_rgb_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarra
     return cr_r, cb_b, cr_g, cb_g
 
 
-def clamp_sample(x: np.ndarray) -> np.ndarray:
+def clamp_sample(x: np.ndarray, precision: int = 8) -> np.ndarray:
     """libjpeg's sample_range_limit table (jdmaster.c's "simple" part): values below 0 become
-    0, above 255 become 255 (the colour converters' sums stay within its -256..639 reach)."""
-    return np.clip(x, 0, 255).astype(np.uint8)
+    0, above MAXJSAMPLE (255; 4095 for 12-bit samples) become MAXJSAMPLE (the colour
+    converters' sums stay within its reach). uint8, or uint16 for 12-bit samples."""
+    maxval = (1 << precision) - 1
+    return np.clip(x, 0, maxval).astype(np.uint8 if precision == 8 else np.uint16)
 
 
-def ycbcr_to_rgb_unclamped(y: np.ndarray, cb: np.ndarray, cr: np.ndarray) -> list[np.ndarray]:
+def ycbcr_to_rgb_unclamped(y: np.ndarray, cb: np.ndarray, cr: np.ndarray,
+                           precision: int = 8) -> list[np.ndarray]:
     """jdcolor.c's ycc_rgb_convert before its range limit: ``R = Y + cr_r[Cr]``,
     ``G = Y + ((cb_g[Cb] + cr_g[Cr]) >> SCALEBITS)``, ``B = Y + cb_b[Cb]`` (int64 planes)."""
-    cr_r, cb_b, cr_g, cb_g = ycbcr_to_rgb_tables()
+    cr_r, cb_b, cr_g, cb_g = ycbcr_to_rgb_tables(precision)
     y = y.astype(np.int64)
     return [y + cr_r[cr], y + ((cb_g[cb] + cr_g[cr]) >> SCALEBITS), y + cb_b[cb]]
 
 
-def ycbcr_to_rgb(y: np.ndarray, cb: np.ndarray, cr: np.ndarray) -> np.ndarray:
+def ycbcr_to_rgb(y: np.ndarray, cb: np.ndarray, cr: np.ndarray, precision: int = 8) -> np.ndarray:
     """JFIF's YCbCr -> RGB as libjpeg computes it (jdcolor.c ycc_rgb_convert).
 
     Args:
-        y, cb, cr: uint8 ``(rows, width)`` full-size planes.
+        y, cb, cr: uint8 ``(rows, width)`` full-size planes (uint16 for 12-bit samples).
+        precision: the sample precision, 8 or 12.
 
     Returns:
-        uint8 ``(rows, width, 3)``.
+        uint8 ``(rows, width, 3)`` (uint16 for 12-bit samples).
     """
-    return np.stack([clamp_sample(c) for c in ycbcr_to_rgb_unclamped(y, cb, cr)], axis=-1)
+    return np.stack([clamp_sample(c, precision)
+                     for c in ycbcr_to_rgb_unclamped(y, cb, cr, precision)], axis=-1)
 
 
-def ycck_to_cmyk(y: np.ndarray, cb: np.ndarray, cr: np.ndarray, k: np.ndarray) -> np.ndarray:
+def ycck_to_cmyk(y: np.ndarray, cb: np.ndarray, cr: np.ndarray, k: np.ndarray,
+                 precision: int = 8) -> np.ndarray:
     """Adobe's YCCK -> CMYK as libjpeg computes it (jdcolor.c ycck_cmyk_convert): YCbCr to
-    RGB as :func:`ycbcr_to_rgb`, then ``C, M, Y = range_limit[255 - R]...``, K copied.
+    RGB as :func:`ycbcr_to_rgb`, then ``C, M, Y = range_limit[MAXJSAMPLE - R]...``, K copied.
 
     Returns:
-        uint8 ``(rows, width, 4)``: libjpeg's CMYK (255 = no ink), not yet Pillow's.
+        uint8 ``(rows, width, 4)`` (uint16 for 12-bit samples): libjpeg's CMYK (MAXJSAMPLE =
+        no ink), not yet Pillow's.
     """
-    cmy = [clamp_sample(255 - c) for c in ycbcr_to_rgb_unclamped(y, cb, cr)]
+    maxval = (1 << precision) - 1
+    cmy = [clamp_sample(maxval - c, precision)
+           for c in ycbcr_to_rgb_unclamped(y, cb, cr, precision)]
     return np.stack([*cmy, k], axis=-1)
 
 
-def convert_colour(planes: list[np.ndarray], space: str) -> np.ndarray:
+def convert_colour(planes: list[np.ndarray], space: str, precision: int = 8) -> np.ndarray:
     """Full-size component planes -> the pixels Pillow returns for the file.
 
     Args:
-        planes: uint8 ``(rows, width)`` per component, frame order, full resolution,
-            cropped to the image width.
+        planes: uint8 ``(rows, width)`` per component (uint16 for 12-bit samples), frame
+            order, full resolution, cropped to the image width.
         space: from :func:`output_colour_space`.
+        precision: the sample precision, 8 or 12 (MAXJSAMPLE 255 or 4095).
 
     Returns:
         uint8 ``(rows, width)`` for "grey"; ``(rows, width, 3)`` RGB for "ycbcr" and "rgb";
         ``(rows, width, 4)`` Pillow's CMYK (0 = no ink: libjpeg's output inverted, as
-        Pillow's rawmode "CMYK;I" stores it) for "cmyk" and "ycck".
+        Pillow's rawmode "CMYK;I" stores it) for "cmyk" and "ycck". uint16 0..4095 for
+        12-bit samples (CMYK inverted as ``4095 - v``, the same convention).
 
     Raises:
         ValueError: an unknown space, or a number of planes that does not fit it.
@@ -144,11 +160,13 @@ def convert_colour(planes: list[np.ndarray], space: str) -> np.ndarray:
     if len(planes) != CHANNELS[space]:
         raise ValueError(f"colour space {space!r} takes {CHANNELS[space]} planes, "
                          f"got {len(planes)}")
+    dtype = np.uint8 if precision == 8 else np.uint16
+    maxval = (1 << precision) - 1
     if space == "grey":
-        return np.ascontiguousarray(planes[0], dtype=np.uint8)
+        return np.ascontiguousarray(planes[0], dtype=dtype)
     if space == "ycbcr":
-        return ycbcr_to_rgb(*planes)
+        return ycbcr_to_rgb(*planes, precision=precision)
     if space == "rgb":
-        return np.stack(planes, axis=-1).astype(np.uint8)
-    cmyk = np.stack(planes, axis=-1) if space == "cmyk" else ycck_to_cmyk(*planes)
-    return (255 - cmyk).astype(np.uint8)
+        return np.stack(planes, axis=-1).astype(dtype)
+    cmyk = np.stack(planes, axis=-1) if space == "cmyk" else ycck_to_cmyk(*planes, precision)
+    return (maxval - cmyk.astype(np.int64)).astype(dtype)

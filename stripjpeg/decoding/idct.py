@@ -58,6 +58,12 @@ from ..tables import (
 #: 4 * 256 entries, indexed by its low 10 bits ("2 bits wider than legal sample data").
 RANGE_MASK = 4 * 256 - 1
 
+#: The sample precisions (P, T.81 B.2.2) the DCT decoder computes pixels for.
+DCT_PRECISIONS = (8, 12)
+#: jidctint.c's PASS1_BITS by sample precision: 2 extra bits between the passes for 8-bit
+#: samples, 1 for 12-bit ones (whose larger coefficients leave less room in 32 bits).
+ISLOW_PASS1_BITS = {8: PASS1_BITS, 12: 1}
+
 
 def dequantize(blocks: np.ndarray, multipliers: np.ndarray) -> np.ndarray:
     """T.81 A.3.4's dequantization, ``R[v][u] = Sq[v][u] * Q[v][u]``, with the multiplier the
@@ -140,24 +146,35 @@ def islow_inverse_butterfly(x: np.ndarray) -> np.ndarray:
     return np.stack(out, axis=-1)
 
 
-def range_limit(x: np.ndarray) -> np.ndarray:
-    """libjpeg's post-IDCT range limiting for 8-bit samples, with the +128 level shift
-    (T.81 A.3.1 undone): ``range_limit[x & RANGE_MASK]``, the table jdmaster.c's
-    prepare_range_limit_table builds.
+def sample_dtype(precision: int) -> type:
+    """The samples' NumPy type: uint8 for 8-bit samples, uint16 for 12-bit ones."""
+    return np.uint8 if precision <= 8 else np.uint16
 
-    Indexed by the low 10 bits of the IDCT's signed output, the table gives ``x + 128`` for
-    -128..127, 255 for 128..511 and 0 for -512..-129: a value is clamped to 0..255 as
-    expected when it is within 512 of the range, and wraps modulo 1024 beyond (only corrupt
-    or adversarial coefficients go that far; libjpeg masks rather than check, so must we).
+
+def range_limit(x: np.ndarray, precision: int = 8) -> np.ndarray:
+    """libjpeg's post-IDCT range limiting, with the level shift (T.81 A.3.1 undone):
+    ``range_limit[x & RANGE_MASK]``, the table jdmaster.c's prepare_range_limit_table builds
+    for MAXJSAMPLE = ``2**P - 1`` and CENTERJSAMPLE = ``2**(P - 1)``.
+
+    For 8-bit samples, indexed by the low 10 bits of the IDCT's signed output, the table
+    gives ``x + 128`` for -128..127, 255 for 128..511 and 0 for -512..-129: a value is
+    clamped to 0..255 as expected when it is within 512 of the range, and wraps modulo 1024
+    beyond (only corrupt or adversarial coefficients go that far; libjpeg masks rather than
+    check, so must we). For 12-bit samples the same with 2048, 4095, 8192 and the low 14
+    bits (RANGE_MASK = ``4 * 4096 - 1``).
 
     Args:
         x: int64 IDCT output, before the level shift.
+        precision: 8 or 12.
 
     Returns:
-        uint8, the same shape: samples 0..255.
+        uint8 samples 0..255, or uint16 samples 0..4095 (12-bit), the same shape.
     """
-    wrapped = ((x + 512) & RANGE_MASK) - 512      # the low 10 bits, as a signed number
-    return (np.clip(wrapped, -128, 127) + 128).astype(np.uint8)
+    levels = 1 << precision                        # MAXJSAMPLE + 1
+    centre = levels // 2                           # CENTERJSAMPLE
+    # The low 2 + P bits, as a signed number.
+    wrapped = ((x + 2 * levels) & (4 * levels - 1)) - 2 * levels
+    return (np.clip(wrapped, -centre, centre - 1) + centre).astype(sample_dtype(precision))
 
 
 def to_int32(x: np.ndarray) -> np.ndarray:
@@ -173,23 +190,26 @@ def to_int16(x: np.ndarray) -> np.ndarray:
     return ((x + 32768) & 0xFFFF) - 32768
 
 
-def idct_islow(coefficients: np.ndarray) -> np.ndarray:
+def idct_islow(coefficients: np.ndarray, pass1_bits: int = PASS1_BITS) -> np.ndarray:
     """libjpeg's accurate integer inverse DCT (JDCT_ISLOW, jidctint.c) of dequantized blocks.
 
-    Columns first, keeping PASS1_BITS = 2 extra bits (``DESCALE(..., CONST_BITS -
-    PASS1_BITS)`` into a 32-bit workspace), then rows, removing them and the factor 8
-    (``DESCALE(..., CONST_BITS + PASS1_BITS + 3)``). The result is the 2-D IDCT of T.81
-    A.3.3, rounded, still centred on 0.
+    Columns first, keeping PASS1_BITS extra bits (2 for 8-bit samples, 1 for 12-bit:
+    :data:`ISLOW_PASS1_BITS`; ``DESCALE(..., CONST_BITS - PASS1_BITS)`` into a 32-bit
+    workspace), then rows, removing them and the factor 8 (``DESCALE(..., CONST_BITS +
+    PASS1_BITS + 3)``). The result is the 2-D IDCT of T.81 A.3.3, rounded, still centred
+    on 0.
 
     Args:
         coefficients: int64 ``(..., 8, 8)``, dequantized, ``[v][u]``.
+        pass1_bits: jidctint.c's PASS1_BITS.
 
     Returns:
-        int64 ``(..., 8, 8)``: samples minus 128, ``[y][x]``, not yet range-limited.
+        int64 ``(..., 8, 8)``: samples minus CENTERJSAMPLE, ``[y][x]``, not yet
+        range-limited.
     """
     columns = islow_inverse_butterfly(coefficients.swapaxes(-1, -2))   # [u][y]
-    workspace = to_int32(descale(columns, CONST_BITS - PASS1_BITS)).swapaxes(-1, -2)  # [y][u]
-    return descale(islow_inverse_butterfly(workspace), CONST_BITS + PASS1_BITS + 3)
+    workspace = to_int32(descale(columns, CONST_BITS - pass1_bits)).swapaxes(-1, -2)  # [y][u]
+    return descale(islow_inverse_butterfly(workspace), CONST_BITS + pass1_bits + 3)
 
 
 def blocks_to_plane(blocks: np.ndarray) -> np.ndarray:
@@ -198,9 +218,11 @@ def blocks_to_plane(blocks: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(blocks.transpose(0, 2, 1, 3).reshape(rows * 8, cols * 8))
 
 
-def inverse_dct_islow(blocks: np.ndarray, table: np.ndarray) -> np.ndarray:
-    """islow dequantization + IDCT + range limit: int16 ``(..., 8, 8)`` -> uint8 samples."""
-    return range_limit(idct_islow(dequantize(blocks, islow_multipliers(table))))
+def inverse_dct_islow(blocks: np.ndarray, table: np.ndarray, precision: int = 8) -> np.ndarray:
+    """islow dequantization + IDCT + range limit (jidctint.c's plain C): int16 ``(..., 8, 8)``
+    -> uint8 samples, or uint16 0..4095 for ``precision=12``."""
+    samples = idct_islow(dequantize(blocks, islow_multipliers(table)), ISLOW_PASS1_BITS[precision])
+    return range_limit(samples, precision)
 
 
 def saturate_int16(x: np.ndarray) -> np.ndarray:
@@ -478,7 +500,8 @@ INVERSE_DCT: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
 }
 
 
-def inverse_dct(blocks: np.ndarray, table: np.ndarray, method: str = "islow") -> np.ndarray:
+def inverse_dct(blocks: np.ndarray, table: np.ndarray, method: str = "islow",
+                precision: int = 8) -> np.ndarray:
     """One component's quantized blocks -> its samples, as libjpeg's decoder computes them.
 
     Args:
@@ -491,18 +514,31 @@ def inverse_dct(blocks: np.ndarray, table: np.ndarray, method: str = "islow") ->
             (``djpeg -dct float``: libjpeg-turbo's x86-64 SIMD code, jidctflt-sse2.asm, which
             rounds a few samples differently from jidctflt.c; that one is
             :func:`inverse_dct_float_plain_c`).
+        precision: the sample precision, 8 or 12. 12-bit samples have islow only, and
+            "islow" is "islow-c" there: libjpeg-turbo has no SIMD code for 12-bit samples,
+            so jidctint.c's plain C is what it runs.
 
     Returns:
-        uint8 ``(R * 8, C * 8)``: the component's samples, dummy blocks included.
+        uint8 ``(R * 8, C * 8)``: the component's samples, dummy blocks included (uint16
+        0..4095 for 12-bit samples).
 
     Raises:
-        ValueError: an unknown method, or arrays of the wrong shape.
+        ValueError: an unknown method or precision, ifast or float for 12-bit samples, or
+            arrays of the wrong shape.
     """
     if method not in INVERSE_DCT:
         raise ValueError(f"unknown IDCT method {method!r}: expected one of {sorted(INVERSE_DCT)}")
+    if precision not in DCT_PRECISIONS:
+        raise ValueError(f"{precision}-bit samples: the DCT decoder computes 8- and 12-bit ones")
+    if precision != 8 and method not in ("islow", "islow-c"):
+        raise ValueError(f"dct={method!r} is not implemented for {precision}-bit samples: "
+                         "use dct='islow'")
     blocks = np.asarray(blocks)
     if blocks.ndim != 4 or blocks.shape[2:] != (8, 8):
         raise ValueError(f"blocks must be (rows, cols, 8, 8), got shape {blocks.shape}")
     if np.size(table) != 64:
         raise ValueError(f"a quantization table has 64 entries, got {np.size(table)}")
-    return blocks_to_plane(INVERSE_DCT[method](blocks, np.asarray(table).reshape(64)))
+    table = np.asarray(table).reshape(64)
+    if precision != 8:
+        return blocks_to_plane(inverse_dct_islow(blocks, table, precision))
+    return blocks_to_plane(INVERSE_DCT[method](blocks, table))

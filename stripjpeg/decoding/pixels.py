@@ -23,13 +23,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from ..reader import DecodedJpeg
 from .colour import convert_colour, output_colour_space
-from .idct import inverse_dct
+from .idct import DCT_PRECISIONS, inverse_dct
 from .smoothing import smooth_blocks
 from .upsampling import upsample
 
@@ -42,12 +43,14 @@ class FrameGeometry:
         width, height: the image size in pixels.
         factors: each component's sampling factors ``(Hi, Vi)``, frame order.
         space: the colour space, from :func:`~stripjpeg.decoding.colour.output_colour_space`.
+        precision: the sample precision, 8 or 12 (uint8 or uint16 samples).
     """
 
     width: int
     height: int
     factors: tuple[tuple[int, int], ...]
     space: str
+    precision: int = 8
 
     def __post_init__(self) -> None:
         hmax, vmax = self.hmax, self.vmax
@@ -63,16 +66,16 @@ class FrameGeometry:
         """The geometry of a file :func:`stripjpeg.reader.read_jpeg` has read.
 
         Raises:
-            ValueError: 12-bit samples (not decoded to pixels in this version), or a
-                fractional upsampling ratio.
+            ValueError: a precision other than 8 or 12 bits, or a fractional upsampling
+                ratio.
         """
-        if decoded.precision != 8:
-            raise ValueError(f"{decoded.precision}-bit samples: only 8-bit JPEG files are "
-                             "decoded to pixels (stripjpeg.read_coefficients reads 12-bit ones)")
+        if decoded.precision not in DCT_PRECISIONS:
+            raise ValueError(f"{decoded.precision}-bit samples: only 8- and 12-bit DCT files "
+                             "are decoded to pixels")
         space = output_colour_space(tuple(c.id for c in decoded.components), decoded.jfif,
                                     decoded.adobe_transform)
         return cls(decoded.width, decoded.height,
-                   tuple((c.h, c.v) for c in decoded.components), space)
+                   tuple((c.h, c.v) for c in decoded.components), space, decoded.precision)
 
     @property
     def hmax(self) -> int:
@@ -160,9 +163,11 @@ def band_pixels(blocks: list[np.ndarray], tables: list[np.ndarray], frame: Frame
         stages: what runs the stages: a namespace (a module) with ``inverse_dct``,
             ``upsample`` and ``convert_colour`` of these stages' signatures and results, such
             as :mod:`stripjpeg.backends.numba_decode_pixels`; None for the NumPy stages.
+            A 12-bit frame always runs the NumPy stages (the kernels are 8-bit only).
 
     Returns:
-        uint8 ``(rows, width)`` or ``(rows, width, channels)``: pixel rows
+        uint8 ``(rows, width)`` or ``(rows, width, channels)`` (uint16 0..4095 for a
+        12-bit frame): pixel rows
         ``band[0] * 8 Vmax`` to ``min(band[1] * 8 Vmax, height)`` of the image, as Pillow
         returns them (:func:`~stripjpeg.decoding.colour.convert_colour`).
 
@@ -178,8 +183,7 @@ def band_pixels(blocks: list[np.ndarray], tables: list[np.ndarray], frame: Frame
                          f"and {len(tables)} tables")
     context = frame.needs_context(fancy)
     pixel_rows = min(stop * frame.mcu_height, frame.height) - first * frame.mcu_height
-    idct, upsample_stage, colour_stage = (inverse_dct, upsample, convert_colour) if stages is None \
-        else (stages.inverse_dct, stages.upsample, stages.convert_colour)
+    idct, upsample_stage, colour_stage = pixel_stages(stages, frame.precision)
     planes = []
     for index, (component_blocks, table) in enumerate(zip(blocks, tables)):
         row0, row1 = component_rows(frame, index, band)
@@ -202,6 +206,19 @@ def band_pixels(blocks: list[np.ndarray], tables: list[np.ndarray], frame: Frame
         full = upsample_stage(plane, h, v, up, down, fancy)
         planes.append(np.ascontiguousarray(full[:pixel_rows, :frame.width]))
     return colour_stage(planes, frame.space)
+
+
+def pixel_stages(stages: Any, precision: int) -> tuple[Callable, Callable, Callable]:
+    """The IDCT, upsampling and colour stages :func:`band_pixels` runs: ``stages``' for 8-bit
+    samples (the NumPy ones when None), the NumPy ones with ``precision`` for 12-bit ones
+    (libjpeg's 12-bit arithmetic: :func:`~stripjpeg.decoding.idct.inverse_dct`,
+    :func:`~stripjpeg.decoding.colour.convert_colour`)."""
+    if precision != 8:
+        return (partial(inverse_dct, precision=precision), upsample,
+                partial(convert_colour, precision=precision))
+    if stages is None:
+        return inverse_dct, upsample, convert_colour
+    return stages.inverse_dct, stages.upsample, stages.convert_colour
 
 
 def _edge(rows: list[np.ndarray | None] | None, index: int, inside: bool, side: str,
@@ -254,8 +271,8 @@ def decode_coefficients(decoded: DecodedJpeg, *, dct: str = "islow", fancy: bool
         ``(height, width, 4)`` Pillow's CMYK.
 
     Raises:
-        ValueError: 12-bit samples, or a fractional upsampling ratio (see
-            :meth:`FrameGeometry.of`).
+        ValueError: a precision other than 8 or 12 bits, or a fractional upsampling ratio
+            (see :meth:`FrameGeometry.of`).
     """
     frame = FrameGeometry.of(decoded)
     coefficients = smoothed_coefficients(decoded, frame)

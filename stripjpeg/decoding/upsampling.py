@@ -22,6 +22,10 @@ rows of the component repeated at the image's top and bottom edges.
 upsampling for YCbCr -> RGB at 2 x 1 and 2 x 2 (jdmerge.c), which computes the same pixels as
 replication followed by :func:`stripjpeg.decoding.colour.ycbcr_to_rgb`: it applies the same
 tables to each replicated chroma sample.
+
+12-bit samples (uint16 planes) go through the same arithmetic: jdsample.c's filters are the
+same C code on wider samples (``3 * 4095 * 4 + 8`` still fits an int), and every function
+here returns its input's dtype.
 """
 
 from __future__ import annotations
@@ -75,7 +79,7 @@ def h2v1_fancy(plane: np.ndarray) -> np.ndarray:
     samples = plane.astype(np.int32)
     left, right = edge_extended(samples)
     nearer = 3 * samples
-    return interleave_columns((nearer + left + 1) >> 2, (nearer + right + 2) >> 2).astype(np.uint8)
+    return interleave_columns((nearer + left + 1) >> 2, (nearer + right + 2) >> 2).astype(plane.dtype)
 
 
 def h1v2_fancy(plane: np.ndarray, above: np.ndarray | None, below: np.ndarray | None) -> np.ndarray:
@@ -93,7 +97,7 @@ def h1v2_fancy(plane: np.ndarray, above: np.ndarray | None, below: np.ndarray | 
     samples = plane.astype(np.int32)
     up, down = neighbour_rows(samples, above, below)
     nearer = 3 * samples
-    return interleave_rows((nearer + up + 1) >> 2, (nearer + down + 2) >> 2).astype(np.uint8)
+    return interleave_rows((nearer + up + 1) >> 2, (nearer + down + 2) >> 2).astype(plane.dtype)
 
 
 def h2v2_fancy(plane: np.ndarray, above: np.ndarray | None, below: np.ndarray | None) -> np.ndarray:
@@ -120,7 +124,7 @@ def h2v2_fancy(plane: np.ndarray, above: np.ndarray | None, below: np.ndarray | 
         left, right = edge_extended(colsum)
         output_rows.append(interleave_columns((3 * colsum + left + 8) >> 4,
                                               (3 * colsum + right + 7) >> 4))
-    return interleave_rows(*output_rows).astype(np.uint8)
+    return interleave_rows(*output_rows).astype(plane.dtype)
 
 
 def box(plane: np.ndarray, h: int, v: int) -> np.ndarray:

@@ -1,0 +1,222 @@
+"""stripjpeg.decode of 12-bit DCT files (SOF1, SOF2, SOF9, SOF10 with P = 12): uint16 samples
+0..4095 equal, byte for byte, to libjpeg-turbo 3.1's (``imagecodecs.jpeg8_decode``, whose
+12-bit code is jidctint.c's plain C: libjpeg-turbo has no 12-bit SIMD), on both backends,
+with one worker and two; ``rows=`` and ``iter_decode`` slices of the same; the CLI's 16-bit
+PGM/PPM/PAM and uint16 .npy. Files: stripjpeg's (every sampling, greyscale, progressive,
+arithmetic-coded, restart markers or none, awkward sizes) and libjpeg-turbo's own.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import stripjpeg
+from stripjpeg.cli import main
+from stripjpeg.decoding import bands
+from stripjpeg.decoding.idct import (
+    blocks_to_plane,
+    dequantize,
+    idct_islow,
+    inverse_dct,
+    islow_multipliers,
+    range_limit,
+)
+from stripjpeg.reader import read_jpeg
+from tests.oracle import photo
+
+RNG = np.random.default_rng(20261202)
+
+
+@pytest.fixture(autouse=True)
+def small_bands(monkeypatch) -> None:
+    """About 600 pixels a band, so that these small images cross many band edges."""
+    monkeypatch.setattr(bands, "BAND_PIXELS", 600)
+
+
+def codecs():
+    return pytest.importorskip("imagecodecs")
+
+
+def libjpeg_pixels(data: bytes) -> np.ndarray:
+    """libjpeg-turbo 3.1's samples for a 12-bit file (islow, fancy upsampling)."""
+    pixels = codecs().jpeg8_decode(data)
+    assert pixels.dtype == np.uint16
+    return pixels
+
+
+def photo12(rows: int, cols: int, grey: bool = False) -> np.ndarray:
+    """A real photograph at 12 bits: ``v * 16`` plus noise 0..15 (the low bits busy)."""
+    crop = photo("astronaut")[100:100 + rows, 150:150 + cols].astype(np.uint16)
+    if grey:
+        crop = crop[..., 0]
+    return crop * 16 + RNG.integers(0, 16, crop.shape).astype(np.uint16)
+
+
+def noise12(shape: tuple[int, ...]) -> np.ndarray:
+    """Uniform 12-bit noise: the largest coefficients, samples clamped at both ends."""
+    return RNG.integers(0, 4096, shape).astype(np.uint16)
+
+
+PHOTO = photo12(45, 67)
+NOISE = noise12((29, 37, 3))
+
+
+def ours(pixels: np.ndarray, quality: int = 90, **options) -> bytes:
+    return stripjpeg.encode(pixels, quality, precision=12, **options)
+
+
+#: name -> the file's bytes: stripjpeg's of every kind, and libjpeg-turbo's.
+FILES = {
+    "photo 4:4:4": lambda: ours(PHOTO, subsampling="4:4:4"),
+    "photo 4:2:2": lambda: ours(PHOTO, subsampling="4:2:2"),
+    "photo 4:2:0": lambda: ours(PHOTO, subsampling="4:2:0"),
+    "photo 4:4:0": lambda: ours(PHOTO, subsampling="4:4:0"),
+    "photo 4x1": lambda: ours(PHOTO, subsampling="4x1"),
+    "photo 4:2:0 q100 no restarts": lambda: ours(PHOTO, 100, subsampling="4:2:0",
+                                                 restart_rows=0),
+    "photo 4:2:0 q20": lambda: ours(PHOTO, 20, subsampling="4:2:0"),
+    "grey": lambda: ours(photo12(45, 67, grey=True)),
+    "noise 4:4:4 q100": lambda: ours(NOISE, 100),
+    "noise 4:2:0 q75": lambda: ours(NOISE, 75, subsampling="4:2:0"),
+    "progressive 4:2:0": lambda: ours(PHOTO, subsampling="4:2:0", progressive=True),
+    "progressive grey": lambda: ours(photo12(45, 67, grey=True), progressive=True),
+    "arithmetic 4:2:2": lambda: ours(PHOTO, subsampling="4:2:2", arithmetic=True),
+    "arithmetic progressive": lambda: ours(PHOTO, subsampling="4:2:0", arithmetic=True,
+                                           progressive=True),
+    "1x1 4:2:0": lambda: ours(noise12((1, 1, 3)), subsampling="4:2:0"),
+    "1x1 grey": lambda: ours(noise12((1, 1))),
+    "17x13 4:2:0": lambda: ours(PHOTO[:17, :13], subsampling="4:2:0"),
+    "17x13 4:2:2 noise": lambda: ours(noise12((17, 13, 3)), subsampling="4:2:2"),
+    "libjpeg 4:4:4": lambda: codecs().jpeg8_encode(PHOTO, level=90, bitspersample=12,
+                                                   subsampling="444"),
+    "libjpeg 4:2:0": lambda: codecs().jpeg8_encode(PHOTO, level=75, bitspersample=12,
+                                                   subsampling="420"),
+    "libjpeg 4:2:2 noise": lambda: codecs().jpeg8_encode(NOISE, level=95, bitspersample=12,
+                                                         subsampling="422"),
+    "libjpeg grey 17x13": lambda: codecs().jpeg8_encode(photo12(17, 13, grey=True), level=90,
+                                                        bitspersample=12),
+}
+
+
+@pytest.fixture(params=sorted(FILES), scope="module")
+def twelve_bit_file(request) -> tuple[bytes, np.ndarray]:
+    data = FILES[request.param]()
+    assert read_jpeg(data).precision == 12
+    return data, libjpeg_pixels(data)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_decode_equals_libjpeg(twelve_bit_file, backend, workers) -> None:
+    data, expected = twelve_bit_file
+    pixels = stripjpeg.decode(data, backend=backend, workers=workers)
+    assert pixels.dtype == np.uint16 and pixels.shape == expected.shape
+    assert np.array_equal(pixels, expected)
+
+
+def test_rows_and_strips_are_slices(twelve_bit_file, backend) -> None:
+    data, expected = twelve_bit_file
+    height = expected.shape[0]
+    for y0, y1 in {(0, height), (height // 3, height // 3 + 1), (height // 2, height),
+                   (max(height - 9, 0), height)}:
+        assert np.array_equal(stripjpeg.decode(data, backend=backend, rows=(y0, y1)),
+                              expected[y0:y1])
+    strips = stripjpeg.iter_decode(data, backend=backend)
+    assert (strips.width, strips.height, strips.maxval) == (expected.shape[1], height, 4095)
+    pieces = list(strips)
+    assert all(p.dtype == np.uint16 for p in pieces)
+    assert np.array_equal(np.concatenate(pieces), expected)
+
+
+def test_islow_c_is_islow_at_12_bits() -> None:
+    data = FILES["noise 4:4:4 q100"]()
+    assert np.array_equal(stripjpeg.decode(data, dct="islow-c"), stripjpeg.decode(data))
+
+
+@pytest.mark.parametrize("dct", ["ifast", "float"])
+def test_ifast_and_float_are_refused_for_12_bits(dct) -> None:
+    with pytest.raises(ValueError, match=f"dct='{dct}' is not implemented for 12-bit files"):
+        stripjpeg.decode(FILES["grey"](), dct=dct)
+    with pytest.raises(ValueError, match="not implemented for 12-bit samples"):
+        inverse_dct(np.zeros((1, 1, 8, 8), np.int16), np.ones(64, np.uint16), dct, precision=12)
+
+
+def test_pass1_bits_is_1_at_12_bits() -> None:
+    """jidctint.c keeps 1 bit between its passes for 12-bit samples: with it a grey noise
+    file's samples are libjpeg's, with 8-bit's 2 they are not (so the tests above can tell)."""
+    data = ours(noise12((24, 32)), 100)
+    decoded = read_jpeg(data)
+    dequantized = dequantize(decoded.coefficients[0], islow_multipliers(decoded.quant_tables[0]))
+    expected = libjpeg_pixels(data)
+    for pass1_bits, equal in ((1, True), (2, False)):
+        plane = blocks_to_plane(range_limit(idct_islow(dequantized, pass1_bits), 12))
+        assert np.array_equal(plane[:24, :32], expected) == equal
+
+
+def test_range_limit_at_12_bits() -> None:
+    """jdmaster.c's table for MAXJSAMPLE 4095: x + 2048 within -2048..2047, 4095 up to 6143,
+    0 from -6144 to -2049, and the low 14 bits only (RANGE_MASK 16383) beyond."""
+    x = np.array([-2048, -1, 0, 2047, 2048, 6143, -2049, -6144, 16384 + 5, 16384 - 2049])
+    assert range_limit(x, 12).tolist() == [0, 2047, 2048, 4095, 4095, 4095, 0, 0, 2053, 0]
+    assert range_limit(x, 12).dtype == np.uint16
+
+
+@pytest.mark.parametrize("backend_name", ["numba", "numpy"])
+def test_fancy_off_where_libjpeg_replicates_too(backend_name) -> None:
+    """``fancy_upsampling=False`` where libjpeg's default is replication as well (no 12-bit
+    oracle exposes ``-nosmooth``): 4x1 chroma (int_upsample either way) and flat chroma."""
+    data = FILES["photo 4x1"]()
+    assert np.array_equal(stripjpeg.decode(data, fancy_upsampling=False, backend=backend_name),
+                          libjpeg_pixels(data))
+    flat = ours(np.full((16, 24, 3), (1234, 3000, 77), np.uint16), subsampling="4:2:0")
+    assert np.array_equal(stripjpeg.decode(flat, fancy_upsampling=False, backend=backend_name),
+                          libjpeg_pixels(flat))
+
+
+# -- the command line ------------------------------------------------------------------------
+
+
+def read_pnm16(path: Path) -> np.ndarray:
+    data = path.read_bytes()
+    header = re.match(rb"(P[56])\s+(\d+)\s+(\d+)\s+4095\s", data)
+    assert header is not None
+    width, height = int(header[2]), int(header[3])
+    pixels = np.frombuffer(data, ">u2", offset=header.end()).astype(np.uint16)
+    return pixels.reshape(height, width, 3) if header[1] == b"P6" else pixels.reshape(height, width)
+
+
+def read_pam16(path: Path) -> np.ndarray:
+    head, _, pixels = path.read_bytes().partition(b"ENDHDR\n")
+    fields = dict(line.split(" ", 1) for line in head.decode().splitlines()[1:])
+    assert fields["MAXVAL"] == "4095"
+    shape = (int(fields["HEIGHT"]), int(fields["WIDTH"]), int(fields["DEPTH"]))
+    return np.frombuffer(pixels, ">u2").astype(np.uint16).reshape(shape)
+
+
+@pytest.mark.parametrize("name, suffix", [("photo 4:2:0", ".ppm"), ("grey", ".pgm"),
+                                          ("photo 4:2:2", ".pam"), ("photo 4:2:0", ".npy"),
+                                          ("grey", ".npy")])
+def test_cli_writes_16_bit_samples(tmp_path, capsys, name, suffix) -> None:
+    data = FILES[name]()
+    source, target = tmp_path / "in.jpg", tmp_path / f"out{suffix}"
+    source.write_bytes(data)
+    assert main(["decode", str(source), "-o", str(target)]) == 0
+    reader = {".ppm": read_pnm16, ".pgm": read_pnm16, ".pam": read_pam16, ".npy": np.load}
+    written = reader[suffix](target)
+    expected = libjpeg_pixels(data)
+    if suffix == ".pam" and expected.ndim == 2:
+        expected = expected[..., None]
+    assert written.dtype == np.uint16 and np.array_equal(written, expected)
+    assert main(["decode", str(source), "-o", str(target), "--rows", "3:20"]) == 0
+    assert np.array_equal(reader[suffix](target), expected[3:20])
+
+
+def test_cli_refuses_png_for_12_bits(tmp_path, capsys) -> None:
+    source, target = tmp_path / "in.jpg", tmp_path / "out.png"
+    source.write_bytes(FILES["photo 4:4:4"]())
+    assert main(["decode", str(source), "-o", str(target)]) == 2
+    assert "more than 8 bits" in capsys.readouterr().err
+    assert not target.exists()
