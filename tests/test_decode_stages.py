@@ -4,6 +4,7 @@ images against Pillow and djpeg byte for byte."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import subprocess
@@ -355,10 +356,18 @@ def test_wild_coefficients_decode_as_libjpeg_turbo(method, option, plain_c):
         assert (ours != djpeg_pixels(data, "-dct", option, plain_c=not plain_c)).mean() > 0.2
 
 
-def test_decode_coefficients_refuses_twelve_bit():
-    data = stripjpeg.encode(RNG.integers(0, 4096, (8, 8)).astype(np.uint16), 90, precision=12)
-    with pytest.raises(ValueError, match="12-bit samples"):
-        decode(data)
+def test_decode_coefficients_gives_libjpegs_twelve_bit_samples():
+    """The textbook path decodes 12-bit files to libjpeg-turbo 3.1's uint16 samples
+    (tests/test_decode_twelve.py has the rest); a 16-bit DCT precision is refused."""
+    imagecodecs = pytest.importorskip("imagecodecs")
+    pixels = RNG.integers(0, 4096, (19, 21, 3)).astype(np.uint16)
+    data = stripjpeg.encode(pixels, 90, precision=12, subsampling="4:2:0")
+    decoded = read_jpeg(data)
+    samples = decode_coefficients(decoded)
+    assert samples.dtype == np.uint16
+    assert np.array_equal(samples, imagecodecs.jpeg8_decode(data))
+    with pytest.raises(ValueError, match="16-bit samples: only 8- and 12-bit DCT files"):
+        FrameGeometry.of(dataclasses.replace(decoded, precision=16))
 
 
 # --- ifast and float: djpeg -dct fast, -dct float ----------------------------------------------

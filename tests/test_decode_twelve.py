@@ -9,6 +9,8 @@ arithmetic-coded, restart markers or none, awkward sizes) and libjpeg-turbo's ow
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -25,8 +27,10 @@ from stripjpeg.decoding.idct import (
     islow_multipliers,
     range_limit,
 )
+from stripjpeg.decoding.pixels import FrameGeometry
 from stripjpeg.reader import read_jpeg
 from tests.oracle import photo
+from tests.test_twelve_bit_dct import HARNESS as ENCODE_HARNESS
 
 RNG = np.random.default_rng(20261202)
 
@@ -220,3 +224,121 @@ def test_cli_refuses_png_for_12_bits(tmp_path, capsys) -> None:
     assert main(["decode", str(source), "-o", str(target)]) == 2
     assert "more than 8 bits" in capsys.readouterr().err
     assert not target.exists()
+
+
+# -- libjpeg-turbo 3.1's 12-bit decoder, driven directly: -nosmooth and CMYK -----------------
+
+#: ``harness fancy`` with a 12-bit JPEG file on stdin: libjpeg-turbo's samples (islow, its
+#: default output colour space: RGB, grey, or CMYK for 4-component files, not inverted) as
+#: native uint16 on stdout. Built against the library imagecodecs' wheel ships, as
+#: tests/test_twelve_bit_dct.py's encoder harness is (imagecodecs' jpeg8_decode has no
+#: ``do_fancy_upsampling`` argument).
+DECODE_HARNESS = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include <jconfig.h>
+#undef JPEG_LIB_VERSION
+#define JPEG_LIB_VERSION 80
+#define JCONFIG_INCLUDED
+#include <jpeglib.h>
+
+extern JDIMENSION jpeg12_read_scanlines(j_decompress_ptr, short **, JDIMENSION);
+
+int main(int argc, char **argv) {
+  struct jpeg_decompress_struct cinfo;
+  struct jpeg_error_mgr error;
+  size_t size = 0, got;
+  unsigned char *data = malloc(1 << 24);
+  if (argc != 2)
+    return 2;
+  while ((got = fread(data + size, 1, (1 << 24) - size, stdin)) > 0)
+    size += got;
+  cinfo.err = jpeg_std_error(&error);
+  jpeg_create_decompress(&cinfo);
+  jpeg_mem_src(&cinfo, data, size);
+  jpeg_read_header(&cinfo, TRUE);
+  cinfo.do_fancy_upsampling = atoi(argv[1]) ? TRUE : FALSE;
+  jpeg_start_decompress(&cinfo);
+  size_t row_samples = (size_t)cinfo.output_width * cinfo.output_components;
+  short *row = malloc(sizeof(short) * row_samples);
+  while (cinfo.output_scanline < cinfo.output_height) {
+    jpeg12_read_scanlines(&cinfo, &row, 1);
+    fwrite(row, sizeof(short), row_samples, stdout);
+  }
+  jpeg_finish_decompress(&cinfo);
+  return 0;
+}
+"""
+
+
+def build(folder: Path, name: str, source: str) -> Path:
+    """A C program, compiled and linked against imagecodecs' libjpeg-turbo."""
+    imagecodecs = codecs()
+    libraries = sorted((Path(imagecodecs.__file__).parent.parent / "imagecodecs.libs")
+                       .glob("libjpeg-*.so*"))
+    assert libraries, "imagecodecs ships no libjpeg-turbo shared library here"
+    if shutil.which("cc") is None:
+        pytest.skip("needs a C compiler (cc) and libjpeg's headers (scripts/setup.sh)")
+    (folder / f"{name}.c").write_text(source)
+    built = subprocess.run(["cc", "-O1", "-o", str(folder / name), str(folder / f"{name}.c"),
+                            str(libraries[0]), f"-Wl,-rpath,{libraries[0].parent}"],
+                           capture_output=True, text=True)
+    if built.returncode and "jpeglib.h" in built.stderr:
+        pytest.skip("needs libjpeg's headers (libjpeg62-turbo-dev, scripts/setup.sh)")
+    assert built.returncode == 0, built.stderr
+    return folder / name
+
+
+@pytest.fixture(scope="module")
+def decoder_harness(tmp_path_factory) -> Path:
+    return build(tmp_path_factory.mktemp("decode-harness"), "decoder", DECODE_HARNESS)
+
+
+@pytest.fixture(scope="module")
+def libjpeg_cmyk_file(tmp_path_factory) -> bytes:
+    """libjpeg-turbo's own 12-bit file of CMYK noise (an Adobe marker, transform 0), 4:2:0
+    luma, by tests/test_twelve_bit_dct.py's encoder harness."""
+    encoder = build(tmp_path_factory.mktemp("encode-harness"), "encoder", ENCODE_HARNESS)
+    pixels = noise12((21, 18, 4))
+    return subprocess.run([str(encoder), "18", "21", "4", "90", "0", "2", "2"],
+                          input=pixels.tobytes(), capture_output=True, check=True).stdout
+
+
+def harness_pixels(harness: Path, data: bytes, fancy: bool = True) -> np.ndarray:
+    decoded = read_jpeg(data)
+    samples = subprocess.run([str(harness), str(int(fancy))], input=data, capture_output=True,
+                             check=True).stdout
+    shape = (decoded.height, decoded.width, len(decoded.components))
+    return np.frombuffer(samples, np.uint16).reshape(shape).squeeze(axis=2) \
+        if shape[2] == 1 else np.frombuffer(samples, np.uint16).reshape(shape)
+
+
+@pytest.mark.parametrize("name", ["photo 4:2:0", "grey", "libjpeg 4:2:2 noise"])
+def test_harness_gives_imagecodecs_pixels(decoder_harness, name) -> None:
+    data = FILES[name]()
+    assert np.array_equal(harness_pixels(decoder_harness, data), libjpeg_pixels(data))
+
+
+@pytest.mark.parametrize("name", ["photo 4:2:0", "photo 4:2:2", "photo 4:4:0", "photo 4x1",
+                                  "noise 4:2:0 q75", "17x13 4:2:2 noise", "1x1 4:2:0",
+                                  "progressive 4:2:0", "libjpeg 4:2:0"])
+def test_nosmooth_equals_libjpeg(decoder_harness, backend, name) -> None:
+    data = FILES[name]()
+    expected = harness_pixels(decoder_harness, data, fancy=False)
+    assert np.array_equal(stripjpeg.decode(data, fancy_upsampling=False, backend=backend),
+                          expected)
+    assert np.array_equal(stripjpeg.decode(data, fancy_upsampling=False, backend=backend,
+                                           rows=(0, min(17, len(expected)))), expected[:17])
+
+
+def test_cmyk_is_libjpegs_inverted(decoder_harness, libjpeg_cmyk_file, backend) -> None:
+    """4-component 12-bit files, stripjpeg's and libjpeg's: libjpeg's CMYK inverted as
+    ``4095 - v`` (the convention of 8-bit files, Pillow's). (12-bit YCCK: neither encoder
+    here writes it, so it is not checked.)"""
+    cmyk = stripjpeg.encode(noise12((19, 23, 4)), 90, precision=12, mode="CMYK")
+    for data in (cmyk, libjpeg_cmyk_file):
+        assert FrameGeometry.of(read_jpeg(data)).space == "cmyk"
+        expected = 4095 - harness_pixels(decoder_harness, data)
+        assert np.array_equal(stripjpeg.decode(data, backend=backend), expected)
+        assert np.array_equal(stripjpeg.decode(data, backend=backend, rows=(9, 13)),
+                              expected[9:13])

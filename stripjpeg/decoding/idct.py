@@ -14,6 +14,9 @@ walked backwards, as libjpeg's decoder does them for 8-bit samples::
 libjpeg dequantizes inside each IDCT; here islow's and ifast's dequantization is a stage of
 its own with the same integers. Every function works on all blocks of a component at once.
 
+12-bit samples (``precision=12``) have islow only, jidctint.c's plain C (libjpeg-turbo has no
+12-bit SIMD code) with PASS1_BITS 1, the level shift 2048 and the range limit for 4095.
+
 Corrupt coefficients (a dequantized value past 16 bits, an IDCT output more than 512 out of
 range) are where libjpeg-turbo's C and SIMD code part: the C integer IDCTs wrap (their
 ``short`` and ``int`` types, the range table's 10-bit mask), the SIMD ones saturate 16-bit
