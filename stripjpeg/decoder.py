@@ -55,9 +55,8 @@ from .scheduler import STRIPS_IN_FLIGHT_PER_WORKER, make_executor
 #: included), "islow-c" jidctint.c's plain C (``JSIMD_FORCENONE=1 djpeg``), which differs
 #: from it only for corrupt coefficients.
 DECODE_DCT_METHODS = ("islow", "islow-c", "ifast", "float")
-#: The methods for 12-bit files: libjpeg-turbo runs jidctint.c's plain C for them (it has no
-#: 12-bit SIMD code), so "islow" and "islow-c" are the same there.
-TWELVE_BIT_DCT_METHODS = ("islow", "islow-c")
+#: For 12-bit files every method is libjpeg-turbo's plain C (it has no 12-bit SIMD code), so
+#: "islow" and "islow-c" are the same there (:mod:`stripjpeg.decoding.idct_twelve`).
 
 
 def decode(source: bytes | str | os.PathLike, *, workers: int | None = None,
@@ -95,8 +94,8 @@ def decode(source: bytes | str | os.PathLike, *, workers: int | None = None,
         :func:`stripjpeg.read_samples`'s samples.
 
     Raises:
-        ValueError: a malformed file (with ``strict``), bad options (``dct`` "ifast" or
-            "float" for a 12-bit file). TypeError: ``source`` is neither bytes nor a path.
+        ValueError: a malformed file (with ``strict``), bad options. TypeError: ``source``
+            is neither bytes nor a path.
     """
     strips = iter_decode(source, workers=workers, rows=rows, backend=backend, dct=dct,
                          fancy_upsampling=fancy_upsampling, strict=strict, index=index,
@@ -138,9 +137,6 @@ def iter_decode(source: bytes | str | os.PathLike, *, workers: int | None = None
                       int(np.iinfo(samples.dtype).max))
     # 12-bit frames have no layout: the band decoders are 8-bit, so they are read whole.
     frame, layout = banding.read_sequential_layout(data, max_pixels)
-    if frame.precision != 8 and dct not in TWELVE_BIT_DCT_METHODS:
-        raise ValueError(f"dct={dct!r} is not implemented for {frame.precision}-bit files: "
-                         f"use one of {', '.join(TWELVE_BIT_DCT_METHODS)}")
     geometry = FrameGeometry.of(frame)
     y0, y1 = _row_range(rows, frame.height)
     chosen = backends.get(backend)

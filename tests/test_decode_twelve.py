@@ -2,7 +2,9 @@
 0..4095 equal, byte for byte, to libjpeg-turbo 3.1's (``imagecodecs.jpeg8_decode``, whose
 12-bit code is jidctint.c's plain C: libjpeg-turbo has no 12-bit SIMD), on both backends,
 with one worker and two; ``rows=`` and ``iter_decode`` slices of the same; the CLI's 16-bit
-PGM/PPM/PAM and uint16 .npy. Files: stripjpeg's (every sampling, greyscale, progressive,
+PGM/PPM/PAM and uint16 .npy. ``dct="ifast"``, ``"float"``, ``fancy_upsampling=False`` and
+CMYK against the same library driven by a small C program (imagecodecs' ``jpeg8_decode``
+cannot ask for them). Files: stripjpeg's (every sampling, greyscale, progressive,
 arithmetic-coded, restart markers or none, awkward sizes) and libjpeg-turbo's own.
 """
 
@@ -23,10 +25,10 @@ from stripjpeg.decoding.idct import (
     blocks_to_plane,
     dequantize,
     idct_islow,
-    inverse_dct,
     islow_multipliers,
     range_limit,
 )
+from stripjpeg.decoding.idct_twelve import float_range_limit, inverse_dct_twelve
 from stripjpeg.decoding.pixels import FrameGeometry
 from stripjpeg.reader import read_jpeg
 from tests.oracle import photo
@@ -140,12 +142,9 @@ def test_islow_c_is_islow_at_12_bits() -> None:
     assert np.array_equal(stripjpeg.decode(data, dct="islow-c"), stripjpeg.decode(data))
 
 
-@pytest.mark.parametrize("dct", ["ifast", "float"])
-def test_ifast_and_float_are_refused_for_12_bits(dct) -> None:
-    with pytest.raises(ValueError, match=f"dct='{dct}' is not implemented for 12-bit files"):
-        stripjpeg.decode(FILES["grey"](), dct=dct)
-    with pytest.raises(ValueError, match="not implemented for 12-bit samples"):
-        inverse_dct(np.zeros((1, 1, 8, 8), np.int16), np.ones(64, np.uint16), dct, precision=12)
+def test_unknown_method_is_refused_for_12_bits() -> None:
+    with pytest.raises(ValueError, match="unknown IDCT method 'exact'"):
+        inverse_dct_twelve(np.zeros((1, 1, 8, 8), np.int16), np.ones(64, np.uint16), "exact")
 
 
 def test_pass1_bits_is_1_at_12_bits() -> None:
@@ -166,6 +165,9 @@ def test_range_limit_at_12_bits() -> None:
     x = np.array([-2048, -1, 0, 2047, 2048, 6143, -2049, -6144, 16384 + 5, 16384 - 2049])
     assert range_limit(x, 12).tolist() == [0, 2047, 2048, 4095, 4095, 4095, 0, 0, 2053, 0]
     assert range_limit(x, 12).dtype == np.uint16
+    # jidctflt.c's: the plain table, its output holding the +2048 already.
+    y = np.array([0, 4095, 4096, 10239, 10240, -1, 16384 + 7])
+    assert float_range_limit(y).tolist() == [0, 4095, 4095, 4095, 0, 0, 7]
 
 
 @pytest.mark.parametrize("backend_name", ["numba", "numpy"])
@@ -228,9 +230,10 @@ def test_cli_refuses_png_for_12_bits(tmp_path, capsys) -> None:
 
 # -- libjpeg-turbo 3.1's 12-bit decoder, driven directly: -nosmooth and CMYK -----------------
 
-#: ``harness fancy`` with a 12-bit JPEG file on stdin: libjpeg-turbo's samples (islow, its
-#: default output colour space: RGB, grey, or CMYK for 4-component files, not inverted) as
-#: native uint16 on stdout. Built against the library imagecodecs' wheel ships, as
+#: ``harness fancy dct`` with a 12-bit JPEG file on stdin (dct 0, 1, 2: islow, ifast, float):
+#: libjpeg-turbo's samples (its default output colour space: RGB, grey, or CMYK for
+#: 4-component files, not inverted) as native uint16 on stdout. Built against the library
+#: imagecodecs' wheel ships, as
 #: tests/test_twelve_bit_dct.py's encoder harness is (imagecodecs' jpeg8_decode has no
 #: ``do_fancy_upsampling`` argument).
 DECODE_HARNESS = r"""
@@ -249,7 +252,7 @@ int main(int argc, char **argv) {
   struct jpeg_error_mgr error;
   size_t size = 0, got;
   unsigned char *data = malloc(1 << 24);
-  if (argc != 2)
+  if (argc != 3)
     return 2;
   while ((got = fread(data + size, 1, (1 << 24) - size, stdin)) > 0)
     size += got;
@@ -258,6 +261,7 @@ int main(int argc, char **argv) {
   jpeg_mem_src(&cinfo, data, size);
   jpeg_read_header(&cinfo, TRUE);
   cinfo.do_fancy_upsampling = atoi(argv[1]) ? TRUE : FALSE;
+  cinfo.dct_method = atoi(argv[2]) == 0 ? JDCT_ISLOW : atoi(argv[2]) == 1 ? JDCT_IFAST : JDCT_FLOAT;
   jpeg_start_decompress(&cinfo);
   size_t row_samples = (size_t)cinfo.output_width * cinfo.output_components;
   short *row = malloc(sizeof(short) * row_samples);
@@ -304,10 +308,12 @@ def libjpeg_cmyk_file(tmp_path_factory) -> bytes:
                           input=pixels.tobytes(), capture_output=True, check=True).stdout
 
 
-def harness_pixels(harness: Path, data: bytes, fancy: bool = True) -> np.ndarray:
+def harness_pixels(harness: Path, data: bytes, fancy: bool = True, dct: str = "islow"
+                   ) -> np.ndarray:
     decoded = read_jpeg(data)
-    samples = subprocess.run([str(harness), str(int(fancy))], input=data, capture_output=True,
-                             check=True).stdout
+    method = {"islow": 0, "ifast": 1, "float": 2}[dct]
+    samples = subprocess.run([str(harness), str(int(fancy)), str(method)], input=data,
+                             capture_output=True, check=True).stdout
     shape = (decoded.height, decoded.width, len(decoded.components))
     return np.frombuffer(samples, np.uint16).reshape(shape).squeeze(axis=2) \
         if shape[2] == 1 else np.frombuffer(samples, np.uint16).reshape(shape)
@@ -342,3 +348,14 @@ def test_cmyk_is_libjpegs_inverted(decoder_harness, libjpeg_cmyk_file, backend) 
         assert np.array_equal(stripjpeg.decode(data, backend=backend), expected)
         assert np.array_equal(stripjpeg.decode(data, backend=backend, rows=(9, 13)),
                               expected[9:13])
+
+
+@pytest.mark.parametrize("dct", ["ifast", "float"])
+@pytest.mark.parametrize("name", ["photo 4:4:4", "photo 4:2:0", "grey", "noise 4:4:4 q100",
+                                  "noise 4:2:0 q75", "photo 4:2:0 q20", "libjpeg 4:2:2 noise",
+                                  "progressive 4:2:0", "17x13 4:2:2 noise"])
+def test_ifast_and_float_equal_libjpeg(decoder_harness, backend, name, dct) -> None:
+    data = FILES[name]()
+    expected = harness_pixels(decoder_harness, data, dct=dct)
+    assert np.array_equal(stripjpeg.decode(data, dct=dct, backend=backend), expected)
+    assert not np.array_equal(expected, harness_pixels(decoder_harness, data))  # not islow's

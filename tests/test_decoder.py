@@ -358,14 +358,13 @@ def test_lossless_files_give_read_samples() -> None:
 
 def test_12_bit_files_give_libjpegs_uint16_samples() -> None:
     """12-bit files decode to libjpeg-turbo 3.1's samples (tests/test_decode_twelve.py has
-    the rest); ifast and float are refused for them."""
+    the rest, and the other ``dct`` methods)."""
     imagecodecs = pytest.importorskip("imagecodecs")
     data = stripjpeg.encode((IMAGE.astype(np.uint16) * 16), 90, precision=12)
     pixels = stripjpeg.decode(data)
     assert pixels.dtype == np.uint16
     assert np.array_equal(pixels, imagecodecs.jpeg8_decode(data))
-    with pytest.raises(ValueError, match="dct='ifast' is not implemented for 12-bit files"):
-        stripjpeg.decode(data, dct="ifast")
+    assert np.array_equal(stripjpeg.decode(data, rows=(3, 9), backend="numpy"), pixels[3:9])
 
 
 def test_bad_options_are_refused() -> None:

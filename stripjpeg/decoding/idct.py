@@ -14,8 +14,9 @@ walked backwards, as libjpeg's decoder does them for 8-bit samples::
 libjpeg dequantizes inside each IDCT; here islow's and ifast's dequantization is a stage of
 its own with the same integers. Every function works on all blocks of a component at once.
 
-12-bit samples (``precision=12``) have islow only, jidctint.c's plain C (libjpeg-turbo has no
-12-bit SIMD code) with PASS1_BITS 1, the level shift 2048 and the range limit for 4095.
+:func:`inverse_dct_islow` and :func:`range_limit` take 12-bit samples too (PASS1_BITS 1, the
+level shift 2048, the range limit for 4095); the 12-bit methods are
+:mod:`stripjpeg.decoding.idct_twelve`'s.
 
 Corrupt coefficients (a dequantized value past 16 bits, an IDCT output more than 512 out of
 range) are where libjpeg-turbo's C and SIMD code part: the C integer IDCTs wrap (their
@@ -503,8 +504,7 @@ INVERSE_DCT: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
 }
 
 
-def inverse_dct(blocks: np.ndarray, table: np.ndarray, method: str = "islow",
-                precision: int = 8) -> np.ndarray:
+def inverse_dct(blocks: np.ndarray, table: np.ndarray, method: str = "islow") -> np.ndarray:
     """One component's quantized blocks -> its samples, as libjpeg's decoder computes them.
 
     Args:
@@ -517,31 +517,19 @@ def inverse_dct(blocks: np.ndarray, table: np.ndarray, method: str = "islow",
             (``djpeg -dct float``: libjpeg-turbo's x86-64 SIMD code, jidctflt-sse2.asm, which
             rounds a few samples differently from jidctflt.c; that one is
             :func:`inverse_dct_float_plain_c`).
-        precision: the sample precision, 8 or 12. 12-bit samples have islow only, and
-            "islow" is "islow-c" there: libjpeg-turbo has no SIMD code for 12-bit samples,
-            so jidctint.c's plain C is what it runs.
 
     Returns:
-        uint8 ``(R * 8, C * 8)``: the component's samples, dummy blocks included (uint16
-        0..4095 for 12-bit samples).
+        uint8 ``(R * 8, C * 8)``: the component's samples, dummy blocks included (12-bit
+        samples: :func:`stripjpeg.decoding.idct_twelve.inverse_dct_twelve`).
 
     Raises:
-        ValueError: an unknown method or precision, ifast or float for 12-bit samples, or
-            arrays of the wrong shape.
+        ValueError: an unknown method, or arrays of the wrong shape.
     """
     if method not in INVERSE_DCT:
         raise ValueError(f"unknown IDCT method {method!r}: expected one of {sorted(INVERSE_DCT)}")
-    if precision not in DCT_PRECISIONS:
-        raise ValueError(f"{precision}-bit samples: the DCT decoder computes 8- and 12-bit ones")
-    if precision != 8 and method not in ("islow", "islow-c"):
-        raise ValueError(f"dct={method!r} is not implemented for {precision}-bit samples: "
-                         "use dct='islow'")
     blocks = np.asarray(blocks)
     if blocks.ndim != 4 or blocks.shape[2:] != (8, 8):
         raise ValueError(f"blocks must be (rows, cols, 8, 8), got shape {blocks.shape}")
     if np.size(table) != 64:
         raise ValueError(f"a quantization table has 64 entries, got {np.size(table)}")
-    table = np.asarray(table).reshape(64)
-    if precision != 8:
-        return blocks_to_plane(inverse_dct_islow(blocks, table, precision))
-    return blocks_to_plane(INVERSE_DCT[method](blocks, table))
+    return blocks_to_plane(INVERSE_DCT[method](blocks, np.asarray(table).reshape(64)))

@@ -31,6 +31,7 @@ import numpy as np
 from ..reader import DecodedJpeg
 from .colour import convert_colour, output_colour_space
 from .idct import DCT_PRECISIONS, inverse_dct
+from .idct_twelve import inverse_dct_twelve
 from .smoothing import smooth_blocks
 from .upsampling import upsample
 
@@ -211,11 +212,10 @@ def band_pixels(blocks: list[np.ndarray], tables: list[np.ndarray], frame: Frame
 def pixel_stages(stages: Any, precision: int) -> tuple[Callable, Callable, Callable]:
     """The IDCT, upsampling and colour stages :func:`band_pixels` runs: ``stages``' for 8-bit
     samples (the NumPy ones when None), the NumPy ones with ``precision`` for 12-bit ones
-    (libjpeg's 12-bit arithmetic: :func:`~stripjpeg.decoding.idct.inverse_dct`,
+    (libjpeg's 12-bit arithmetic: :func:`~stripjpeg.decoding.idct_twelve.inverse_dct_twelve`,
     :func:`~stripjpeg.decoding.colour.convert_colour`)."""
     if precision != 8:
-        return (partial(inverse_dct, precision=precision), upsample,
-                partial(convert_colour, precision=precision))
+        return inverse_dct_twelve, upsample, partial(convert_colour, precision=precision)
     if stages is None:
         return inverse_dct, upsample, convert_colour
     return stages.inverse_dct, stages.upsample, stages.convert_colour
