@@ -359,3 +359,21 @@ def test_ifast_and_float_equal_libjpeg(decoder_harness, backend, name, dct) -> N
     expected = harness_pixels(decoder_harness, data, dct=dct)
     assert np.array_equal(stripjpeg.decode(data, dct=dct, backend=backend), expected)
     assert not np.array_equal(expected, harness_pixels(decoder_harness, data))  # not islow's
+
+
+@pytest.mark.parametrize("suffix", [".pgm", ".npy"])
+def test_cli_writes_a_16_bit_lossless_file_with_its_maxval(tmp_path, suffix) -> None:
+    """A lossless file at precision 16 decodes to its exact uint16 samples, and the PGM
+    header says maxval 65535 (it once said 255 over 16-bit data)."""
+    samples = np.random.default_rng(18).integers(0, 1 << 16, (9, 13), dtype=np.uint16)
+    source, target = tmp_path / "in.jpg", tmp_path / f"out{suffix}"
+    source.write_bytes(stripjpeg.encode(samples, lossless=True, predictor=1, precision=16))
+    assert main(["decode", str(source), "-o", str(target)]) == 0
+    if suffix == ".npy":
+        written = np.load(target)
+    else:
+        data = target.read_bytes()
+        header = re.match(rb"P5\s+13\s+9\s+65535\s", data)
+        assert header is not None, data[:20]
+        written = np.frombuffer(data, ">u2", offset=header.end()).reshape(9, 13)
+    assert written.dtype.itemsize == 2 and np.array_equal(written, samples)
