@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from other_encoders import cjpeg, crop, jpegli, opencv, pillow, pillow_cmyk
 from peak_memory import run_child
 from PIL import Image, ImageFile
-from test_reader import mutate
+from test_reader import fuzz_seeds
 
 import stripjpeg
 from stripjpeg.backends import numba_decode_huffman
@@ -446,14 +446,7 @@ def test_mutated_files_decode_or_fail_with_value_error(seeds: dict[str, bytes], 
                                                       warm_kernels) -> None:
     monkeypatch.setattr(bands, "BAND_PIXELS", 1 << 19)  # the default: no tiny bands of tall frames
     rng = np.random.default_rng(20261201)
-    names = sorted(seeds)
-    started = time.perf_counter()
-    for case in range(FUZZ_CASES):
-        name = names[case % len(names)]
-        what, data = mutate(seeds[name], rng)
-        check_decodes_or_refuses(data, f"case {case}, seed {name}: {what}")
-        if time.perf_counter() - started > FUZZ_SECONDS:
-            break
+    case = fuzz_seeds(seeds, rng, check_decodes_or_refuses, FUZZ_CASES, FUZZ_SECONDS)
     assert case > FUZZ_CASES // 4, f"only {case} cases in {FUZZ_SECONDS} s"
 
 

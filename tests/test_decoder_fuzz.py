@@ -20,7 +20,7 @@ import jpeglib
 import numpy as np
 import pytest
 from other_encoders import assert_equals_libjpeg, cjpeg, crop
-from test_reader import check_reads_or_refuses, mutate
+from test_reader import check_reads_or_refuses, fuzz_seeds
 
 import stripjpeg
 from stripjpeg.inspect import read_jpeg, read_markers
@@ -95,17 +95,13 @@ def test_seeds_are_valid_and_varied(arithmetic_seeds: dict[str, bytes], lossless
 def test_mutated_arithmetic_files_read_or_fail_with_value_error(arithmetic_seeds: dict[str, bytes],
                                                                 backend: str) -> None:
     rng = np.random.default_rng(20261201)
-    names = sorted(arithmetic_seeds)
     for data in arithmetic_seeds.values():  # numba's kernels compiled (or loaded) first
         read_jpeg(data, backend=backend)
-    started = time.perf_counter()
-    for case in range(FUZZ_CASES):
-        name = names[case % len(names)]
-        what, data = mutate(arithmetic_seeds[name], rng)
-        check_reads_or_refuses(data, f"case {case}, seed {name}: {what}",
-                               1 + len(data) * ARITHMETIC_SECONDS_PER_BYTE, backend)
-        if time.perf_counter() - started > FUZZ_SECONDS:
-            break
+
+    def check(data: bytes, what: str) -> None:
+        check_reads_or_refuses(data, what, 1 + len(data) * ARITHMETIC_SECONDS_PER_BYTE, backend)
+
+    case = fuzz_seeds(arithmetic_seeds, rng, check, FUZZ_CASES, FUZZ_SECONDS)
     assert case > FUZZ_CASES // 3, f"only {case} cases in {FUZZ_SECONDS} s"
 
 
@@ -128,14 +124,7 @@ def check_samples_or_refuses(data: bytes, what: str) -> None:
 
 def test_mutated_lossless_files_read_or_fail_with_value_error(lossless_seeds: dict[str, bytes]) -> None:
     rng = np.random.default_rng(20261202)
-    names = sorted(lossless_seeds)
-    started = time.perf_counter()
-    for case in range(FUZZ_CASES):
-        name = names[case % len(names)]
-        what, data = mutate(lossless_seeds[name], rng)
-        check_samples_or_refuses(data, f"case {case}, seed {name}: {what}")
-        if time.perf_counter() - started > FUZZ_SECONDS:
-            break
+    case = fuzz_seeds(lossless_seeds, rng, check_samples_or_refuses, FUZZ_CASES, FUZZ_SECONDS)
     assert case > FUZZ_CASES // 6, f"only {case} cases in {FUZZ_SECONDS} s"
 
 

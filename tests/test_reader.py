@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -227,6 +228,22 @@ def mutate(data: bytes, rng: np.random.Generator) -> tuple[str, bytes]:
     return f"SOF byte {field} = {value}", bytes(out)
 
 
+def fuzz_seeds(seeds: dict[str, bytes], rng: np.random.Generator,
+               check: Callable[[bytes, str], None], cases: int, seconds: float) -> int:
+    """Give ``check(data, label)`` mutants of the seeds in turn (:func:`mutate`), until
+    ``cases`` have run or ``seconds`` have passed; returns the index of the last case run, so
+    that a caller can require a share of ``cases`` to have run in the time."""
+    names = sorted(seeds)
+    started = time.perf_counter()
+    for case in range(cases):
+        name = names[case % len(names)]
+        what, data = mutate(seeds[name], rng)
+        check(data, f"case {case}, seed {name}: {what}")
+        if time.perf_counter() - started > seconds:
+            break
+    return case
+
+
 def check_reads_or_refuses(data: bytes, what: str, seconds: float = 1,
                            backend: str | None = None) -> None:
     """Either a well-formed result of the declared shapes, or a ValueError, within ``seconds``
@@ -276,16 +293,10 @@ FUZZ_CASES, FUZZ_SECONDS = 4000, 20
 
 def test_mutated_seeds_read_or_fail_with_value_error(seeds: dict[str, bytes], backend: str) -> None:
     rng = np.random.default_rng(20240607)
-    names = sorted(seeds)
     for data in seeds.values():  # numba's kernels compiled (or loaded) before the clock starts
         read_jpeg(data, backend=backend)
-    started = time.perf_counter()
-    for case in range(FUZZ_CASES):
-        name = names[case % len(names)]
-        what, data = mutate(seeds[name], rng)
-        check_reads_or_refuses(data, f"case {case}, seed {name}: {what}", backend=backend)
-        if time.perf_counter() - started > FUZZ_SECONDS:
-            break
+    case = fuzz_seeds(seeds, rng, lambda data, what: check_reads_or_refuses(data, what, backend=backend),
+                      FUZZ_CASES, FUZZ_SECONDS)
     assert case > FUZZ_CASES // 3, f"only {case} cases in {FUZZ_SECONDS} s"
 
 
